@@ -1,0 +1,40 @@
+# The commands a serverless engineer expects. Everything installs into local virtualenvs, pinned:
+#   .venv      the project, its tests and the local stack (requirements/dev.txt)
+#   .venv-sam  the AWS SAM CLI, which pins its own boto3 (requirements/sam.txt)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Lambda runs python3.12; so do the tests. pyenv keeps one here when PATH has none.
+# (pyenv's shim answers `command -v` even where it cannot run, hence the trial run.)
+PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
+	"$$p" -c '' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: help install test lint typecheck unit build deploy demo up bench soak clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(VENV)/.installed: requirements/dev.txt pyproject.toml
+	@test -n "$(PYTHON)" || { echo "python3.12 not found (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip sync -q --python $(PY) requirements/dev.txt
+	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed  ## create .venv with the pinned dependencies
+
+lint: install  ## ruff and mypy --strict on the shared package
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy shared/
+
+test: lint  ## lint, type-check and run every test (unit, integration, end-to-end)
+	$(PY) -m pytest -q
+
+unit: install  ## the unit tests alone (no sockets)
+	$(PY) -m pytest -q tests/unit

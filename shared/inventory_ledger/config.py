@@ -1,0 +1,72 @@
+"""Typed settings, one model per function, read from the environment lazily and cached.
+
+Nothing is read at import time, so tests and the local driver can set the environment first.
+"""
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SHOPIFY_API_VERSION = "2026-07"
+
+
+class _Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+
+class SecretSettings(_Settings):
+    shop_secret_prefix: str = "inventory-ledger/shops/"
+    # Secrets are cached this long; a rotation is picked up within it (both secrets stay valid).
+    secret_max_age_seconds: int = Field(default=300, ge=0)
+
+    def secret_name(self, shop_domain: str) -> str:
+        return f"{self.shop_secret_prefix}{shop_domain}"
+
+
+class IngressSettings(SecretSettings):
+    ingest_queue_url: str
+    # SQS takes 256 KiB per message; the envelope's headers need a little of it.
+    max_webhook_body_bytes: int = Field(default=245_760, gt=0)
+
+
+class LedgerSettings(_Settings):
+    ledger_table_name: str
+
+
+class ShopifySettings(SecretSettings):
+    shopify_api_version: str = DEFAULT_SHOPIFY_API_VERSION
+    shopify_admin_url_template: str = "https://{shop}/admin/api/{version}/graphql.json"
+
+    def graphql_url(self, shop_domain: str) -> str:
+        return self.shopify_admin_url_template.format(shop=shop_domain, version=self.shopify_api_version)
+
+
+class ReportSettings(_Settings):
+    report_bucket_name: str
+
+
+@lru_cache(maxsize=1)
+def ingress_settings() -> IngressSettings:
+    return IngressSettings()  # type: ignore[call-arg]  # filled from the environment
+
+
+@lru_cache(maxsize=1)
+def ledger_settings() -> LedgerSettings:
+    return LedgerSettings()  # type: ignore[call-arg]
+
+
+@lru_cache(maxsize=1)
+def shopify_settings() -> ShopifySettings:
+    return ShopifySettings()
+
+
+@lru_cache(maxsize=1)
+def report_settings() -> ReportSettings:
+    return ReportSettings()  # type: ignore[call-arg]
+
+
+def clear_cached_settings() -> None:
+    """For tests and the local driver, which change the environment between runs."""
+    for getter in (ingress_settings, ledger_settings, shopify_settings, report_settings):
+        getter.cache_clear()
