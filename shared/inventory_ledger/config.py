@@ -16,7 +16,7 @@ class _Settings(BaseSettings):
 
 
 class SecretSettings(_Settings):
-    shop_secret_prefix: str = "inventory-ledger/shops/"
+    shop_secret_prefix: str = "inventory-ledger/shops/"  # noqa: S105  (a name prefix, not a secret)
     # Secrets are cached this long; a rotation is picked up within it (both secrets stay valid).
     secret_max_age_seconds: int = Field(default=300, ge=0)
 
@@ -48,12 +48,12 @@ class ReportSettings(_Settings):
 
 @lru_cache(maxsize=1)
 def ingress_settings() -> IngressSettings:
-    return IngressSettings()  # type: ignore[call-arg]  # filled from the environment
+    return IngressSettings()
 
 
 @lru_cache(maxsize=1)
 def ledger_settings() -> LedgerSettings:
-    return LedgerSettings()  # type: ignore[call-arg]
+    return LedgerSettings()
 
 
 @lru_cache(maxsize=1)
@@ -63,7 +63,7 @@ def shopify_settings() -> ShopifySettings:
 
 @lru_cache(maxsize=1)
 def report_settings() -> ReportSettings:
-    return ReportSettings()  # type: ignore[call-arg]
+    return ReportSettings()
 
 
 def clear_cached_settings() -> None:

@@ -1,0 +1,190 @@
+"""Local AWS: moto in server mode on 127.0.0.1, with the resources template.yaml declares.
+
+boto3 reaches it through botocore's own endpoint variables (AWS_ENDPOINT_URL, and
+AWS_ENDPOINT_URL_DYNAMODB / _DYNAMODBSTREAMS when the table lives in DynamoDB Local), exactly as the
+shipped code reaches AWS. Resource properties are read from template.yaml, so the two cannot drift.
+"""
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import httpx
+from moto.server import ThreadedMotoServer
+
+from local_stack.template import load_template, resource_properties
+
+REGION = "us-east-1"
+STACK_NAME = "inventory-ledger-local"
+STAGE = "local"
+# moto accepts any credentials; fixed fake ones keep boto3 from looking for real ones.
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+class MotoServer:
+    """moto's ThreadedMotoServer on a free 127.0.0.1 port."""
+
+    def __init__(self) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns test output
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.endpoint_url = ""
+
+    def start(self) -> "MotoServer":
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        return self
+
+    def reset(self) -> None:
+        httpx.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
+@dataclass(frozen=True)
+class LocalResources:
+    endpoint_url: str
+    dynamodb_endpoint_url: str
+    table_name: str
+    stream_arn: str
+    ingest_queue_url: str
+    ingest_dead_letter_queue_url: str
+    push_failure_queue_url: str
+    report_bucket_name: str
+    shop_secret_prefix: str
+    region: str = REGION
+
+    def environment(self) -> dict[str, str]:
+        """The variables a handler needs to run against this stack (see docs/contracts.md)."""
+        env = {
+            **FAKE_CREDENTIALS,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "LEDGER_TABLE_NAME": self.table_name,
+            "INGEST_QUEUE_URL": self.ingest_queue_url,
+            "REPORT_BUCKET_NAME": self.report_bucket_name,
+            "SHOP_SECRET_PREFIX": self.shop_secret_prefix,
+            "POWERTOOLS_SERVICE_NAME": "inventory-ledger",
+            "POWERTOOLS_METRICS_NAMESPACE": "InventoryLedger",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
+        if self.dynamodb_endpoint_url != self.endpoint_url:
+            env["AWS_ENDPOINT_URL_DYNAMODB"] = self.dynamodb_endpoint_url
+            env["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = self.dynamodb_endpoint_url
+        return env
+
+    def client(self, service: str) -> Any:
+        endpoint = self.dynamodb_endpoint_url if service in ("dynamodb", "dynamodbstreams") else self.endpoint_url
+        return boto3.client(
+            service,
+            endpoint_url=endpoint,
+            region_name=self.region,
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def put_shop_secret(self, shop_domain: str, webhook_secrets: list[str], admin_access_token: str) -> str:
+        """Store a shop's secret in the shape docs/contracts.md gives; returns its name."""
+        name = f"{self.shop_secret_prefix}{shop_domain}"
+        value = json.dumps({"webhook_secrets": webhook_secrets, "admin_access_token": admin_access_token})
+        secrets = self.client("secretsmanager")
+        try:
+            secrets.create_secret(Name=name, SecretString=value)
+        except secrets.exceptions.ResourceExistsException:
+            secrets.put_secret_value(SecretId=name, SecretString=value)
+        return name
+
+
+class _Resolver:
+    """Resolves the few intrinsics the template's resource properties use, for the local stack."""
+
+    def __init__(self, arns: dict[str, str], names: dict[str, str]) -> None:
+        self.arns = arns
+        self.names = names
+        self.pseudo = {"Stage": STAGE, "AWS::StackName": STACK_NAME, "AWS::Region": REGION}
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            if "Ref" in value:
+                return self.pseudo.get(value["Ref"], self.names.get(value["Ref"], value["Ref"]))
+            if "Fn::GetAtt" in value:
+                logical_id, attribute = value["Fn::GetAtt"]
+                return self.arns[logical_id] if attribute == "Arn" else self.names[logical_id]
+            if "Fn::Sub" in value:
+                text = value["Fn::Sub"] if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"][0]
+                return re.sub(r"\$\{([^}]+)\}", lambda m: str(self({"Ref": m.group(1)})), text)
+            return {k: self(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self(v) for v in value]
+        return value
+
+
+def provision(endpoint_url: str, dynamodb_endpoint_url: str | None = None) -> LocalResources:
+    """Create the table, queues and bucket that template.yaml declares, with its properties."""
+    template = load_template()
+    dynamodb_endpoint_url = dynamodb_endpoint_url or endpoint_url
+    resolve = _Resolver(arns={}, names={})
+    draft = LocalResources(endpoint_url, dynamodb_endpoint_url, "", "", "", "", "", "", "")
+
+    sqs = draft.client("sqs")
+    queue_urls: dict[str, str] = {}
+    # Dead-letter queues first: the others' redrive policies point at them.
+    for logical_id in ("IngestDeadLetterQueue", "PushFailureQueue", "IngestQueue"):
+        props = resolve(resource_properties(template, logical_id))
+        attributes = {
+            key: json.dumps(value) if isinstance(value, dict) else str(value)
+            for key, value in props.items()
+            if key in ("VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy", "DelaySeconds")
+        }
+        name = props.get("QueueName", f"{STACK_NAME}-{logical_id}")
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        queue_urls[logical_id] = url
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        resolve.arns[logical_id] = arn
+
+    table_props = resolve(resource_properties(template, "LedgerTable"))
+    table_name = table_props.get("TableName", f"{STACK_NAME}-ledger")
+    create_args = {
+        key: table_props[key]
+        for key in (
+            "KeySchema",
+            "AttributeDefinitions",
+            "BillingMode",
+            "StreamSpecification",
+            "GlobalSecondaryIndexes",
+        )
+        if key in table_props
+    }
+    if "StreamSpecification" in create_args:
+        # CloudFormation implies StreamEnabled; the API wants it said.
+        create_args["StreamSpecification"] = {**create_args["StreamSpecification"], "StreamEnabled": True}
+    dynamodb = draft.client("dynamodb")
+    table = dynamodb.create_table(TableName=table_name, **create_args)["TableDescription"]
+    dynamodb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1})
+    pitr = table_props.get("PointInTimeRecoverySpecification", {})
+    if pitr.get("PointInTimeRecoveryEnabled") and dynamodb_endpoint_url == endpoint_url:
+        # DynamoDB Local has no backups; moto does, and mirrors the template.
+        dynamodb.update_continuous_backups(
+            TableName=table_name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+        )
+
+    bucket_props = resolve(resource_properties(template, "ReportBucket"))
+    bucket = bucket_props.get("BucketName", f"{STACK_NAME}-reports")
+    draft.client("s3").create_bucket(Bucket=bucket)
+
+    return LocalResources(
+        endpoint_url=endpoint_url,
+        dynamodb_endpoint_url=dynamodb_endpoint_url,
+        table_name=table_name,
+        stream_arn=table["LatestStreamArn"],
+        ingest_queue_url=queue_urls["IngestQueue"],
+        ingest_dead_letter_queue_url=queue_urls["IngestDeadLetterQueue"],
+        push_failure_queue_url=queue_urls["PushFailureQueue"],
+        report_bucket_name=bucket,
+        shop_secret_prefix=f"inventory-ledger/{STAGE}/shops/",
+    )

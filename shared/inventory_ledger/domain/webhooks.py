@@ -1,0 +1,102 @@
+"""What a Shopify webhook delivery is, and when it is authentic. Pure: stdlib and pydantic only.
+
+Facts (shopify.dev/docs/apps/build/webhooks/verify-deliveries, .../ignore-duplicates):
+X-Shopify-Hmac-Sha256 is base64(HMAC-SHA256(raw body, app client secret)); X-Shopify-Event-Id is the
+same for every delivery of one event, X-Shopify-Webhook-Id differs per delivery.
+"""
+
+import base64
+import hashlib
+import hmac
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+
+class Topic(StrEnum):
+    ORDERS_CREATE = "orders/create"
+    ORDERS_CANCELLED = "orders/cancelled"
+    REFUNDS_CREATE = "refunds/create"
+    INVENTORY_LEVELS_UPDATE = "inventory_levels/update"
+
+
+QUEUED_TOPICS = frozenset(Topic)
+
+# A shop domain names its secret; anything else must never reach a secret lookup.
+SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$")
+API_VERSION = re.compile(r"^\d{4}-\d{2}$|^unstable$")
+
+
+class DeliveryHeaders(BaseModel):
+    """The X-Shopify-* headers the ledger relies on, validated."""
+
+    model_config = ConfigDict(frozen=True)
+
+    topic: str = Field(min_length=1, max_length=100)
+    shop_domain: str = Field(pattern=SHOP_DOMAIN.pattern)
+    hmac_sha256: str = Field(min_length=1, max_length=200)
+    webhook_id: str = Field(min_length=1, max_length=200)
+    # Shopify sends it on every delivery today; an older delivery without it falls back to the webhook id.
+    event_id: str = Field(min_length=1, max_length=200)
+    triggered_at: AwareDatetime
+    api_version: str = Field(pattern=API_VERSION.pattern)
+
+
+class InvalidHeaders(ValueError):
+    """A delivery lacks a header we need, or carries one we cannot read."""
+
+
+def read_delivery_headers(headers: Mapping[str, str]) -> DeliveryHeaders:
+    """Builds DeliveryHeaders from HTTP headers, matched without regard to case."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+
+    def header(name: str) -> str | None:
+        return lowered.get(f"x-shopify-{name}")
+
+    webhook_id = header("webhook-id")
+    try:
+        return DeliveryHeaders(
+            topic=header("topic"),
+            shop_domain=(header("shop-domain") or "").lower(),
+            hmac_sha256=header("hmac-sha256"),
+            webhook_id=webhook_id,
+            event_id=header("event-id") or webhook_id,
+            triggered_at=header("triggered-at"),
+            api_version=header("api-version"),
+        )
+    except ValidationError as error:
+        fields = sorted({str(part["loc"][0]) for part in error.errors() if part["loc"]})
+        raise InvalidHeaders(f"missing or invalid Shopify headers: {', '.join(fields)}") from error
+
+
+def signature_of(raw_body: bytes, secret: str) -> str:
+    digest = hmac.new(secret.encode("utf-8"), raw_body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def is_authentic(raw_body: bytes, signature: str, secrets: Sequence[str]) -> bool:
+    """True when any current secret signed this exact body (several during a rotation).
+
+    Every secret is compared, in constant time, so timing tells nothing about which one matched.
+    """
+    matches = [hmac.compare_digest(signature_of(raw_body, secret), signature) for secret in secrets if secret]
+    return any(matches)
+
+
+class WebhookEnvelope(BaseModel):
+    """One accepted delivery as queued for the ledger: the headers that matter and the raw body."""
+
+    model_config = ConfigDict(frozen=True)
+
+    topic: Topic
+    shop_domain: str = Field(pattern=SHOP_DOMAIN.pattern)
+    webhook_id: str
+    event_id: str
+    triggered_at: datetime
+    api_version: str
+    received_at: datetime
+    # Unparsed, exactly as signed: parsing happens in the consumer, which can park what it cannot read.
+    body: str

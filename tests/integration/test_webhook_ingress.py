@@ -1,0 +1,152 @@
+"""webhook_ingress through moto server: only authentic deliveries reach the queue, byte for byte."""
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from local_stack.aws import LocalResources
+from local_stack.lambda_events import api_gateway_event
+from tests.support.handlers import load_handler
+from tests.support.lambda_context import FakeLambdaContext
+from tests.support.webhooks import SECRET, SHOP, delivery_headers, order_body
+
+pytestmark = pytest.mark.integration
+PATH = "/webhooks/shopify"
+
+
+@pytest.fixture
+def shop(local_aws: LocalResources) -> LocalResources:
+    local_aws.put_shop_secret(SHOP, [SECRET], "shpat_test")
+    return local_aws
+
+
+def invoke(headers: dict[str, str], body: bytes, *, base64_encoded: bool = False) -> dict[str, Any]:
+    event = api_gateway_event(path=PATH, headers=headers, body=body, base64_encoded=base64_encoded)
+    response: dict[str, Any] = load_handler("webhook_ingress").lambda_handler(event, FakeLambdaContext())
+    return response
+
+
+def queued(resources: LocalResources) -> list[dict[str, Any]]:
+    sqs = resources.client("sqs")
+    messages = sqs.receive_message(QueueUrl=resources.ingest_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+    return [json.loads(m["Body"]) for m in messages.get("Messages", [])]
+
+
+def test_authentic_delivery_is_queued_with_its_raw_body_byte_for_byte(shop: LocalResources) -> None:
+    body = order_body()
+    headers = delivery_headers(body)
+    response = invoke(headers, body)
+    assert response["statusCode"] == 200
+    [envelope] = queued(shop)
+    assert envelope["body"].encode() == body
+    assert "820982911946154508" in envelope["body"]
+    assert envelope["topic"] == "orders/create"
+    assert envelope["shop_domain"] == SHOP
+    assert envelope["event_id"] == headers["X-Shopify-Event-Id"]
+    assert envelope["webhook_id"] == headers["X-Shopify-Webhook-Id"]
+
+
+def test_base64_encoded_body_from_api_gateway_is_verified_on_its_decoded_bytes(shop: LocalResources) -> None:
+    body = order_body(note="café ✓")
+    response = invoke(delivery_headers(body), body, base64_encoded=True)
+    assert response["statusCode"] == 200
+    [envelope] = queued(shop)
+    assert envelope["body"].encode() == body
+
+
+def test_both_secrets_are_accepted_during_a_rotation(shop: LocalResources) -> None:
+    shop.put_shop_secret(SHOP, ["new-secret", SECRET], "shpat_test")
+    for secret in ("new-secret", SECRET):
+        body = order_body()
+        assert invoke(delivery_headers(body, secret=secret), body)["statusCode"] == 200
+    assert len(queued(shop)) == 2
+
+
+@pytest.mark.parametrize(
+    ("case", "status"),
+    [("forged", 401), ("altered_body", 401), ("unsigned", 400), ("unknown_shop", 401), ("other_shop_secret", 401)],
+)
+def test_unauthenticated_deliveries_are_refused_and_nothing_is_queued(
+    shop: LocalResources, case: str, status: int
+) -> None:
+    body = order_body()
+    headers = delivery_headers(body)
+    if case == "forged":
+        headers = delivery_headers(body, secret="not-the-secret")
+    elif case == "altered_body":
+        body = order_body(line_items=[{"id": 1, "sku": "IPOD2008BLACK", "quantity": 100}])
+    elif case == "unsigned":
+        del headers["X-Shopify-Hmac-Sha256"]
+    elif case == "unknown_shop":
+        headers = delivery_headers(body, shop="stranger.myshopify.com")
+    elif case == "other_shop_secret":
+        shop.put_shop_secret("other.myshopify.com", ["other-secret"], "shpat_other")
+        headers = delivery_headers(body, secret="other-secret")
+    response = invoke(headers, body)
+    assert response["statusCode"] == status
+    assert queued(shop) == []
+
+
+def test_bad_input_gets_a_clear_client_error(shop: LocalResources) -> None:
+    not_json = b"{not json"
+    assert invoke(delivery_headers(not_json), not_json)["statusCode"] == 400
+    array = b"[1,2]"
+    assert invoke(delivery_headers(array), array)["statusCode"] == 400
+    huge = b'{"x":"' + b"a" * 300_000 + b'"}'
+    assert invoke(delivery_headers(huge), huge)["statusCode"] == 413
+    headers = delivery_headers(order_body())
+    del headers["X-Shopify-Topic"]
+    response = invoke(headers, order_body())
+    assert response["statusCode"] == 400
+    assert "topic" in json.loads(response["body"])["detail"]
+    bad_shop = delivery_headers(order_body(), shop="../../etc/passwd")
+    assert invoke(bad_shop, order_body())["statusCode"] == 400
+    assert queued(shop) == []
+
+
+def test_an_authentic_topic_we_do_not_use_is_answered_200_and_not_queued(shop: LocalResources) -> None:
+    body = b'{"id":1}'
+    response = invoke(delivery_headers(body, topic="products/update"), body)
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["status"] == "ignored_topic"
+    assert queued(shop) == []
+
+
+SIGNED_ELSEWHERE = b'{"signed":"for this body only"}'
+header_names = st.sampled_from(
+    [
+        "X-Shopify-Topic",
+        "X-Shopify-Shop-Domain",
+        "X-Shopify-Hmac-Sha256",
+        "X-Shopify-Webhook-Id",
+        "X-Shopify-Event-Id",
+        "X-Shopify-Triggered-At",
+        "X-Shopify-API-Version",
+        "Content-Type",
+    ]
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.binary(max_size=2000) | st.text(max_size=500).map(str.encode),
+    replaced=st.dictionaries(header_names, st.text(max_size=80), max_size=8),
+    removed=st.sets(header_names, max_size=3),
+    base64_encoded=st.booleans(),
+)
+def test_arbitrary_input_never_gets_5xx_and_never_queues_unauthenticated_bodies(
+    shop: LocalResources, body: bytes, replaced: dict[str, str], removed: set[str], base64_encoded: bool
+) -> None:
+    # Signed for another body, so nothing here is authentic (short of hypothesis forging HMAC-SHA256).
+    headers = {**delivery_headers(SIGNED_ELSEWHERE), **replaced}
+    headers = {name: value for name, value in headers.items() if name not in removed}
+    if not base64_encoded:
+        body = body.decode("utf-8", errors="replace").encode("utf-8")
+    assume(body != SIGNED_ELSEWHERE)
+    response = invoke(headers, body, base64_encoded=base64_encoded)
+    assert response["statusCode"] < 500
+    assert response["statusCode"] != 200 or json.loads(response["body"])["status"] == "ignored_topic"
+    assert queued(shop) == []
