@@ -114,3 +114,8 @@ def test_an_authentic_order_is_queued_whole() -> None:
     assert envelope.body.encode() == body
     assert envelope.event_id == "evt-1"
     assert envelope.received_at == NOW
+
+
+def test_a_non_ascii_signature_is_simply_not_authentic() -> None:
+    # Found by the fuzz test: str compare_digest raised TypeError here, which answered 503.
+    assert not is_authentic(b"{}", "é" * 44, [SECRET])
