@@ -1,0 +1,133 @@
+"""Every GraphQL document the project sends to the Shopify Admin API, one named constant each.
+
+Nothing else in the tree holds GraphQL text: ``tests/unit/test_graphql_documents.py`` discovers every
+``str`` constant of this module and validates it against the 2026-07 (and 2026-04) schema in
+``../shared/shopify/schema/``, so a document cannot drift from the schema unnoticed.
+
+Runtime rules introspection cannot show (from ``../shared/shopify/FACTS.md`` and the captures):
+``@idempotent(key:)`` is mandatory on inventory set/adjust from 2026-04, every set quantity must carry
+``changeFromQuantity`` (an explicit ``null`` opts out of the compare-and-swap), and any input array
+holds at most 250 items.
+"""
+
+from typing import Final
+
+# Names of the quantities the project reads. `on_hand` = available + committed + unavailable states.
+LEVEL_QUANTITY_NAMES: Final = ("available", "committed", "on_hand")
+
+INVENTORY_SET_QUANTITIES: Final = """
+mutation InventorySetQuantities($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
+    inventoryAdjustmentGroup {
+      reason
+      referenceDocumentUri
+      changes {
+        name
+        delta
+        quantityAfterChange
+        item { id }
+        location { id }
+      }
+    }
+    userErrors { field message code }
+  }
+}
+"""
+
+INVENTORY_ADJUST_QUANTITIES: Final = """
+mutation InventoryAdjustQuantities($input: InventoryAdjustQuantitiesInput!, $idempotencyKey: String!) {
+  inventoryAdjustQuantities(input: $input) @idempotent(key: $idempotencyKey) {
+    inventoryAdjustmentGroup {
+      reason
+      referenceDocumentUri
+      changes {
+        name
+        delta
+        quantityAfterChange
+        item { id }
+        location { id }
+      }
+    }
+    userErrors { field message code }
+  }
+}
+"""
+
+LOCATIONS_PAGE: Final = """
+query LocationsPage($first: Int!, $after: String) {
+  locations(first: $first, after: $after, includeInactive: true) {
+    nodes { id name isActive fulfillsOnlineOrders }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+# `$query` takes Shopify's search syntax, e.g. `sku:"A-1" OR sku:"B-2"`; null lists every variant.
+PRODUCT_VARIANTS_PAGE: Final = """
+query ProductVariantsPage($first: Int!, $after: String, $query: String) {
+  productVariants(first: $first, after: $after, query: $query) {
+    nodes {
+      id
+      sku
+      inventoryItem { id }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+LOCATION_INVENTORY_LEVELS_PAGE: Final = """
+query LocationInventoryLevelsPage($locationId: ID!, $first: Int!, $after: String) {
+  location(id: $locationId) {
+    id
+    inventoryLevels(first: $first, after: $after) {
+      nodes {
+        id
+        item { id sku }
+        quantities(names: ["available", "committed", "on_hand"]) { name quantity }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+
+# The query a bulk operation runs (sent as the `$query` variable of BULK_LEVELS_RUN). Bulk queries
+# take no `first`; the JSONL result has one line per location and one per level, each level line
+# carrying `__parentId` = its location's id. `quantities` is a list, not a connection, so it stays
+# inline on the level's line.
+BULK_LEVELS_QUERY: Final = """
+{
+  locations(includeInactive: true) {
+    edges {
+      node {
+        id
+        inventoryLevels {
+          edges {
+            node {
+              id
+              item { id sku }
+              quantities(names: ["available", "committed", "on_hand"]) { name quantity }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+BULK_LEVELS_RUN: Final = """
+mutation BulkLevelsRun($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status errorCode objectCount url }
+    userErrors { field message code }
+  }
+}
+"""
+
+BULK_OPERATION_STATUS: Final = """
+query BulkOperationStatus($id: ID!) {
+  bulkOperation(id: $id) { id status errorCode objectCount url partialDataUrl }
+}
+"""

@@ -1,0 +1,258 @@
+"""Typed inventory operations over :class:`ShopifyAdminClient`: what the pusher and reconciler use."""
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from inventory_ledger.adapters.shopify import documents
+from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
+from inventory_ledger.adapters.shopify.errors import (
+    BulkOperationError,
+    GraphQLErrorDetail,
+    ShopifyGraphQLError,
+    ShopifyUserErrors,
+    UserError,
+)
+from inventory_ledger.adapters.shopify.models import (
+    MAX_QUANTITIES_PER_CALL,
+    AdjustQuantity,
+    AdjustResult,
+    BulkOperation,
+    InventoryLevelNode,
+    LevelSnapshot,
+    Location,
+    MutationPayload,
+    PageInfo,
+    ProductVariant,
+    QuantityOutcome,
+    QuantityStatus,
+    SetQuantity,
+    SetResult,
+)
+
+STALE_CODE = "CHANGE_FROM_QUANTITY_STALE"
+_LOCATIONS = TypeAdapter(list[Location])
+_VARIANTS = TypeAdapter(list[ProductVariant])
+_LEVELS = TypeAdapter(list[InventoryLevelNode])
+# Shopify search strings stay short: this many SKUs per `sku:... OR ...` query.
+SKUS_PER_QUERY = 50
+
+
+class ShopifyInventoryGateway:
+    """Inventory reads and writes of one shop."""
+
+    def __init__(self, client: ShopifyAdminClient) -> None:
+        self.client = client
+
+    # ------------------------------------------------------------------ writes
+    def set_available(
+        self,
+        quantities: Sequence[SetQuantity],
+        *,
+        reason: str,
+        reference_document_uri: str | None,
+        idempotency_key: str,
+    ) -> SetResult:
+        """Set ``available`` (compare-and-swap on each ``change_from_quantity``) in one call.
+
+        At most 250 quantities (Shopify's input cap): the caller chunks. Shopify refuses the whole
+        mutation when any quantity is stale; the result then marks the stale quantities STALE (from
+        each userError's field path ``["input", "quantities", "<index>", ...]``) and the others
+        NOT_APPLIED. Any other userError raises :class:`ShopifyUserErrors`.
+        """
+        if not quantities:
+            raise ValueError("set_available needs at least one quantity")
+        if len(quantities) > MAX_QUANTITIES_PER_CALL:
+            raise ValueError(
+                f"{len(quantities)} quantities exceed Shopify's {MAX_QUANTITIES_PER_CALL} per call; chunk them"
+            )
+        variables = {
+            "input": {
+                "name": "available",
+                "reason": reason,
+                "referenceDocumentUri": reference_document_uri,
+                "quantities": [q.to_input() for q in quantities],
+            },
+            "idempotencyKey": idempotency_key,
+        }
+        data = self.client.execute(documents.INVENTORY_SET_QUANTITIES, variables)
+        payload = MutationPayload.model_validate(_field(data, "inventorySetQuantities"))
+        if not payload.user_errors:
+            changes = payload.inventory_adjustment_group.changes if payload.inventory_adjustment_group else []
+            return SetResult(
+                outcomes=[QuantityOutcome(quantity=q, status=QuantityStatus.APPLIED) for q in quantities],
+                changes=changes,
+            )
+        user_errors = [UserError(e.message, e.code, tuple(e.field) if e.field else None) for e in payload.user_errors]
+        if any(e.code != STALE_CODE for e in user_errors):
+            raise ShopifyUserErrors("inventorySetQuantities", user_errors)
+        stale = _stale_indices(user_errors, len(quantities))
+        return SetResult(
+            outcomes=[
+                QuantityOutcome(quantity=q, status=QuantityStatus.STALE if i in stale else QuantityStatus.NOT_APPLIED)
+                for i, q in enumerate(quantities)
+            ]
+        )
+
+    def adjust_available(
+        self,
+        changes: Sequence[AdjustQuantity],
+        *,
+        reason: str,
+        reference_document_uri: str | None,
+        idempotency_key: str,
+    ) -> AdjustResult:
+        """Apply deltas to ``available``; any userError (stale included) raises ShopifyUserErrors."""
+        if not changes:
+            raise ValueError("adjust_available needs at least one change")
+        if len(changes) > MAX_QUANTITIES_PER_CALL:
+            raise ValueError(f"{len(changes)} changes exceed Shopify's {MAX_QUANTITIES_PER_CALL} per call")
+        variables = {
+            "input": {
+                "name": "available",
+                "reason": reason,
+                "referenceDocumentUri": reference_document_uri,
+                "changes": [c.to_input() for c in changes],
+            },
+            "idempotencyKey": idempotency_key,
+        }
+        data = self.client.execute(documents.INVENTORY_ADJUST_QUANTITIES, variables)
+        payload = MutationPayload.model_validate(_field(data, "inventoryAdjustQuantities"))
+        if payload.user_errors:
+            raise ShopifyUserErrors(
+                "inventoryAdjustQuantities",
+                [UserError(e.message, e.code, tuple(e.field) if e.field else None) for e in payload.user_errors],
+            )
+        group = payload.inventory_adjustment_group
+        return AdjustResult(changes=group.changes if group else [])
+
+    # ------------------------------------------------------------------ paged reads
+    def list_locations(self, *, page_size: int = 250) -> Iterator[Location]:
+        for nodes in self._pages(documents.LOCATIONS_PAGE, {}, ("locations",), page_size):
+            yield from _LOCATIONS.validate_python(nodes)
+
+    def list_variants(self, *, page_size: int = 250) -> Iterator[ProductVariant]:
+        yield from self._variants(None, page_size)
+
+    def find_variants(self, skus: Iterable[str], *, page_size: int = 250) -> Iterator[ProductVariant]:
+        """Variants whose SKU is exactly one of ``skus`` (Shopify's search is looser: re-checked here)."""
+        wanted = sorted({s for s in skus if s})
+        for start in range(0, len(wanted), SKUS_PER_QUERY):
+            chunk = wanted[start : start + SKUS_PER_QUERY]
+            query = " OR ".join(f"sku:{_search_literal(s)}" for s in chunk)
+            chunk_set = set(chunk)
+            for variant in self._variants(query, page_size):
+                if variant.sku in chunk_set:
+                    yield variant
+
+    def _variants(self, query: str | None, page_size: int) -> Iterator[ProductVariant]:
+        for nodes in self._pages(documents.PRODUCT_VARIANTS_PAGE, {"query": query}, ("productVariants",), page_size):
+            yield from _VARIANTS.validate_python(nodes)
+
+    def location_levels(self, location_id: str, *, page_size: int = 100) -> Iterator[LevelSnapshot]:
+        """Every inventory level at one location: item id, SKU, available, committed, on_hand."""
+        pages = self._pages(
+            documents.LOCATION_INVENTORY_LEVELS_PAGE,
+            {"locationId": location_id},
+            ("location", "inventoryLevels"),
+            page_size,
+        )
+        for nodes in pages:
+            for node in _LEVELS.validate_python(nodes):
+                yield LevelSnapshot.from_node(location_id, node)
+
+    def _pages(
+        self, document: str, variables: dict[str, Any], path: tuple[str, ...], page_size: int
+    ) -> Iterator[list[Any]]:
+        if not 1 <= page_size <= 250:
+            raise ValueError("page_size must be between 1 and 250")
+        after: str | None = None
+        while True:
+            data = self.client.execute(document, {**variables, "first": page_size, "after": after})
+            connection: Any = data
+            for key in path:
+                connection = connection.get(key) if isinstance(connection, dict) else None
+                if connection is None:
+                    raise ShopifyGraphQLError([_missing(f"{'.'.join(path)}: {key} is null (unknown id?)")])
+            yield list(connection.get("nodes") or [])
+            page = PageInfo.model_validate(connection.get("pageInfo") or {"hasNextPage": False})
+            if not page.has_next_page or not page.end_cursor:
+                return
+            after = page.end_cursor
+
+    # ------------------------------------------------------------------ bulk
+    def run_bulk_levels(self) -> BulkOperation:
+        """Start a bulk query of every location's levels. OPERATION_IN_PROGRESS etc. raise BulkOperationError."""
+        data = self.client.execute(documents.BULK_LEVELS_RUN, {"query": documents.BULK_LEVELS_QUERY})
+        payload = _field(data, "bulkOperationRunQuery")
+        errors = payload.get("userErrors") or []
+        if errors:
+            first = errors[0]
+            raise BulkOperationError("; ".join(str(e.get("message")) for e in errors), code=first.get("code"))
+        operation = payload.get("bulkOperation")
+        if operation is None:
+            raise BulkOperationError("bulkOperationRunQuery returned no operation")
+        return BulkOperation.model_validate(operation)
+
+    def bulk_status(self, operation_id: str) -> BulkOperation:
+        data = self.client.execute(documents.BULK_OPERATION_STATUS, {"id": operation_id})
+        operation = data.get("bulkOperation")
+        if operation is None:
+            raise BulkOperationError(f"no bulk operation {operation_id}")
+        return BulkOperation.model_validate(operation)
+
+    def bulk_levels(self, operation: BulkOperation) -> Iterator[LevelSnapshot]:
+        """The levels of a COMPLETED bulk levels operation (an empty shop has no result URL)."""
+        if operation.status != "COMPLETED":
+            raise BulkOperationError(f"bulk operation {operation.id} is {operation.status}", code=operation.error_code)
+        if operation.url is None:
+            return iter(())
+        return parse_bulk_levels(self.client.download_lines(operation.url))
+
+
+def parse_bulk_levels(lines: Iterable[str]) -> Iterator[LevelSnapshot]:
+    """Turn the JSONL of BULK_LEVELS_QUERY into level snapshots.
+
+    Location lines (``{"id": "gid://shopify/Location/..."}``) are skipped; each level line names
+    its location in ``__parentId``. ``json`` keeps big integers exact; ids are strings anyway.
+    """
+    for line in lines:
+        record = json.loads(line)
+        parent = record.get("__parentId")
+        if parent is None:
+            continue
+        node = InventoryLevelNode.model_validate(record)
+        yield LevelSnapshot.from_node(str(parent), node)
+
+
+def _stale_indices(user_errors: Sequence[UserError], count: int) -> set[int]:
+    """Indices named by ``["input", "quantities", "<i>", ...]``; all of them if none can be read."""
+    indices: set[int] = set()
+    for error in user_errors:
+        field = error.field or ()
+        if len(field) >= 3 and field[0] == "input" and field[1] == "quantities" and field[2].isdigit():
+            index = int(field[2])
+            if index < count:
+                indices.add(index)
+                continue
+        # A stale error without a usable path: treat every quantity as stale (never overwrite).
+        return set(range(count))
+    return indices
+
+
+def _search_literal(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def _field(data: dict[str, Any], name: str) -> dict[str, Any]:
+    value = data.get(name)
+    if not isinstance(value, dict):
+        raise ShopifyGraphQLError([_missing(f"{name} is null")])
+    return value
+
+
+def _missing(message: str) -> GraphQLErrorDetail:
+    return GraphQLErrorDetail(message, None)

@@ -1,0 +1,27 @@
+"""Fixtures of the Shopify client tests; the fakes themselves live in shopify_fakes.py."""
+
+import pytest
+from shopify_fakes import FakeClock, FakeShopify, make_client
+
+from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
+from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def shopify(clock: FakeClock) -> FakeShopify:
+    return FakeShopify(clock=clock)
+
+
+@pytest.fixture
+def client(shopify: FakeShopify, clock: FakeClock) -> ShopifyAdminClient:
+    return make_client(shopify, clock)
+
+
+@pytest.fixture
+def gateway(client: ShopifyAdminClient) -> ShopifyInventoryGateway:
+    return ShopifyInventoryGateway(client)
