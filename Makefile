@@ -13,10 +13,13 @@ PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 export SAM_CLI_TELEMETRY := 0
 
+# sam validate / build / deploy and the template shape check, in their own virtualenv.
+include make/sam.mk
+
 .PHONY: help install test lint typecheck unit build deploy demo up bench soak clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(VENV)/.installed: requirements/dev.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "python3.12 not found (set PYTHON=...)"; exit 1; }
