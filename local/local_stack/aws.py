@@ -8,12 +8,14 @@ shipped code reaches AWS. Resource properties are read from template.yaml, so th
 import json
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 import httpx
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
 
 from local_stack.template import load_template, resource_properties
 
@@ -24,25 +26,46 @@ STAGE = "local"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
-class MotoServer:
-    """moto's ThreadedMotoServer on a free 127.0.0.1 port."""
+class _SerializedDynamoDb:
+    """Runs moto's DynamoDB requests one at a time; every other service stays concurrent.
 
-    def __init__(self) -> None:
+    moto rolls a failed transaction back by restoring a deep copy of the whole table taken when the
+    transaction began, so under concurrent requests it erases writes that other requests committed
+    meanwhile (seen here: two consumers lost a sale). DynamoDB is linearizable per item; serializing
+    makes moto so too. SQS long polls are not serialized, so they never block the table.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+            with self.lock:
+                return list(self.app(environ, start_response))
+        return self.app(environ, start_response)
+
+
+class MotoServer:
+    """moto in server mode on a free 127.0.0.1 port, in a thread of this process."""
+
+    def __init__(self, port: int = 0) -> None:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns test output
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self.endpoint_url = ""
+        app = _SerializedDynamoDb(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto-server", daemon=True)
+        self.endpoint_url = f"http://127.0.0.1:{self._server.server_port}"
 
     def start(self) -> "MotoServer":
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.endpoint_url = f"http://{host}:{port}"
+        self._thread.start()
         return self
 
     def reset(self) -> None:
         httpx.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
 
     def stop(self) -> None:
-        self._server.stop()
+        self._server.shutdown()
+        self._thread.join()
 
 
 @dataclass(frozen=True)

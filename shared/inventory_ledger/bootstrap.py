@@ -3,9 +3,12 @@
 from dataclasses import dataclass
 from functools import lru_cache
 
+from inventory_ledger.adapters.dynamodb.client import dynamodb_client
+from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
+from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
 from inventory_ledger.adapters.secrets import SecretsManagerShopSecrets
 from inventory_ledger.adapters.sqs import SqsIngestQueue
-from inventory_ledger.config import ingress_settings
+from inventory_ledger.config import ingress_settings, ledger_settings
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,17 @@ def ingress_dependencies() -> IngressDependencies:
     )
 
 
+@lru_cache(maxsize=1)
+def ledger() -> DynamoDbLedger:
+    return DynamoDbLedger(ledger_settings().ledger_table_name)
+
+
+@lru_cache(maxsize=1)
+def merchant_directory() -> DynamoDbMerchantDirectory:
+    return DynamoDbMerchantDirectory(ledger_settings().ledger_table_name)
+
+
 def reset() -> None:
     """For tests and the local driver, after they change the environment."""
-    ingress_dependencies.cache_clear()
+    for cached in (ingress_dependencies, ledger, merchant_directory, dynamodb_client):
+        cached.cache_clear()

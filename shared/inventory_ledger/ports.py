@@ -1,13 +1,29 @@
 """What the services need from the outside world, as abstract classes the adapters implement."""
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
+from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
+from inventory_ledger.domain.merchant import MerchantView
+from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.webhooks import WebhookEnvelope
 
 
 class UnknownShop(LookupError):
-    """No secret is stored for this shop: it is not a merchant of ours."""
+    """No secret or configuration is stored for this shop: it is not a merchant of ours."""
+
+
+class ConcurrentChange(Exception):
+    """An item the change read has moved since: plan again from a fresh snapshot."""
+
+
+class DuplicateEntry(Exception):
+    """The change's entries exist already: the same business fact was applied before."""
+
+
+class TransientFailure(Exception):
+    """The store is throttling or unavailable: try the whole event again later."""
 
 
 class ShopSecrets(ABC):
@@ -20,3 +36,83 @@ class IngestQueue(ABC):
     @abstractmethod
     def send(self, envelope: WebhookEnvelope) -> str:
         """Queues one envelope for the ledger consumer; returns the queue's message id."""
+
+
+class LedgerRepository(ABC):
+    @abstractmethod
+    def merchant_view(
+        self,
+        shop: str,
+        *,
+        shopify_location_ids: Iterable[int] = (),
+        skus: Iterable[str] = (),
+        inventory_item_ids: Iterable[int] = (),
+    ) -> MerchantView | None:
+        """The merchant's configuration and the mappings asked for; None for an unknown shop."""
+
+    @abstractmethod
+    def order_lines(self, shop: str, order_id: int) -> dict[tuple[int, int], OrderLineState]:
+        """What the ledger has done for each line of an order (strongly consistent)."""
+
+    @abstractmethod
+    def balances(self, keys: Iterable[LevelKey]) -> dict[LevelKey, Balance]:
+        """The current balances (strongly consistent); a level never written is absent."""
+
+    @abstractmethod
+    def commit(self, change: LedgerChange) -> None:
+        """Writes the change atomically; raises ConcurrentChange, DuplicateEntry or TransientFailure."""
+
+    @abstractmethod
+    def entries(self, key: LevelKey) -> list[ActivityEntry]:
+        """A level's activity, oldest first."""
+
+    @abstractmethod
+    def park(self, event: ParkedEvent) -> None:
+        """Keeps an event we cannot apply (yet); parking the same event again replaces it."""
+
+    @abstractmethod
+    def parked_events(self, shop: str) -> list[ParkedEvent]:
+        """Every event parked for a shop, waiting ones included, oldest first."""
+
+    @abstractmethod
+    def waiting_for_order(self, shop: str, order_id: int) -> list[ParkedEvent]:
+        """Events parked until this order reaches the ledger."""
+
+    @abstractmethod
+    def unpark(self, event: ParkedEvent) -> None:
+        """Removes a parked event once it has been applied."""
+
+
+class MappingConflict(ValueError):
+    """A location or SKU is mapped to something else already: mappings are one-to-one both ways."""
+
+
+class MerchantDirectory(ABC):
+    """Merchants and their mappings; every write keeps location and SKU mappings one-to-one."""
+
+    @abstractmethod
+    def register_shop(self, shop: str, *, onboarded_at: datetime) -> None:
+        """Creates the merchant if new; onboarding again keeps the first onboarding time."""
+
+    @abstractmethod
+    def shops(self) -> list[str]: ...
+
+    @abstractmethod
+    def map_location(self, shop: str, location: str, shopify_location_id: int, name: str = "") -> None:
+        """Maps a ledger location to a Shopify location; raises MappingConflict if either side is taken."""
+
+    @abstractmethod
+    def set_primary_location(self, shop: str, location: str) -> None:
+        """Online orders applied from now on take stock here; raises LookupError for an unmapped one."""
+
+    @abstractmethod
+    def map_sku(self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None) -> None:
+        """Maps a SKU to its Shopify inventory item; raises MappingConflict if either side is taken."""
+
+    @abstractmethod
+    def locations(self, shop: str) -> dict[str, int]:
+        """Ledger location -> Shopify location id."""
+
+    @abstractmethod
+    def skus(self, shop: str) -> dict[str, int]:
+        """SKU -> Shopify inventory item id."""

@@ -1,0 +1,25 @@
+"""Ingest-queue messages in, ledger movements out. Failed records go back through the partial batch
+response (transient failures only: everything else is applied or parked by the service)."""
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from inventory_ledger.bootstrap import ledger
+from inventory_ledger.observability import logger, metrics, tracer
+from inventory_ledger.service.consume import consume_message, utc_now
+
+# Report every failed record, even when all failed: Lambda redelivers exactly those either way.
+processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel, raise_on_entire_batch_failure=False)
+
+
+@tracer.capture_method
+def record_handler(record: SqsRecordModel) -> None:
+    consume_message(record.body, record.messageId, ledger(), utc_now)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,1 @@
+"""The ledger table on DynamoDB: item shapes (items.py) apart from the domain, one repository each."""

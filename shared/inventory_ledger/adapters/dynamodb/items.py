@@ -1,0 +1,198 @@
+"""Keys and item shapes of the ledger table (docs/contracts.md), and their mapping to domain objects.
+
+Shopify ids are stored as strings: DynamoDB numbers would keep them exact, but strings cannot be
+turned into floats by any client on the way.
+"""
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey, MovementKind, OrderLineState, Source
+from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
+from inventory_ledger.domain.parking import ParkedEvent
+
+BALANCE_SK = "BALANCE"
+ENTRY_PREFIX = "ENTRY#"
+LINE_PREFIX = "LINE#"
+CONFIG_SK = "CONFIG"
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+Item = dict[str, Any]
+
+
+def to_attributes(item: Item) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in item.items() if value is not None}
+
+
+def from_attributes(attributes: dict[str, Any]) -> Item:
+    return {name: _deserializer.deserialize(value) for name, value in attributes.items()}
+
+
+def level_pk(key: LevelKey) -> str:
+    return f"LEVEL#{key.shop}#{key.location}#{key.sku}"
+
+
+def order_pk(shop: str, order_id: int) -> str:
+    return f"ORDER#{shop}#{order_id}"
+
+
+def shop_pk(shop: str) -> str:
+    return f"SHOP#{shop}"
+
+
+def parked_pk(shop: str) -> str:
+    return f"PARKED#{shop}"
+
+
+def balance_key(key: LevelKey) -> dict[str, Any]:
+    return to_attributes({"pk": level_pk(key), "sk": BALANCE_SK})
+
+
+def balance_from_item(item: Item) -> Balance:
+    return Balance(
+        key=LevelKey(item["shop"], item["location"], item["sku"]),
+        quantity=int(item.get("quantity", 0)),
+        version=int(item.get("version", 0)),
+        shopify_expected=int(item.get("shopify_expected", 0)),
+    )
+
+
+def line_from_item(item: Item) -> OrderLineState:
+    return OrderLineState(
+        shop=item["shop"],
+        order_id=int(item["order_id"]),
+        line_item_id=int(item["line_item_id"]),
+        sku=item["sku"],
+        location=item["location"],
+        sold=int(item.get("sold", 0)),
+        restocked=int(item.get("restocked", 0)),
+        cancel_restocked=int(item.get("cancel_restocked", 0)),
+        applied=frozenset(item.get("applied", set())),
+        version=int(item.get("version", 0)),
+    )
+
+
+def _id(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def entry_item(entry: ActivityEntry) -> Item:
+    source = entry.source
+    return {
+        "pk": level_pk(entry.key),
+        "sk": ENTRY_PREFIX + entry.entry_id,
+        "item_type": "entry",
+        "shop": entry.key.shop,
+        "location": entry.key.location,
+        "sku": entry.key.sku,
+        "entry_id": entry.entry_id,
+        "kind": entry.kind.value,
+        "quantity": entry.quantity,
+        "balance_after": entry.balance_after,
+        "version_after": entry.version_after,
+        "applied_at": entry.applied_at.isoformat(),
+        "reason": entry.reason,
+        "oversell": entry.oversell or None,
+        "requested_quantity": entry.requested_quantity,
+        "topic": source.topic,
+        "order_id": _id(source.order_id),
+        "line_item_id": _id(source.line_item_id),
+        "refund_id": _id(source.refund_id),
+        "refund_line_id": _id(source.refund_line_id),
+        "webhook_id": source.webhook_id,
+        "event_id": source.event_id,
+        "operation_id": source.operation_id,
+        "actor": source.actor,
+    }
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def entry_from_item(item: Item) -> ActivityEntry:
+    return ActivityEntry(
+        key=LevelKey(item["shop"], item["location"], item["sku"]),
+        entry_id=item["entry_id"],
+        kind=MovementKind(item["kind"]),
+        quantity=int(item["quantity"]),
+        balance_after=int(item["balance_after"]),
+        version_after=int(item["version_after"]),
+        applied_at=datetime.fromisoformat(item["applied_at"]),
+        source=Source(
+            topic=item.get("topic"),
+            order_id=_int_or_none(item.get("order_id")),
+            line_item_id=_int_or_none(item.get("line_item_id")),
+            refund_id=_int_or_none(item.get("refund_id")),
+            refund_line_id=_int_or_none(item.get("refund_line_id")),
+            webhook_id=item.get("webhook_id"),
+            event_id=item.get("event_id"),
+            operation_id=item.get("operation_id"),
+            actor=item.get("actor"),
+        ),
+        reason=item.get("reason"),
+        oversell=bool(item.get("oversell", False)),
+        requested_quantity=_int_or_none(item.get("requested_quantity")),
+    )
+
+
+def parked_item(event: ParkedEvent) -> Item:
+    return {
+        "pk": parked_pk(event.shop),
+        "sk": f"EVENT#{event.event_id}",
+        "item_type": "parked_event",
+        "shop": event.shop,
+        "event_id": event.event_id,
+        "topic": event.topic,
+        "received_at": event.received_at.isoformat(),
+        "parked_at": event.parked_at.isoformat(),
+        "envelope": event.envelope,
+        "problems": [{"kind": p.kind.value, "detail": p.detail} for p in event.problems],
+        "reason": event.reason,
+        "waiting_for_order": _id(event.waiting_for_order),
+    }
+
+
+def parked_from_item(item: Item) -> ParkedEvent:
+    return ParkedEvent(
+        shop=item["shop"],
+        event_id=item["event_id"],
+        topic=item["topic"],
+        received_at=datetime.fromisoformat(item["received_at"]),
+        parked_at=datetime.fromisoformat(item["parked_at"]),
+        envelope=item["envelope"],
+        problems=tuple(Problem(ProblemKind(p["kind"]), p["detail"]) for p in item["problems"]),
+        waiting_for_order=_int_or_none(item.get("waiting_for_order")),
+    )
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def merchant_view_from_items(shop: str, config: Item, found: Iterable[Item]) -> MerchantView:
+    locations: dict[int, str] = {}
+    skus: set[str] = set()
+    by_inventory_item: dict[int, str] = {}
+    for item in found:
+        kind, _, value = item["sk"].partition("#")
+        if kind == "SHOPIFY_LOCATION":
+            locations[int(value)] = item["location"]
+        elif kind == "SKU":
+            skus.add(value)
+        elif kind == "INVENTORY_ITEM":
+            by_inventory_item[int(value)] = item["sku"]
+    onboarded_at = config.get("onboarded_at")
+    return MerchantView(
+        shop=shop,
+        primary_location=config.get("primary_location"),
+        onboarded_at=datetime.fromisoformat(onboarded_at) if onboarded_at else None,
+        locations_by_shopify_id=locations,
+        known_skus=frozenset(skus),
+        skus_by_inventory_item=by_inventory_item,
+    )

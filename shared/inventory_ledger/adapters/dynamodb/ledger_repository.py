@@ -1,0 +1,239 @@
+"""LedgerRepository on one DynamoDB table: a change is one TransactWriteItems, conditioned on versions."""
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from inventory_ledger.adapters.dynamodb import items
+from inventory_ledger.adapters.dynamodb.client import dynamodb_client
+from inventory_ledger.domain.ledger import (
+    ActivityEntry,
+    Balance,
+    BalanceUpdate,
+    LedgerChange,
+    LevelKey,
+    LineUpdate,
+    OrderLineState,
+)
+from inventory_ledger.domain.merchant import MerchantView
+from inventory_ledger.domain.parking import ParkedEvent
+from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+TRANSIENT_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+     "InternalServerError", "ServiceUnavailable", "TransactionInProgressException"}
+)  # fmt: skip
+
+
+class DynamoDbLedger(LedgerRepository):
+    def __init__(self, table_name: str, client: "DynamoDBClient | None" = None) -> None:
+        self.table_name = table_name
+        self._client = client
+
+    @property
+    def client(self) -> "DynamoDBClient":
+        return self._client or dynamodb_client()
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> Iterator[items.Item]:
+        for start in range(0, len(keys), 100):
+            request: Any = {self.table_name: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
+            while request:
+                response = self._call(self.client.batch_get_item, RequestItems=request)
+                for attributes in response["Responses"].get(self.table_name, []):
+                    yield items.from_attributes(attributes)
+                request = response.get("UnprocessedKeys") or None
+
+    def _query(self, pk: str, sk_prefix: str) -> Iterator[items.Item]:
+        arguments: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": items.to_attributes({":pk": pk, ":prefix": sk_prefix}),
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._call(self.client.query, **arguments)
+            for attributes in response["Items"]:
+                yield items.from_attributes(attributes)
+            if "LastEvaluatedKey" not in response:
+                return
+            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def merchant_view(
+        self,
+        shop: str,
+        *,
+        shopify_location_ids: Iterable[int] = (),
+        skus: Iterable[str] = (),
+        inventory_item_ids: Iterable[int] = (),
+    ) -> MerchantView | None:
+        pk = items.shop_pk(shop)
+        sort_keys = [items.CONFIG_SK]
+        sort_keys += [f"SHOPIFY_LOCATION#{location_id}" for location_id in set(shopify_location_ids)]
+        sort_keys += [f"SKU#{sku}" for sku in set(skus)]
+        sort_keys += [f"INVENTORY_ITEM#{item_id}" for item_id in set(inventory_item_ids)]
+        found = {
+            item["sk"]: item
+            for item in self._batch_get([items.to_attributes({"pk": pk, "sk": sk}) for sk in sort_keys])
+        }
+        config = found.get(items.CONFIG_SK)
+        if config is None:
+            return None
+        return items.merchant_view_from_items(shop, config, found.values())
+
+    def order_lines(self, shop: str, order_id: int) -> dict[tuple[int, int], OrderLineState]:
+        lines = (items.line_from_item(item) for item in self._query(items.order_pk(shop, order_id), items.LINE_PREFIX))
+        return {(line.order_id, line.line_item_id): line for line in lines}
+
+    def balances(self, keys: Iterable[LevelKey]) -> dict[LevelKey, Balance]:
+        found = (items.balance_from_item(item) for item in self._batch_get([items.balance_key(k) for k in set(keys)]))
+        return {balance.key: balance for balance in found}
+
+    def entries(self, key: LevelKey) -> list[ActivityEntry]:
+        entries = [items.entry_from_item(item) for item in self._query(items.level_pk(key), items.ENTRY_PREFIX)]
+        return sorted(entries, key=lambda entry: (entry.version_after, entry.applied_at))
+
+    # -- the change ----------------------------------------------------------------------------
+
+    def commit(self, change: LedgerChange) -> None:
+        operations = [self._balance_update(u) for u in change.balances]
+        operations += [self._line_update(u) for u in change.lines]
+        first_entry = len(operations)
+        operations += [self._entry_put(e) for e in change.entries]
+        try:
+            self.client.transact_write_items(TransactItems=operations)  # type: ignore[arg-type]
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code == "TransactionCanceledException":
+                reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
+                _raise_for_cancellation(reasons, first_entry)
+            if code in TRANSIENT_CODES:
+                raise TransientFailure(code) from error
+            raise
+
+    def _balance_update(self, update: BalanceUpdate) -> dict[str, Any]:
+        key = update.key
+        condition = "attribute_not_exists(version)" if update.expected_version == 0 else "version = :expected"
+        values: dict[str, Any] = {
+            ":dq": update.quantity_delta,
+            ":de": update.shopify_expected_delta,
+            ":one": 1,
+            ":type": "balance",
+            ":by": "ledger",
+            ":shop": key.shop,
+            ":location": key.location,
+            ":sku": key.sku,
+        }
+        if update.expected_version:
+            values[":expected"] = update.expected_version
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": items.balance_key(key),
+                # ADD, never read-modify-write: the condition only guards the version we planned on.
+                "UpdateExpression": "ADD quantity :dq, shopify_expected :de, version :one "
+                "SET item_type = :type, changed_by = :by, shop = :shop, #location = :location, sku = :sku, "
+                "updated_at = :now",
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {"#location": "location"},
+                "ExpressionAttributeValues": items.to_attributes({**values, ":now": items.now_iso()}),
+            }
+        }
+
+    def _line_update(self, update: LineUpdate) -> dict[str, Any]:
+        condition = "attribute_not_exists(version)" if update.expected_version == 0 else "version = :expected"
+        values: dict[str, Any] = {
+            ":sold": update.sold_delta,
+            ":restocked": update.restocked_delta,
+            ":cancel_restocked": update.cancel_restocked_delta,
+            ":one": 1,
+            ":type": "order_line",
+            ":shop": update.shop,
+            ":order": str(update.order_id),
+            ":line": str(update.line_item_id),
+            ":sku": update.sku,
+            ":location": update.location,
+        }
+        add = "ADD sold :sold, restocked :restocked, cancel_restocked :cancel_restocked, version :one"
+        if update.applied:
+            values[":applied"] = set(update.applied)
+            add += ", applied :applied"
+        if update.expected_version:
+            values[":expected"] = update.expected_version
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": items.to_attributes(
+                    {
+                        "pk": items.order_pk(update.shop, update.order_id),
+                        "sk": f"{items.LINE_PREFIX}{update.line_item_id}",
+                    }
+                ),
+                "UpdateExpression": f"{add} SET item_type = :type, shop = :shop, order_id = :order, "
+                "line_item_id = :line, sku = if_not_exists(sku, :sku), "
+                "#location = if_not_exists(#location, :location)",
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {"#location": "location"},
+                "ExpressionAttributeValues": items.to_attributes(values),
+            }
+        }
+
+    def _entry_put(self, entry: ActivityEntry) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": items.to_attributes(items.entry_item(entry)),
+                # Append-only: an entry is written once, by the first delivery of its business fact.
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+
+    # -- parked events -------------------------------------------------------------------------
+
+    def park(self, event: ParkedEvent) -> None:
+        item = items.parked_item(event)
+        self._call(self.client.put_item, TableName=self.table_name, Item=items.to_attributes(item))
+        if event.waiting_for_order is not None:
+            pointer = {
+                **item,
+                "pk": items.order_pk(event.shop, event.waiting_for_order),
+                "sk": f"WAITING#{event.event_id}",
+            }
+            self._call(self.client.put_item, TableName=self.table_name, Item=items.to_attributes(pointer))
+
+    def parked_events(self, shop: str) -> list[ParkedEvent]:
+        parked = [items.parked_from_item(item) for item in self._query(items.parked_pk(shop), "EVENT#")]
+        return sorted(parked, key=lambda event: event.received_at)
+
+    def waiting_for_order(self, shop: str, order_id: int) -> list[ParkedEvent]:
+        return [items.parked_from_item(item) for item in self._query(items.order_pk(shop, order_id), "WAITING#")]
+
+    def unpark(self, event: ParkedEvent) -> None:
+        keys = [{"pk": items.parked_pk(event.shop), "sk": f"EVENT#{event.event_id}"}]
+        if event.waiting_for_order is not None:
+            keys.append({"pk": items.order_pk(event.shop, event.waiting_for_order), "sk": f"WAITING#{event.event_id}"})
+        for key in keys:
+            self._call(self.client.delete_item, TableName=self.table_name, Key=items.to_attributes(key))
+
+    def _call(self, operation: Any, **arguments: Any) -> Any:
+        try:
+            return operation(**arguments)
+        except ClientError as error:
+            if error.response["Error"]["Code"] in TRANSIENT_CODES:
+                raise TransientFailure(error.response["Error"]["Code"]) from error
+            raise
+
+
+def _raise_for_cancellation(reasons: list[str], first_entry: int) -> None:
+    """Turns a cancelled transaction into a domain error by which items' conditions failed."""
+    failed = [index for index, code in enumerate(reasons) if code == "ConditionalCheckFailed"]
+    if any(code in ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded") for code in reasons):
+        raise ConcurrentChange("transaction conflict")
+    if failed and all(index >= first_entry for index in failed):
+        raise DuplicateEntry(f"{len(failed)} entries exist already")
+    raise ConcurrentChange(f"{len(failed)} items moved since they were read")

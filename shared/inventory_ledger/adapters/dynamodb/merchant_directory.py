@@ -1,0 +1,137 @@
+"""MerchantDirectory on the ledger table: one-to-one mappings enforced by conditional transactions."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from inventory_ledger.adapters.dynamodb import items
+from inventory_ledger.adapters.dynamodb.client import dynamodb_client
+from inventory_ledger.ports import MappingConflict, MerchantDirectory
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+REGISTRY_PK = "SHOPS"
+
+
+class DynamoDbMerchantDirectory(MerchantDirectory):
+    def __init__(self, table_name: str, client: "DynamoDBClient | None" = None) -> None:
+        self.table_name = table_name
+        self._client = client
+
+    @property
+    def client(self) -> "DynamoDBClient":
+        return self._client or dynamodb_client()
+
+    def register_shop(self, shop: str, *, onboarded_at: datetime) -> None:
+        self.client.update_item(
+            TableName=self.table_name,
+            Key=items.to_attributes({"pk": items.shop_pk(shop), "sk": items.CONFIG_SK}),
+            UpdateExpression="SET item_type = :type, shop = :shop, onboarded_at = if_not_exists(onboarded_at, :at)",
+            ExpressionAttributeValues=items.to_attributes(
+                {":type": "shop", ":shop": shop, ":at": onboarded_at.isoformat()}
+            ),
+        )
+        self.client.put_item(
+            TableName=self.table_name,
+            Item=items.to_attributes({"pk": REGISTRY_PK, "sk": items.shop_pk(shop), "item_type": "shop_registry"}),
+        )
+
+    def shops(self) -> list[str]:
+        return [item["sk"].removeprefix("SHOP#") for item in self._query(REGISTRY_PK, "SHOP#")]
+
+    def _pair(self, shop: str, forward: tuple[str, dict[str, Any]], backward: tuple[str, dict[str, Any]]) -> None:
+        """Writes both directions of a mapping, each only if absent or already the same."""
+        operations = []
+        for sort_key, attributes in (forward, backward):
+            (field, value), *_ = attributes.items()
+            operations.append(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": items.to_attributes(
+                            {"pk": items.shop_pk(shop), "sk": sort_key, "shop": shop, **attributes}
+                        ),
+                        "ConditionExpression": "attribute_not_exists(pk) OR #field = :value",
+                        "ExpressionAttributeNames": {"#field": field},
+                        "ExpressionAttributeValues": items.to_attributes({":value": value}),
+                    }
+                }
+            )
+        try:
+            self.client.transact_write_items(TransactItems=operations)  # type: ignore[arg-type]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+            taken = [
+                key
+                for key, code in zip((forward[0], backward[0]), reasons, strict=False)
+                if code == "ConditionalCheckFailed"
+            ]
+            raise MappingConflict(f"already mapped to something else: {', '.join(taken) or 'one side'}") from error
+
+    def map_location(self, shop: str, location: str, shopify_location_id: int, name: str = "") -> None:
+        self._pair(
+            shop,
+            (f"LOCATION#{location}", {"shopify_location_id": str(shopify_location_id), "location": location,
+                                      "name": name, "item_type": "location"}),
+            (f"SHOPIFY_LOCATION#{shopify_location_id}", {"location": location, "item_type": "shopify_location"}),
+        )  # fmt: skip
+
+    def set_primary_location(self, shop: str, location: str) -> None:
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "ConditionCheck": {
+                            "TableName": self.table_name,
+                            "Key": items.to_attributes({"pk": items.shop_pk(shop), "sk": f"LOCATION#{location}"}),
+                            "ConditionExpression": "attribute_exists(pk)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self.table_name,
+                            "Key": items.to_attributes({"pk": items.shop_pk(shop), "sk": items.CONFIG_SK}),
+                            "UpdateExpression": "SET primary_location = :location",
+                            "ConditionExpression": "attribute_exists(pk)",
+                            "ExpressionAttributeValues": items.to_attributes({":location": location}),
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "TransactionCanceledException":
+                raise LookupError(f"{shop} has no location {location!r} (or is not onboarded)") from error
+            raise
+
+    def map_sku(self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None) -> None:
+        self._pair(
+            shop,
+            (f"SKU#{sku}", {"inventory_item_id": str(inventory_item_id), "sku": sku,
+                            "variant_id": None if variant_id is None else str(variant_id), "item_type": "sku"}),
+            (f"INVENTORY_ITEM#{inventory_item_id}", {"sku": sku, "item_type": "inventory_item"}),
+        )  # fmt: skip
+
+    def locations(self, shop: str) -> dict[str, int]:
+        found = self._query(items.shop_pk(shop), "LOCATION#")
+        return {item["location"]: int(item["shopify_location_id"]) for item in found}
+
+    def skus(self, shop: str) -> dict[str, int]:
+        return {item["sku"]: int(item["inventory_item_id"]) for item in self._query(items.shop_pk(shop), "SKU#")}
+
+    def _query(self, pk: str, prefix: str) -> list[items.Item]:
+        found: list[items.Item] = []
+        arguments: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": items.to_attributes({":pk": pk, ":prefix": prefix}),
+        }
+        while True:
+            response = self.client.query(**arguments)
+            found += [items.from_attributes(item) for item in response["Items"]]
+            if "LastEvaluatedKey" not in response:
+                return found
+            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]

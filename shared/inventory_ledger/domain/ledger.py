@@ -1,0 +1,135 @@
+"""The ledger's own vocabulary: levels, balances, activity entries, and a change to commit atomically.
+
+A change is computed from a snapshot and carries the version of every item it read, so committing it
+is a compare-and-swap: if anything moved in between, the commit fails and the change is computed anew.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True, order=True)
+class LevelKey:
+    """Stock of one SKU at one ledger location of one merchant (shop domain)."""
+
+    shop: str
+    location: str
+    sku: str
+
+    def __str__(self) -> str:
+        return f"{self.shop}/{self.location}/{self.sku}"
+
+
+class MovementKind(StrEnum):
+    SALE = "sale"
+    CANCEL_RESTOCK = "cancel_restock"
+    REFUND_RESTOCK = "refund_restock"
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+    COUNT = "count"
+    ADJUSTMENT = "adjustment"
+    RECEIPT = "receipt"
+    HEAL = "heal"
+
+
+@dataclass(frozen=True)
+class Balance:
+    """A level's balance as read. version 0 means the level has never been written."""
+
+    key: LevelKey
+    quantity: int = 0
+    version: int = 0
+    # What we believe Shopify shows as `available` at this level (see docs/pushing.md).
+    shopify_expected: int = 0
+
+
+@dataclass(frozen=True)
+class OrderLineState:
+    """What the ledger has done for one order line: sold and restocked so far, and by which entries."""
+
+    shop: str
+    order_id: int
+    line_item_id: int
+    sku: str
+    location: str
+    sold: int = 0
+    restocked: int = 0
+    # The part of `restocked` that undid the cancellation: orders/cancelled and the refund lines
+    # Shopify marks `cancel` restock the same unfulfilled units, so they share this budget.
+    cancel_restocked: int = 0
+    applied: frozenset[str] = frozenset()
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a movement came from: the Shopify ids, or the operator's operation id."""
+
+    topic: str | None = None
+    order_id: int | None = None
+    line_item_id: int | None = None
+    refund_id: int | None = None
+    refund_line_id: int | None = None
+    webhook_id: str | None = None
+    event_id: str | None = None
+    operation_id: str | None = None
+    actor: str | None = None
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    """One append-only line of a level's history, written with the balance change it records."""
+
+    key: LevelKey
+    entry_id: str
+    kind: MovementKind
+    quantity: int
+    balance_after: int
+    version_after: int
+    applied_at: datetime
+    source: Source
+    reason: str | None = None
+    oversell: bool = False
+    # When a restock was cut to what was still restockable, how much had been asked for.
+    requested_quantity: int | None = None
+
+
+@dataclass(frozen=True)
+class BalanceUpdate:
+    key: LevelKey
+    expected_version: int
+    quantity_delta: int
+    shopify_expected_delta: int
+
+
+@dataclass(frozen=True)
+class LineUpdate:
+    shop: str
+    order_id: int
+    line_item_id: int
+    sku: str
+    location: str
+    expected_version: int
+    sold_delta: int
+    restocked_delta: int
+    cancel_restocked_delta: int
+    applied: frozenset[str]
+
+
+@dataclass
+class LedgerChange:
+    balances: list[BalanceUpdate] = field(default_factory=list)
+    lines: list[LineUpdate] = field(default_factory=list)
+    entries: list[ActivityEntry] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.entries
+
+    @property
+    def oversells(self) -> list[ActivityEntry]:
+        return [entry for entry in self.entries if entry.oversell]
+
+    def item_count(self) -> int:
+        return len(self.balances) + len(self.lines) + len(self.entries)

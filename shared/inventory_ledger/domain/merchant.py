@@ -1,0 +1,40 @@
+"""What the ledger must know about a merchant to turn Shopify's ids into ledger levels."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class MerchantView:
+    """The part of a merchant's configuration one event needs, as read when it is applied."""
+
+    shop: str
+    primary_location: str | None
+    onboarded_at: datetime | None = None
+    # Only the mappings this event asked for; an id absent here is unmapped.
+    locations_by_shopify_id: Mapping[int, str] = field(default_factory=dict)
+    known_skus: frozenset[str] = frozenset()
+    skus_by_inventory_item: Mapping[int, str] = field(default_factory=dict)
+
+
+class ProblemKind(StrEnum):
+    UNKNOWN_SHOP = "unknown_shop"
+    UNMAPPED_LOCATION = "unmapped_location"
+    UNMAPPED_SKU = "unmapped_sku"
+    NO_PRIMARY_LOCATION = "no_primary_location"
+    INVALID_PAYLOAD = "invalid_payload"
+    # Not an error: a refund whose order has not reached the ledger yet waits for it.
+    WAITING_FOR_ORDER = "waiting_for_order"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why part of an event could not be applied; the event is parked with it."""
+
+    kind: ProblemKind
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}: {self.detail}"

@@ -1,0 +1,88 @@
+"""Movements an operator records: transfers, counts, adjustments and receipts.
+
+Each carries an operation id chosen by the caller, so repeating a command repeats nothing.
+"""
+
+from enum import StrEnum
+
+from inventory_ledger.domain.ledger import LevelKey, MovementKind, Source
+from inventory_ledger.domain.movements import Movement
+
+
+class AdjustmentReason(StrEnum):
+    DAMAGED = "damaged"
+    LOST = "lost"
+    FOUND = "found"
+    STOLEN = "stolen"
+    EXPIRED = "expired"
+    CORRECTION = "correction"
+    PROMOTION = "promotion"
+    OTHER = "other"
+
+
+class InvalidOperation(ValueError):
+    """An operator's movement that makes no sense (a transfer to itself, a negative count...)."""
+
+
+def _source(operation_id: str, actor: str | None) -> Source:
+    if not operation_id:
+        raise InvalidOperation("an operation id is required")
+    return Source(topic="operator", operation_id=operation_id, actor=actor)
+
+
+def transfer(
+    shop: str,
+    sku: str,
+    from_location: str,
+    to_location: str,
+    quantity: int,
+    operation_id: str,
+    actor: str | None = None,
+) -> list[Movement]:
+    if from_location == to_location:
+        raise InvalidOperation("a transfer needs two different locations")
+    if quantity <= 0:
+        raise InvalidOperation("a transfer moves at least one unit")
+    source = _source(operation_id, actor)
+    return [
+        Movement(LevelKey(shop, from_location, sku), MovementKind.TRANSFER_OUT, quantity,
+                 f"transfer/{operation_id}/out", source, reason=f"to {to_location}"),
+        Movement(LevelKey(shop, to_location, sku), MovementKind.TRANSFER_IN, quantity,
+                 f"transfer/{operation_id}/in", source, reason=f"from {from_location}"),
+    ]  # fmt: skip
+
+
+def count(
+    shop: str, location: str, sku: str, counted: int, operation_id: str, actor: str | None = None
+) -> list[Movement]:
+    if counted < 0:
+        raise InvalidOperation("a count cannot be negative")
+    key = LevelKey(shop, location, sku)
+    return [Movement(key, MovementKind.COUNT, 0, f"count/{operation_id}", _source(operation_id, actor),
+                     reason="cycle count", counted=counted)]  # fmt: skip
+
+
+def adjust(
+    shop: str,
+    location: str,
+    sku: str,
+    delta: int,
+    reason: AdjustmentReason,
+    operation_id: str,
+    actor: str | None = None,
+) -> list[Movement]:
+    if delta == 0:
+        raise InvalidOperation("an adjustment changes the level")
+    key = LevelKey(shop, location, sku)
+    return [Movement(key, MovementKind.ADJUSTMENT, delta, f"adjustment/{operation_id}",
+                     _source(operation_id, actor), reason=reason.value)]  # fmt: skip
+
+
+def receive(
+    shop: str, location: str, sku: str, quantity: int, operation_id: str, actor: str | None = None
+) -> list[Movement]:
+    if quantity <= 0:
+        raise InvalidOperation("a receipt brings at least one unit")
+    key = LevelKey(shop, location, sku)
+    return [Movement(key, MovementKind.RECEIPT, quantity, f"receipt/{operation_id}",
+                     _source(operation_id, actor), reason="received")]  # fmt: skip

@@ -1,0 +1,150 @@
+"""From movements and a snapshot of the ledger to one change that commits atomically or not at all.
+
+Every item the change writes carries the version it was read at; a lost race fails the commit and
+the caller plans again from a fresh snapshot, so balances never lose an update and every entry's
+balance_after is exact. Sales are never refused: a sale that takes a level below zero is applied and
+its entry flagged as an oversell.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from inventory_ledger.domain.ledger import (
+    ActivityEntry,
+    Balance,
+    BalanceUpdate,
+    LedgerChange,
+    LevelKey,
+    LineUpdate,
+    MovementKind,
+    OrderLineState,
+)
+from inventory_ledger.domain.movements import RESTOCKS, Movement
+
+
+@dataclass
+class _Level:
+    read: Balance
+    quantity: int
+    shopify_expected: int
+    touched: bool = False
+
+
+def plan_change(
+    movements: Iterable[Movement],
+    lines: Mapping[tuple[int, int], OrderLineState],
+    balances: Mapping[LevelKey, Balance],
+    now: datetime,
+) -> LedgerChange:
+    """The change that applies ``movements`` to this snapshot; empty when all were applied before."""
+    levels: dict[LevelKey, _Level] = {}
+    line_states: dict[tuple[int, int], OrderLineState] = {}
+    entries: list[ActivityEntry] = []
+
+    for movement in movements:
+        line = _line_state(movement, lines, line_states)
+        if line is not None and movement.entry_id in line.applied:
+            continue  # a redelivery: this fact is in the ledger already
+        read = balances.get(movement.key, Balance(movement.key))
+        level = levels.setdefault(movement.key, _Level(read, read.quantity, read.shopify_expected))
+
+        delta, requested = _delta(movement, level, line)
+        if movement.before_onboarding:
+            delta = 0  # already inside the level imported at onboarding
+        level.quantity += delta
+        level.touched = True
+        if movement.shopify_applied and not movement.before_onboarding:
+            level.shopify_expected += delta
+        if line is not None:
+            sold = abs(delta) if movement.kind is MovementKind.SALE else 0
+            if movement.before_onboarding:
+                sold = movement.quantity
+            restocked = delta if movement.kind in RESTOCKS else 0
+            line_states[movement.order_line] = replace(  # type: ignore[index]
+                line,
+                sold=line.sold + sold,
+                restocked=line.restocked + restocked,
+                cancel_restocked=line.cancel_restocked + (restocked if movement.undoes_cancellation else 0),
+                applied=line.applied | {movement.entry_id},
+            )
+        entries.append(
+            ActivityEntry(
+                key=movement.key,
+                entry_id=movement.entry_id,
+                kind=movement.kind,
+                quantity=delta,
+                balance_after=level.quantity,
+                version_after=level.read.version + 1,
+                applied_at=now,
+                source=movement.source,
+                reason=(
+                    "sold before onboarding: already in the imported level"
+                    if movement.before_onboarding
+                    else movement.reason
+                ),
+                oversell=movement.kind is MovementKind.SALE and delta < 0 and level.quantity < 0,
+                requested_quantity=requested,
+            )
+        )
+
+    return LedgerChange(
+        balances=[
+            BalanceUpdate(
+                key=key,
+                expected_version=level.read.version,
+                quantity_delta=level.quantity - level.read.quantity,
+                shopify_expected_delta=level.shopify_expected - level.read.shopify_expected,
+            )
+            for key, level in sorted(levels.items())
+            if level.touched
+        ],
+        lines=[_line_update(lines, state) for state in line_states.values()],
+        entries=entries,
+    )
+
+
+def _line_state(
+    movement: Movement,
+    lines: Mapping[tuple[int, int], OrderLineState],
+    working: dict[tuple[int, int], OrderLineState],
+) -> OrderLineState | None:
+    if movement.order_line is None:
+        return None
+    if movement.order_line in working:
+        return working[movement.order_line]
+    order_id, line_item_id = movement.order_line
+    known = lines.get(movement.order_line)
+    state = known or OrderLineState(movement.key.shop, order_id, line_item_id, movement.key.sku, movement.key.location)
+    working[movement.order_line] = state
+    return state
+
+
+def _delta(movement: Movement, level: _Level, line: OrderLineState | None) -> tuple[int, int | None]:
+    """The signed change to the level, and what was asked for when a restock was cut short."""
+    if movement.kind is MovementKind.COUNT:
+        assert movement.counted is not None
+        return movement.counted - level.quantity, None
+    if movement.kind in RESTOCKS and line is not None:
+        restockable = max(0, line.sold - line.restocked)
+        if movement.undoes_cancellation:
+            restockable = min(restockable, max(0, movement.quantity - line.cancel_restocked))
+        if movement.quantity > restockable:
+            return restockable, movement.quantity
+    return movement.signed_quantity, None
+
+
+def _line_update(lines: Mapping[tuple[int, int], OrderLineState], state: OrderLineState) -> LineUpdate:
+    read = lines.get((state.order_id, state.line_item_id))
+    return LineUpdate(
+        shop=state.shop,
+        order_id=state.order_id,
+        line_item_id=state.line_item_id,
+        sku=state.sku,
+        location=state.location,
+        expected_version=read.version if read else 0,
+        sold_delta=state.sold - (read.sold if read else 0),
+        restocked_delta=state.restocked - (read.restocked if read else 0),
+        cancel_restocked_delta=state.cancel_restocked - (read.cancel_restocked if read else 0),
+        applied=state.applied - (read.applied if read else frozenset()),
+    )

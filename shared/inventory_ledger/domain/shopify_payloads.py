@@ -1,0 +1,111 @@
+"""The parts of Shopify's webhook bodies (REST resource shapes) that the ledger reads.
+
+Unknown fields are ignored: Shopify adds fields between API versions and that must not park an event.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from inventory_ledger.domain.ids import ShopifyId, id_from_gid
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _WithGid(_Payload):
+    @model_validator(mode="before")
+    @classmethod
+    def _prefer_gid(cls, data: Any) -> Any:
+        # The gid is a string, so it survives a float round trip that corrupts the numeric id.
+        if isinstance(data, dict) and isinstance(data.get("admin_graphql_api_id"), str):
+            try:
+                return {**data, "id": id_from_gid(data["admin_graphql_api_id"])}
+            except ValueError:
+                return data
+        return data
+
+
+class LineItem(_WithGid):
+    id: ShopifyId
+    sku: str | None = None
+    variant_id: ShopifyId | None = None
+    quantity: int = Field(ge=0)
+    fulfillable_quantity: int | None = None
+    fulfillment_status: str | None = None
+
+
+class FulfillmentLine(_WithGid):
+    id: ShopifyId
+    quantity: int = Field(ge=0)
+
+
+class Fulfillment(_WithGid):
+    id: ShopifyId
+    location_id: ShopifyId | None = None
+    status: str | None = None
+    line_items: list[FulfillmentLine] = []
+
+
+class Order(_WithGid):
+    """orders/create and orders/cancelled bodies."""
+
+    id: ShopifyId
+    name: str | None = None
+    # Set for POS orders (the retail location), null for online ones.
+    location_id: ShopifyId | None = None
+    source_name: str | None = None
+    created_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    line_items: list[LineItem]
+    fulfillments: list[Fulfillment] = []
+
+    def fulfilled_quantity(self, line_item_id: int) -> int:
+        return sum(
+            line.quantity
+            for fulfillment in self.fulfillments
+            if fulfillment.status not in ("cancelled", "error", "failure")
+            for line in fulfillment.line_items
+            if line.id == line_item_id
+        )
+
+
+class RestockType(StrEnum):
+    NO_RESTOCK = "no_restock"
+    CANCEL = "cancel"
+    RETURN = "return"
+    LEGACY_RESTOCK = "legacy_restock"
+
+    @property
+    def restocks(self) -> bool:
+        return self is not RestockType.NO_RESTOCK
+
+
+class RefundLineItem(_Payload):
+    id: ShopifyId
+    line_item_id: ShopifyId
+    quantity: int = Field(ge=0)
+    restock_type: RestockType
+    location_id: ShopifyId | None = None
+    line_item: LineItem | None = None
+
+
+class Refund(_WithGid):
+    """refunds/create bodies."""
+
+    id: ShopifyId
+    order_id: ShopifyId
+    created_at: datetime | None = None
+    refund_line_items: list[RefundLineItem] = []
+
+
+class InventoryLevel(_Payload):
+    """inventory_levels/update bodies."""
+
+    inventory_item_id: ShopifyId
+    location_id: ShopifyId
+    available: int | None = None
+    updated_at: datetime | None = None

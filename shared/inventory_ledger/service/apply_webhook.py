@@ -1,0 +1,198 @@
+"""Applying one queued Shopify event to the ledger: exactly once, whatever the order of arrival.
+
+Each attempt reads the order's lines and the balances it touches, plans one change and commits it
+with the versions it read. A lost race plans again; a redelivery finds its entries applied and does
+nothing. What cannot be applied is parked whole with the reason; a refund that beats its order waits
+for it and is applied as soon as the order is.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pydantic import ValidationError
+
+from inventory_ledger.domain.ledger import ActivityEntry, OrderLineState, Source
+from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
+from inventory_ledger.domain.movements import Movement, Translation
+from inventory_ledger.domain.orders import apply_order_cancelled, apply_order_created, apply_refund_created
+from inventory_ledger.domain.parking import ParkedEvent
+from inventory_ledger.domain.planning import plan_change
+from inventory_ledger.domain.shopify_payloads import InventoryLevel, Order, Refund
+from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
+from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
+
+# A transaction holds at most 100 items; a line writes at most two entries, its record and a balance.
+LINES_PER_TRANSACTION = 24
+MAX_ATTEMPTS = 10
+
+Lines = dict[tuple[int, int], OrderLineState]
+Now = Callable[[], datetime]
+
+
+@dataclass
+class ApplyResult:
+    event_id: str
+    topic: str
+    shop: str
+    applied: list[ActivityEntry] = field(default_factory=list)
+    parked: ParkedEvent | None = None
+    skipped: list[str] = field(default_factory=list)
+    released: list["ApplyResult"] = field(default_factory=list)
+
+    @property
+    def oversells(self) -> list[ActivityEntry]:
+        own = [entry for entry in self.applied if entry.oversell]
+        return own + [entry for result in self.released for entry in result.oversells]
+
+
+def apply_envelope(envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now) -> ApplyResult:
+    result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
+    source = Source(topic=envelope.topic.value, webhook_id=envelope.webhook_id, event_id=envelope.event_id)
+    try:
+        payload = _parse(envelope)
+    except ValidationError as error:
+        return _park(result, envelope, ledger, now, [_invalid(error)])
+    if isinstance(payload, InventoryLevel):
+        # Shopify's own view of a level: the pusher's concern (echo or admin edit), not a movement.
+        result.skipped.append("inventory level observed")
+        return result
+    order_id = payload.id if isinstance(payload, Order) else payload.order_id
+    merchant = _merchant_for(payload, envelope.shop_domain, ledger, order_id)
+    if merchant is None:
+        return _park(result, envelope, ledger, now, [Problem(ProblemKind.UNKNOWN_SHOP, envelope.shop_domain)])
+
+    def translate(lines: Lines) -> Translation:
+        if isinstance(payload, Refund):
+            return apply_refund_created(payload, merchant, lines, source)
+        if envelope.topic is Topic.ORDERS_CANCELLED:
+            return apply_order_cancelled(payload, merchant, lines, source)
+        return apply_order_created(payload, merchant, lines, source)
+
+    translation = apply_movements(ledger, merchant.shop, order_id, translate, now, result.applied)
+    result.skipped = translation.skipped
+    if translation.problems:
+        waiting = order_id if all(p.kind is ProblemKind.WAITING_FOR_ORDER for p in translation.problems) else None
+        _park(result, envelope, ledger, now, translation.problems, waiting_for_order=waiting)
+    if isinstance(payload, Order):
+        result.released = _release_waiting(ledger, merchant.shop, order_id, now)
+    return result
+
+
+def apply_movements(
+    ledger: LedgerRepository,
+    shop: str,
+    order_id: int | None,
+    translate: Callable[[Lines], Translation],
+    now: Now,
+    applied: list[ActivityEntry],
+) -> Translation:
+    """Commits the movements ``translate`` asks for, chunk by chunk, planning each on fresh state."""
+    conflicts = 0
+    while True:
+        lines = ledger.order_lines(shop, order_id) if order_id is not None else {}
+        translation = translate(lines)
+        pending = [m for m in translation.movements if not _applied(m, lines)]
+        if not pending:
+            return translation
+        chunk = _first_chunk(pending)
+        change = plan_change(chunk, lines, ledger.balances({m.key for m in chunk}), now())
+        if change.is_empty:
+            return translation
+        try:
+            ledger.commit(change)
+        except ConcurrentChange:
+            conflicts += 1
+            if conflicts >= MAX_ATTEMPTS:
+                raise TransientFailure(f"lost {conflicts} races for order {order_id}; retrying later") from None
+            continue
+        except DuplicateEntry:
+            return translation  # an operator's command repeated: its entries exist already
+        applied.extend(change.entries)
+        if order_id is None:
+            return translation
+
+
+def _applied(movement: Movement, lines: Lines) -> bool:
+    line = lines.get(movement.order_line) if movement.order_line else None
+    return line is not None and movement.entry_id in line.applied
+
+
+def _first_chunk(movements: list[Movement]) -> list[Movement]:
+    chosen: list[Movement] = []
+    line_ids: set[tuple[int, int] | None] = set()
+    for movement in movements:
+        if movement.order_line not in line_ids and len(line_ids) >= LINES_PER_TRANSACTION:
+            break
+        line_ids.add(movement.order_line)
+        chosen.append(movement)
+    return chosen
+
+
+PAYLOADS: dict[Topic, type[Order] | type[Refund] | type[InventoryLevel]] = {
+    Topic.ORDERS_CREATE: Order,
+    Topic.ORDERS_CANCELLED: Order,
+    Topic.REFUNDS_CREATE: Refund,
+    Topic.INVENTORY_LEVELS_UPDATE: InventoryLevel,
+}
+
+
+def _parse(envelope: WebhookEnvelope) -> Order | Refund | InventoryLevel:
+    return PAYLOADS[envelope.topic].model_validate_json(envelope.body)
+
+
+def _merchant_for(payload: Order | Refund, shop: str, ledger: LedgerRepository, order_id: int) -> MerchantView | None:
+    if isinstance(payload, Order):
+        location_ids = {payload.location_id} - {None}
+        skus = {line.sku for line in payload.line_items if line.sku}
+    else:
+        location_ids = {line.location_id for line in payload.refund_line_items} - {None}
+        skus = {line.line_item.sku for line in payload.refund_line_items if line.line_item and line.line_item.sku}
+    return ledger.merchant_view(shop, shopify_location_ids=location_ids, skus=skus)  # type: ignore[arg-type]
+
+
+def _invalid(error: ValidationError) -> Problem:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    return Problem(ProblemKind.INVALID_PAYLOAD, f"{error.error_count()} error(s), first at {where}: {first['msg']}")
+
+
+def _park(
+    result: ApplyResult,
+    envelope: WebhookEnvelope,
+    ledger: LedgerRepository,
+    now: Now,
+    problems: list[Problem],
+    waiting_for_order: int | None = None,
+) -> ApplyResult:
+    result.parked = ParkedEvent(
+        shop=envelope.shop_domain,
+        event_id=envelope.event_id,
+        topic=envelope.topic.value,
+        received_at=envelope.received_at,
+        parked_at=now(),
+        envelope=envelope.model_dump_json(),
+        problems=tuple(problems),
+        waiting_for_order=waiting_for_order,
+    )
+    ledger.park(result.parked)
+    return result
+
+
+def _release_waiting(ledger: LedgerRepository, shop: str, order_id: int, now: Now) -> list[ApplyResult]:
+    released = []
+    for waiting in ledger.waiting_for_order(shop, order_id):
+        replayed = replay_parked(waiting, ledger, now)
+        released.append(replayed)
+    return released
+
+
+def replay_parked(parked: ParkedEvent, ledger: LedgerRepository, now: Now) -> ApplyResult:
+    """Applies a parked event again (after a mapping was fixed, or its order arrived).
+
+    It stays parked until applied: parking it again replaces it with the reasons that still hold.
+    """
+    result = apply_envelope(WebhookEnvelope.model_validate_json(parked.envelope), ledger, now)
+    if result.parked is None:
+        ledger.unpark(parked)
+    return result

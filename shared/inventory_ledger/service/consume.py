@@ -1,0 +1,63 @@
+"""One ingest-queue message in: parsed, applied or parked, and accounted for in logs and metrics.
+
+What may go back to the queue (for SQS to redeliver) is only what can succeed later: throttling and
+lost races (TransientFailure). Everything else is applied or parked here, never dropped.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from pydantic import ValidationError
+
+from inventory_ledger.domain.merchant import Problem, ProblemKind
+from inventory_ledger.domain.parking import ParkedEvent
+from inventory_ledger.domain.webhooks import WebhookEnvelope
+from inventory_ledger.observability import logger, metrics
+from inventory_ledger.ports import LedgerRepository
+from inventory_ledger.service.apply_webhook import ApplyResult, apply_envelope
+
+UNREADABLE_SHOP = "unreadable"
+
+
+def consume_message(body: str, message_id: str, ledger: LedgerRepository, now: Callable[[], datetime]) -> ApplyResult:
+    try:
+        envelope = WebhookEnvelope.model_validate_json(body)
+    except ValidationError as error:
+        # Only our own ingress writes this queue, so this is a bug or tampering: keep it for operators.
+        parked = ParkedEvent(
+            shop=UNREADABLE_SHOP,
+            event_id=message_id,
+            topic="unknown",
+            received_at=now(),
+            parked_at=now(),
+            envelope=body,
+            problems=(Problem(ProblemKind.INVALID_PAYLOAD, f"not an ingest envelope: {error.error_count()} error(s)"),),
+        )
+        ledger.park(parked)
+        return ApplyResult(message_id, "unknown", UNREADABLE_SHOP, parked=parked)
+    logger.append_keys(event_id=envelope.event_id, webhook_id=envelope.webhook_id, shop_domain=envelope.shop_domain)
+    result = apply_envelope(envelope, ledger, now)
+    record_result(result)
+    return result
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def record_result(result: ApplyResult) -> None:
+    fields = {"topic": result.topic, "applied": len(result.applied), "skipped": result.skipped}
+    if result.parked is not None:
+        waiting = result.parked.is_waiting
+        logger.warning("event parked", extra={**fields, "reason": result.parked.reason, "waiting": waiting})
+        metrics.add_metric(name="WaitingEvents" if waiting else "ParkedEvents", unit=MetricUnit.Count, value=1)
+    else:
+        logger.info("event applied" if result.applied else "event already applied", extra=fields)
+    metrics.add_metric(name="MovementsApplied", unit=MetricUnit.Count, value=len(result.applied))
+    for entry in result.oversells:
+        logger.warning("oversell", extra={"level": str(entry.key), "balance_after": entry.balance_after})
+        # Per level dimensions: the alarm and the dashboard show which merchant and location oversold.
+        with single_metric(name="Oversell", unit=MetricUnit.Count, value=1, namespace=metrics.namespace) as metric:
+            metric.add_dimension(name="shop", value=entry.key.shop)
+            metric.add_dimension(name="location", value=entry.key.location)

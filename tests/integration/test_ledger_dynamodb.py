@@ -1,0 +1,204 @@
+"""The ledger on DynamoDB (moto server): conditional transactions, duplicates under concurrency,
+oversells, parking and replay, one-to-one mappings, and the consumer's partial batch response."""
+
+import json
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from inventory_ledger import bootstrap
+from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
+from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
+from inventory_ledger.domain.ledger import LevelKey
+from inventory_ledger.domain.merchant import ProblemKind
+from inventory_ledger.domain.webhooks import Topic
+from inventory_ledger.ports import MappingConflict
+from inventory_ledger.service.apply_webhook import apply_envelope, replay_parked
+from local_stack.aws import LocalResources, MotoServer, provision
+from tests.support.handlers import load_handler
+from tests.support.histories import LOCATIONS, PRIMARY, SHOP, SKUS, Phase, histories, play
+from tests.support.lambda_context import FakeLambdaContext
+from tests.support.shopify_payloads import BIG, envelope, order
+
+pytestmark = pytest.mark.integration
+STORE_A = BIG + 101
+
+
+def now() -> datetime:
+    return datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def ledger(local_aws: LocalResources) -> DynamoDbLedger:
+    return onboarded_ledger(local_aws)
+
+
+def onboarded_ledger(local_aws: LocalResources) -> DynamoDbLedger:
+    directory = DynamoDbMerchantDirectory(local_aws.table_name)
+    directory.register_shop(SHOP, onboarded_at=datetime(2026, 1, 1, tzinfo=UTC))
+    for shopify_id, location in LOCATIONS.items():
+        directory.map_location(SHOP, location, shopify_id)
+    directory.set_primary_location(SHOP, PRIMARY)
+    for number, sku in enumerate(SKUS):
+        directory.map_sku(SHOP, sku, BIG + 500 + number)
+    return DynamoDbLedger(local_aws.table_name)
+
+
+def quantity(ledger: DynamoDbLedger, location: str, sku: str) -> int:
+    key = LevelKey(SHOP, location, sku)
+    return ledger.balances([key])[key].quantity
+
+
+def test_two_consumers_applying_the_same_batch_at_once_leave_one_entry_each(ledger: DynamoDbLedger) -> None:
+    batch = [
+        envelope(Topic.ORDERS_CREATE, order(BIG + n * 100, [(BIG + n * 100 + 1, "A", 1), (BIG + n * 100 + 2, "B", 2)],
+                 location_id=STORE_A), shop=SHOP, event_id=f"e{n}")
+        for n in range(1, 5)
+    ]  # fmt: skip
+    errors: list[BaseException] = []
+
+    def consume() -> None:
+        try:
+            for item in batch:
+                apply_envelope(item, ledger, now)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=consume) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert quantity(ledger, "store-a", "A") == -4
+    assert quantity(ledger, "store-a", "B") == -8
+    assert len(ledger.entries(LevelKey(SHOP, "store-a", "A"))) == 4
+    assert [e.balance_after for e in ledger.entries(LevelKey(SHOP, "store-a", "B"))] == [-2, -4, -6, -8]
+
+
+def test_an_oversell_is_applied_flagged_and_counted(ledger: DynamoDbLedger, capsys: pytest.CaptureFixture[str]) -> None:
+    from inventory_ledger.service.consume import consume_message
+
+    body = envelope(
+        Topic.ORDERS_CREATE, order(BIG + 1, [(BIG + 2, "C", 2)], location_id=STORE_A), shop=SHOP, event_id="o"
+    )
+    result = consume_message(body.model_dump_json(), "m1", ledger, now)
+    [entry] = result.applied
+    assert entry.oversell
+    assert entry.balance_after == -2
+    stored = ledger.entries(LevelKey(SHOP, "store-a", "C"))
+    assert stored[0].oversell
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    oversell = [m for m in emitted if "Oversell" in m]
+    assert oversell
+    assert oversell[0]["Oversell"] == [1.0] or oversell[0]["Oversell"] == 1.0
+    assert (oversell[0]["shop"], oversell[0]["location"]) == (SHOP, "store-a")
+
+
+def test_a_parked_event_is_listed_and_after_the_mapping_is_added_replays_to_the_right_balance(
+    ledger: DynamoDbLedger, local_aws: LocalResources
+) -> None:
+    body = order(BIG + 1, [(BIG + 2, "A", 1), (BIG + 3, "NEW", 3)], location_id=STORE_A)
+    result = apply_envelope(envelope(Topic.ORDERS_CREATE, body, shop=SHOP, event_id="o"), ledger, now)
+    [parked] = ledger.parked_events(SHOP)
+    assert parked.problems[0].kind is ProblemKind.UNMAPPED_SKU
+    assert json.loads(json.loads(parked.envelope)["body"]) == body
+    assert result.applied[0].key.sku == "A"
+
+    DynamoDbMerchantDirectory(local_aws.table_name).map_sku(SHOP, "NEW", BIG + 999)
+    replayed = replay_parked(parked, ledger, now)
+    assert replayed.parked is None
+    assert quantity(ledger, "store-a", "NEW") == -3
+    assert quantity(ledger, "store-a", "A") == -1
+    assert ledger.parked_events(SHOP) == []
+
+
+def test_a_refund_waits_for_its_order_in_the_table(ledger: DynamoDbLedger) -> None:
+    from tests.support.shopify_payloads import refund
+
+    early = refund(BIG + 9, BIG + 1, [(BIG + 10, BIG + 2, 1, "return", None, "A")])
+    assert apply_envelope(envelope(Topic.REFUNDS_CREATE, early, shop=SHOP, event_id="r"), ledger, now).parked
+    apply_envelope(
+        envelope(Topic.ORDERS_CREATE, order(BIG + 1, [(BIG + 2, "A", 2)]), shop=SHOP, event_id="o"), ledger, now
+    )
+    assert quantity(ledger, PRIMARY, "A") == -1
+    assert ledger.parked_events(SHOP) == []
+    assert ledger.waiting_for_order(SHOP, BIG + 1) == []
+
+
+def test_mappings_are_one_to_one_in_both_directions(local_aws: LocalResources) -> None:
+    directory = DynamoDbMerchantDirectory(local_aws.table_name)
+    directory.register_shop(SHOP, onboarded_at=now())
+    directory.map_location(SHOP, "store-a", 11)
+    directory.map_location(SHOP, "store-a", 11)  # the same mapping again is fine
+    with pytest.raises(MappingConflict, match="LOCATION#store-a"):
+        directory.map_location(SHOP, "store-a", 12)
+    with pytest.raises(MappingConflict, match="SHOPIFY_LOCATION#11"):
+        directory.map_location(SHOP, "store-z", 11)
+    directory.map_sku(SHOP, "A", 100)
+    with pytest.raises(MappingConflict):
+        directory.map_sku(SHOP, "B", 100)
+    assert directory.locations(SHOP) == {"store-a": 11}
+    with pytest.raises(LookupError):
+        directory.set_primary_location(SHOP, "nowhere")
+
+
+def sqs_event(bodies: list[str]) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": f"m{n}",
+                "receiptHandle": f"h{n}",
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000",
+                               "SenderId": "AIDA", "ApproximateFirstReceiveTimestamp": "1700000000000"},
+                "messageAttributes": {},
+                "md5OfBody": "0" * 32,
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ingest",
+                "awsRegion": "us-east-1",
+            }
+            for n, body in enumerate(bodies)
+        ]
+    }  # fmt: skip
+
+
+def test_the_consumer_applies_parks_and_reports_only_transient_failures(
+    ledger: DynamoDbLedger, local_aws: LocalResources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handler = load_handler("ledger_consumer")
+    good = envelope(
+        Topic.ORDERS_CREATE, order(BIG + 1, [(BIG + 2, "A", 1)], location_id=STORE_A), shop=SHOP, event_id="g"
+    )
+    response = handler.lambda_handler(sqs_event([good.model_dump_json(), "not an envelope"]), FakeLambdaContext())
+    assert response == {"batchItemFailures": []}
+    assert quantity(ledger, "store-a", "A") == -1
+    assert len(ledger.parked_events("unreadable")) == 1
+
+    # The table gone (a deploy gone wrong): nothing can be applied, so every record goes back.
+    monkeypatch.setenv("LEDGER_TABLE_NAME", "no-such-table")
+    from tests.conftest import forget_cached_clients
+
+    forget_cached_clients()
+    response = handler.lambda_handler(sqs_event([good.model_dump_json()]), FakeLambdaContext())
+    assert response == {"batchItemFailures": [{"itemIdentifier": "m0"}]}
+    bootstrap.reset()
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(history=histories(max_phases=2, max_stories=2))
+def test_the_property_holds_on_dynamodb_too(
+    moto_server: MotoServer, local_aws: LocalResources, history: list[Phase]
+) -> None:
+    moto_server.reset()  # each example starts from an empty table, as the unit property does
+    ledger = onboarded_ledger(provision(moto_server.endpoint_url))
+    reference = play(ledger, history)  # the same player as the unit property
+    keys = [LevelKey(SHOP, location, sku) for location in LOCATIONS.values() for sku in SKUS]
+    balances = ledger.balances(keys)
+    for key in keys:
+        assert (balances[key].quantity if key in balances else 0) == reference.levels[(key.location, key.sku)], key
+    written = [entry.entry_id for key in keys for entry in ledger.entries(key)]
+    assert sorted(written) == sorted(reference.entry_ids)
