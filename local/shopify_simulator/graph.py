@@ -1,0 +1,125 @@
+"""The objects the executor resolves: a typename plus fields, where a field is a value or a callable.
+
+Any field the simulator does not implement raises a GraphQL error naming it, never a silent null.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLError, GraphQLResolveInfo
+
+NOT_IMPLEMENTED_CODE = "NOT_IMPLEMENTED_BY_SIMULATOR"
+
+
+class Obj:
+    """One GraphQL object value: `fields` maps a field name to a value or `fn(info, **args)`."""
+
+    __slots__ = ("fields", "typename")
+
+    def __init__(self, typename: str, **fields: Any) -> None:
+        self.typename = typename
+        self.fields = fields
+
+    def __repr__(self) -> str:
+        return f"Obj({self.typename}, {sorted(self.fields)})"
+
+
+def field_resolver(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+    if isinstance(source, Obj):
+        if info.field_name in source.fields:
+            value = source.fields[info.field_name]
+            return value(info, **args) if callable(value) else value
+        raise GraphQLError(
+            f"Field '{info.parent_type.name}.{info.field_name}' is not implemented by the Shopify simulator.",
+            info.field_nodes,
+            path=info.path.as_list(),
+            extensions={"code": NOT_IMPLEMENTED_CODE},
+        )
+    if isinstance(source, dict):
+        return source.get(info.field_name)
+    return getattr(source, info.field_name, None)
+
+
+def type_resolver(value: Any, info: GraphQLResolveInfo, abstract_type: Any) -> str | None:
+    return value.typename if isinstance(value, Obj) else None
+
+
+@dataclass
+class ExecContext:
+    """Per-request context: the shop, the API version and whether this run serves a bulk query."""
+
+    state: Any
+    shop: Any
+    version: str
+    variables: dict[str, Any] = field(default_factory=dict)
+    bulk: bool = False
+
+
+def encode_cursor(key: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"last_id": key}).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int | None:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return int(data["last_id"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def connection(
+    info: GraphQLResolveInfo,
+    typename: str,
+    items: Sequence[tuple[int, Obj]],
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    reverse: bool | None = False,
+    **_: Any,
+) -> Obj:
+    """A Relay connection over (sort key, node) pairs, paged like Shopify's (cursor after a key)."""
+    ctx: ExecContext = info.context
+    ordered = sorted(items, key=lambda kv: kv[0], reverse=bool(reverse))
+    if not ctx.bulk and first is None and last is None:
+        raise GraphQLError("you must provide one of first or last", info.field_nodes, path=info.path.as_list())
+    keys = [k for k, _ in ordered]
+    start, end = 0, len(ordered)
+    if after is not None:
+        key = decode_cursor(after)
+        if key in keys:
+            start = keys.index(key) + 1
+    if before is not None:
+        key = decode_cursor(before)
+        if key in keys:
+            end = keys.index(key)
+    window = ordered[start:end]
+    has_next = has_prev = False
+    if first is not None and not ctx.bulk:
+        has_next = len(window) > first or end < len(ordered)
+        window = window[:first]
+        has_prev = start > 0
+    elif last is not None and not ctx.bulk:
+        has_prev = len(window) > last or start > 0
+        window = window[-last:] if last else []
+        has_next = end < len(ordered)
+    edge_type = typename.removesuffix("Connection") + "Edge"
+    edges = [Obj(edge_type, cursor=encode_cursor(k), node=node) for k, node in window]
+    page_info = Obj(
+        "PageInfo",
+        hasNextPage=has_next,
+        hasPreviousPage=has_prev,
+        startCursor=edges[0].fields["cursor"] if edges else None,
+        endCursor=edges[-1].fields["cursor"] if edges else None,
+    )
+    return Obj(typename, edges=edges, nodes=[n for _, n in window], pageInfo=page_info)
+
+
+def lazy(fn: Callable[[], Any]) -> Callable[..., Any]:
+    """A field computed on demand, ignoring arguments."""
+    return lambda info, **args: fn()

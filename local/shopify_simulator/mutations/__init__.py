@@ -1,0 +1,20 @@
+"""The Mutation root: the inventory writes, bulk queries and the seeding mutations we serve."""
+
+from __future__ import annotations
+
+from ..graph import Obj
+from . import bulk_ops, inventory, seeding
+
+
+def mutation_root() -> Obj:
+    return Obj(
+        "Mutation",
+        inventorySetQuantities=inventory.set_quantities,
+        inventoryAdjustQuantities=inventory.adjust_quantities,
+        inventorySetOnHandQuantities=inventory.set_on_hand_quantities,
+        bulkOperationRunQuery=bulk_ops.run_query,
+        bulkOperationCancel=bulk_ops.cancel,
+        locationAdd=seeding.location_add,
+        productSet=seeding.product_set,
+        inventoryActivate=seeding.inventory_activate,
+    )

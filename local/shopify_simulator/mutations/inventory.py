@@ -1,0 +1,313 @@
+"""inventorySetQuantities, inventoryAdjustQuantities, inventorySetOnHandQuantities.
+
+Messages, codes and field paths reproduce the captures in
+shared/shopify/payloads/graphql-captures-shopify-draft-proxy/2026-04_products_*.json.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import GraphQLResolveInfo
+
+from ..clock import iso
+from ..graph import ExecContext, Obj
+from ..ids import gid, parse_gid_of
+from ..objects import item_obj, location_obj
+from ..quantities import ADJUST_NAMES, MAX_QUANTITY, MIN_AVAILABLE, REASONS, SET_NAMES, deltas_for
+from ..state import InventoryLevel, Shop
+from ..webhooks import inventory_level_body
+from .common import idempotency_key, require_change_from, user_error, with_idempotency
+
+MSG_ITEM = "The specified inventory item could not be found."
+MSG_LOCATION = "The specified location could not be found."
+MSG_NOT_STOCKED = "The specified inventory item is not stocked at the location."
+MSG_NEGATIVE = "The quantity can't be negative."
+MSG_TOO_HIGH = "The quantity can't be higher than 1,000,000,000."
+MSG_TOO_LOW = "The quantity can't be lower than -1,000,000,000."
+MSG_SET_NAME = "The quantity name must be either 'available' or 'on_hand'."
+MSG_ADJUST_NAME = "The specified quantity name is invalid. Valid values are: " + ", ".join(ADJUST_NAMES) + "."
+MSG_REASON = "The specified reason is invalid. Valid values are: " + ", ".join(REASONS) + "."
+MSG_DUPLICATE = "The combination of inventoryItemId and locationId must be unique."
+# Not captured: the wording of a stale compare-and-swap is ours; the code is Shopify's.
+MSG_STALE = "The specified changeFromQuantity does not match the current quantity."
+
+
+@dataclass
+class Change:
+    name: str
+    delta: int
+    item_id: int
+    location_id: int
+    ledger_document_uri: str | None = None
+
+
+def _group(ctx: ExecContext, reason: str, uri: str | None, changes: list[Change]) -> Obj:
+    shop: Shop = ctx.shop
+    state = ctx.state
+    group_id = state.ids.next()
+    created = iso(state.clock.now())
+    snapshot = [
+        Obj(
+            "InventoryChange",
+            name=c.name,
+            delta=c.delta,
+            quantityAfterChange=None,  # Shopify answers null here (captures)
+            ledgerDocumentUri=c.ledger_document_uri,
+            item=item_obj(shop, shop.items[c.item_id]),
+            location=location_obj(shop, shop.locations[c.location_id]),
+        )
+        for c in changes
+    ]
+
+    def changes_fn(
+        info: GraphQLResolveInfo,
+        inventoryItemIds: list[str] | None = None,
+        locationIds: list[str] | None = None,
+        quantityNames: list[str] | None = None,
+    ) -> list[Obj]:
+        out = []
+        for change, obj in zip(changes, snapshot, strict=True):
+            if inventoryItemIds is not None and gid("InventoryItem", change.item_id) not in inventoryItemIds:
+                continue
+            if locationIds is not None and gid("Location", change.location_id) not in locationIds:
+                continue
+            if quantityNames is not None and change.name not in quantityNames:
+                continue
+            out.append(obj)
+        return out
+
+    return Obj(
+        "InventoryAdjustmentGroup",
+        id=gid("InventoryAdjustmentGroup", group_id),
+        createdAt=created,
+        reason=reason,
+        referenceDocumentUri=uri,
+        changes=changes_fn,
+    )
+
+
+def _resolve_target(
+    shop: Shop, entry: dict[str, Any], path: list[str], error_type: str, errors: list[Obj]
+) -> InventoryLevel | None:
+    item_id = parse_gid_of("InventoryItem", entry["inventoryItemId"])
+    loc_id = parse_gid_of("Location", entry["locationId"])
+    if item_id is None or item_id not in shop.items:
+        errors.append(user_error(error_type, [*path, "inventoryItemId"], MSG_ITEM, "INVALID_INVENTORY_ITEM"))
+        return None
+    if loc_id is None or loc_id not in shop.locations:
+        errors.append(user_error(error_type, [*path, "locationId"], MSG_LOCATION, "INVALID_LOCATION"))
+        return None
+    level = shop.level(item_id, loc_id)
+    if level is None:
+        errors.append(user_error(error_type, [*path, "locationId"], MSG_NOT_STOCKED, "ITEM_NOT_STOCKED_AT_LOCATION"))
+    return level
+
+
+def _bounds(name: str, value: int, path: list[str], error_type: str) -> Obj | None:
+    if value > MAX_QUANTITY:
+        return user_error(error_type, path, MSG_TOO_HIGH, "INVALID_QUANTITY_TOO_HIGH")
+    if name == "on_hand" and value < 0:
+        return user_error(error_type, path, MSG_NEGATIVE, "INVALID_QUANTITY_NEGATIVE")
+    if value < MIN_AVAILABLE:
+        return user_error(error_type, path, MSG_TOO_LOW, "INVALID_QUANTITY_TOO_LOW")
+    return None
+
+
+def _duplicates(entries: list[dict[str, Any]], list_name: str, error_type: str) -> list[Obj]:
+    pairs = [(e["inventoryItemId"], e["locationId"]) for e in entries]
+    return [
+        user_error(
+            error_type,
+            ["input", list_name, str(i), "locationId"],
+            MSG_DUPLICATE,
+            "NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR",
+        )
+        for i, pair in enumerate(pairs)
+        if pairs.count(pair) > 1
+    ]
+
+
+def _is_stale(shop: Shop, level: InventoryLevel, name: str, change_from: int | None) -> bool:
+    key = (level.item_id, level.location_id)
+    forced = shop.forced_stale.get(key, 0)
+    if forced > 0:
+        # Fault injection: as if Shopify had a change we have not seen.
+        shop.forced_stale[key] = forced - 1
+        return True
+    return change_from is not None and int(level.get(name) or 0) != change_from
+
+
+def _apply(ctx: ExecContext, level: InventoryLevel, stored_name: str, delta: int) -> None:
+    """Move a stored quantity; on_hand moves through available. Sends inventory_levels/update."""
+    state = ctx.state
+    now = state.clock.now()
+    target = "available" if stored_name == "on_hand" else stored_name
+    level.quantities[target] += delta
+    level.updated_at[target] = now
+    level.changed_at = now
+    ctx.shop.items[level.item_id].updated_at = now
+    if target == "available" and delta != 0:
+        state.emit(ctx.shop, "inventory_levels/update", inventory_level_body(level, now))
+
+
+def _changes_for(name: str, delta: int, level: InventoryLevel, uri: str | None) -> list[Change]:
+    return [
+        Change(n, d, level.item_id, level.location_id, uri if n not in ("available", "on_hand") else None)
+        for n, d in deltas_for(name, delta).items()
+    ]
+
+
+def set_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> Obj:
+    ctx: ExecContext = info.context
+    shop: Shop = ctx.shop
+    error_type, payload_type = "InventorySetQuantitiesUserError", "InventorySetQuantitiesPayload"
+    entries: list[dict[str, Any]] = input["quantities"]
+    require_change_from(info, ctx, entries, "InventoryQuantityInput")
+    key = idempotency_key(info, ctx)
+
+    def fail(errors: list[Obj]) -> tuple[Obj, bool]:
+        return Obj(payload_type, inventoryAdjustmentGroup=None, userErrors=errors), False
+
+    def run() -> tuple[Obj, bool]:
+        name = input["name"]
+        if name not in SET_NAMES:
+            return fail([user_error(error_type, ["input", "name"], MSG_SET_NAME, "INVALID_NAME")])
+        if input["reason"] not in REASONS:
+            return fail([user_error(error_type, ["input", "reason"], MSG_REASON, "INVALID_REASON")])
+        errors: list[Obj] = []
+        targets: list[tuple[InventoryLevel, dict[str, Any]]] = []
+        for i, entry in enumerate(entries):
+            path = ["input", "quantities", str(i)]
+            level = _resolve_target(shop, entry, path, error_type, errors)
+            bound = _bounds(name, entry["quantity"], [*path, "quantity"], error_type)
+            if bound is not None:
+                errors.append(bound)
+            if level is not None and bound is None:
+                targets.append((level, entry))
+        errors.extend(_duplicates(entries, "quantities", error_type))
+        if errors:
+            return fail(errors)
+        stale = [
+            user_error(
+                error_type,
+                ["input", "quantities", str(i), "changeFromQuantity"],
+                MSG_STALE,
+                "CHANGE_FROM_QUANTITY_STALE",
+            )
+            for i, (level, entry) in enumerate(targets)
+            if _is_stale(shop, level, name, entry.get("changeFromQuantity"))
+        ]
+        if stale:
+            return fail(stale)  # nothing applied: the whole call is refused
+        changes: list[Change] = []
+        for level, entry in targets:
+            delta = entry["quantity"] - int(level.get(name) or 0)
+            _apply(ctx, level, name, delta)
+            changes.extend(_changes_for(name, delta, level, None))
+        group = _group(ctx, input["reason"], input.get("referenceDocumentUri"), changes)
+        return Obj(payload_type, inventoryAdjustmentGroup=group, userErrors=[]), True
+
+    return with_idempotency(info, ctx, key, input, error_type, payload_type, run)
+
+
+def set_on_hand_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> Obj:
+    ctx: ExecContext = info.context
+    shop: Shop = ctx.shop
+    error_type, payload_type = "InventorySetOnHandQuantitiesUserError", "InventorySetOnHandQuantitiesPayload"
+    entries: list[dict[str, Any]] = input["setQuantities"]
+    require_change_from(info, ctx, entries, "InventorySetQuantityInput")
+    key = idempotency_key(info, ctx)
+
+    def fail(errors: list[Obj]) -> tuple[Obj, bool]:
+        return Obj(payload_type, inventoryAdjustmentGroup=None, userErrors=errors), False
+
+    def run() -> tuple[Obj, bool]:
+        if input["reason"] not in REASONS:
+            return fail([user_error(error_type, ["input", "reason"], MSG_REASON, "INVALID_REASON")])
+        errors: list[Obj] = []
+        targets: list[tuple[InventoryLevel, dict[str, Any]]] = []
+        for i, entry in enumerate(entries):
+            path = ["input", "setQuantities", str(i)]
+            level = _resolve_target(shop, entry, path, error_type, errors)
+            bound = _bounds("on_hand", entry["quantity"], [*path, "quantity"], error_type)
+            if bound is not None:
+                errors.append(bound)
+            if level is not None and bound is None:
+                targets.append((level, entry))
+        errors.extend(_duplicates(entries, "setQuantities", error_type))
+        if errors:
+            return fail(errors)
+        stale = [
+            user_error(
+                error_type,
+                ["input", "setQuantities", str(i), "changeFromQuantity"],
+                MSG_STALE,
+                "CHANGE_FROM_QUANTITY_STALE",
+            )
+            for i, (level, entry) in enumerate(targets)
+            if _is_stale(shop, level, "on_hand", entry.get("changeFromQuantity"))
+        ]
+        if stale:
+            return fail(stale)
+        changes: list[Change] = []
+        for level, entry in targets:
+            delta = entry["quantity"] - int(level.get("on_hand") or 0)
+            _apply(ctx, level, "on_hand", delta)
+            changes.extend(_changes_for("on_hand", delta, level, None))
+        group = _group(ctx, input["reason"], input.get("referenceDocumentUri"), changes)
+        return Obj(payload_type, inventoryAdjustmentGroup=group, userErrors=[]), True
+
+    return with_idempotency(info, ctx, key, input, error_type, payload_type, run)
+
+
+def adjust_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> Obj:
+    ctx: ExecContext = info.context
+    shop: Shop = ctx.shop
+    error_type, payload_type = "InventoryAdjustQuantitiesUserError", "InventoryAdjustQuantitiesPayload"
+    entries: list[dict[str, Any]] = input["changes"]
+    require_change_from(info, ctx, entries, "InventoryChangeInput")
+    key = idempotency_key(info, ctx)
+
+    def fail(errors: list[Obj]) -> tuple[Obj, bool]:
+        return Obj(payload_type, inventoryAdjustmentGroup=None, userErrors=errors), False
+
+    def run() -> tuple[Obj, bool]:
+        name = input["name"]
+        if name not in ADJUST_NAMES:
+            return fail([user_error(error_type, ["input", "name"], MSG_ADJUST_NAME, "INVALID_QUANTITY_NAME")])
+        if input["reason"] not in REASONS:
+            return fail([user_error(error_type, ["input", "reason"], MSG_REASON, "INVALID_REASON")])
+        errors: list[Obj] = []
+        targets: list[tuple[int, InventoryLevel, dict[str, Any]]] = []
+        for i, entry in enumerate(entries):
+            path = ["input", "changes", str(i)]
+            level = _resolve_target(shop, entry, path, error_type, errors)
+            if level is None:
+                continue
+            after = int(level.get(name) or 0) + entry["delta"]
+            bound = _bounds(name if name != "available" else "available", after, [*path, "delta"], error_type)
+            if bound is not None:
+                errors.append(bound)
+            else:
+                targets.append((i, level, entry))
+        if errors:
+            return fail(errors)
+        stale = [
+            user_error(
+                error_type, ["input", "changes", str(i), "changeFromQuantity"], MSG_STALE, "CHANGE_FROM_QUANTITY_STALE"
+            )
+            for i, level, entry in targets
+            if _is_stale(shop, level, name, entry.get("changeFromQuantity"))
+        ]
+        if stale:
+            return fail(stale)
+        changes: list[Change] = []
+        for _, level, entry in targets:
+            _apply(ctx, level, name, entry["delta"])
+            changes.extend(_changes_for(name, entry["delta"], level, entry.get("ledgerDocumentUri")))
+        group = _group(ctx, input["reason"], input.get("referenceDocumentUri"), changes)
+        return Obj(payload_type, inventoryAdjustmentGroup=group, userErrors=[]), True
+
+    return with_idempotency(info, ctx, key, input, error_type, payload_type, run)

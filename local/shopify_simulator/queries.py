@@ -1,0 +1,124 @@
+"""QueryRoot: the read side we serve (locations, variants by SKU, items, levels, bulk operations)."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from graphql import GraphQLResolveInfo
+
+from .bulk import refresh_bulk
+from .graph import ExecContext, Obj, connection
+from .ids import parse_gid, parse_gid_of
+from .objects import (
+    bulk_obj,
+    item_obj,
+    location_obj,
+    matches,
+    node_by_gid,
+    parse_search,
+    product_obj,
+    variant_obj,
+)
+
+
+def query_root(ctx: ExecContext) -> Obj:
+    shop = ctx.shop
+    base_url = ctx.state.base_url
+
+    def locations(info: GraphQLResolveInfo, **args: Any) -> Obj:
+        terms = parse_search(args.pop("query", None))
+        include_inactive = bool(args.pop("includeInactive", False))
+        args.pop("includeLegacy", None)
+        args.pop("sortKey", None)
+        items = [
+            (loc.id, location_obj(shop, loc))
+            for loc in shop.locations.values()
+            if (loc.is_active or include_inactive) and matches(terms, {"name": loc.name, "id": str(loc.id)})
+        ]
+        return connection(info, "LocationConnection", items, **args)
+
+    def product_variants(info: GraphQLResolveInfo, **args: Any) -> Obj:
+        terms = parse_search(args.pop("query", None))
+        args.pop("sortKey", None)
+        args.pop("savedSearchId", None)
+        items = [
+            (v.id, variant_obj(shop, v))
+            for v in shop.variants.values()
+            if matches(terms, {"sku": v.sku, "id": str(v.id), "product_id": str(v.product_id)})
+        ]
+        return connection(info, "ProductVariantConnection", items, **args)
+
+    def products(info: GraphQLResolveInfo, **args: Any) -> Obj:
+        terms = parse_search(args.pop("query", None))
+        args.pop("sortKey", None)
+        args.pop("savedSearchId", None)
+        items = [
+            (p.id, product_obj(shop, p))
+            for p in shop.products.values()
+            if matches(terms, {"title": p.title, "id": str(p.id), "handle": p.handle})
+        ]
+        return connection(info, "ProductConnection", items, **args)
+
+    def inventory_items(info: GraphQLResolveInfo, **args: Any) -> Obj:
+        terms = parse_search(args.pop("query", None))
+        items = [
+            (i.id, item_obj(shop, i)) for i in shop.items.values() if matches(terms, {"sku": i.sku, "id": str(i.id)})
+        ]
+        return connection(info, "InventoryItemConnection", items, **args)
+
+    def by_id(kind: str) -> Any:
+        def resolve(info: GraphQLResolveInfo, id: str) -> Obj | None:
+            parsed = parse_gid(id)
+            if parsed is None or parsed[0] != kind:
+                return None
+            return node_by_gid(shop, id, base_url)
+
+        return resolve
+
+    def node(info: GraphQLResolveInfo, id: str) -> Obj | None:
+        refresh_bulk(ctx.state, shop)
+        return node_by_gid(shop, id, base_url)
+
+    def nodes(info: GraphQLResolveInfo, ids: list[str]) -> list[Obj | None]:
+        refresh_bulk(ctx.state, shop)
+        return [node_by_gid(shop, i, base_url) for i in ids]
+
+    def bulk_operation(info: GraphQLResolveInfo, id: str) -> Obj | None:
+        refresh_bulk(ctx.state, shop)
+        num = parse_gid_of("BulkOperation", id)
+        op = shop.bulk_operations.get(num) if num is not None else None
+        return bulk_obj(shop, op, base_url) if op else None
+
+    def current_bulk_operation(info: GraphQLResolveInfo, type: str = "QUERY") -> Obj | None:
+        refresh_bulk(ctx.state, shop)
+        ops = [op for op in shop.bulk_operations.values() if op.type == type]
+        if not ops:
+            return None
+        latest = max(ops, key=lambda op: (op.created_at, op.id))
+        return bulk_obj(shop, latest, base_url)
+
+    shop_obj = Obj(
+        "Shop",
+        id=f"gid://shopify/Shop/{zlib.crc32(shop.domain.encode())}",
+        name=shop.domain.split(".")[0],
+        myshopifyDomain=shop.domain,
+        plan=Obj("ShopPlan", displayName=shop.plan, partnerDevelopment=False, shopifyPlus=shop.plan == "plus"),
+    )
+    return Obj(
+        "QueryRoot",
+        shop=shop_obj,
+        locations=locations,
+        location=by_id("Location"),
+        productVariants=product_variants,
+        productVariant=by_id("ProductVariant"),
+        products=products,
+        product=by_id("Product"),
+        inventoryItems=inventory_items,
+        inventoryItem=by_id("InventoryItem"),
+        inventoryLevel=by_id("InventoryLevel"),
+        node=node,
+        nodes=nodes,
+        bulkOperation=bulk_operation,
+        currentBulkOperation=current_bulk_operation,
+    )

@@ -1,0 +1,284 @@
+"""The simulator's own store: shops, locations, products, inventory, orders; one lock around it all."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .clock import Clock, SystemClock
+from .ids import IdGenerator
+from .quantities import STORED_STATES, read
+from .throttle import PLANS, LeakyBucket
+
+
+@dataclass
+class Location:
+    id: int
+    name: str
+    fulfills_online_orders: bool = True
+    is_active: bool = True
+    created_at: float = 0.0
+
+
+@dataclass
+class Product:
+    id: int
+    title: str
+    handle: str
+    status: str = "ACTIVE"
+    variant_ids: list[int] = field(default_factory=list)
+    created_at: float = 0.0
+
+
+@dataclass
+class Variant:
+    id: int
+    product_id: int
+    sku: str
+    title: str
+    price: str
+    inventory_item_id: int
+
+
+@dataclass
+class InventoryItem:
+    id: int
+    variant_id: int
+    sku: str
+    tracked: bool = True
+    requires_shipping: bool = True
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+
+@dataclass
+class InventoryLevel:
+    item_id: int
+    location_id: int
+    quantities: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STORED_STATES, 0))
+    updated_at: dict[str, float] = field(default_factory=dict)
+    created_at: float = 0.0
+    changed_at: float = 0.0
+
+    def get(self, name: str) -> int | None:
+        return read(self.quantities, name)
+
+    def as_dict(self) -> dict[str, int]:
+        names = (*STORED_STATES, "on_hand", "unavailable")
+        return {n: int(read(self.quantities, n) or 0) for n in names}
+
+
+@dataclass
+class LineItem:
+    id: int
+    variant_id: int
+    product_id: int
+    sku: str
+    title: str
+    quantity: int
+    price: str
+    location_id: int | None  # where its units were committed (the fulfillment order's location)
+    fulfilled: int = 0
+    refunded: int = 0  # units removed from the order by refunds (restocked or not)
+    released: int = 0  # of those, units that were still open (unfulfilled) when removed
+    cancelled: bool = False
+
+    @property
+    def unfulfilled(self) -> int:
+        """Units still committed (open) on this line."""
+        if self.cancelled:
+            return 0
+        return max(self.quantity - self.fulfilled - self.released, 0)
+
+
+@dataclass
+class Fulfillment:
+    id: int
+    location_id: int
+    lines: list[tuple[int, int]]  # (line item id, quantity)
+    created_at: float
+
+
+@dataclass
+class RefundLine:
+    id: int
+    line_item_id: int
+    quantity: int
+    restock_type: str
+    location_id: int | None
+
+
+@dataclass
+class Refund:
+    id: int
+    order_id: int
+    note: str | None
+    lines: list[RefundLine]
+    created_at: float
+    restock: bool
+
+
+@dataclass
+class Order:
+    id: int
+    number: int
+    location_id: int | None  # set for POS orders only (FACTS.md)
+    source_name: str
+    line_items: list[LineItem]
+    created_at: float
+    updated_at: float
+    email: str | None = None
+    cancelled_at: float | None = None
+    cancel_reason: str | None = None
+    fulfillments: list[Fulfillment] = field(default_factory=list)
+    refunds: list[Refund] = field(default_factory=list)
+
+    def line(self, line_id: int) -> LineItem | None:
+        return next((li for li in self.line_items if li.id == line_id), None)
+
+
+@dataclass
+class BulkOperation:
+    id: int
+    query: str
+    status: str
+    created_at: float
+    complete_at: float | None  # None: held until the control API completes it
+    jsonl: str = ""
+    object_count: int = 0
+    root_object_count: int = 0
+    completed_at: float | None = None
+    error_code: str | None = None
+    type: str = "QUERY"
+
+
+@dataclass
+class IdempotentRecord:
+    field: str
+    fingerprint: str
+    payload: Any
+
+
+@dataclass
+class Shop:
+    domain: str
+    access_token: str
+    webhook_secret: str
+    plan: str
+    bucket: LeakyBucket
+    webhook_api_version: str = "2026-07"
+    locations: dict[int, Location] = field(default_factory=dict)
+    primary_location_id: int | None = None
+    products: dict[int, Product] = field(default_factory=dict)
+    variants: dict[int, Variant] = field(default_factory=dict)
+    items: dict[int, InventoryItem] = field(default_factory=dict)
+    levels: dict[tuple[int, int], InventoryLevel] = field(default_factory=dict)
+    orders: dict[int, Order] = field(default_factory=dict)
+    idempotency: dict[str, IdempotentRecord] = field(default_factory=dict)
+    bulk_operations: dict[int, BulkOperation] = field(default_factory=dict)
+    bulk_duration_s: float | None = 0.0  # None: bulk queries wait for the control API
+    forced_stale: dict[tuple[int, int], int] = field(default_factory=dict)
+    record_failed_idempotent_attempts: bool = False
+    adjustment_groups: int = 0
+    order_number: int = 1000
+
+    def item_by_sku(self, sku: str) -> InventoryItem | None:
+        return next((i for i in self.items.values() if i.sku == sku), None)
+
+    def location_by_name(self, name: str) -> Location | None:
+        return next((loc for loc in self.locations.values() if loc.name == name), None)
+
+    def level(self, item_id: int, location_id: int) -> InventoryLevel | None:
+        return self.levels.get((item_id, location_id))
+
+    def ordered_locations(self) -> list[Location]:
+        """Primary first, then in creation order: the order Shopify's default routing ranks them."""
+        locs = list(self.locations.values())
+        locs.sort(key=lambda loc: (loc.id != self.primary_location_id, loc.created_at, loc.id))
+        return locs
+
+
+class SimulatorState:
+    """Everything the simulator knows. Hold `lock` for any read or write (it is re-entrant)."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.lock = threading.RLock()
+        self.ids = IdGenerator()
+        self.shops: dict[str, Shop] = {}
+        self.base_url = ""
+        self.default_plan = "standard"
+        # Set by the server to the webhook delivery engine: (shop, topic, REST body) -> None.
+        self.emit: Callable[[Shop, str, dict[str, Any]], None] = lambda shop, topic, body: None
+
+    def reset(self) -> None:
+        with self.lock:
+            self.shops.clear()
+
+    def add_shop(
+        self,
+        domain: str,
+        access_token: str,
+        webhook_secret: str,
+        plan: str | None = None,
+        webhook_api_version: str = "2026-07",
+    ) -> Shop:
+        plan = plan or self.default_plan
+        size, rate = PLANS[plan]
+        with self.lock:
+            shop = Shop(
+                domain=domain,
+                access_token=access_token,
+                webhook_secret=webhook_secret,
+                plan=plan,
+                bucket=LeakyBucket(size, rate, self.clock),
+                webhook_api_version=webhook_api_version,
+            )
+            self.shops[domain] = shop
+            return shop
+
+    def shop(self, domain: str) -> Shop | None:
+        with self.lock:
+            return self.shops.get(domain)
+
+    def add_location(self, shop: Shop, name: str, fulfills_online_orders: bool = True) -> Location:
+        with self.lock:
+            loc = Location(self.ids.next(), name, fulfills_online_orders, True, self.clock.now())
+            shop.locations[loc.id] = loc
+            if shop.primary_location_id is None:
+                shop.primary_location_id = loc.id
+            return loc
+
+    def add_product(self, shop: Shop, title: str, variants: list[dict[str, Any]], status: str = "ACTIVE") -> Product:
+        """`variants`: dicts with sku, optional title, price, tracked."""
+        with self.lock:
+            now = self.clock.now()
+            handle = "-".join(title.lower().split())
+            product = Product(self.ids.next(), title, handle, status, [], now)
+            shop.products[product.id] = product
+            for spec in variants:
+                item_id = self.ids.next()
+                variant = Variant(
+                    self.ids.next(),
+                    product.id,
+                    str(spec["sku"]),
+                    str(spec.get("title") or "Default Title"),
+                    str(spec.get("price") or "10.00"),
+                    item_id,
+                )
+                item = InventoryItem(item_id, variant.id, variant.sku, bool(spec.get("tracked", True)), True, now, now)
+                shop.variants[variant.id] = variant
+                shop.items[item.id] = item
+                product.variant_ids.append(variant.id)
+            return product
+
+    def activate(self, shop: Shop, item_id: int, location_id: int) -> InventoryLevel:
+        """Stock an item at a location (idempotent), as inventoryActivate does."""
+        with self.lock:
+            key = (item_id, location_id)
+            if key not in shop.levels:
+                now = self.clock.now()
+                shop.levels[key] = InventoryLevel(item_id, location_id, created_at=now, changed_at=now)
+            return shop.levels[key]

@@ -1,0 +1,165 @@
+"""Shopify's side: each control action moves quantities as Shopify does and sends its webhooks."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+
+from shopify_simulator.delivery import RETRY_SCHEDULE_S
+
+from .conftest import SECRET, Sink, Store, wait_until
+
+TOPICS = ("orders/create", "orders/cancelled", "refunds/create", "inventory_levels/update")
+
+
+def subscribe(store: Store, sink: Sink, topics: tuple[str, ...] = TOPICS) -> None:
+    for topic in topics:
+        store.control("POST", "/webhooks", {"topic": topic, "address": sink.url})
+
+
+def test_pos_order_commits_at_its_location_and_fulfilment_takes_on_hand(store: Store) -> None:
+    order = store.control("POST", "/orders", {"lines": [{"sku": "TEE-1", "quantity": 2}], "location": "Retail"})
+    assert order["location_id"] == store.control("GET", "")["locations"][2]["id"]
+    assert order["source_name"] == "pos"
+    assert (store.qty("TEE-1", "Retail"), store.qty("TEE-1", "Retail", "committed")) == (2, 2)
+    assert store.qty("TEE-1", "Retail", "on_hand") == 4
+    store.control("POST", f"/orders/{order['id']}/fulfil", {})
+    assert (store.qty("TEE-1", "Retail", "committed"), store.qty("TEE-1", "Retail", "on_hand")) == (0, 2)
+
+
+def test_online_order_routes_to_first_location_with_stock(store: Store) -> None:
+    # Shop location (primary) has no TEE-1; Warehouse has 10; Retail does not fulfil online.
+    order = store.control("POST", "/orders", {"lines": [{"sku": "TEE-1", "quantity": 3}]})
+    assert order["location_id"] is None
+    assert order["source_name"] == "web"
+    assert store.qty("TEE-1", "Warehouse") == 7
+    assert store.qty("TEE-1", "Warehouse", "committed") == 3
+    assert store.qty("TEE-1", "Retail") == 4
+
+
+def test_cancel_restock_and_no_restock(store: Store) -> None:
+    a = store.control("POST", "/orders", {"lines": [{"sku": "MUG-1", "quantity": 2}]})
+    store.control("POST", f"/orders/{a['id']}/cancel", {"restock": True})
+    assert (store.qty("MUG-1", "Shop location"), store.qty("MUG-1", "Shop location", "committed")) == (7, 0)
+    b = store.control("POST", "/orders", {"lines": [{"sku": "MUG-1", "quantity": 2}]})
+    cancelled = store.control("POST", f"/orders/{b['id']}/cancel", {"restock": False})
+    assert cancelled["cancelled_at"] is not None
+    assert cancelled["refunds"][0]["refund_line_items"][0]["restock_type"] == "no_restock"
+    assert (store.qty("MUG-1", "Shop location"), store.qty("MUG-1", "Shop location", "on_hand")) == (5, 5)
+
+
+def test_refund_restock_types(store: Store) -> None:
+    order = store.control("POST", "/orders", {"lines": [{"sku": "TEE-1", "quantity": 4}], "location": "Warehouse"})
+    line = order["line_items"][0]["id"]
+    store.control("POST", f"/orders/{order['id']}/fulfil", {"lines": [{"line_item_id": line, "quantity": 2}]})
+    assert (store.qty("TEE-1", "Warehouse"), store.qty("TEE-1", "Warehouse", "committed")) == (6, 2)
+    cancel = store.control(
+        "POST",
+        f"/orders/{order['id']}/refunds",
+        {"lines": [{"line_item_id": line, "quantity": 1, "restock_type": "cancel"}]},
+    )
+    assert cancel["refund_line_items"][0]["location_id"] is not None
+    assert (store.qty("TEE-1", "Warehouse"), store.qty("TEE-1", "Warehouse", "committed")) == (7, 1)
+    retail = store.control("GET", "")["locations"][2]["id"]
+    store.control(
+        "POST",
+        f"/orders/{order['id']}/refunds",
+        {"lines": [{"line_item_id": line, "quantity": 1, "restock_type": "return", "location_id": retail}]},
+    )
+    assert store.qty("TEE-1", "Retail") == 5
+    none = store.control(
+        "POST",
+        f"/orders/{order['id']}/refunds",
+        {"lines": [{"line_item_id": line, "quantity": 1, "restock_type": "no_restock"}]},
+    )
+    assert none["refund_line_items"][0]["location_id"] is None
+    assert (store.qty("TEE-1", "Warehouse"), store.qty("TEE-1", "Warehouse", "committed")) == (7, 0)
+
+
+def test_admin_edit_sets_available_and_levels_read_back(store: Store) -> None:
+    store.control("POST", "/admin/levels", {"sku": "TEE-2", "location": "Shop location", "available": 9})
+    levels = store.control("GET", "/levels")["levels"]
+    tee2 = next(lv for lv in levels if lv["sku"] == "TEE-2")
+    assert tee2["quantities"]["available"] == 9
+    assert tee2["quantities"]["on_hand"] == 9
+
+
+def _verify(raw: bytes, signature: str) -> bool:
+    expected = base64.b64encode(hmac.new(SECRET.encode(), raw, hashlib.sha256).digest()).decode()
+    return hmac.compare_digest(expected, signature)
+
+
+def test_webhook_signed_with_exact_ids(store: Store, sink: Sink) -> None:
+    subscribe(store, sink)
+    order = store.control("POST", "/orders", {"lines": [{"sku": "TEE-1", "quantity": 1}], "location": "Retail"})
+    wait_until(lambda: sink.of("orders/create") and sink.of("inventory_levels/update"))
+    delivery = sink.of("orders/create")[0]
+    headers = delivery["headers"]
+    assert _verify(delivery["raw"], headers["X-Shopify-Hmac-Sha256"])
+    assert not _verify(delivery["raw"] + b" ", headers["X-Shopify-Hmac-Sha256"])
+    assert headers["X-Shopify-Shop-Domain"] == store.domain
+    assert headers["X-Shopify-Api-Version"] == "2026-07"
+    assert headers["Content-Type"] == "application/json"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT.*Z", headers["X-Shopify-Triggered-At"])
+    body = json.loads(delivery["raw"])
+    assert body["id"] == order["id"] > 2**53
+    assert str(order["id"]).encode() in delivery["raw"]  # the exact digits, not a float rendering
+    assert body["admin_graphql_api_id"] == f"gid://shopify/Order/{order['id']}"
+    assert float(body["id"]) != body["id"] or body["id"] % 2**8 == 0  # a double cannot hold it
+    level = sink.bodies("inventory_levels/update")[0]
+    assert level["available"] == 3
+    assert level["inventory_item_id"] > 2**53
+
+
+def test_duplicated_delivery_same_event_new_webhook_ids(store: Store, sink: Sink) -> None:
+    subscribe(store, sink, ("orders/create",))
+    store.control("PUT", "/delivery", {"duplicate": 2})
+    store.control("POST", "/orders", {"lines": [{"sku": "MUG-1", "quantity": 1}]})
+    deliveries = wait_until(lambda: len(sink.of("orders/create")) == 3 and sink.of("orders/create"))
+    assert len({d["headers"]["X-Shopify-Event-Id"] for d in deliveries}) == 1
+    assert len({d["headers"]["X-Shopify-Webhook-Id"] for d in deliveries}) == 3
+
+
+def test_hold_and_reorder(store: Store, sink: Sink) -> None:
+    subscribe(store, sink, ("orders/create",))
+    store.control("PUT", "/delivery", {"hold": True})
+    ids = [store.control("POST", "/orders", {"lines": [{"sku": "MUG-1", "quantity": 1}]})["id"] for _ in range(6)]
+    assert store.control("GET", "/deliveries")["held"] == 6
+    assert not sink.received
+    store.control("POST", "/delivery/flush", {"shuffle_seed": 7})
+    wait_until(lambda: len(sink.of("orders/create")) == 6)
+    got = [b["id"] for b in sink.bodies("orders/create")]
+    assert sorted(got) == sorted(ids)
+    assert got != ids
+
+
+def test_delayed_delivery_waits_for_the_clock(store: Store, sink: Sink) -> None:
+    subscribe(store, sink, ("orders/create",))
+    store.control("PUT", "/delivery", {"delay_s": 3600})
+    store.control("POST", "/orders", {"lines": [{"sku": "MUG-1", "quantity": 1}]})
+    assert store.server.sim.delivery.pending_count() == 1
+    assert not sink.received
+    store.server.sim.advance(3600)
+    wait_until(lambda: sink.of("orders/create"))
+
+
+def test_retry_on_failure_with_shopify_schedule(store: Store, sink: Sink) -> None:
+    subscribe(store, sink, ("orders/create",))
+    sink.statuses.extend([500, 503])
+    store.control("POST", "/orders", {"lines": [{"sku": "MUG-1", "quantity": 1}]})
+    # Advance only once the attempt is recorded (and its retry scheduled on the clock).
+    wait_until(lambda: len(store.control("GET", "/deliveries")["attempts"]) == 1)
+    store.server.sim.advance(RETRY_SCHEDULE_S[0])
+    wait_until(lambda: len(store.control("GET", "/deliveries")["attempts"]) == 2)
+    store.server.sim.advance(RETRY_SCHEDULE_S[1])
+    wait_until(lambda: len(sink.received) == 3)
+    attempts = store.control("GET", "/deliveries")["attempts"]
+    assert [a["status_code"] for a in attempts] == [500, 503, 200]
+    assert [a["attempt"] for a in attempts] == [1, 2, 3]
+    assert len({a["event_id"] for a in attempts}) == 1
+    assert len({d["raw"] for d in sink.received}) == 1  # retries carry the original payload
+    assert abs(sum(RETRY_SCHEDULE_S) - 4 * 3600) < 1e-6
+    assert len(RETRY_SCHEDULE_S) == 8
