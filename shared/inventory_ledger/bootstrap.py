@@ -3,12 +3,18 @@
 from dataclasses import dataclass
 from functools import lru_cache
 
+from aws_lambda_powertools.utilities import parameters
+
 from inventory_ledger.adapters.dynamodb.client import dynamodb_client
 from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
 from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
 from inventory_ledger.adapters.secrets import SecretsManagerShopSecrets
+from inventory_ledger.adapters.shopify.credentials import client_for_shop
+from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
+from inventory_ledger.adapters.shopify.push_gateway import ShopifyPushGateway
 from inventory_ledger.adapters.sqs import SqsIngestQueue
 from inventory_ledger.config import ingress_settings, ledger_settings
+from inventory_ledger.ports import PushRefused
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,17 @@ def merchant_directory() -> DynamoDbMerchantDirectory:
     return DynamoDbMerchantDirectory(ledger_settings().ledger_table_name)
 
 
+@lru_cache(maxsize=64)
+def shopify_for(shop: str) -> ShopifyPushGateway:
+    """One client per shop per container: it keeps that shop's cost bucket between batches."""
+    try:
+        client = client_for_shop(shop)
+    except parameters.exceptions.GetParameterError as error:
+        raise PushRefused(f"no Shopify credentials for {shop}") from error
+    return ShopifyPushGateway(ShopifyInventoryGateway(client))
+
+
 def reset() -> None:
     """For tests and the local driver, after they change the environment."""
-    for cached in (ingress_dependencies, ledger, merchant_directory, dynamodb_client):
+    for cached in (ingress_dependencies, ledger, merchant_directory, dynamodb_client, shopify_for):
         cached.cache_clear()

@@ -7,7 +7,20 @@ from datetime import datetime
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
 from inventory_ledger.domain.merchant import MerchantView
 from inventory_ledger.domain.parking import ParkedEvent
+from inventory_ledger.domain.pushing import LevelPush, PushOutcome
 from inventory_ledger.domain.webhooks import WebhookEnvelope
+
+
+class ShopifyInventory(ABC):
+    """One shop's Shopify inventory, as the pusher sees it."""
+
+    @abstractmethod
+    def set_available(self, pushes: Sequence[LevelPush], *, idempotency_key: str) -> dict[LevelKey, PushOutcome]:
+        """One compare-and-swap call of at most 250 levels; raises TransientFailure or PushRefused."""
+
+
+class PushRefused(Exception):
+    """Shopify refused the push for good (revoked token, invalid input): retrying will not help."""
 
 
 class UnknownShop(LookupError):
@@ -82,6 +95,25 @@ class LedgerRepository(ABC):
     def unpark(self, event: ParkedEvent) -> None:
         """Removes a parked event once it has been applied."""
 
+    # -- what the pusher learns (written as changed_by=pusher, so it never triggers a push) --------
+
+    @abstractmethod
+    def acknowledge_push(self, push: LevelPush, at: datetime) -> bool:
+        """Shopify now shows push.quantity: moves shopify_expected by the change and records the
+        version. Never moves the acknowledged version backwards; False when a newer one is there."""
+
+    @abstractmethod
+    def record_stale_push(self, push: LevelPush, at: datetime) -> None:
+        """Shopify refused the compare-and-swap: remember since when, for the reconciler."""
+
+    @abstractmethod
+    def record_unpushable(self, key: LevelKey, reason: str, at: datetime) -> None:
+        """The level cannot be pushed (its location or SKU is not mapped): say why, for operators."""
+
+    @abstractmethod
+    def record_shopify_observation(self, key: LevelKey, available: int, at: datetime) -> None:
+        """Shopify reported an `available` we did not expect (inventory_levels/update)."""
+
 
 class MappingConflict(ValueError):
     """A location or SKU is mapped to something else already: mappings are one-to-one both ways."""
@@ -116,3 +148,9 @@ class MerchantDirectory(ABC):
     @abstractmethod
     def skus(self, shop: str) -> dict[str, int]:
         """SKU -> Shopify inventory item id."""
+
+    @abstractmethod
+    def shopify_ids(
+        self, shop: str, locations: Iterable[str], skus: Iterable[str]
+    ) -> tuple[dict[str, int], dict[str, int]]:
+        """For just these: ledger location -> Shopify location id, SKU -> inventory item id."""

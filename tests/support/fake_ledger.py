@@ -11,7 +11,8 @@ from datetime import datetime
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
 from inventory_ledger.domain.merchant import MerchantView
 from inventory_ledger.domain.parking import ParkedEvent
-from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository
+from inventory_ledger.domain.pushing import LevelPush
+from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, MerchantDirectory
 
 
 class InMemoryLedger(LedgerRepository):
@@ -29,6 +30,7 @@ class InMemoryLedger(LedgerRepository):
         self.locations = dict(locations)
         self.skus = set(skus)
         self.onboarded_at = onboarded_at
+        self.skus_by_item: dict[int, str] = {}
         self.balance_by_key: dict[LevelKey, Balance] = {}
         self.lines: dict[tuple[str, int, int], OrderLineState] = {}
         self.entry_by_id: dict[tuple[LevelKey, str], ActivityEntry] = {}
@@ -52,6 +54,7 @@ class InMemoryLedger(LedgerRepository):
             onboarded_at=self.onboarded_at,
             locations_by_shopify_id={i: self.locations[i] for i in shopify_location_ids if i in self.locations},
             known_skus=frozenset(sku for sku in skus if sku in self.skus),
+            skus_by_inventory_item={i: self.skus_by_item[i] for i in inventory_item_ids if i in self.skus_by_item},
         )
 
     def order_lines(self, shop: str, order_id: int) -> dict[tuple[int, int], OrderLineState]:
@@ -73,11 +76,11 @@ class InMemoryLedger(LedgerRepository):
                 raise DuplicateEntry("entry exists")
             for update in change.balances:
                 old = self.balance_by_key.get(update.key, Balance(update.key))
-                self.balance_by_key[update.key] = Balance(
-                    update.key,
-                    old.quantity + update.quantity_delta,
-                    old.version + 1,
-                    old.shopify_expected + update.shopify_expected_delta,
+                self.balance_by_key[update.key] = replace(
+                    old,
+                    quantity=old.quantity + update.quantity_delta,
+                    version=old.version + 1,
+                    shopify_expected=old.shopify_expected + update.shopify_expected_delta,
                 )
             for line in change.lines:
                 key = (line.shop, line.order_id, line.line_item_id)
@@ -111,3 +114,65 @@ class InMemoryLedger(LedgerRepository):
 
     def unpark(self, event: ParkedEvent) -> None:
         self.parked.pop((event.shop, event.event_id), None)
+
+    def acknowledge_push(self, push: LevelPush, at: datetime) -> bool:
+        with self._lock:
+            old = self.balance_by_key[push.key]
+            if old.pushed_version >= push.version:
+                return False
+            self.balance_by_key[push.key] = replace(
+                old,
+                shopify_expected=old.shopify_expected + push.quantity - push.change_from,
+                pushed_version=push.version,
+                push_status="applied",
+                stale_since=None,
+                last_agreed_at=at,
+            )
+            return True
+
+    def record_stale_push(self, push: LevelPush, at: datetime) -> None:
+        old = self.balance_by_key[push.key]
+        self.balance_by_key[push.key] = replace(old, push_status="stale", stale_since=old.stale_since or at)
+
+    def record_unpushable(self, key: LevelKey, reason: str, at: datetime) -> None:
+        self.balance_by_key[key] = replace(self.balance_by_key[key], push_status="unpushable")
+
+    def record_shopify_observation(self, key: LevelKey, available: int, at: datetime) -> None:
+        self.balance_by_key[key] = replace(self.balance_by_key[key], shopify_observed=available, observed_at=at)
+
+
+class InMemoryDirectory(MerchantDirectory):
+    """Mappings for the pusher's unit tests (the DynamoDB one is tested on moto server)."""
+
+    def __init__(self, locations: dict[str, int], skus: dict[str, int]) -> None:
+        self.location_ids = dict(locations)
+        self.item_ids = dict(skus)
+
+    def register_shop(self, shop: str, *, onboarded_at: datetime) -> None:
+        raise NotImplementedError
+
+    def shops(self) -> list[str]:
+        raise NotImplementedError
+
+    def map_location(self, shop: str, location: str, shopify_location_id: int, name: str = "") -> None:
+        self.location_ids[location] = shopify_location_id
+
+    def set_primary_location(self, shop: str, location: str) -> None:
+        raise NotImplementedError
+
+    def map_sku(self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None) -> None:
+        self.item_ids[sku] = inventory_item_id
+
+    def locations(self, shop: str) -> dict[str, int]:
+        return dict(self.location_ids)
+
+    def skus(self, shop: str) -> dict[str, int]:
+        return dict(self.item_ids)
+
+    def shopify_ids(
+        self, shop: str, locations: Iterable[str], skus: Iterable[str]
+    ) -> tuple[dict[str, int], dict[str, int]]:
+        return (
+            {loc: self.location_ids[loc] for loc in locations if loc in self.location_ids},
+            {sku: self.item_ids[sku] for sku in skus if sku in self.item_ids},
+        )

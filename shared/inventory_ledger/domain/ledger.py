@@ -42,6 +42,18 @@ class Balance:
     version: int = 0
     # What we believe Shopify shows as `available` at this level (see docs/pushing.md).
     shopify_expected: int = 0
+    # The last version Shopify acknowledged, and what the pusher last learnt of it.
+    pushed_version: int = 0
+    push_status: str | None = None
+    stale_since: datetime | None = None
+    last_agreed_at: datetime | None = None
+    # The last `available` Shopify reported on its own (inventory_levels/update), when it disagreed.
+    shopify_observed: int | None = None
+    observed_at: datetime | None = None
+
+    @property
+    def agrees_with_shopify(self) -> bool:
+        return self.quantity == self.shopify_expected
 
 
 @dataclass(frozen=True)

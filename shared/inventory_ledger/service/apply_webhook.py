@@ -12,7 +12,7 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from inventory_ledger.domain.ledger import ActivityEntry, OrderLineState, Source
+from inventory_ledger.domain.ledger import ActivityEntry, LevelKey, OrderLineState, Source
 from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Movement, Translation
 from inventory_ledger.domain.orders import apply_order_cancelled, apply_order_created, apply_refund_created
@@ -54,8 +54,7 @@ def apply_envelope(envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now
     except ValidationError as error:
         return _park(result, envelope, ledger, now, [_invalid(error)])
     if isinstance(payload, InventoryLevel):
-        # Shopify's own view of a level: the pusher's concern (echo or admin edit), not a movement.
-        result.skipped.append("inventory level observed")
+        result.skipped.append(observe_shopify_level(payload, envelope.shop_domain, ledger, now))
         return result
     order_id = payload.id if isinstance(payload, Order) else payload.order_id
     merchant = _merchant_for(payload, envelope.shop_domain, ledger, order_id)
@@ -77,6 +76,31 @@ def apply_envelope(envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now
     if isinstance(payload, Order):
         result.released = _release_waiting(ledger, merchant.shop, order_id, now)
     return result
+
+
+def observe_shopify_level(level: InventoryLevel, shop: str, ledger: LedgerRepository, now: Now) -> str:
+    """Shopify's own report of a level. Never a movement: the ledger is the truth (docs/pushing.md).
+
+    Our own push echoing back, or a level that agrees, changes nothing. Anything else is remembered
+    as an observation: a sale whose webhook is still on its way looks exactly like an admin edit, and
+    trusting either as `shopify_expected` could let the next push re-inflate stock. The push's
+    compare-and-swap refuses while they disagree, and the reconciler reports and heals the level.
+    """
+    merchant = ledger.merchant_view(
+        shop, shopify_location_ids=[level.location_id], inventory_item_ids=[level.inventory_item_id]
+    )
+    location = merchant.locations_by_shopify_id.get(level.location_id) if merchant else None
+    sku = merchant.skus_by_inventory_item.get(level.inventory_item_id) if merchant else None
+    if merchant is None or location is None or sku is None or level.available is None:
+        return "inventory level of an unmapped location or item"
+    key = LevelKey(merchant.shop, location, sku)
+    balance = ledger.balances([key]).get(key)
+    if balance is None:
+        return "inventory level of a level the ledger does not hold"
+    if level.available == balance.shopify_expected:
+        return "inventory level agrees (our own push, or Shopify's echo of a movement we applied)"
+    ledger.record_shopify_observation(key, level.available, now())
+    return f"inventory level disagrees: Shopify reports {level.available}, expected {balance.shopify_expected}"
 
 
 def apply_movements(

@@ -53,12 +53,22 @@ def balance_key(key: LevelKey) -> dict[str, Any]:
     return to_attributes({"pk": level_pk(key), "sk": BALANCE_SK})
 
 
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
 def balance_from_item(item: Item) -> Balance:
     return Balance(
         key=LevelKey(item["shop"], item["location"], item["sku"]),
         quantity=int(item.get("quantity", 0)),
         version=int(item.get("version", 0)),
         shopify_expected=int(item.get("shopify_expected", 0)),
+        pushed_version=int(item.get("pushed_version", 0)),
+        push_status=item.get("push_status"),
+        stale_since=_time(item.get("stale_since")),
+        last_agreed_at=_time(item.get("last_agreed_at")),
+        shopify_observed=_int_or_none(item.get("shopify_observed")),
+        observed_at=_time(item.get("observed_at")),
     )
 
 

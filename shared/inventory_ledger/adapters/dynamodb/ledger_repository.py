@@ -1,6 +1,7 @@
 """LedgerRepository on one DynamoDB table: a change is one TransactWriteItems, conditioned on versions."""
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -18,6 +19,7 @@ from inventory_ledger.domain.ledger import (
 )
 from inventory_ledger.domain.merchant import MerchantView
 from inventory_ledger.domain.parking import ParkedEvent
+from inventory_ledger.domain.pushing import LevelPush
 from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
 
 if TYPE_CHECKING:
@@ -219,6 +221,61 @@ class DynamoDbLedger(LedgerRepository):
             keys.append({"pk": items.order_pk(event.shop, event.waiting_for_order), "sk": f"WAITING#{event.event_id}"})
         for key in keys:
             self._call(self.client.delete_item, TableName=self.table_name, Key=items.to_attributes(key))
+
+    # -- what the pusher learns ---------------------------------------------------------------------
+
+    def _pusher_update(self, key: LevelKey, expression: str, values: dict[str, Any], condition: str | None) -> bool:
+        arguments: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": items.balance_key(key),
+            # changed_by=pusher: the stream filter passes ledger writes only, so this never re-triggers.
+            "UpdateExpression": expression + ", changed_by = :pusher",
+            "ExpressionAttributeValues": items.to_attributes({**values, ":pusher": "pusher"}),
+        }
+        if condition:
+            arguments["ConditionExpression"] = condition
+        try:
+            self._call(self.client.update_item, **arguments)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def acknowledge_push(self, push: LevelPush, at: datetime) -> bool:
+        # ADD, not SET: a sale applied between our read and this write has moved shopify_expected too.
+        return self._pusher_update(
+            push.key,
+            "ADD shopify_expected :moved SET pushed_version = :version, pushed_quantity = :quantity, "
+            "pushed_at = :at, push_status = :applied, last_agreed_at = :at REMOVE stale_since",
+            {":moved": push.quantity - push.change_from, ":version": push.version, ":quantity": push.quantity,
+             ":at": at.isoformat(), ":applied": "applied"},
+            "attribute_exists(pk) AND (attribute_not_exists(pushed_version) OR pushed_version < :version)",
+        )  # fmt: skip
+
+    def record_stale_push(self, push: LevelPush, at: datetime) -> None:
+        self._pusher_update(
+            push.key,
+            "SET push_status = :stale, stale_version = :version, stale_since = if_not_exists(stale_since, :at)",
+            {":stale": "stale", ":version": push.version, ":at": at.isoformat()},
+            "attribute_exists(pk)",
+        )
+
+    def record_unpushable(self, key: LevelKey, reason: str, at: datetime) -> None:
+        self._pusher_update(
+            key,
+            "SET push_status = :unpushable, push_problem = :reason, push_problem_at = :at",
+            {":unpushable": "unpushable", ":reason": reason, ":at": at.isoformat()},
+            "attribute_exists(pk)",
+        )
+
+    def record_shopify_observation(self, key: LevelKey, available: int, at: datetime) -> None:
+        self._pusher_update(
+            key,
+            "SET shopify_observed = :available, observed_at = :at",
+            {":available": available, ":at": at.isoformat()},
+            "attribute_exists(pk)",
+        )
 
     def _call(self, operation: Any, **arguments: Any) -> Any:
         try:

@@ -1,5 +1,6 @@
 """MerchantDirectory on the ledger table: one-to-one mappings enforced by conditional transactions."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -121,6 +122,26 @@ class DynamoDbMerchantDirectory(MerchantDirectory):
 
     def skus(self, shop: str) -> dict[str, int]:
         return {item["sku"]: int(item["inventory_item_id"]) for item in self._query(items.shop_pk(shop), "SKU#")}
+
+    def shopify_ids(
+        self, shop: str, locations: Iterable[str], skus: Iterable[str]
+    ) -> tuple[dict[str, int], dict[str, int]]:
+        sort_keys = [f"LOCATION#{location}" for location in set(locations)] + [f"SKU#{sku}" for sku in set(skus)]
+        keys = [items.to_attributes({"pk": items.shop_pk(shop), "sk": sort_key}) for sort_key in sort_keys]
+        location_ids: dict[str, int] = {}
+        item_ids: dict[str, int] = {}
+        for start in range(0, len(keys), 100):
+            request: Any = {self.table_name: {"Keys": keys[start : start + 100]}}
+            while request:
+                response = self.client.batch_get_item(RequestItems=request)
+                for attributes in response["Responses"].get(self.table_name, []):
+                    item = items.from_attributes(attributes)
+                    if item["sk"].startswith("LOCATION#"):
+                        location_ids[item["location"]] = int(item["shopify_location_id"])
+                    else:
+                        item_ids[item["sku"]] = int(item["inventory_item_id"])
+                request = response.get("UnprocessedKeys") or None
+        return location_ids, item_ids
 
     def _query(self, pk: str, prefix: str) -> list[items.Item]:
         found: list[items.Item] = []

@@ -1,0 +1,44 @@
+"""Ledger balance changes (DynamoDB stream) in, Shopify levels out: one coalesced push per batch.
+
+The whole batch is pushed first (many changes of a level become one quantity; up to 250 per call),
+then each record is reported failed only if its level's push must be retried.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamModel, DynamoDBStreamRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from inventory_ledger.adapters.dynamodb.stream import level_of
+from inventory_ledger.bootstrap import ledger, merchant_directory, shopify_for
+from inventory_ledger.observability import logger, metrics, tracer
+from inventory_ledger.service.consume import utc_now
+from inventory_ledger.service.push import PushReport, push_levels, record_report
+
+processor = BatchProcessor(
+    event_type=EventType.DynamoDBStreams, model=DynamoDBStreamRecordModel, raise_on_entire_batch_failure=False
+)
+
+
+class PushNotDone(Exception):
+    pass
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    records = parse(event=event, model=DynamoDBStreamModel).Records
+    report = push_levels(
+        (key for key in map(level_of, records) if key), ledger(), merchant_directory(), shopify_for, utc_now
+    )
+    record_report(report)
+
+    def record_handler(record: DynamoDBStreamRecordModel, failed: PushReport = report) -> None:
+        key = level_of(record)
+        if key in failed.failed:
+            raise PushNotDone(failed.failed[key])
+
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

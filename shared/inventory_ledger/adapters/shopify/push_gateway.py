@@ -1,0 +1,53 @@
+"""The pusher's port on Shopify: ledger pushes in, per-level outcomes out, Shopify's errors translated."""
+
+from collections.abc import Sequence
+
+from inventory_ledger.adapters.shopify.errors import (
+    ShopifyAuthError,
+    ShopifyGraphQLError,
+    ShopifyRequestError,
+    ShopifyThrottled,
+    ShopifyTransientError,
+    ShopifyUnavailable,
+    ShopifyUserErrors,
+)
+from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
+from inventory_ledger.adapters.shopify.models import QuantityStatus, SetQuantity
+from inventory_ledger.domain.ids import gid
+from inventory_ledger.domain.ledger import LevelKey
+from inventory_ledger.domain.pushing import PUSH_REASON, LevelPush, PushOutcome, reference_document_uri
+from inventory_ledger.ports import PushRefused, ShopifyInventory, TransientFailure
+
+OUTCOMES = {
+    QuantityStatus.APPLIED: PushOutcome.APPLIED,
+    QuantityStatus.STALE: PushOutcome.STALE,
+    QuantityStatus.NOT_APPLIED: PushOutcome.NOT_APPLIED,
+}
+
+
+class ShopifyPushGateway(ShopifyInventory):
+    def __init__(self, gateway: ShopifyInventoryGateway) -> None:
+        self.gateway = gateway
+
+    def set_available(self, pushes: Sequence[LevelPush], *, idempotency_key: str) -> dict[LevelKey, PushOutcome]:
+        quantities = [
+            SetQuantity(
+                inventory_item_id=gid("InventoryItem", push.inventory_item_id),
+                location_id=gid("Location", push.shopify_location_id),
+                quantity=push.quantity,
+                change_from_quantity=push.change_from,
+            )
+            for push in pushes
+        ]
+        try:
+            result = self.gateway.set_available(
+                quantities,
+                reason=PUSH_REASON,
+                reference_document_uri=reference_document_uri(pushes[0].key.shop, idempotency_key),
+                idempotency_key=idempotency_key,
+            )
+        except (ShopifyUnavailable, ShopifyThrottled, ShopifyTransientError) as error:
+            raise TransientFailure(str(error)) from error
+        except (ShopifyAuthError, ShopifyGraphQLError, ShopifyRequestError, ShopifyUserErrors) as error:
+            raise PushRefused(str(error)) from error
+        return {push.key: OUTCOMES[outcome.status] for push, outcome in zip(pushes, result.outcomes, strict=True)}

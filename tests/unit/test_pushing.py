@@ -1,0 +1,185 @@
+"""The pusher's decisions against a fake Shopify: coalescing, compare-and-swap, acknowledgement."""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import pytest
+
+from inventory_ledger.domain import operations
+from inventory_ledger.domain.ledger import LevelKey
+from inventory_ledger.domain.pushing import LevelPush, PushOutcome, idempotency_key
+from inventory_ledger.domain.shopify_payloads import InventoryLevel
+from inventory_ledger.domain.webhooks import Topic
+from inventory_ledger.ports import ShopifyInventory, TransientFailure
+from inventory_ledger.service.apply_webhook import apply_envelope, observe_shopify_level
+from inventory_ledger.service.operations import record_operation
+from inventory_ledger.service.push import push_levels
+from tests.support.fake_ledger import InMemoryDirectory, InMemoryLedger
+from tests.support.shopify_payloads import BIG, envelope, order
+
+SHOP = "demo-shop.myshopify.com"
+STORE_A = BIG + 101
+KEY = LevelKey(SHOP, "store-a", "A")
+
+
+def now() -> datetime:
+    return datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+
+class FakeShopify(ShopifyInventory):
+    """Shopify's `available` per level, with its compare-and-swap and idempotent replay."""
+
+    def __init__(self) -> None:
+        self.available: dict[LevelKey, int] = {}
+        self.calls: list[tuple[str, list[LevelPush]]] = []
+        self.answers: dict[str, dict[LevelKey, PushOutcome]] = {}
+        self.unavailable = False
+
+    def set_available(self, pushes: Sequence[LevelPush], *, idempotency_key: str) -> dict[LevelKey, PushOutcome]:
+        if self.unavailable:
+            raise TransientFailure("503 after retries")
+        self.calls.append((idempotency_key, list(pushes)))
+        if idempotency_key in self.answers:
+            return self.answers[idempotency_key]
+        stale = {p.key for p in pushes if self.available.get(p.key, 0) != p.change_from}
+        if stale:
+            answer = {p.key: PushOutcome.STALE if p.key in stale else PushOutcome.NOT_APPLIED for p in pushes}
+        else:
+            self.available.update({p.key: p.quantity for p in pushes})
+            answer = {p.key: PushOutcome.APPLIED for p in pushes}
+        self.answers[idempotency_key] = answer
+        return answer
+
+
+@pytest.fixture
+def ledger() -> InMemoryLedger:
+    return InMemoryLedger(SHOP, primary_location="warehouse", locations={STORE_A: "store-a"}, skus={"A", "B", "C"})
+
+
+@pytest.fixture
+def directory() -> InMemoryDirectory:
+    return InMemoryDirectory({"store-a": STORE_A}, {"A": BIG + 1, "B": BIG + 2})
+
+
+@pytest.fixture
+def shopify() -> FakeShopify:
+    return FakeShopify()
+
+
+def push(ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify, *keys: LevelKey):  # type: ignore[no-untyped-def]
+    return push_levels(keys or ledger.balance_by_key, ledger, directory, lambda shop: shopify, now)
+
+
+def test_many_changes_of_one_level_become_one_push_of_the_latest_quantity(
+    ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify
+) -> None:
+    for n in range(500):
+        record_operation(operations.adjust(SHOP, "store-a", "A", 1, operations.AdjustmentReason.FOUND, f"a{n}"),
+                         ledger, now)  # fmt: skip
+    report = push_levels([KEY] * 500, ledger, directory, lambda shop: shopify, now)
+    assert len(shopify.calls) == 1
+    assert [(p.key, p.quantity, p.change_from) for p in shopify.calls[0][1]] == [(KEY, 500, 0)]
+    assert shopify.available[KEY] == 500
+    assert ledger.balance_by_key[KEY].shopify_expected == 500
+    assert len(report.pushed) == 1
+    assert push(ledger, directory, shopify).already_agreeing == 1  # nothing left to push
+    assert len(shopify.calls) == 1
+
+
+def test_an_order_shopify_took_before_its_webhook_arrived_is_never_re_inflated(
+    ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify
+) -> None:
+    record_operation(operations.receive(SHOP, "store-a", "A", 5, "po"), ledger, now)
+    push(ledger, directory, shopify)
+    assert shopify.available[KEY] == 5
+    # A POS sale: Shopify moves its own available first; our ledger has not heard of it.
+    shopify.available[KEY] = 4
+    record_operation(operations.receive(SHOP, "store-a", "A", 1, "po-2"), ledger, now)  # ledger now 6
+    report = push(ledger, directory, shopify)
+    assert [p.key for p in report.stale] == [KEY]
+    assert shopify.available[KEY] == 4  # refused: a blind set would have written 6, re-inflating by one
+    assert ledger.balance_by_key[KEY].push_status == "stale"
+    # The order's webhook arrives: the ledger and shopify_expected both move, and the next push agrees.
+    body = order(BIG + 50, [(BIG + 51, "A", 1)], location_id=STORE_A)
+    apply_envelope(envelope(Topic.ORDERS_CREATE, body, shop=SHOP, event_id="o"), ledger, now)
+    push(ledger, directory, shopify)
+    assert shopify.available[KEY] == 5 == ledger.balance_by_key[KEY].quantity
+    assert ledger.balance_by_key[KEY].push_status == "applied"
+
+
+def test_levels_refused_alongside_a_stale_one_are_sent_again_under_a_new_key(
+    ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify
+) -> None:
+    record_operation(operations.receive(SHOP, "store-a", "A", 2, "r1"), ledger, now)
+    record_operation(operations.receive(SHOP, "store-a", "B", 3, "r2"), ledger, now)
+    shopify.available[KEY] = 9  # A has changed at Shopify
+    report = push(ledger, directory, shopify)
+    assert [p.key.sku for p in report.stale] == ["A"]
+    assert [p.key.sku for p in report.pushed] == ["B"]
+    keys = [key for key, _ in shopify.calls]
+    assert len(keys) == 2
+    assert keys[0] != keys[1]
+
+
+def test_a_replayed_old_version_never_moves_the_acknowledgement_backwards(ledger: InMemoryLedger) -> None:
+    record_operation(operations.receive(SHOP, "store-a", "A", 2, "r1"), ledger, now)
+    newer = LevelPush(KEY, version=3, quantity=2, change_from=0, inventory_item_id=1, shopify_location_id=1)
+    older = LevelPush(KEY, version=2, quantity=1, change_from=0, inventory_item_id=1, shopify_location_id=1)
+    assert ledger.acknowledge_push(newer, now())
+    assert not ledger.acknowledge_push(older, now())
+    assert ledger.balance_by_key[KEY].pushed_version == 3
+    assert ledger.balance_by_key[KEY].shopify_expected == 2
+
+
+def test_idempotency_keys_follow_every_argument() -> None:
+    push_a = LevelPush(KEY, 1, 5, 0, 1, 1)
+    assert idempotency_key([push_a]) == idempotency_key([push_a])
+    assert idempotency_key([push_a]) != idempotency_key([LevelPush(KEY, 2, 5, 0, 1, 1)])
+    assert idempotency_key([push_a]) != idempotency_key([LevelPush(KEY, 1, 5, 1, 1, 1)])
+
+
+def test_unmapped_levels_are_not_pushed_and_say_why(
+    ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify
+) -> None:
+    record_operation(operations.receive(SHOP, "store-a", "C", 1, "r"), ledger, now)  # C has no inventory item
+    report = push(ledger, directory, shopify)
+    assert "not mapped" in report.unpushable[LevelKey(SHOP, "store-a", "C")]
+    assert shopify.calls == []
+
+
+def test_an_unavailable_shopify_fails_the_levels_for_a_retry(
+    ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify
+) -> None:
+    record_operation(operations.receive(SHOP, "store-a", "A", 1, "r"), ledger, now)
+    shopify.unavailable = True
+    assert KEY in push(ledger, directory, shopify).failed
+    shopify.unavailable = False
+    assert len(push(ledger, directory, shopify).pushed) == 1
+    assert shopify.available[KEY] == 1
+
+
+def test_more_than_250_levels_are_pushed_250_per_call(
+    ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify
+) -> None:
+    for n in range(600):
+        directory.map_sku(SHOP, f"S{n}", BIG + 1000 + n)
+        record_operation(operations.receive(SHOP, "store-a", f"S{n}", 1, f"r{n}"), ledger, now)
+    report = push(ledger, directory, shopify)
+    assert [len(pushes) for _, pushes in shopify.calls] == [250, 250, 100]
+    assert len(report.pushed) == 600
+
+
+def test_shopify_reporting_our_own_push_back_changes_nothing(
+    ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify
+) -> None:
+    ledger.skus_by_item = {BIG + 1: "A"}
+    record_operation(operations.receive(SHOP, "store-a", "A", 4, "r"), ledger, now)
+    push(ledger, directory, shopify)
+    before = ledger.balance_by_key[KEY]
+    echo = InventoryLevel(inventory_item_id=BIG + 1, location_id=STORE_A, available=4)
+    assert "agrees" in observe_shopify_level(echo, SHOP, ledger, now)
+    assert ledger.balance_by_key[KEY] == before
+    edit = InventoryLevel(inventory_item_id=BIG + 1, location_id=STORE_A, available=10)
+    assert "disagrees" in observe_shopify_level(edit, SHOP, ledger, now)
+    after = ledger.balance_by_key[KEY]
+    assert (after.shopify_observed, after.shopify_expected, after.quantity) == (10, 4, 4)
