@@ -1,18 +1,24 @@
 """Fixtures shared by every test folder: local AWS on moto server (one per session, reset per test)."""
 
 import os
+
+# Before anything imports powertools or builds a boto3 client: the singletons read these once, and
+# tests must never find real credentials or a real region's endpoint.
+os.environ.update(
+    {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+)
+os.environ.update({"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "InventoryLedger"})
+os.environ.update({"POWERTOOLS_SERVICE_NAME": "inventory-ledger"})
+
 from collections.abc import Iterator
 
 import pytest
 from aws_lambda_powertools.utilities import parameters
 
 from inventory_ledger import bootstrap, config
-from local_stack.aws import FAKE_CREDENTIALS, REGION, LocalResources, MotoServer, provision
+from local_stack.aws import LocalResources, MotoServer, provision
 
-# Before anything builds a boto3 client: never real credentials, never a real region's endpoint.
-os.environ.update({**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": REGION, "POWERTOOLS_TRACE_DISABLED": "true"})
-os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "InventoryLedger")
-os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "inventory-ledger")
+pytest_plugins = ["shopify_simulator.pytest_plugin"]
 
 
 def forget_cached_clients() -> None:

@@ -1,11 +1,13 @@
 """What the services need from the outside world, as abstract classes the adapters implement."""
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
+from inventory_ledger.domain.drift import ShopifyLevel
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
 from inventory_ledger.domain.merchant import MerchantView
+from inventory_ledger.domain.onboarding import ShopifyLocation, ShopifyVariant
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush, PushOutcome
 from inventory_ledger.domain.webhooks import WebhookEnvelope
@@ -114,6 +116,49 @@ class LedgerRepository(ABC):
     def record_shopify_observation(self, key: LevelKey, available: int, at: datetime) -> None:
         """Shopify reported an `available` we did not expect (inventory_levels/update)."""
 
+    # -- what the reconciler learns (never changed_by=ledger either) --------------------------------
+
+    @abstractmethod
+    def balances_at(self, shop: str, location: str, skus: Iterable[str]) -> Iterator[Balance]:
+        """The balances of these SKUs at one location, streamed (strongly consistent); absent ones skipped."""
+
+    @abstractmethod
+    def record_drift(self, key: LevelKey, at: datetime) -> None:
+        """The reconciler saw the level disagree with Shopify: keeps the first time it did."""
+
+    @abstractmethod
+    def record_agreement(self, key: LevelKey, at: datetime) -> None:
+        """A level that drifted agrees again: stamps last_agreed_at and clears the drift mark."""
+
+    @abstractmethod
+    def acknowledge_heal(self, push: LevelPush, expected_read: int, entry: ActivityEntry) -> bool:
+        """Shopify now shows push.quantity after a heal (CAS from the level the reconciler read).
+
+        ADDs ``push.quantity - expected_read`` to shopify_expected, so movements applied since the read
+        stay counted, clears the drift and stale marks, and appends ``entry`` (append-only) in the same
+        transaction. False when the entry exists already (the heal was recorded before).
+        """
+
+
+class ShopifyLevels(ABC):
+    """One shop's locations, variants and inventory levels, read from Shopify."""
+
+    @abstractmethod
+    def locations(self) -> list[ShopifyLocation]: ...
+
+    @abstractmethod
+    def variants(self) -> Iterator[ShopifyVariant]: ...
+
+    @abstractmethod
+    def levels(self, location_ids: Sequence[int], *, bulk: bool) -> Iterator[ShopifyLevel]:
+        """Every level at these locations: paged queries, or one bulk query streamed line by line."""
+
+
+class ReportStore(ABC):
+    @abstractmethod
+    def put(self, key: str, body: bytes, content_type: str) -> str:
+        """Stores one report object; returns where (s3://bucket/key)."""
+
 
 class MappingConflict(ValueError):
     """A location or SKU is mapped to something else already: mappings are one-to-one both ways."""
@@ -154,3 +199,20 @@ class MerchantDirectory(ABC):
         self, shop: str, locations: Iterable[str], skus: Iterable[str]
     ) -> tuple[dict[str, int], dict[str, int]]:
         """For just these: ledger location -> Shopify location id, SKU -> inventory item id."""
+
+    # -- reconciliation ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def healing_policy(self, shop: str) -> str:
+        """`report` (the default) or `heal`; raises LookupError for an unknown shop."""
+
+    @abstractmethod
+    def set_healing_policy(self, shop: str, policy: str) -> None:
+        """Stores `report` or `heal` on the merchant; raises LookupError for an unknown shop."""
+
+    @abstractmethod
+    def location_reconciled_at(self, shop: str, location: str) -> datetime | None:
+        """When the location was last reconciled in full (levels without a drift mark agreed then)."""
+
+    @abstractmethod
+    def record_location_reconciled(self, shop: str, location: str, at: datetime, run_id: str) -> None: ...

@@ -31,6 +31,8 @@ class MovementKind(StrEnum):
     ADJUSTMENT = "adjustment"
     RECEIPT = "receipt"
     HEAL = "heal"
+    # The level Shopify showed when the merchant was onboarded, imported as the ledger's start.
+    OPENING = "opening"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,10 @@ class Balance:
     # The last `available` Shopify reported on its own (inventory_levels/update), when it disagreed.
     shopify_observed: int | None = None
     observed_at: datetime | None = None
+    # When a movement last changed the level (a push in flight is only recent changes'), and since
+    # when the reconciler has seen it disagree with Shopify (unset while they agree).
+    updated_at: datetime | None = None
+    drift_since: datetime | None = None
 
     @property
     def agrees_with_shopify(self) -> bool:

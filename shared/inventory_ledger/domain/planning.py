@@ -122,7 +122,7 @@ def _line_state(
 
 def _delta(movement: Movement, level: _Level, line: OrderLineState | None) -> tuple[int, int | None]:
     """The signed change to the level, and what was asked for when a restock was cut short."""
-    if movement.kind is MovementKind.COUNT:
+    if movement.kind in (MovementKind.COUNT, MovementKind.OPENING):
         assert movement.counted is not None
         return movement.counted - level.quantity, None
     if movement.kind in RESTOCKS and line is not None:

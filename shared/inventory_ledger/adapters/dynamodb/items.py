@@ -69,6 +69,8 @@ def balance_from_item(item: Item) -> Balance:
         last_agreed_at=_time(item.get("last_agreed_at")),
         shopify_observed=_int_or_none(item.get("shopify_observed")),
         observed_at=_time(item.get("observed_at")),
+        updated_at=_time(item.get("updated_at")),
+        drift_since=_time(item.get("drift_since")),
     )
 
 

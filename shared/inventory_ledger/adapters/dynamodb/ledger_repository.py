@@ -1,6 +1,8 @@
 """LedgerRepository on one DynamoDB table: a change is one TransactWriteItems, conditioned on versions."""
 
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -224,18 +226,29 @@ class DynamoDbLedger(LedgerRepository):
 
     # -- what the pusher learns ---------------------------------------------------------------------
 
-    def _pusher_update(self, key: LevelKey, expression: str, values: dict[str, Any], condition: str | None) -> bool:
-        arguments: dict[str, Any] = {
-            "TableName": self.table_name,
-            "Key": items.balance_key(key),
-            # changed_by=pusher: the stream filter passes ledger writes only, so this never re-triggers.
-            "UpdateExpression": expression + ", changed_by = :pusher",
-            "ExpressionAttributeValues": items.to_attributes({**values, ":pusher": "pusher"}),
-        }
-        if condition:
-            arguments["ConditionExpression"] = condition
+    def _pusher_update(
+        self,
+        key: LevelKey,
+        assignments: str,
+        values: dict[str, Any],
+        condition: str,
+        *,
+        add: str = "",
+        remove: str = "",
+    ) -> bool:
+        # changed_by=pusher: the stream filter passes ledger writes only, so this never re-triggers.
+        expression = f"SET {assignments}, changed_by = :pusher"
+        expression += f" ADD {add}" if add else ""
+        expression += f" REMOVE {remove}" if remove else ""
         try:
-            self._call(self.client.update_item, **arguments)
+            self._call(
+                self.client.update_item,
+                TableName=self.table_name,
+                Key=items.balance_key(key),
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=items.to_attributes({**values, ":pusher": "pusher"}),
+            )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
@@ -246,17 +259,19 @@ class DynamoDbLedger(LedgerRepository):
         # ADD, not SET: a sale applied between our read and this write has moved shopify_expected too.
         return self._pusher_update(
             push.key,
-            "ADD shopify_expected :moved SET pushed_version = :version, pushed_quantity = :quantity, "
-            "pushed_at = :at, push_status = :applied, last_agreed_at = :at REMOVE stale_since",
+            "pushed_version = :version, pushed_quantity = :quantity, pushed_at = :at, push_status = :applied, "
+            "last_agreed_at = :at",
             {":moved": push.quantity - push.change_from, ":version": push.version, ":quantity": push.quantity,
              ":at": at.isoformat(), ":applied": "applied"},
             "attribute_exists(pk) AND (attribute_not_exists(pushed_version) OR pushed_version < :version)",
+            add="shopify_expected :moved",
+            remove="stale_since",
         )  # fmt: skip
 
     def record_stale_push(self, push: LevelPush, at: datetime) -> None:
         self._pusher_update(
             push.key,
-            "SET push_status = :stale, stale_version = :version, stale_since = if_not_exists(stale_since, :at)",
+            "push_status = :stale, stale_version = :version, stale_since = if_not_exists(stale_since, :at)",
             {":stale": "stale", ":version": push.version, ":at": at.isoformat()},
             "attribute_exists(pk)",
         )
@@ -264,7 +279,7 @@ class DynamoDbLedger(LedgerRepository):
     def record_unpushable(self, key: LevelKey, reason: str, at: datetime) -> None:
         self._pusher_update(
             key,
-            "SET push_status = :unpushable, push_problem = :reason, push_problem_at = :at",
+            "push_status = :unpushable, push_problem = :reason, push_problem_at = :at",
             {":unpushable": "unpushable", ":reason": reason, ":at": at.isoformat()},
             "attribute_exists(pk)",
         )
@@ -272,10 +287,82 @@ class DynamoDbLedger(LedgerRepository):
     def record_shopify_observation(self, key: LevelKey, available: int, at: datetime) -> None:
         self._pusher_update(
             key,
-            "SET shopify_observed = :available, observed_at = :at",
+            "shopify_observed = :available, observed_at = :at",
             {":available": available, ":at": at.isoformat()},
             "attribute_exists(pk)",
         )
+
+    # -- what the reconciler learns ------------------------------------------------------------------
+
+    def balances_at(self, shop: str, location: str, skus: Iterable[str]) -> Iterator[Balance]:
+        # BatchGetItem by key over the merchant's SKUs: the table has no index by location, and these
+        # reads are strongly consistent. Several batches are in flight at once (boto3 clients are
+        # thread-safe); at most `window` chunks of results are held, so a big location streams.
+        chunk_size, window = 500, 8
+        keys = (LevelKey(shop, location, sku) for sku in skus)
+        with ThreadPoolExecutor(max_workers=window, thread_name_prefix="balances-at") as pool:
+            pending: deque[Future[dict[LevelKey, Balance]]] = deque()
+            for chunk in _chunked(keys, chunk_size):
+                pending.append(pool.submit(self.balances, chunk))
+                if len(pending) >= window:
+                    yield from pending.popleft().result().values()
+            while pending:
+                yield from pending.popleft().result().values()
+
+    def _reconciler_update(self, key: LevelKey, expression: str, values: dict[str, Any]) -> bool:
+        try:
+            self._call(
+                self.client.update_item,
+                TableName=self.table_name,
+                Key=items.balance_key(key),
+                # changed_by=reconciler: not `ledger`, so the pusher's stream filter drops it.
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=items.to_attributes({**values, ":by": "reconciler"}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def record_drift(self, key: LevelKey, at: datetime) -> None:
+        self._reconciler_update(
+            key, "SET drift_since = if_not_exists(drift_since, :at), changed_by = :by", {":at": at.isoformat()}
+        )
+
+    def record_agreement(self, key: LevelKey, at: datetime) -> None:
+        self._reconciler_update(
+            key, "SET last_agreed_at = :at, changed_by = :by REMOVE drift_since", {":at": at.isoformat()}
+        )
+
+    def acknowledge_heal(self, push: LevelPush, expected_read: int, entry: ActivityEntry) -> bool:
+        at = entry.applied_at.isoformat()
+        values = {":moved": push.quantity - expected_read, ":at": at, ":healed": "healed", ":by": "reconciler"}
+        operations: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": items.balance_key(push.key),
+                    # ADD, not SET: a movement Shopify applied after our read moved shopify_expected too.
+                    "UpdateExpression": "ADD shopify_expected :moved SET last_agreed_at = :at, push_status = :healed, "
+                    "healed_at = :at, changed_by = :by REMOVE drift_since, stale_since, shopify_observed, observed_at",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": items.to_attributes(values),
+                }
+            },
+            self._entry_put(entry),
+        ]
+        try:
+            self.client.transact_write_items(TransactItems=operations)  # type: ignore[arg-type]
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code == "TransactionCanceledException":
+                return False
+            if code in TRANSIENT_CODES:
+                raise TransientFailure(code) from error
+            raise
+        return True
 
     def _call(self, operation: Any, **arguments: Any) -> Any:
         try:
@@ -284,6 +371,17 @@ class DynamoDbLedger(LedgerRepository):
             if error.response["Error"]["Code"] in TRANSIENT_CODES:
                 raise TransientFailure(error.response["Error"]["Code"]) from error
             raise
+
+
+def _chunked[T](values: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _raise_for_cancellation(reasons: list[str], first_entry: int) -> None:

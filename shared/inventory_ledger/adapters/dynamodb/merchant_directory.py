@@ -8,12 +8,14 @@ from botocore.exceptions import ClientError
 
 from inventory_ledger.adapters.dynamodb import items
 from inventory_ledger.adapters.dynamodb.client import dynamodb_client
+from inventory_ledger.domain.drift import HealingPolicy
 from inventory_ledger.ports import MappingConflict, MerchantDirectory
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 REGISTRY_PK = "SHOPS"
+HEALING_POLICIES = tuple(policy.value for policy in HealingPolicy)
 
 
 class DynamoDbMerchantDirectory(MerchantDirectory):
@@ -142,6 +144,52 @@ class DynamoDbMerchantDirectory(MerchantDirectory):
                         item_ids[item["sku"]] = int(item["inventory_item_id"])
                 request = response.get("UnprocessedKeys") or None
         return location_ids, item_ids
+
+    # -- reconciliation ---------------------------------------------------------------------------
+
+    def _config_item(self, shop: str, sort_key: str) -> items.Item | None:
+        response = self.client.get_item(
+            TableName=self.table_name,
+            Key=items.to_attributes({"pk": items.shop_pk(shop), "sk": sort_key}),
+            ConsistentRead=True,
+        )
+        return items.from_attributes(response["Item"]) if "Item" in response else None
+
+    def _set_existing(self, shop: str, sort_key: str, assignments: str, values: dict[str, Any]) -> None:
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=items.to_attributes({"pk": items.shop_pk(shop), "sk": sort_key}),
+                UpdateExpression=f"SET {assignments}",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=items.to_attributes(values),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise LookupError(f"{shop}: no {sort_key} item (not onboarded, or not mapped)") from error
+            raise
+
+    def healing_policy(self, shop: str) -> str:
+        config = self._config_item(shop, items.CONFIG_SK)
+        if config is None:
+            raise LookupError(f"{shop} is not onboarded")
+        return str(config.get("healing_policy") or HealingPolicy.REPORT.value)
+
+    def set_healing_policy(self, shop: str, policy: str) -> None:
+        if policy not in HEALING_POLICIES:
+            raise ValueError(f"healing policy must be one of {', '.join(HEALING_POLICIES)}")
+        self._set_existing(shop, items.CONFIG_SK, "healing_policy = :policy", {":policy": policy})
+
+    def location_reconciled_at(self, shop: str, location: str) -> datetime | None:
+        item = self._config_item(shop, f"LOCATION#{location}")
+        value = item.get("reconciled_at") if item else None
+        return datetime.fromisoformat(value) if value else None
+
+    def record_location_reconciled(self, shop: str, location: str, at: datetime, run_id: str) -> None:
+        self._set_existing(
+            shop, f"LOCATION#{location}", "reconciled_at = :at, reconciled_by = :run",
+            {":at": at.isoformat(), ":run": run_id},
+        )  # fmt: skip
 
     def _query(self, pk: str, prefix: str) -> list[items.Item]:
         found: list[items.Item] = []
