@@ -253,3 +253,15 @@ def test_invalid_operations_are_refused_with_a_reason() -> None:
         operations.transfer(SHOP, "A", "x", "x", 1, "t")
     with pytest.raises(operations.InvalidOperation, match="negative"):
         operations.count(SHOP, "x", "A", -1, "c")
+
+
+def test_an_order_from_before_onboarding_is_sold_without_moving_the_imported_level(ledger: InMemoryLedger) -> None:
+    ledger.onboarded_at = datetime(2026, 11, 1, tzinfo=UTC)
+    old = order(BIG + 1, [(BIG + 2, "A", 2)], location_id=STORE_A, created_at="2026-10-31T23:00:00+00:00")
+    [entry] = deliver(ledger, Topic.ORDERS_CREATE, old, "late-old-order").applied
+    assert (entry.quantity, level(ledger, "store-a", "A")) == (0, 0)
+    assert entry.reason is not None
+    assert "before onboarding" in entry.reason
+    # Its cancel still restocks the units, which the imported level did not hold.
+    deliver(ledger, Topic.ORDERS_CANCELLED, {**old, "cancelled_at": "2026-11-02T00:00:00+00:00"}, "cancel")
+    assert level(ledger, "store-a", "A") == 2
