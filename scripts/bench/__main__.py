@@ -1,0 +1,83 @@
+"""`make bench`: every figure in one table, each beside its ideal or limit; --write puts it in docs/.
+
+python -m scripts.bench [--backends moto,dynamodb-local] [--write]
+"""
+
+import argparse
+import contextlib
+import io
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# Before powertools is imported: its singletons read these once.
+os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+os.environ.update({"AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_TRACE_DISABLED": "true"})
+os.environ.update({"POWERTOOLS_METRICS_NAMESPACE": "InventoryLedger", "POWERTOOLS_SERVICE_NAME": "inventory-ledger"})
+os.environ.update({"POWERTOOLS_LOG_LEVEL": "ERROR"})
+sys.path[:0] = [str(ROOT)]
+
+from inventory_ledger import bootstrap, config
+from local_stack.aws import LocalResources, MotoServer, provision
+from scripts.bench import cold_start, consumer, ingress, shopify_writes
+from scripts.bench.table import Row, machine, markdown
+
+
+def _activate(resources: LocalResources) -> None:
+    os.environ.update(resources.environment())
+    config.clear_cached_settings()
+    bootstrap.reset()
+
+
+def _on_backend(backend: str, moto: MotoServer) -> tuple[LocalResources, object | None]:
+    moto.reset()
+    if backend == "moto":
+        return provision(moto.endpoint_url), None
+    from local_stack.dynamodb_local import DynamoDBLocal
+
+    dynamodb = DynamoDBLocal().start()
+    return provision(moto.endpoint_url, dynamodb.endpoint_url), dynamodb
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backends", default="dynamodb-local,moto", help="DynamoDB backends for the ledger figures")
+    parser.add_argument("--write", action="store_true", help="write the table into docs/benchmarks.md")
+    arguments = parser.parse_args()
+
+    rows: list[Row] = []
+    moto = MotoServer().start()
+    # EMF lines are printed to stdout, as in Lambda; here they would drown the table.
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            resources = provision(moto.endpoint_url)
+            _activate(resources)
+            rows += ingress.measure(resources)
+            for backend in arguments.backends.split(","):
+                resources, extra = _on_backend(backend, moto)
+                _activate(resources)
+                try:
+                    rows += consumer.measure(resources, backend)
+                finally:
+                    if extra is not None:
+                        extra.stop()  # type: ignore[attr-defined]
+            rows += shopify_writes.measure()
+            rows += cold_start.measure()
+        finally:
+            moto.stop()
+
+    table = markdown(rows, "make bench")
+    print(f"\nMachine: {machine()}\n")
+    print(table)
+    if arguments.write:
+        (ROOT / "docs" / "benchmarks.md").write_text(
+            "# Benchmarks\n\nProduced by `make bench` (`python -m scripts.bench --write`); do not edit by hand.\n"
+            f"A ratio is measured / ideal: for latencies and costs lower is better, for rates higher is.\n\n"
+            f"Machine: {machine()}\n\n{table}\n"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

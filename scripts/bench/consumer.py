@@ -1,0 +1,94 @@
+"""ledger_consumer's throughput and DynamoDB write units per order line."""
+
+import json
+import math
+import time
+from datetime import UTC, datetime
+
+from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
+from inventory_ledger.domain.webhooks import Topic
+from inventory_ledger.service.consume import consume_message
+from local_stack.aws import LocalResources
+from scripts.bench.table import Row
+from tests.support.histories import LOCATIONS, PRIMARY, SHOP, SKUS
+from tests.support.shopify_payloads import BIG, envelope, order
+
+# A transactional write costs 2 WCU per KB of each item (docs.aws.amazon.com, "Capacity units for
+# transactions"); a line writes its balance, its order-line record and its entry: 6 WCU at best.
+IDEAL_WCU_PER_LINE = 6.0
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _onboard(resources: LocalResources) -> DynamoDbLedger:
+    from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
+
+    directory = DynamoDbMerchantDirectory(resources.table_name)
+    directory.register_shop(SHOP, onboarded_at=datetime(2026, 1, 1, tzinfo=UTC))
+    for shopify_id, location in LOCATIONS.items():
+        directory.map_location(SHOP, location, shopify_id)
+    directory.set_primary_location(SHOP, PRIMARY)
+    for number, sku in enumerate(SKUS):
+        directory.map_sku(SHOP, sku, BIG + 500 + number)
+    for number in range(60):
+        directory.map_sku(SHOP, f"L{number}", BIG + 700 + number)
+    return DynamoDbLedger(resources.table_name)
+
+
+def _raw_transaction_rate(resources: LocalResources, count: int) -> float:
+    """The backend's own rate for two-item transactions: what the consumer can at best approach."""
+    client = resources.client("dynamodb")
+    start = time.perf_counter()
+    for n in range(count):
+        client.transact_write_items(TransactItems=[
+            {"Put": {"TableName": resources.table_name, "Item": {"pk": {"S": f"RAW#{n}"}, "sk": {"S": "a"}}}},
+            {"Put": {"TableName": resources.table_name, "Item": {"pk": {"S": f"RAW#{n}"}, "sk": {"S": "b"}}}},
+        ])  # fmt: skip
+    return count / (time.perf_counter() - start)
+
+
+def measure(resources: LocalResources, backend: str, movements: int = 60) -> list[Row]:
+    ledger = _onboard(resources)
+    raw = _raw_transaction_rate(resources, movements)
+    start = time.perf_counter()
+    for n in range(movements):
+        body = order(BIG + 10_000 * (n + 1), [(BIG + 10_000 * (n + 1) + 1, SKUS[n % 3], 1)], location_id=BIG + 101)
+        consume_message(envelope(Topic.ORDERS_CREATE, body, shop=SHOP, event_id=f"m{n}").model_dump_json(),
+                        f"m{n}", ledger, now)  # fmt: skip
+    rate = movements / (time.perf_counter() - start)
+    rows = [Row("consumer", f"movements applied per second (1-line orders, {movements})", rate, "/s", raw,
+                "the backend's own 2-item transaction rate, same run", backend, better="higher")]  # fmt: skip
+
+    for lines in (1, 10, 50):
+        order_id = BIG + 5_000_000 + lines
+        body = order(order_id, [(order_id + i + 1, f"L{i}", 1) for i in range(lines)], location_id=BIG + 102)
+        before = ledger.write_units
+        result = consume_message(envelope(Topic.ORDERS_CREATE, body, shop=SHOP, event_id=f"w{lines}").model_dump_json(),
+                                 f"w{lines}", ledger, now)  # fmt: skip
+        assert len(result.applied) == lines
+        reported = ledger.write_units - before
+        if reported:
+            rows.append(Row("consumer", f"write units per line ({lines}-line order, reported)", reported / lines,
+                            "WCU", IDEAL_WCU_PER_LINE, "3 items x 2 WCU", backend))  # fmt: skip
+        else:
+            rows.append(Row("consumer", f"write units per line ({lines}-line order, from item sizes)",
+                            _wcu_from_sizes(resources, order_id, lines) / lines, "WCU", IDEAL_WCU_PER_LINE,
+                            "3 items x 2 WCU", f"{backend} (reports none)"))  # fmt: skip
+    return rows
+
+
+def _wcu_from_sizes(resources: LocalResources, order_id: int, lines: int) -> float:
+    """2 WCU per started KB of each item a line wrote (balance, line record, entry)."""
+    client = resources.client("dynamodb")
+    total = 0.0
+    found = client.query(TableName=resources.table_name, KeyConditionExpression="pk = :pk",
+                         ExpressionAttributeValues={":pk": {"S": f"ORDER#{SHOP}#{order_id}"}})["Items"]  # fmt: skip
+    for line in found:
+        total += 2 * math.ceil(len(json.dumps(line)) / 1024)
+        level = f"LEVEL#{SHOP}#{line['location']['S']}#{line['sku']['S']}"
+        for item in client.query(TableName=resources.table_name, KeyConditionExpression="pk = :pk",
+                                 ExpressionAttributeValues={":pk": {"S": level}})["Items"]:  # fmt: skip
+            total += 2 * math.ceil(len(json.dumps(item)) / 1024)
+    return total
