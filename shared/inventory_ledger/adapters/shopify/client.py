@@ -60,6 +60,9 @@ def operation_name(document: str) -> str:
     return match.group(2) if match else "anonymous"
 
 
+BUCKET_MARGIN_POINTS = 1.0
+
+
 class CostBucket:
     """Local model of Shopify's leaky bucket for one app and shop.
 
@@ -101,8 +104,11 @@ class CostBucket:
             available = self._available_locked(now)
             if available is None or self._status is None or self._status.restore_rate <= 0:
                 return 0.0
-            # A cost above the bucket's size can never be covered; wait for a full bucket at most.
-            needed = min(cost, self._status.maximum_available)
+            # One point of margin: Shopify shows whole points while its bucket refills continuously, so
+            # the real level can sit just under what it showed (seen: 13 shown, 13 asked, THROTTLED).
+            # It costs 1/restoreRate seconds. A cost above the bucket's size can never be covered:
+            # wait for a full bucket at most.
+            needed = min(cost + BUCKET_MARGIN_POINTS, self._status.maximum_available)
             seconds = max(0.0, (needed - available) / self._status.restore_rate)
             # Whole milliseconds, rounded up: never wake a hair before the points are there.
             return math.ceil(seconds * 1000.0) / 1000.0
