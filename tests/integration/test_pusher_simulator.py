@@ -129,3 +129,20 @@ def test_a_replayed_old_stream_record_never_overwrites_a_newer_level(merchant: D
     assert handler.lambda_handler(stream_event(old), FakeLambdaContext()) == {"batchItemFailures": []}
     assert merchant.shopify_available("store-b", "B") == 12
     assert merchant.balance("store-b", "B").pushed_version == before.pushed_version
+
+
+def test_the_admin_token_is_never_logged(
+    merchant: DemoMerchant, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    # Ours and httpx's at debug, where the client logs each call's cost. (botocore's own DEBUG logs
+    # whole response bodies, secrets included: it is never enabled, here or in Lambda.)
+    for name in ("inventory-ledger", "httpx", "httpcore"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    record_operation(operations.receive(SHOP, "warehouse", "A", 1, "po-1"), merchant.ledger, now)
+    assert len(push_all(merchant).pushed) == 1
+    output = capsys.readouterr()
+    logged = output.out + output.err + caplog.text
+    assert "graphql.json" in logged  # the calls were logged (httpx), so the check below means something
+    assert TOKEN not in logged

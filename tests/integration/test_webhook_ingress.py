@@ -150,3 +150,16 @@ def test_arbitrary_input_never_gets_5xx_and_never_queues_unauthenticated_bodies(
     assert response["statusCode"] < 500
     assert response["statusCode"] != 200 or json.loads(response["body"])["status"] == "ignored_topic"
     assert queued(shop) == []
+
+
+def test_secrets_are_never_logged(
+    shop: LocalResources, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    body = order_body()
+    invoke(delivery_headers(body), body)
+    invoke(delivery_headers(body, secret="forged-secret-value"), body)
+    output = capsys.readouterr()
+    logged = output.out + output.err + caplog.text
+    assert "webhook queued" in logged  # the logs were captured
+    for secret in (SECRET, "shpat_test", "forged-secret-value"):
+        assert secret not in logged
