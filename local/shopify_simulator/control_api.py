@@ -169,7 +169,7 @@ class ControlAPI:
 
     def _flush(self, request: Request, shop: Shop) -> dict[str, Any]:
         body = self._body(request, m.FlushSpec)
-        return {"released": self.sim.delivery.flush(shop.domain, body.shuffle_seed)}
+        return {"released": self.sim.delivery.flush(shop.domain, body.shuffle_seed, reverse=body.reverse)}
 
     def _deliveries(self, request: Request, shop: Shop) -> dict[str, Any]:
         d = self.sim.delivery

@@ -164,6 +164,8 @@ class DeliveryModeSpec(_Model):
 
 class FlushSpec(_Model):
     shuffle_seed: int | None = None
+    # Newest first: the surest way to deliver a cancel before its order.
+    reverse: bool = False
 
 
 class BulkSettings(_Model):

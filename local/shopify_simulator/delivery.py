@@ -194,12 +194,14 @@ class DeliveryEngine:
                     (sd.held if sd.mode.hold else self._pending).append(pending)
             self._cond.notify_all()
 
-    def flush(self, shop: str, shuffle_seed: int | None = None) -> int:
-        """Release held deliveries, in order or shuffled with `shuffle_seed` (reordering)."""
+    def flush(self, shop: str, shuffle_seed: int | None = None, *, reverse: bool = False) -> int:
+        """Release held deliveries: in order, newest first, or shuffled with `shuffle_seed`."""
         now = self.state.clock.now()
         with self._cond:
             sd = self._shop(shop)
             held, sd.held = sd.held, []
+            if reverse:
+                held.reverse()
             if shuffle_seed is not None:
                 random.Random(shuffle_seed).shuffle(held)
             for p in held:

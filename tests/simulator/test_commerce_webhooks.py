@@ -136,6 +136,15 @@ def test_hold_and_reorder(store: Store, sink: Sink) -> None:
     assert got != ids
 
 
+def test_flush_newest_first(store: Store, sink: Sink) -> None:
+    subscribe(store, sink, ("orders/create",))
+    store.control("PUT", "/delivery", {"hold": True})
+    ids = [store.control("POST", "/orders", {"lines": [{"sku": "MUG-1", "quantity": 1}]})["id"] for _ in range(3)]
+    store.control("POST", "/delivery/flush", {"reverse": True})
+    wait_until(lambda: len(sink.of("orders/create")) == 3)
+    assert [b["id"] for b in sink.bodies("orders/create")] == ids[::-1]
+
+
 def test_delayed_delivery_waits_for_the_clock(store: Store, sink: Sink) -> None:
     subscribe(store, sink, ("orders/create",))
     store.control("PUT", "/delivery", {"delay_s": 3600})
