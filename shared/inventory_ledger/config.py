@@ -44,6 +44,13 @@ class ShopifySettings(SecretSettings):
 
 class ReportSettings(_Settings):
     report_bucket_name: str
+    # A level whose ledger balance changed this recently, with its push not yet acknowledged, is in
+    # flight, not drift (docs/reconciliation.md).
+    reconcile_settle_seconds: float = Field(default=120.0, ge=0)
+    # At or above this many mapped SKUs a shop is read with one bulk query instead of pages.
+    reconcile_bulk_threshold_skus: int = Field(default=2_000, ge=1)
+    # How long the reconciler waits for a bulk query (its own, or one already running for the shop).
+    reconcile_bulk_deadline_seconds: float = Field(default=600.0, gt=0)
 
 
 @lru_cache(maxsize=1)

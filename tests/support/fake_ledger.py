@@ -4,7 +4,7 @@ Used by unit and property tests; the integration tests run the same scenarios on
 """
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
 
@@ -74,6 +74,7 @@ class InMemoryLedger(LedgerRepository):
                     raise ConcurrentChange(f"line {line.line_item_id}")
             if any((entry.key, entry.entry_id) in self.entry_by_id for entry in change.entries):
                 raise DuplicateEntry("entry exists")
+            changed_at = max((entry.applied_at for entry in change.entries), default=None)
             for update in change.balances:
                 old = self.balance_by_key.get(update.key, Balance(update.key))
                 self.balance_by_key[update.key] = replace(
@@ -81,6 +82,7 @@ class InMemoryLedger(LedgerRepository):
                     quantity=old.quantity + update.quantity_delta,
                     version=old.version + 1,
                     shopify_expected=old.shopify_expected + update.shopify_expected_delta,
+                    updated_at=changed_at or old.updated_at,
                 )
             for line in change.lines:
                 key = (line.shop, line.order_id, line.line_item_id)
@@ -140,6 +142,39 @@ class InMemoryLedger(LedgerRepository):
     def record_shopify_observation(self, key: LevelKey, available: int, at: datetime) -> None:
         self.balance_by_key[key] = replace(self.balance_by_key[key], shopify_observed=available, observed_at=at)
 
+    def balances_at(self, shop: str, location: str, skus: Iterable[str]) -> Iterator[Balance]:
+        for sku in skus:
+            balance = self.balance_by_key.get(LevelKey(shop, location, sku))
+            if balance is not None:
+                yield balance
+
+    def record_drift(self, key: LevelKey, at: datetime) -> None:
+        if key in self.balance_by_key:
+            old = self.balance_by_key[key]
+            self.balance_by_key[key] = replace(old, drift_since=old.drift_since or at)
+
+    def record_agreement(self, key: LevelKey, at: datetime) -> None:
+        if key in self.balance_by_key:
+            self.balance_by_key[key] = replace(self.balance_by_key[key], last_agreed_at=at, drift_since=None)
+
+    def acknowledge_heal(self, push: LevelPush, expected_read: int, entry: ActivityEntry) -> bool:
+        with self._lock:
+            if (entry.key, entry.entry_id) in self.entry_by_id or push.key not in self.balance_by_key:
+                return False
+            old = self.balance_by_key[push.key]
+            self.balance_by_key[push.key] = replace(
+                old,
+                shopify_expected=old.shopify_expected + push.quantity - expected_read,
+                push_status="healed",
+                stale_since=None,
+                drift_since=None,
+                shopify_observed=None,
+                observed_at=None,
+                last_agreed_at=entry.applied_at,
+            )
+            self.entry_by_id[(entry.key, entry.entry_id)] = entry
+            return True
+
 
 class InMemoryDirectory(MerchantDirectory):
     """Mappings for the pusher's unit tests (the DynamoDB one is tested on moto server)."""
@@ -147,6 +182,8 @@ class InMemoryDirectory(MerchantDirectory):
     def __init__(self, locations: dict[str, int], skus: dict[str, int]) -> None:
         self.location_ids = dict(locations)
         self.item_ids = dict(skus)
+        self.policy = "report"
+        self.reconciled: dict[str, tuple[datetime, str]] = {}
 
     def register_shop(self, shop: str, *, onboarded_at: datetime) -> None:
         raise NotImplementedError
@@ -176,3 +213,17 @@ class InMemoryDirectory(MerchantDirectory):
             {loc: self.location_ids[loc] for loc in locations if loc in self.location_ids},
             {sku: self.item_ids[sku] for sku in skus if sku in self.item_ids},
         )
+
+    def healing_policy(self, shop: str) -> str:
+        return self.policy
+
+    def set_healing_policy(self, shop: str, policy: str) -> None:
+        if policy not in ("report", "heal"):
+            raise ValueError(policy)
+        self.policy = policy
+
+    def location_reconciled_at(self, shop: str, location: str) -> datetime | None:
+        return self.reconciled[location][0] if location in self.reconciled else None
+
+    def record_location_reconciled(self, shop: str, location: str, at: datetime, run_id: str) -> None:
+        self.reconciled[location] = (at, run_id)

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 
 from inventory_ledger.domain.ledger import Balance, LevelKey
 
@@ -85,9 +86,25 @@ class Comparison:
     row: DriftRow | None = None
 
 
-def push_in_flight(balance: Balance, now: datetime, settle_window: timedelta = DEFAULT_SETTLE_WINDOW) -> bool:
-    """The ledger changed a moment ago and the pusher has not reached Shopify yet: not drift (yet)."""
-    if balance.agrees_with_shopify or balance.push_status == "stale":
+def push_in_flight(
+    balance: Balance,
+    now: datetime,
+    settle_window: timedelta = DEFAULT_SETTLE_WINDOW,
+    read_at: datetime | None = None,
+) -> bool:
+    """The ledger changed a moment ago and the pusher has not reached Shopify yet: not drift (yet).
+
+    Also a level that moved, or that a push acknowledged, after Shopify's level was read (``read_at``):
+    the snapshot is older than what it would be judged against. A stale push is never in flight: the
+    pusher has tried and Shopify refused it.
+    """
+    if balance.push_status == "stale":
+        return False
+    if read_at is not None:
+        for moment in (balance.updated_at, balance.last_agreed_at):
+            if moment is not None and moment >= read_at:
+                return True
+    if balance.agrees_with_shopify:
         return False
     return balance.updated_at is not None and now - balance.updated_at <= settle_window
 
@@ -133,12 +150,13 @@ def compare_level(
     mapped: bool = True,
     location_agreed_at: datetime | None = None,
     settle_window: timedelta = DEFAULT_SETTLE_WINDOW,
+    read_at: datetime | None = None,
 ) -> Comparison:
     ledger_level = balance.quantity if balance is not None else None
     shopify_level = shopify.available if shopify is not None else None
     if (ledger_level or 0) == (shopify_level or 0):
         return Comparison(Verdict.AGREES, sku, balance, shopify)
-    if balance is not None and push_in_flight(balance, now, settle_window):
+    if balance is not None and push_in_flight(balance, now, settle_window, read_at):
         return Comparison(Verdict.IN_FLIGHT, sku, balance, shopify)
     agreed = last_agreement(balance, location_agreed_at)
     since = agreed or (balance.drift_since if balance is not None else None) or now
@@ -160,31 +178,40 @@ def compare_level(
 def compare_location(
     shop: str,
     location: str,
+    shopify_location_id: int,
     balances: Iterable[Balance],
-    shopify_levels: MutableMapping[int, ShopifyLevel],
+    shopify_available: MutableMapping[int, int],
     items_by_sku: Mapping[str, int],
     skus_by_item: Mapping[int, str],
     *,
     now: datetime,
+    shopify_skus: Mapping[int, str | None] | None = None,
     location_agreed_at: datetime | None = None,
     settle_window: timedelta = DEFAULT_SETTLE_WINDOW,
+    read_at: datetime | None = None,
 ) -> Iterator[Comparison]:
     """Every level of one location on either side, compared, ledger side first.
 
-    ``shopify_levels`` (inventory item id -> level) is consumed as the ledger's balances are matched,
-    so a big location is never held twice; what remains afterwards exists on Shopify's side only.
-    ``balances`` may stream: each is compared as it arrives. The two SKU mappings are the merchant's,
-    both ways (passed in, not derived, so a many-location run inverts them once).
+    ``shopify_available`` (inventory item id -> available) is consumed as the ledger's balances are
+    matched, so a big location is never held twice; what remains afterwards exists on Shopify's side
+    only. ``balances`` may stream: each is compared as it arrives. The two SKU mappings are the
+    merchant's, both ways (passed in, not derived, so a many-location run inverts them once);
+    ``shopify_skus`` holds Shopify's own SKU of items the mapping lacks, for the report.
     """
+    compare = partial(
+        compare_level, now=now, location_agreed_at=location_agreed_at, settle_window=settle_window, read_at=read_at
+    )
     for balance in balances:
-        item_id = items_by_sku.get(balance.key.sku)
-        shopify = shopify_levels.pop(item_id, None) if item_id is not None else None
-        yield compare_level(shop, location, balance.key.sku, balance, shopify, now=now,
-                            location_agreed_at=location_agreed_at, settle_window=settle_window)  # fmt: skip
-    for item_id in sorted(shopify_levels):
-        shopify = shopify_levels[item_id]
+        sku = balance.key.sku
+        item_id = items_by_sku.get(sku)
+        available = shopify_available.pop(item_id, None) if item_id is not None else None
+        shopify = (
+            None if item_id is None or available is None else ShopifyLevel(shopify_location_id, item_id, sku, available)
+        )
+        yield compare(shop, location, sku, balance, shopify)
+    for item_id in sorted(shopify_available):
         mapped_sku = skus_by_item.get(item_id)
-        sku = mapped_sku or shopify.sku or f"gid://shopify/InventoryItem/{item_id}"
-        yield compare_level(shop, location, sku, None, shopify, now=now, mapped=mapped_sku is not None,
-                            location_agreed_at=location_agreed_at, settle_window=settle_window)  # fmt: skip
-    shopify_levels.clear()
+        sku = mapped_sku or (shopify_skus or {}).get(item_id) or f"gid://shopify/InventoryItem/{item_id}"
+        shopify = ShopifyLevel(shopify_location_id, item_id, sku, shopify_available[item_id])
+        yield compare(shop, location, sku, None, shopify, mapped=mapped_sku is not None)
+    shopify_available.clear()

@@ -1,0 +1,161 @@
+"""Reconciliation time, peak memory and Shopify cost per 1,000 levels, against the Shopify simulator.
+
+    .venv/bin/python scripts/bench_reconcile.py           # 1,000 and 10,000 levels
+    .venv/bin/python scripts/bench_reconcile.py --full    # and 100,000
+
+What is measured: the Shopify side through the project's real client (HTTP to the simulator, paged or
+one bulk query streamed) and the comparison, with the ledger's balances served from memory (moto
+server writes ~3 transactions/s, so seeding a real table with 100,000 levels is out of reach here;
+DynamoDB's side is BatchGetItem by key, 500 keys per request, 8 in flight). Levels are spread over
+10 locations; 1% of them are made to drift.
+"""
+
+import argparse
+import logging
+import time
+import tracemalloc
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
+from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
+from inventory_ledger.adapters.shopify.levels import BulkSettings, ShopifyLevelsReader
+from inventory_ledger.domain.drift import HealingPolicy
+from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey
+from inventory_ledger.domain.pushing import LevelPush
+from inventory_ledger.observability import logger
+from inventory_ledger.service.reconcile import ReconcileDependencies, ReconcileOptions, reconcile_shop
+from shopify_simulator import SimulatorServer
+
+SHOP = "bench.myshopify.com"
+TOKEN = "shpat_bench"  # noqa: S105 (the simulator's, local only)
+LOCATIONS = 10
+
+
+class MemoryLedger:
+    """Just what the reconciler reads and marks (the ledger side is not what this measures)."""
+
+    def __init__(self, balances: dict[LevelKey, Balance]) -> None:
+        self.by_key = balances
+
+    def balances_at(self, shop: str, location: str, skus: Iterable[str]) -> Iterator[Balance]:
+        for sku in skus:
+            balance = self.by_key.get(LevelKey(shop, location, sku))
+            if balance is not None:
+                yield balance
+
+    def record_drift(self, key: LevelKey, at: datetime) -> None: ...
+
+    def record_agreement(self, key: LevelKey, at: datetime) -> None: ...
+
+    def acknowledge_heal(self, push: LevelPush, expected_read: int, entry: ActivityEntry) -> bool:
+        return True
+
+
+class MemoryDirectory:
+    def __init__(self, locations: dict[str, int], skus: dict[str, int]) -> None:
+        self._locations, self._skus = locations, skus
+
+    def locations(self, shop: str) -> dict[str, int]:
+        return dict(self._locations)
+
+    def skus(self, shop: str) -> dict[str, int]:
+        return dict(self._skus)
+
+    def healing_policy(self, shop: str) -> str:
+        return HealingPolicy.REPORT.value
+
+    def location_reconciled_at(self, shop: str, location: str) -> None:
+        return None
+
+    def record_location_reconciled(self, shop: str, location: str, at: datetime, run_id: str) -> None: ...
+
+
+class CostCountingClient(ShopifyAdminClient):
+    points = 0.0
+    calls = 0
+
+    def execute(self, document: str, variables: Any = None, *, estimated_cost: float | None = None) -> dict[str, Any]:
+        data = super().execute(document, variables, estimated_cost=estimated_cost)
+        self.calls += 1
+        if self.last_cost is not None:
+            self.points += self.last_cost.actual_query_cost or self.last_cost.requested_query_cost
+        return data
+
+
+def seed(server: SimulatorServer, levels: int) -> tuple[dict[str, int], dict[str, int], dict[LevelKey, Balance]]:
+    skus = [f"SKU-{n:06d}" for n in range(levels // LOCATIONS)]
+    names = [f"Location {n}" for n in range(LOCATIONS)]
+    spec = {
+        "domain": SHOP,
+        "access_token": TOKEN,
+        "plan": "plus",
+        "locations": [{"name": name} for name in names],
+        "products": [{"title": f"P{i}", "variants": [{"sku": sku} for sku in skus[i : i + 100]]}
+                     for i in range(0, len(skus), 100)],
+        "levels": [{"sku": sku, "location": name, "available": 10} for name in names for sku in skus],
+    }  # fmt: skip
+    server.sim.seed({"shops": [spec]})
+    summary = server.sim.shop_summary(server.state.shop(SHOP))
+    locations = {f"loc-{n}": loc["id"] for n, loc in enumerate(summary["locations"])}
+    items = {variant["sku"]: variant["inventory_item_id"] for variant in summary["variants"]}
+    balances = {}
+    for location in locations:
+        for n, sku in enumerate(skus):
+            quantity = 9 if n % 100 == 0 else 10  # 1% drift
+            key = LevelKey(SHOP, location, sku)
+            balances[key] = Balance(key, quantity=quantity, version=1, shopify_expected=quantity)
+    return locations, items, balances
+
+
+def measure(levels: int, bulk: bool) -> dict[str, Any]:
+    with SimulatorServer(plan="plus") as server:
+        locations, items, balances = seed(server, levels)
+        # The simulator builds a bulk file inside bulkOperationRunQuery (Shopify does it in the background):
+        # at 100,000 levels that answer takes longer than the client's production read timeout.
+        http = httpx.Client(timeout=httpx.Timeout(connect=3.0, read=900.0, write=10.0, pool=5.0))
+        client = CostCountingClient(SHOP, TOKEN, server.graphql_url(SHOP), http_client=http, retry_deadline_seconds=120)
+        reader = ShopifyLevelsReader(ShopifyInventoryGateway(client), bulk=BulkSettings(poll_seconds=0.05))
+        deps = ReconcileDependencies(
+            ledger=MemoryLedger(balances),  # type: ignore[arg-type]
+            directory=MemoryDirectory(locations, items),  # type: ignore[arg-type]
+            shopify_levels=lambda shop: reader,
+            shopify_inventory=lambda shop: None,  # type: ignore[arg-type,return-value]
+            reports=None,
+            now=lambda: datetime.now(UTC),
+        )
+        tracemalloc.start()
+        started = time.perf_counter()
+        run = reconcile_shop(SHOP, deps, options=ReconcileOptions(bulk_threshold_skus=1 if bulk else 10**9))
+        seconds = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert run.total("checked") == levels, run.summary()
+        assert run.total("drifted") == levels // 100, run.summary()
+        return {"levels": levels, "mode": run.read_mode, "seconds": seconds, "peak_mib": peak / 2**20,
+                "points_per_1000": client.points / levels * 1000, "calls": client.calls}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="also 100,000 levels (bulk only; minutes)")
+    arguments = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logger.setLevel("WARNING")
+    cases = [(1_000, False), (1_000, True), (10_000, False), (10_000, True)]
+    if arguments.full:
+        cases.append((100_000, True))
+    print("Shopify side (simulator over HTTP, the project's client) + comparison; ledger balances from memory.")
+    print("The simulator runs in this process: its time and memory (building the bulk file) are included.")
+    print(f"{'levels':>8} {'read':>6} {'seconds':>8} {'peak MiB':>9} {'points/1k levels':>17} {'calls':>6}")
+    for levels, bulk in cases:
+        r = measure(levels, bulk)
+        print(f"{r['levels']:>8} {r['mode']:>6} {r['seconds']:>8.2f} {r['peak_mib']:>9.1f} "
+              f"{r['points_per_1000']:>17.1f} {r['calls']:>6}", flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Merchants: onboard from Shopify, set the primary location, choose the healing policy."""
+
+import argparse
+from typing import Any
+
+from inventory_ledger import bootstrap
+from inventory_ledger.cli.output import OK, USAGE, CommandError, Output, now, pairs
+from inventory_ledger.config import report_settings
+from inventory_ledger.domain.drift import HealingPolicy
+from inventory_ledger.domain.ids import id_from_gid
+from inventory_ledger.service.onboarding import onboard_shop
+from inventory_ledger.service.reconcile import DEFAULT_BULK_THRESHOLD_SKUS
+
+
+def register(commands: Any) -> None:
+    onboard = commands.add_parser("onboard", help="import a shop's locations, SKUs and levels from Shopify")
+    onboard.add_argument("shop")
+    onboard.add_argument("--primary-location", required=True, help="ledger or Shopify name of the shipping location")
+    onboard.add_argument("--location-name", action="append", default=[], metavar="GID=NAME",
+                         help="a Shopify location's ledger name (default: its Shopify name, slugified)")  # fmt: skip
+    onboard.add_argument("--actor", default=None)
+    onboard.set_defaults(run=run_onboard)
+
+    primary = commands.add_parser("set-primary", help="online orders take stock from this location from now on")
+    primary.add_argument("shop")
+    primary.add_argument("location")
+    primary.set_defaults(run=run_set_primary)
+
+    healing = commands.add_parser("healing", help="whether the nightly reconciliation heals or only reports")
+    healing.add_argument("shop")
+    healing.add_argument("policy", choices=[policy.value for policy in HealingPolicy])
+    healing.set_defaults(run=run_healing)
+
+
+def _location_names(values: list[str]) -> dict[int, str]:
+    names = {}
+    for value in values:
+        gid, separator, name = value.partition("=")
+        if not separator or not name:
+            raise CommandError(f"--location-name wants GID=NAME, not {value!r}", USAGE)
+        names[id_from_gid(gid) if gid.startswith("gid://") else int(gid)] = name
+    return names
+
+
+def run_onboard(arguments: argparse.Namespace, out: Output) -> int:
+    result = onboard_shop(
+        arguments.shop,
+        primary_location=arguments.primary_location,
+        ledger=bootstrap.ledger(),
+        directory=bootstrap.merchant_directory(),
+        shopify=bootstrap.shopify_levels_for(arguments.shop),
+        now=now,
+        location_names=_location_names(arguments.location_name),
+        bulk_threshold_skus=_bulk_threshold(),
+        actor=arguments.actor,
+    )
+    summary = result.summary()
+    text = pairs({
+        "shop": result.shop,
+        "primary location": result.primary_location,
+        "locations": ", ".join(f"{name} ({shopify_id})" for name, shopify_id in result.locations.items()),
+        "SKUs mapped": result.skus_mapped,
+        "SKUs skipped": len(result.skus_skipped),
+        "opening balances": result.opening_balances,
+        "already imported": result.already_imported,
+    })  # fmt: skip
+    out.document(summary, text)
+    return OK
+
+
+def _bulk_threshold() -> int:
+    # Onboarding needs no report bucket: without REPORT_BUCKET_NAME the reconciler's default applies.
+    try:
+        return report_settings().reconcile_bulk_threshold_skus
+    except ValueError:
+        return DEFAULT_BULK_THRESHOLD_SKUS
+
+
+def run_set_primary(arguments: argparse.Namespace, out: Output) -> int:
+    bootstrap.merchant_directory().set_primary_location(arguments.shop, arguments.location)
+    out.document({"shop": arguments.shop, "primary_location": arguments.location},
+                 f"{arguments.shop}: online orders now take stock from {arguments.location}")  # fmt: skip
+    return OK
+
+
+def run_healing(arguments: argparse.Namespace, out: Output) -> int:
+    bootstrap.merchant_directory().set_healing_policy(arguments.shop, arguments.policy)
+    out.document({"shop": arguments.shop, "healing_policy": arguments.policy},
+                 f"{arguments.shop}: the reconciliation will {arguments.policy}")  # fmt: skip
+    return OK

@@ -1,0 +1,161 @@
+"""Onboarding a merchant from Shopify: locations, SKUs, the primary location and opening balances.
+
+Everything is idempotent, so onboarding can be re-run after a failure or to pick up new locations and
+SKUs: mappings written again are no-ops (a conflicting one is refused), and each level's opening
+balance is an entry keyed by location and SKU, written once. The ledger and `shopify_expected` both
+start at Shopify's `available`, so nothing is pushed for a freshly imported level.
+"""
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from inventory_ledger.domain.movements import Movement
+from inventory_ledger.domain.onboarding import OnboardingProblem, ledger_location_names, opening_balance, slugify
+from inventory_ledger.domain.planning import plan_change
+from inventory_ledger.observability import logger
+from inventory_ledger.ports import (
+    ConcurrentChange,
+    DuplicateEntry,
+    LedgerRepository,
+    MappingConflict,
+    MerchantDirectory,
+    ShopifyLevels,
+)
+
+# Two items (balance, entry) per level: 25 levels stay well inside a transaction's 100 items.
+LEVELS_PER_TRANSACTION = 25
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class OnboardingResult:
+    shop: str
+    primary_location: str
+    locations: dict[str, int] = field(default_factory=dict)
+    skus_mapped: int = 0
+    # SKU -> why it was not mapped (no SKU on the variant, the same SKU on two variants, a conflict).
+    skus_skipped: dict[str, str] = field(default_factory=dict)
+    opening_balances: int = 0
+    already_imported: int = 0
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "shop": self.shop,
+            "primary_location": self.primary_location,
+            "locations": {name: str(shopify_id) for name, shopify_id in self.locations.items()},
+            "skus_mapped": self.skus_mapped,
+            "skus_skipped": dict(self.skus_skipped),
+            "opening_balances": self.opening_balances,
+            "already_imported": self.already_imported,
+        }
+
+
+def onboard_shop(
+    shop: str,
+    *,
+    primary_location: str,
+    ledger: LedgerRepository,
+    directory: MerchantDirectory,
+    shopify: ShopifyLevels,
+    now: Callable[[], datetime],
+    location_names: Mapping[int, str] | None = None,
+    bulk_threshold_skus: int = 2_000,
+    actor: str | None = None,
+) -> OnboardingResult:
+    """Raises OnboardingProblem before writing anything when the request cannot work (no active
+    location, two locations with one name, an unknown primary), MappingConflict when a location is
+    mapped to another one already."""
+    active = [location for location in shopify.locations() if location.is_active]
+    if not active:
+        raise OnboardingProblem(f"{shop} has no active location")
+    names = ledger_location_names(active, location_names or {})
+    primary = _primary(primary_location, names, {location.id: location.name for location in active})
+    result = OnboardingResult(shop, primary)
+
+    directory.register_shop(shop, onboarded_at=now())
+    for location in active:
+        directory.map_location(shop, names[location.id], location.id, location.name)
+        result.locations[names[location.id]] = location.id
+    directory.set_primary_location(shop, primary)
+
+    items: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for variant in shopify.variants():
+        if not variant.sku:
+            result.skus_skipped[f"variant {variant.variant_id}"] = "no SKU"
+            continue
+        if variant.sku in seen and seen[variant.sku] != variant.inventory_item_id:
+            result.skus_skipped[variant.sku] = "the same SKU on two inventory items: the first is mapped"
+            continue
+        try:
+            directory.map_sku(shop, variant.sku, variant.inventory_item_id, variant.variant_id)
+        except MappingConflict as error:
+            result.skus_skipped[variant.sku] = str(error)
+            continue
+        seen[variant.sku] = variant.inventory_item_id
+        items[variant.inventory_item_id] = variant.sku
+    result.skus_mapped = len(items)
+
+    by_shopify_id = {shopify_id: name for name, shopify_id in result.locations.items()}
+    read_at = now()
+    levels = shopify.levels(list(by_shopify_id), bulk=len(items) >= bulk_threshold_skus)
+    openings = (
+        opening_balance(shop, by_shopify_id[level.location_id], items[level.inventory_item_id], level.available, actor)
+        for level in levels
+        if level.inventory_item_id in items
+    )
+    for chunk in _chunks(openings, LEVELS_PER_TRANSACTION):
+        written = _commit_openings(chunk, ledger, now)
+        result.opening_balances += written
+        result.already_imported += len(chunk) - written
+    # The imported levels are Shopify's: each agreed with it then (what the reconciler reports as
+    # "last agreed" until a push or a reconciliation says later).
+    for name in result.locations:
+        directory.record_location_reconciled(shop, name, read_at, "onboarding")
+    logger.info("onboarded", extra=result.summary())
+    return result
+
+
+def _primary(asked: str, names: Mapping[int, str], shopify_names: Mapping[int, str]) -> str:
+    """The primary location, given as its ledger name or its Shopify name."""
+    for location_id, name in names.items():
+        if asked in (name, shopify_names[location_id]) or slugify(asked) == name:
+            return name
+    raise OnboardingProblem(f"no active location named {asked!r}; there are: {', '.join(sorted(names.values()))}")
+
+
+def _chunks(movements: Iterator[Movement], size: int) -> Iterator[list[Movement]]:
+    chunk: list[Movement] = []
+    for movement in movements:
+        chunk.append(movement)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _commit_openings(movements: list[Movement], ledger: LedgerRepository, now: Callable[[], datetime]) -> int:
+    """Commits the chunk in one transaction; if any level was imported before, level by level."""
+    try:
+        return _commit(movements, ledger, now)
+    except DuplicateEntry:
+        written = 0
+        for movement in movements:
+            try:
+                written += _commit([movement], ledger, now)
+            except DuplicateEntry:
+                continue
+        return written
+
+
+def _commit(movements: list[Movement], ledger: LedgerRepository, now: Callable[[], datetime]) -> int:
+    for _ in range(MAX_ATTEMPTS):
+        change = plan_change(movements, {}, ledger.balances({m.key for m in movements}), now())
+        try:
+            ledger.commit(change)
+        except ConcurrentChange:
+            continue  # a sale moved one of the levels meanwhile: plan again on fresh balances
+        return len(change.entries)
+    raise ConcurrentChange(f"opening balances kept losing races ({len(movements)} levels)")

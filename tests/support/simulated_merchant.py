@@ -1,0 +1,96 @@
+"""A merchant on the Shopify simulator whose secret and mappings live on moto server, for the
+reconciliation and CLI tests: seeded in the simulator, then onboarded through the real use case."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from inventory_ledger import bootstrap
+from inventory_ledger.domain.ledger import LevelKey
+from inventory_ledger.domain.webhooks import WebhookEnvelope
+from inventory_ledger.service.apply_webhook import apply_envelope
+from inventory_ledger.service.onboarding import OnboardingResult, onboard_shop
+from local_stack.aws import LocalResources
+from shopify_simulator import SimulatorServer
+from tests.conftest import forget_cached_clients
+
+TOKEN = "shpat_reconcile_test"
+SKUS = ("TEE-S", "TEE-M", "MUG")
+
+
+@dataclass
+class SimulatedMerchant:
+    shop: str
+    sim: SimulatorServer
+    aws: LocalResources
+
+    def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        url = f"{self.sim.base_url}/_control/shops/{self.shop}{path}"
+        response = httpx.request(method, url, json=body, timeout=10)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def available(self, sku: str, location: str) -> int:
+        return int(self.sim.sim.quantity(self.shop, sku, location, "available"))
+
+    def balance(self, location: str, sku: str) -> Any:
+        key = LevelKey(self.shop, location, sku)
+        return bootstrap.ledger().balances([key]).get(key)
+
+    def deliver_events(self, topic: str) -> int:
+        """Hands the shop's events of one topic to the ledger as the consumer would (no ingress)."""
+        delivered = 0
+        for event in self.control("GET", "/events")["events"]:
+            if event["topic"] != topic:
+                continue
+            envelope = WebhookEnvelope(
+                topic=topic, shop_domain=self.shop, webhook_id=str(uuid.uuid4()), event_id=event["event_id"],
+                triggered_at=datetime.now(UTC), api_version="2026-07", received_at=datetime.now(UTC),
+                body=event["body"],
+            )  # fmt: skip
+            apply_envelope(envelope, bootstrap.ledger(), lambda: datetime.now(UTC))
+            delivered += 1
+        return delivered
+
+
+def seed_merchant(
+    sim: SimulatorServer, aws: LocalResources, monkeypatch: pytest.MonkeyPatch, shop: str = "drift.myshopify.com"
+) -> SimulatedMerchant:
+    """Two locations, three SKUs with stock, no webhook subscriptions (nothing is ever delivered)."""
+    spec = {
+        "domain": shop,
+        "access_token": TOKEN,
+        "plan": "plus",
+        "locations": [{"name": "Main Warehouse", "primary": True}, {"name": "Store", "fulfills_online_orders": False}],
+        "products": [
+            {"title": "Tee", "variants": [{"sku": "TEE-S"}, {"sku": "TEE-M"}]},
+            {"title": "Mug", "variants": [{"sku": "MUG"}]},
+        ],
+        "levels": [
+            {"sku": "TEE-S", "location": "Main Warehouse", "available": 10},
+            {"sku": "TEE-M", "location": "Main Warehouse", "available": 8},
+            {"sku": "MUG", "location": "Main Warehouse", "available": 5},
+            {"sku": "TEE-S", "location": "Store", "available": 4},
+        ],
+    }
+    response = httpx.post(f"{sim.base_url}/_control/shops", json=spec, timeout=10)
+    assert response.status_code == 201, response.text
+    aws.put_shop_secret(shop, ["whsec"], TOKEN)
+    monkeypatch.setenv("SHOPIFY_ADMIN_URL_TEMPLATE", sim.graphql_url_template)
+    forget_cached_clients()
+    return SimulatedMerchant(shop, sim, aws)
+
+
+def onboard(merchant: SimulatedMerchant) -> OnboardingResult:
+    return onboard_shop(
+        merchant.shop,
+        primary_location="Main Warehouse",
+        ledger=bootstrap.ledger(),
+        directory=bootstrap.merchant_directory(),
+        shopify=bootstrap.shopify_levels_for(merchant.shop),
+        now=lambda: datetime.now(UTC),
+    )
