@@ -1,35 +1,38 @@
-"""The composition root: builds each use case's adapters from settings, once per container."""
+"""The composition root: builds each use case's adapters from settings, once per container.
+
+Each factory imports its own adapters, so a function's cold start pays only for what it uses: the
+webhook ingress never loads the Shopify client, httpx or the DynamoDB adapters.
+"""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from aws_lambda_powertools.utilities import parameters
-
-from inventory_ledger.adapters.dynamodb.client import dynamodb_client
-from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
-from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
-from inventory_ledger.adapters.s3_reports import S3ReportStore, s3_client
-from inventory_ledger.adapters.secrets import SecretsManagerShopSecrets
-from inventory_ledger.adapters.shopify.credentials import client_for_shop
-from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
-from inventory_ledger.adapters.shopify.levels import BulkSettings, ShopifyLevelsReader
-from inventory_ledger.adapters.shopify.push_gateway import ShopifyPushGateway
-from inventory_ledger.adapters.sqs import SqsIngestQueue
-from inventory_ledger.config import ingress_settings, ledger_settings, report_settings
-from inventory_ledger.ports import PushRefused
-from inventory_ledger.service.reconcile import ReconcileDependencies, ReconcileOptions
+if TYPE_CHECKING:
+    from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
+    from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
+    from inventory_ledger.adapters.s3_reports import S3ReportStore
+    from inventory_ledger.adapters.secrets import SecretsManagerShopSecrets
+    from inventory_ledger.adapters.shopify.levels import ShopifyLevelsReader
+    from inventory_ledger.adapters.shopify.push_gateway import ShopifyPushGateway
+    from inventory_ledger.adapters.sqs import SqsIngestQueue
+    from inventory_ledger.service.reconcile import ReconcileDependencies, ReconcileOptions
 
 
 @dataclass(frozen=True)
 class IngressDependencies:
-    secrets: SecretsManagerShopSecrets
-    queue: SqsIngestQueue
+    secrets: "SecretsManagerShopSecrets"
+    queue: "SqsIngestQueue"
     max_body_bytes: int
 
 
 @lru_cache(maxsize=1)
 def ingress_dependencies() -> IngressDependencies:
+    from inventory_ledger.adapters.secrets import SecretsManagerShopSecrets
+    from inventory_ledger.adapters.sqs import SqsIngestQueue
+    from inventory_ledger.config import ingress_settings
+
     settings = ingress_settings()
     return IngressDependencies(
         secrets=SecretsManagerShopSecrets(settings),
@@ -39,18 +42,31 @@ def ingress_dependencies() -> IngressDependencies:
 
 
 @lru_cache(maxsize=1)
-def ledger() -> DynamoDbLedger:
+def ledger() -> "DynamoDbLedger":
+    from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
+    from inventory_ledger.config import ledger_settings
+
     return DynamoDbLedger(ledger_settings().ledger_table_name)
 
 
 @lru_cache(maxsize=1)
-def merchant_directory() -> DynamoDbMerchantDirectory:
+def merchant_directory() -> "DynamoDbMerchantDirectory":
+    from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
+    from inventory_ledger.config import ledger_settings
+
     return DynamoDbMerchantDirectory(ledger_settings().ledger_table_name)
 
 
 @lru_cache(maxsize=64)
-def shopify_for(shop: str) -> ShopifyPushGateway:
+def shopify_for(shop: str) -> "ShopifyPushGateway":
     """One client per shop per container: it keeps that shop's cost bucket between batches."""
+    from aws_lambda_powertools.utilities import parameters
+
+    from inventory_ledger.adapters.shopify.credentials import client_for_shop
+    from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
+    from inventory_ledger.adapters.shopify.push_gateway import ShopifyPushGateway
+    from inventory_ledger.ports import PushRefused
+
     try:
         client = client_for_shop(shop)
     except parameters.exceptions.GetParameterError as error:
@@ -58,8 +74,11 @@ def shopify_for(shop: str) -> ShopifyPushGateway:
     return ShopifyPushGateway(ShopifyInventoryGateway(client))
 
 
-def shopify_levels_for(shop: str) -> ShopifyLevelsReader:
+def shopify_levels_for(shop: str) -> "ShopifyLevelsReader":
     """Reads share the shop's client with pushes and heals: one cost bucket per shop per container."""
+    from inventory_ledger.adapters.shopify.levels import BulkSettings, ShopifyLevelsReader
+    from inventory_ledger.config import report_settings
+
     gateway = shopify_for(shop)
     return ShopifyLevelsReader(
         gateway.gateway, bulk=BulkSettings(deadline_seconds=report_settings().reconcile_bulk_deadline_seconds)
@@ -67,11 +86,16 @@ def shopify_levels_for(shop: str) -> ShopifyLevelsReader:
 
 
 @lru_cache(maxsize=1)
-def report_store() -> S3ReportStore:
+def report_store() -> "S3ReportStore":
+    from inventory_ledger.adapters.s3_reports import S3ReportStore
+    from inventory_ledger.config import report_settings
+
     return S3ReportStore(report_settings().report_bucket_name)
 
 
-def reconcile_dependencies(*, with_reports: bool = True) -> ReconcileDependencies:
+def reconcile_dependencies(*, with_reports: bool = True) -> "ReconcileDependencies":
+    from inventory_ledger.service.reconcile import ReconcileDependencies
+
     return ReconcileDependencies(
         ledger=ledger(),
         directory=merchant_directory(),
@@ -82,7 +106,10 @@ def reconcile_dependencies(*, with_reports: bool = True) -> ReconcileDependencie
     )
 
 
-def reconcile_options() -> ReconcileOptions:
+def reconcile_options() -> "ReconcileOptions":
+    from inventory_ledger.config import report_settings
+    from inventory_ledger.service.reconcile import ReconcileOptions
+
     settings = report_settings()
     return ReconcileOptions(
         settle_window=timedelta(seconds=settings.reconcile_settle_seconds),
@@ -92,13 +119,15 @@ def reconcile_options() -> ReconcileOptions:
 
 def reset() -> None:
     """For tests and the local driver, after they change the environment."""
-    for cached in (
-        ingress_dependencies,
-        ledger,
-        merchant_directory,
-        dynamodb_client,
-        shopify_for,
-        report_store,
-        s3_client,
+    import sys
+
+    cached = [ingress_dependencies, ledger, merchant_directory, shopify_for, report_store]
+    # Module-level client caches, only where their modules were loaded at all.
+    for module, name in (
+        ("inventory_ledger.adapters.dynamodb.client", "dynamodb_client"),
+        ("inventory_ledger.adapters.s3_reports", "s3_client"),
     ):
-        cached.cache_clear()
+        if module in sys.modules:
+            cached.append(getattr(sys.modules[module], name))
+    for function in cached:
+        function.cache_clear()
