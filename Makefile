@@ -16,7 +16,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam validate / build / deploy and the template shape check, in their own virtualenv.
 include make/sam.mk
 
-.PHONY: help install test lint typecheck unit build deploy demo up bench soak clean
+.PHONY: help install test lint unit demo up bench soak
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -41,3 +41,13 @@ test: lint  ## lint, type-check and run every test (unit, integration, end-to-en
 
 unit: install  ## the unit tests alone (no sockets)
 	$(PY) -m pytest -q tests/unit
+
+up: install  ## the local stack in the foreground: moto server, the Shopify simulator, the Lambda driver
+	$(PY) -m local_stack up
+
+demo: install  ## a day of trading for a demo merchant through the whole local stack; exits 1 if any level disagrees
+	$(PY) -m demo
+
+bench: install  ## every figure beside its ideal; writes the table into docs/benchmarks.md
+	$(PY) -m scripts.bench --write
+	$(PY) scripts/bench_reconcile.py

@@ -1,0 +1,1 @@
+"""`make demo`: a day of trading for one demo merchant, through the whole local stack."""

@@ -1,0 +1,51 @@
+"""The demo merchant as the Shopify simulator starts it: a warehouse that ships online orders (and has
+a trade counter with a till), two retail stores, a few dozen SKUs."""
+
+from typing import Any
+
+SHOP = "demo-shop.myshopify.com"
+# The simulator's demo credentials, printed by `make up`: not secrets.
+TOKEN = "shpat_demo_admin_token"  # noqa: S105
+WEBHOOK_SECRET = "demo-webhook-secret"  # noqa: S105
+TOPICS = ("orders/create", "orders/cancelled", "refunds/create", "inventory_levels/update")
+LOCATIONS = ("Warehouse", "Store North", "Store South")
+COLOURS, SIZES = ("BLACK", "WHITE", "GREY"), ("S", "M", "L")
+EXTRAS = ("MUG", "CAP", "SOCKS", "TOTE", "POSTER", "STICKER", "LAST-ONE")
+
+
+def skus() -> list[str]:
+    return (
+        [f"TEE-{c}-{s}" for c in COLOURS for s in SIZES]
+        + [f"HOODIE-{c}-{s}" for c in COLOURS for s in SIZES]
+        + list(EXTRAS)
+    )
+
+
+def opening(sku: str, location: str) -> int:
+    if sku == "LAST-ONE":
+        return 1 if location == "Warehouse" else 0
+    return 20 if location == "Warehouse" else 5
+
+
+def simulator_seed(webhook_url: str) -> dict[str, Any]:
+    return {
+        "shops": [
+            {
+                "domain": SHOP,
+                "access_token": TOKEN,
+                "webhook_secret": WEBHOOK_SECRET,
+                "plan": "standard",
+                "locations": [
+                    {"name": name, "primary": name == "Warehouse", "fulfills_online_orders": name == "Warehouse"}
+                    for name in LOCATIONS
+                ],
+                "products": [{"title": sku.title(), "variants": [{"sku": sku, "tracked": True}]} for sku in skus()],
+                "levels": [
+                    {"sku": sku, "location": location, "available": opening(sku, location)}
+                    for sku in skus()
+                    for location in LOCATIONS
+                ],
+                "webhooks": [{"topic": topic, "address": webhook_url} for topic in TOPICS],
+            }
+        ]
+    }
