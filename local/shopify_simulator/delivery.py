@@ -207,7 +207,8 @@ class DeliveryEngine:
             for p in held:
                 self._seq += 1
                 p.seq = self._seq
-                p.due = min(p.due, now)
+                # Released now: the release order decides among what is due (a delay still holds).
+                p.due = max(p.due, now)
                 self._pending.append(p)
             self._cond.notify_all()
             return len(held)
