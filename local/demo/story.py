@@ -12,7 +12,7 @@ import httpx
 from demo.seed import LOCATIONS, SHOP, TOKEN, WEBHOOK_SECRET, skus
 from inventory_ledger import bootstrap
 from inventory_ledger.domain import operations
-from inventory_ledger.domain.ledger import ActivityEntry, LevelKey
+from inventory_ledger.domain.ledger import ActivityEntry, LevelKey, MovementKind
 from inventory_ledger.service.onboarding import onboard_shop
 from inventory_ledger.service.operations import record_operation
 from local_stack.stack import LocalStack
@@ -114,7 +114,8 @@ class Story:
         self.settle()
         self.delivery(duplicate=1)
         entries = self.entries(self.location("Warehouse"), "HOODIE-GREY-L")
-        first = entries[-2].source.topic if len(entries) >= 2 else "?"
+        sales = [entry for entry in entries if entry.kind is MovementKind.SALE]
+        first = sales[0].source.topic if sales else "?"
         self.say(f"an online order cancelled, the cancel delivered before the order (its sale entry came "
                  f"from {first}); the late order changed nothing")  # fmt: skip
 
