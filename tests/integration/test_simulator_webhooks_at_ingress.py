@@ -1,0 +1,70 @@
+"""A webhook the Shopify simulator signs and delivers is accepted by webhook_ingress; tampered, refused."""
+
+import http.server
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import httpx
+import pytest
+
+from local_stack.aws import LocalResources
+from local_stack.lambda_events import api_gateway_event
+from shopify_simulator import SimulatorServer
+from tests.support.handlers import load_handler
+from tests.support.lambda_context import FakeLambdaContext
+
+pytestmark = pytest.mark.integration
+SHOP = "sim-shop.myshopify.com"
+SECRET = "sim-webhook-secret"
+
+
+class _Sink(http.server.BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((dict(self.headers.items()), body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def sink() -> Iterator[str]:
+    _Sink.received = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/webhooks/shopify"
+    server.shutdown()
+
+
+def test_the_simulators_signed_delivery_is_accepted_and_a_tampered_one_refused(
+    local_aws: LocalResources, shopify_simulator: SimulatorServer, sink: str
+) -> None:
+    shop = {"domain": SHOP, "access_token": "t", "webhook_secret": SECRET, "locations": [{"name": "Store"}],
+            "products": [{"title": "Tee", "variants": [{"sku": "TEE", "tracked": True}]}],
+            "levels": [{"sku": "TEE", "location": "Store", "available": 3}],
+            "webhooks": [{"topic": "orders/create", "address": sink}]}  # fmt: skip
+    httpx.post(f"{shopify_simulator.base_url}/_control/shops", json=shop, timeout=10).raise_for_status()
+    local_aws.put_shop_secret(SHOP, [SECRET], "t")
+    order = {"lines": [{"sku": "TEE", "quantity": 1}], "location": "Store"}
+    httpx.post(f"{shopify_simulator.base_url}/_control/shops/{SHOP}/orders", json=order, timeout=10).raise_for_status()
+    deadline = time.monotonic() + 10
+    while not _Sink.received:
+        assert time.monotonic() < deadline, "the simulator delivered nothing"
+        time.sleep(0.02)  # polling interval, bounded by the deadline
+    headers, body = _Sink.received[0]
+    handler = load_handler("webhook_ingress").lambda_handler
+
+    def status(raw: bytes) -> int:
+        event = api_gateway_event(path="/webhooks/shopify", headers=headers, body=raw, base64_encoded=True)
+        return int(handler(event, FakeLambdaContext())["statusCode"])
+
+    assert status(body) == 200
+    assert status(body.replace(b'"quantity":1', b'"quantity":9')) == 401
+    assert b'"quantity":1' in body  # so the tampered body really differs
