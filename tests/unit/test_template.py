@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-import yaml
+
+from local_stack import template as local_stack_template
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -31,28 +32,6 @@ FUNCTIONS = {
 }
 
 
-class _IntrinsicLoader(yaml.SafeLoader):
-    """SafeLoader that reads !Ref, !Sub, !GetAtt, ... into their long form."""
-
-
-def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    if suffix == "Ref":
-        return {"Ref": value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {f"Fn::{suffix}": value}
-
-
-_IntrinsicLoader.add_multi_constructor("!", _intrinsic)
-
-
 def _plain(value: Any) -> Any:
     """cfn-lint's nodes as plain dicts, lists and strings (so comparisons and json.dumps behave)."""
     return json.loads(json.dumps(value))
@@ -63,7 +42,8 @@ def load_template() -> dict[str, Any]:
     try:
         from cfnlint.decode import decode_str  # type: ignore[import-untyped]
     except ImportError:
-        return cast(dict[str, Any], _plain(yaml.load(text, Loader=_IntrinsicLoader)))  # noqa: S506 (SafeLoader)
+        # The same loader the local stack provisions from, so both read the template alike.
+        return cast(dict[str, Any], _plain(local_stack_template.load_template(TEMPLATE)))
     template, errors = decode_str(text)
     assert not errors, errors
     return cast(dict[str, Any], _plain(template))
