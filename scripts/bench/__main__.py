@@ -25,6 +25,9 @@ from scripts.bench.table import Row, machine, markdown
 
 
 def _activate(resources: LocalResources) -> None:
+    # A previous backend's DynamoDB endpoint must not outlive it.
+    for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS"):
+        os.environ.pop(name, None)
     os.environ.update(resources.environment())
     config.clear_cached_settings()
     bootstrap.reset()
