@@ -10,7 +10,7 @@ from inventory_ledger.domain.webhooks import Topic
 from inventory_ledger.service.consume import consume_message
 from local_stack.aws import LocalResources
 from scripts.bench.table import Row
-from tests.support.histories import LOCATIONS, PRIMARY, SHOP, SKUS
+from tests.support.histories import SHOP, SKUS, onboard_history_merchant
 from tests.support.shopify_payloads import BIG, envelope, order
 
 # A transactional write costs 2 WCU per KB of each item (docs.aws.amazon.com, "Capacity units for
@@ -23,18 +23,7 @@ def now() -> datetime:
 
 
 def _onboard(resources: LocalResources) -> DynamoDbLedger:
-    from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
-
-    directory = DynamoDbMerchantDirectory(resources.table_name)
-    directory.register_shop(SHOP, onboarded_at=datetime(2026, 1, 1, tzinfo=UTC))
-    for shopify_id, location in LOCATIONS.items():
-        directory.map_location(SHOP, location, shopify_id)
-    directory.set_primary_location(SHOP, PRIMARY)
-    for number, sku in enumerate(SKUS):
-        directory.map_sku(SHOP, sku, BIG + 500 + number)
-    for number in range(60):
-        directory.map_sku(SHOP, f"L{number}", BIG + 700 + number)
-    return DynamoDbLedger(resources.table_name)
+    return onboard_history_merchant(resources.table_name, extra_skus=[f"L{number}" for number in range(60)])
 
 
 def _raw_transaction_rate(resources: LocalResources, count: int) -> float:

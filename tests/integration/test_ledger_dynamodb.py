@@ -19,7 +19,7 @@ from inventory_ledger.ports import MappingConflict
 from inventory_ledger.service.apply_webhook import apply_envelope, replay_parked
 from local_stack.aws import LocalResources, MotoServer, provision
 from tests.support.handlers import load_handler
-from tests.support.histories import LOCATIONS, PRIMARY, SHOP, SKUS, Phase, histories, play
+from tests.support.histories import LOCATIONS, PRIMARY, SHOP, SKUS, Phase, histories, onboard_history_merchant, play
 from tests.support.lambda_context import FakeLambdaContext
 from tests.support.shopify_payloads import BIG, envelope, order
 
@@ -37,14 +37,7 @@ def ledger(local_aws: LocalResources) -> DynamoDbLedger:
 
 
 def onboarded_ledger(local_aws: LocalResources) -> DynamoDbLedger:
-    directory = DynamoDbMerchantDirectory(local_aws.table_name)
-    directory.register_shop(SHOP, onboarded_at=datetime(2026, 1, 1, tzinfo=UTC))
-    for shopify_id, location in LOCATIONS.items():
-        directory.map_location(SHOP, location, shopify_id)
-    directory.set_primary_location(SHOP, PRIMARY)
-    for number, sku in enumerate(SKUS):
-        directory.map_sku(SHOP, sku, BIG + 500 + number)
-    return DynamoDbLedger(local_aws.table_name)
+    return onboard_history_merchant(local_aws.table_name)
 
 
 def quantity(ledger: DynamoDbLedger, location: str, sku: str) -> int:

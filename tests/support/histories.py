@@ -8,12 +8,15 @@ effect depends on what came before it).
 """
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import strategies as st
 
+from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
+from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
 from inventory_ledger.domain import operations as operator
 from inventory_ledger.domain.webhooks import Topic
 from inventory_ledger.ports import LedgerRepository
@@ -218,3 +221,15 @@ def play(ledger: LedgerRepository, history: list[Phase]) -> Reference:
             operate(ledger, phase.operation)
             reference.operation(phase.operation)
     return reference
+
+
+def onboard_history_merchant(table_name: str, extra_skus: Iterable[str] = ()) -> DynamoDbLedger:
+    """The merchant these histories use, registered and mapped in a DynamoDB ledger table."""
+    directory = DynamoDbMerchantDirectory(table_name)
+    directory.register_shop(SHOP, onboarded_at=datetime(2026, 1, 1, tzinfo=UTC))
+    for shopify_id, location in LOCATIONS.items():
+        directory.map_location(SHOP, location, shopify_id)
+    directory.set_primary_location(SHOP, PRIMARY)
+    for number, sku in enumerate([*SKUS, *extra_skus]):
+        directory.map_sku(SHOP, sku, BIG + 500 + number)
+    return DynamoDbLedger(table_name)
