@@ -5,6 +5,7 @@ AWS_ENDPOINT_URL_DYNAMODB / _DYNAMODBSTREAMS when the table lives in DynamoDB Lo
 shipped code reaches AWS. Resource properties are read from template.yaml, so the two cannot drift.
 """
 
+import copy
 import json
 import logging
 import re
@@ -14,6 +15,7 @@ from typing import Any
 
 import boto3
 import httpx
+from moto.dynamodb.models.table import StreamShard
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
@@ -44,6 +46,25 @@ class _SerializedDynamoDb:
             with self.lock:
                 return list(self.app(environ, start_response))
         return self.app(environ, start_response)
+
+
+def _copy_stream_shard(shard: StreamShard, memo: dict[int, Any]) -> StreamShard:
+    """A deep copy of a stream shard whose record list is new but whose records are shared.
+
+    moto deep-copies the whole table, stream included, at the start of every transaction (to roll a
+    failed one back), so each transaction cost grew with every record ever streamed: 36 ms at first,
+    250 ms after 500 transactions, and an out-of-memory kill before 2,000. A stream record is a
+    snapshot moto never changes after writing it, so sharing it is exact: a rollback still restores
+    the list as it was, without the failed transaction's records.
+    """
+    clone = copy.copy(shard)
+    memo[id(shard)] = clone
+    clone.table = copy.deepcopy(shard.table, memo)
+    clone.items = list(shard.items)
+    return clone
+
+
+StreamShard.__deepcopy__ = _copy_stream_shard  # type: ignore[attr-defined]
 
 
 class MotoServer:
