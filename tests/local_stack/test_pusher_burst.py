@@ -1,0 +1,66 @@
+"""A burst of changes to one level, through the ledger's real stream and the real level_pusher: one push.
+
+The 500 changes are committed before the pusher reads the stream, as when goods-in scans a delivery one
+unit at a time faster than the pusher drains: the stream holds 500 records (five batches of the
+template's 100), the first batch reads the level afresh and pushes its latest version, and the other
+four find Shopify already agreeing.
+"""
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from inventory_ledger import bootstrap
+from inventory_ledger.domain import operations
+from inventory_ledger.service.operations import record_operation
+from local_stack.aws import LocalResources
+from shopify_simulator import SimulatorServer
+from tests.conftest import forget_cached_clients
+from tests.local_stack.conftest import DriverFactory
+from tests.support.merchant import OPENING, SHOP, DemoMerchant, create_demo_merchant, now
+
+pytestmark = pytest.mark.integration
+BURST = 500
+
+
+@pytest.fixture
+def merchant(
+    backend_aws: LocalResources, shopify_simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[DemoMerchant]:
+    monkeypatch.setenv("SHOPIFY_ADMIN_URL_TEMPLATE", shopify_simulator.graphql_url_template)
+    forget_cached_clients()
+    yield create_demo_merchant(shopify_simulator.base_url, backend_aws)
+    forget_cached_clients()
+
+
+def pushes_seen_by_shopify(merchant: DemoMerchant, location: str, sku: str) -> list[int]:
+    """The `available` of every inventory_levels/update Shopify raised for the level: one per write to it."""
+    level = (merchant.item_ids[sku], merchant.location_ids[location])
+    reported = []
+    for event in merchant.events("inventory_levels/update"):
+        body = json.loads(event["body"]) if isinstance(event["body"], str) else event["body"]
+        if (body["inventory_item_id"], body["location_id"]) == level:
+            reported.append(int(body["available"]))
+    return reported
+
+
+def test_a_burst_of_500_changes_to_one_level_yields_one_push(
+    merchant: DemoMerchant, backend_aws: LocalResources, start_driver: DriverFactory
+) -> None:
+    for n in range(BURST):
+        record_operation(operations.receive(SHOP, "store-a", "B", 1, f"scan-{n}"), merchant.ledger, now)
+    assert merchant.shopify_available("store-a", "B") == OPENING
+
+    driver = start_driver(backend_aws, handlers={"ledger_consumer": None}, batching_window=0.0)
+    driver.drain(timeout=120)
+
+    balance = merchant.balance("store-a", "B")
+    assert balance.quantity == OPENING + BURST
+    assert pushes_seen_by_shopify(merchant, "store-a", "B") == [OPENING + BURST]
+    assert merchant.shopify_available("store-a", "B") == OPENING + BURST
+    assert (balance.shopify_expected, balance.pushed_version) == (OPENING + BURST, balance.version)
+    # The stream did deliver every change: the pusher was invoked for all five batches, not once by luck.
+    records = driver.status()["counters"]
+    assert records["invocations"]["level_pusher"] >= BURST // 100, records
+    assert bootstrap.ledger().entries(balance.key)[-1].entry_id.endswith(f"scan-{BURST - 1}")
