@@ -50,4 +50,3 @@ demo: install  ## a day of trading for a demo merchant through the whole local s
 
 bench: install  ## every figure beside its ideal; writes the table into docs/benchmarks.md
 	$(PY) -m scripts.bench --write
-	$(PY) scripts/bench_reconcile.py

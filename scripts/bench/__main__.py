@@ -20,7 +20,7 @@ sys.path[:0] = [str(ROOT)]
 
 from inventory_ledger import bootstrap, config
 from local_stack.aws import LocalResources, MotoServer, provision
-from scripts.bench import cold_start, consumer, ingress, shopify_writes
+from scripts.bench import cold_start, consumer, ingress, pipeline, reconcile, shopify_writes
 from scripts.bench.table import Row, machine, markdown
 
 
@@ -66,9 +66,17 @@ def main() -> int:
                     if extra is not None:
                         extra.stop()  # type: ignore[attr-defined]
             rows += shopify_writes.measure()
-            rows += cold_start.measure()
         finally:
             moto.stop()
+        # The whole local stack, once per backend (each run starts its own servers). moto's share is
+        # smaller: its transactions slow down as the table grows.
+        for backend in arguments.backends.split(","):
+            if backend == "moto":
+                rows += pipeline.measure(backend, windowed_samples=0, samples=20, backlog_skus=60)
+            else:
+                rows += pipeline.measure(backend)
+        rows += reconcile.rows()
+        rows += cold_start.measure()
 
     table = markdown(rows, "make bench")
     print(f"\nMachine: {machine()}\n")

@@ -1,0 +1,210 @@
+"""The whole pipeline in the local stack: webhook → Shopify level latency, and levels pushed per second.
+
+Latency. A webhook only leads to a Shopify write when the ledger holds a change Shopify has not
+taken: an operator's receipt whose push Shopify refused as stale because it had taken an order whose
+webhook had not reached us yet (docs/pushing.md). Each sample sets that up for its own SKU, then
+delivers the order's webhook, signed as Shopify signs it, and measures from the ingress's 200 to the
+moment Shopify applied the pusher's write (the `inventory_levels/update` it raised, on the simulator's
+clock, which is this machine's). In between: API Gateway → webhook_ingress → SQS → ledger_consumer →
+DynamoDB → stream → level_pusher → Shopify. Run once with the template's batching windows (Lambda
+waits out a window when traffic is light, so their sum is the floor) and once with none (the work
+alone).
+
+Throughput. Levels changed in the ledger before the pusher reads the stream (a backlog, as after a
+delivery is received), then the stream drained by the real level_pusher through the driver: levels
+written to Shopify per second against the plan's limit (100 points/s, 10 points per 250-level call).
+"""
+
+import contextlib
+import json
+import os
+import statistics
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from inventory_ledger import bootstrap
+from inventory_ledger.domain import operations
+from inventory_ledger.domain.ledger import LevelKey
+from inventory_ledger.service.onboarding import onboard_shop
+from inventory_ledger.service.operations import record_operation
+from local_stack.driver import LambdaDriver
+from local_stack.event_sources import read_event_sources
+from local_stack.stack import LocalStack
+from scripts.bench.table import Row
+from shopify_simulator.webhooks import sign
+
+SHOP = "pipeline-bench.myshopify.com"
+TOKEN = "shpat_pipeline_bench"  # noqa: S105  (the simulator's, not a secret)
+SECRET = "pipeline-bench-secret"  # noqa: S105
+STORE = "Store"
+OPENING, RECEIVED = 10, 5
+SUSTAINED_LEVELS_PER_SECOND = 100.0 / 10.0 * 250
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _seed(skus: list[str], locations: list[str]) -> Callable[[str], dict[str, Any]]:
+    # No webhook subscriptions: the latency samples deliver their webhook themselves, one at a time.
+    def seed(webhook_url: str) -> dict[str, Any]:
+        return {"shops": [{
+            "domain": SHOP, "access_token": TOKEN, "webhook_secret": SECRET, "plan": "standard",
+            "locations": [{"name": name, "primary": n == 0} for n, name in enumerate(locations)],
+            "products": [{"title": f"P{i}", "variants": [{"sku": sku, "tracked": True} for sku in skus[i : i + 100]]}
+                         for i in range(0, len(skus), 100)],
+            "levels": [{"sku": sku, "location": name, "available": OPENING} for name in locations for sku in skus],
+        }]}  # fmt: skip
+
+    return seed
+
+
+@contextlib.contextmanager
+def _stack(backend: str, skus: list[str], locations: list[str], **options: Any) -> Iterator[LocalStack]:
+    saved = dict(os.environ)
+    try:
+        with LocalStack(dynamodb=backend, simulator_seed=_seed(skus, locations), **options) as stack:
+            stack.resources.put_shop_secret(SHOP, [SECRET], TOKEN)
+            onboard_shop(SHOP, primary_location=locations[0], ledger=bootstrap.ledger(),
+                         directory=bootstrap.merchant_directory(), shopify=bootstrap.shopify_levels_for(SHOP),
+                         now=now, actor="bench")  # fmt: skip
+            _next_whole_second()
+            yield stack
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _next_whole_second() -> None:
+    """Shopify stamps orders to the second, and an order stamped before onboarding's instant counts as
+    already inside the imported levels (docs/ledger.md): orders placed in onboarding's own second would
+    be taken for that. Real merchants' first orders come later; the bench's must too."""
+    onboarded = int(time.time())
+    while int(time.time()) <= onboarded:
+        time.sleep(0.01)  # polling interval; the loop ends within a second
+
+
+def _control(stack: LocalStack, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    url = f"{stack.simulator.base_url}/_control/shops/{SHOP}{path}"
+    response = httpx.request(method, url, json=body, timeout=60)
+    response.raise_for_status()
+    return response.json()
+
+
+def _deliver(stack: LocalStack, event: dict[str, Any]) -> float:
+    """POST one event to the webhook URL as Shopify would; the time its 200 came back."""
+    body = event["body"].encode()
+    headers = {
+        "Content-Type": "application/json", "X-Shopify-Topic": event["topic"], "X-Shopify-Shop-Domain": SHOP,
+        "X-Shopify-API-Version": "2026-07", "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+        "X-Shopify-Event-Id": event["event_id"], "X-Shopify-Hmac-Sha256": sign(body, SECRET),
+        "X-Shopify-Triggered-At": datetime.fromtimestamp(event["triggered_at"], UTC).isoformat(),
+    }  # fmt: skip
+    response = httpx.post(stack.webhook_url, content=body, headers=headers, timeout=30)
+    accepted = time.time()
+    if response.status_code != 200:
+        raise RuntimeError(f"the ingress answered {response.status_code}: {response.text}")
+    return accepted
+
+
+def _written_at(stack: LocalStack, item_id: int, location_id: int, available: int, deadline: float) -> float:
+    """When Shopify applied the write that set the level to `available` (polled, with a deadline)."""
+    while time.monotonic() < deadline:
+        for event in reversed(stack.simulator.sim.delivery.events(SHOP)):
+            if event.topic != "inventory_levels/update":
+                continue
+            body = json.loads(event.body)
+            if (body["inventory_item_id"], body["location_id"], body["available"]) == (item_id, location_id, available):
+                return float(event.triggered_at)
+        time.sleep(0.002)  # polling interval, with the deadline above
+    raise TimeoutError(f"Shopify never showed {available} for item {item_id}")
+
+
+def latency(backend: str, samples: int, windows: float | None) -> list[float]:
+    """Seconds from webhook accepted to Shopify level written, one per sample."""
+    skus = [f"LAT-{n:03d}" for n in range(samples)]
+    with _stack(backend, skus, ["Warehouse", STORE], batching_window=windows) as stack:
+        assert stack.driver is not None
+        summary = _control(stack, "GET", "")
+        store_id = next(int(loc["id"]) for loc in summary["locations"] if loc["name"] == STORE)
+        items = {v["sku"]: int(v["inventory_item_id"]) for v in summary["variants"]}
+        ledger_locations = bootstrap.merchant_directory().locations(SHOP)
+        ledger_store = next(name for name, shopify_id in ledger_locations.items() if shopify_id == store_id)
+        # Shopify takes one unit of each SKU at the store; the webhooks wait. The ledger receives five.
+        for sku in skus:
+            _control(stack, "POST", "/orders", {"lines": [{"sku": sku, "quantity": 1}], "location": STORE})
+            record_operation(operations.receive(SHOP, ledger_store, sku, RECEIVED, f"bench-{sku}"),
+                             bootstrap.ledger(), now)  # fmt: skip
+        stack.driver.drain(timeout=300)
+        stale = bootstrap.ledger().balances([LevelKey(SHOP, ledger_store, sku) for sku in skus])
+        assert all(b.push_status == "stale" for b in stale.values()), "the setup must leave every push stale"
+        orders = {e["body"]: e for e in _control(stack, "GET", "/events")["events"] if e["topic"] == "orders/create"}
+        by_sku = {next(sku for sku in skus if f'"sku":"{sku}"' in body): event for body, event in orders.items()}
+        seconds = []
+        for sku in skus:
+            accepted = _deliver(stack, by_sku[sku])
+            written = _written_at(stack, items[sku], store_id, OPENING - 1 + RECEIVED, time.monotonic() + 60)
+            seconds.append(written - accepted)
+            stack.driver.drain(timeout=60)
+        return seconds
+
+
+def throughput(backend: str, skus: int, locations: int) -> tuple[int, float]:
+    """(levels pushed, seconds) for a backlog of one change per level drained by the real pusher."""
+    names = [f"Location {n}" for n in range(locations)]
+    sku_names = [f"TP-{n:04d}" for n in range(skus)]
+    with _stack(backend, sku_names, names, handlers={"level_pusher": None}) as stack:
+        ledger, directory = bootstrap.ledger(), bootstrap.merchant_directory()
+        keys = [LevelKey(SHOP, location, sku) for location in directory.locations(SHOP) for sku in sku_names]
+        for key in keys:
+            record_operation(operations.receive(SHOP, key.location, key.sku, RECEIVED, f"tp-{key.location}-{key.sku}"),
+                             ledger, now)  # fmt: skip
+        pusher = LambdaDriver(stack.resources, handlers={"webhook_ingress": None, "ledger_consumer": None})
+        started = time.perf_counter()
+        with pusher:
+            pusher.drain(timeout=900)
+            seconds = time.perf_counter() - started
+        shopify = {(level["location_id"], level["sku"]): level["quantities"]["available"]
+                   for level in _control(stack, "GET", "/levels")["levels"]}  # fmt: skip
+        ids = directory.locations(SHOP)
+        wrong = [key for key in keys if shopify[(ids[key.location], key.sku)] != OPENING + RECEIVED]
+        if wrong:
+            raise AssertionError(f"{len(wrong)} levels not pushed, e.g. {wrong[:3]}")
+        return len(keys), seconds
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def measure(backend: str, *, windowed_samples: int = 20, samples: int = 40, backlog_skus: int = 400) -> list[Row]:
+    sources = read_event_sources()
+    floor = sources.ingest_queue.batching_window_seconds + sources.ledger_stream.batching_window_seconds
+    rows: list[Row] = []
+    if windowed_samples:
+        timed = latency(backend, windowed_samples, None)
+        rows += [
+            Row("pipeline", f"webhook accepted -> Shopify level written, p50 ({windowed_samples}, template windows)",
+                statistics.median(timed) * 1000, "ms", floor * 1000, "the SQS + stream batching windows", backend),
+            Row("pipeline", "  same, p99 (the slowest sample)", _percentile(timed, 0.99) * 1000, "ms", floor * 1000,
+                "the SQS + stream batching windows", backend),
+        ]  # fmt: skip
+    timed = latency(backend, samples, 0.0)
+    rows += [
+        Row("pipeline", f"webhook accepted -> Shopify level written, p50 ({samples}, no batching window)",
+            statistics.median(timed) * 1000, "ms", None, "the pipeline's own work", backend),
+        Row("pipeline", "  same, p99", _percentile(timed, 0.99) * 1000, "ms", None, "the pipeline's own work", backend),
+    ]  # fmt: skip
+    levels, seconds = throughput(backend, backlog_skus, 5)
+    rows.append(
+        Row("pipeline", f"levels pushed per second ({levels} changed levels, a backlog on the stream)",
+            levels / seconds, "/s", SUSTAINED_LEVELS_PER_SECOND, "standard plan: 100 points/s / 10 per call x 250",
+            backend, better="higher")
+    )  # fmt: skip
+    return rows
