@@ -104,6 +104,10 @@ class LedgerRepository(ABC):
         """Shopify now shows push.quantity: moves shopify_expected by the change and records the
         version. Never moves the acknowledged version backwards; False when a newer one is there."""
 
+    def acknowledge_pushes(self, pushes: Sequence[LevelPush], at: datetime) -> list[bool]:
+        """acknowledge_push for each push (they are independent: adapters may write them at once)."""
+        return [self.acknowledge_push(push, at) for push in pushes]
+
     @abstractmethod
     def record_stale_push(self, push: LevelPush, at: datetime) -> None:
         """Shopify refused the compare-and-swap: remember since when, for the reconciler."""

@@ -12,11 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from inventory_ledger import bootstrap
 from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
 from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
+from inventory_ledger.domain import operations
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.domain.merchant import ProblemKind
+from inventory_ledger.domain.pushing import LevelPush
 from inventory_ledger.domain.webhooks import Topic
 from inventory_ledger.ports import MappingConflict
 from inventory_ledger.service.apply_webhook import apply_envelope, replay_parked
+from inventory_ledger.service.operations import record_operation
 from local_stack.aws import LocalResources, MotoServer, provision
 from tests.support.handlers import load_handler
 from tests.support.histories import LOCATIONS, PRIMARY, SHOP, SKUS, Phase, histories, onboard_history_merchant, play
@@ -195,3 +198,22 @@ def test_the_property_holds_on_dynamodb_too(
         assert (balances[key].quantity if key in balances else 0) == reference.levels[(key.location, key.sku)], key
     written = [entry.entry_id for key in keys for entry in ledger.entries(key)]
     assert sorted(written) == sorted(reference.entry_ids)
+
+
+def test_acknowledgements_written_at_once_each_keep_their_own_level_and_never_go_backwards(
+    ledger: DynamoDbLedger,
+) -> None:
+    keys = [LevelKey(SHOP, location, sku) for location in LOCATIONS.values() for sku in SKUS]
+    for n, key in enumerate(keys):
+        record_operation(operations.receive(SHOP, key.location, key.sku, n + 1, f"r-{n}"), ledger, now)
+    balances = ledger.balances(keys)
+    pushes = [LevelPush(key, balances[key].version, balances[key].quantity, balances[key].shopify_expected, n, n)
+              for n, key in enumerate(keys)]  # fmt: skip
+
+    assert ledger.acknowledge_pushes(pushes, now()) == [True] * len(keys)
+    # A replay of the same versions (a late stream record) is refused level by level.
+    assert ledger.acknowledge_pushes(pushes, now()) == [False] * len(keys)
+    after = ledger.balances(keys)
+    for key in keys:
+        pushed = (after[key].pushed_version, after[key].shopify_expected)
+        assert pushed == (balances[key].version, balances[key].quantity), key

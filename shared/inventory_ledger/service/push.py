@@ -108,18 +108,18 @@ def _push_chunk(
             report.failed.update({push.key: f"{type(error).__name__}: {error}" for push in pending})
             return
         report.calls += 1
+        applied = [push for push in pending if outcomes[push.key] is PushOutcome.APPLIED]
+        ledger.acknowledge_pushes(applied, now())
+        report.pushed += applied
         resend = []
         for push in pending:
             outcome = outcomes[push.key]
-            if outcome is PushOutcome.APPLIED:
-                ledger.acknowledge_push(push, now())
-                report.pushed.append(push)
-            elif outcome is PushOutcome.STALE:
+            if outcome is PushOutcome.STALE:
                 # Shopify holds a change we have not seen: its webhook will move shopify_expected and
                 # trigger the next push; if none ever comes, the reconciler finds this level stale.
                 ledger.record_stale_push(push, now())
                 report.stale.append(push)
-            else:
+            elif outcome is not PushOutcome.APPLIED:
                 resend.append(push)
         pending = resend
     report.failed.update({push.key: "refused alongside stale levels too often" for push in pending})
