@@ -196,13 +196,14 @@ class LambdaDriver:
         """Invoke one function directly (Lambda's synchronous Invoke), with the kill hook applied."""
         return self.invoker.invoke(function_name, event)
 
-    def kill_next(self, function_name: str, count: int = 1) -> None:
+    def kill_next(self, function_name: str, count: int = 1, *, after_records: int | None = None) -> None:
         """The next ``count`` invocations of the function run, then their answers are discarded.
 
         The handler's writes happen; the trigger sees a crashed function: SQS deletes nothing, the stream
-        retries the batch (bisecting it), API Gateway answers 502.
+        retries the batch (bisecting it), API Gateway answers 502. With ``after_records`` the function
+        dies mid-batch: only the batch's first ``after_records`` records are handled before it does.
         """
-        self.invoker.kill_next(function_name, count)
+        self.invoker.kill_next(function_name, count, after_records=after_records)
 
     def reconcile(self, shop: str | None = None, location: str | None = None) -> Any:
         """Invoke the reconciler now: for one shop (and location) directly, or as the nightly schedule does."""

@@ -9,6 +9,7 @@ once must not wait for itself).
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +50,9 @@ class Invoker:
         self._overrides = dict(handlers or {})
         self._loader = handler_loader
         self._locks = {name: threading.Lock() for name in settings}
-        self._kills: dict[str, int] = dict.fromkeys(settings, 0)
+        # Per function, one entry per pending kill: how many of the event's records the handler gets
+        # first (None: all of them).
+        self._kills: dict[str, deque[int | None]] = {name: deque() for name in settings}
         self._kills_lock = threading.Lock()
         self._in_flight = 0
         self._in_flight_lock = threading.Lock()
@@ -66,27 +69,28 @@ class Invoker:
             log.warning("functions/%s/app.py does not exist yet: the driver skips %s", function_name, function_name)
         return False
 
-    def kill_next(self, function_name: str, count: int = 1) -> None:
+    def kill_next(self, function_name: str, count: int = 1, *, after_records: int | None = None) -> None:
         if function_name not in self._kills:
             raise KeyError(function_name)
+        if after_records is not None and after_records < 0:
+            raise ValueError("after_records must be 0 or more")
         with self._kills_lock:
-            self._kills[function_name] += count
+            self._kills[function_name].extend([after_records] * count)
 
     def pending_kills(self, function_name: str) -> int:
         with self._kills_lock:
-            return self._kills[function_name]
+            return len(self._kills[function_name])
 
     @property
     def in_flight(self) -> int:
         with self._in_flight_lock:
             return self._in_flight
 
-    def _take_kill(self, function_name: str) -> bool:
+    def _take_kill(self, function_name: str) -> tuple[bool, int | None]:
         with self._kills_lock:
-            if self._kills[function_name] > 0:
-                self._kills[function_name] -= 1
-                return True
-            return False
+            if self._kills[function_name]:
+                return True, self._kills[function_name].popleft()
+            return False, None
 
     def _handler(self, function_name: str) -> Handler:
         override = self._overrides.get(function_name)
@@ -104,14 +108,18 @@ class Invoker:
                     timeout_seconds=settings.timeout_seconds,
                     memory_limit_in_mb=settings.memory_mb,
                 )
+                killed, after_records = self._take_kill(function_name)
+                if killed and after_records is not None and isinstance(event, dict) and "Records" in event:
+                    # Dies mid-batch: the handler gets only the first records, so only their writes happen.
+                    event = {**event, "Records": event["Records"][:after_records]}
                 try:
                     response = self._handler(function_name)(event, context)
                 except Exception as error:  # any handler failure is a function error, as in Lambda
                     self.counters.add("errors", function_name)
                     log.warning("%s failed: %s: %s", function_name, type(error).__name__, error, exc_info=True)
                     return Outcome(error=error)
-                if self._take_kill(function_name):
-                    # The handler did its work; its answer is lost, as when the environment dies just before replying.
+                if killed:
+                    # The handler did its work (or its share); its answer is lost, as when the environment dies.
                     self.counters.add("killed", function_name)
                     return Outcome(error=FunctionCrashed(f"{function_name}: answer discarded by kill_next"))
                 return Outcome(response=response)

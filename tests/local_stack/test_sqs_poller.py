@@ -124,6 +124,22 @@ def test_a_killed_consumer_did_its_work_but_the_messages_come_back(
     assert driver.status()["counters"]["killed"] == {"ledger_consumer": 1}
 
 
+def test_a_consumer_killed_mid_batch_handled_only_the_first_records_and_the_whole_batch_comes_back(
+    local_aws: LocalResources, start_driver: DriverFactory
+) -> None:
+    consumer = FakeConsumer()
+    send(local_aws, "first", "second", "third")
+    driver = start_driver(local_aws, handlers={"ledger_consumer": consumer, "level_pusher": None})
+    driver.kill_next("ledger_consumer", 1, after_records=1)
+    driver.drain(timeout=20)
+    killed, *later = consumer.events
+    [handled] = [record["body"] for record in killed["Records"]]
+    # The dead invocation deleted nothing: the message it handled comes back too.
+    assert consumer.receive_counts(handled) == ["1", "2"]
+    assert sorted(record["body"] for event in later for record in event["Records"]) == ["first", "second", "third"]
+    assert driver.status()["counters"]["killed"] == {"ledger_consumer": 1}
+
+
 def test_a_message_that_always_fails_lands_in_the_dead_letter_queue(
     local_aws: LocalResources, start_driver: DriverFactory
 ) -> None:
