@@ -1,6 +1,7 @@
 """The demo merchant as the Shopify simulator starts it: a warehouse that ships online orders (and has
 a trade counter with a till), two retail stores, a few dozen SKUs."""
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 SHOP = "demo-shop.myshopify.com"
@@ -27,7 +28,11 @@ def opening(sku: str, location: str) -> int:
     return 20 if location == "Warehouse" else 5
 
 
-def simulator_seed(webhook_url: str) -> dict[str, Any]:
+def shop_seed(
+    webhook_url: str, locations: Sequence[str], skus: Sequence[str], opening: Callable[[str, str], int]
+) -> dict[str, Any]:
+    """The demo's shop with these locations and SKUs: the Warehouse is primary and alone ships online
+    orders (so Shopify's routing and the ledger's rule agree), every webhook aimed at the stack."""
     return {
         "shops": [
             {
@@ -37,15 +42,19 @@ def simulator_seed(webhook_url: str) -> dict[str, Any]:
                 "plan": "standard",
                 "locations": [
                     {"name": name, "primary": name == "Warehouse", "fulfills_online_orders": name == "Warehouse"}
-                    for name in LOCATIONS
+                    for name in locations
                 ],
-                "products": [{"title": sku.title(), "variants": [{"sku": sku, "tracked": True}]} for sku in skus()],
+                "products": [{"title": sku.title(), "variants": [{"sku": sku, "tracked": True}]} for sku in skus],
                 "levels": [
                     {"sku": sku, "location": location, "available": opening(sku, location)}
-                    for sku in skus()
-                    for location in LOCATIONS
+                    for sku in skus
+                    for location in locations
                 ],
                 "webhooks": [{"topic": topic, "address": webhook_url} for topic in TOPICS],
             }
         ]
     }
+
+
+def simulator_seed(webhook_url: str) -> dict[str, Any]:
+    return shop_seed(webhook_url, LOCATIONS, skus(), opening)

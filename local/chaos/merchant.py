@@ -1,0 +1,25 @@
+"""The merchant a chaos plan trades for: the demo's shop (same domain, credentials and primary
+location, so the demo's onboarding serves) with as many locations and SKUs as the plan asks."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from demo.seed import shop_seed
+
+# The demo's onboarding names this location primary; only it ships online orders, so Shopify's
+# routing and the ledger's rule (online sales leave the primary location) always agree.
+PRIMARY = "Warehouse"
+
+
+@dataclass(frozen=True)
+class Merchant:
+    locations: tuple[str, ...]  # Shopify location names, the primary first
+    skus: tuple[str, ...]
+    openings: Mapping[tuple[str, str], int]  # (location, SKU) -> Shopify's available at onboarding
+
+    def levels(self) -> list[tuple[str, str]]:
+        return [(location, sku) for location in self.locations for sku in self.skus]
+
+    def simulator_seed(self, webhook_url: str) -> dict[str, Any]:
+        return shop_seed(webhook_url, self.locations, self.skus, lambda sku, location: self.openings[(location, sku)])

@@ -1,0 +1,226 @@
+"""Plays a chaos plan against a running LocalStack, then stops the faults, drains, heals and reconciles.
+
+A phase: its counts (everything before is applied by then), its faults switched on, its actions,
+the held deliveries released (shuffled or newest first), then quiet: every delivery made (delayed
+ones and Shopify's retries included), the queue and the stream drained, until no new webhook comes;
+then its faults are switched off. After the last phase: heal with the merchant's policy at `heal`,
+drain again, and run the nightly reconciliation with the policy back at `report`.
+"""
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from chaos.plan import (
+    Action,
+    AdminEdit,
+    Cancel,
+    Count,
+    FaultKind,
+    Faults,
+    Fulfil,
+    Phase,
+    PlaceOrder,
+    Plan,
+    Refund,
+    Release,
+    Transfer,
+)
+from chaos.reference import ShopifyIds
+from demo.seed import SHOP, TOPICS
+from demo.story import Story, now
+from inventory_ledger import bootstrap
+from inventory_ledger.domain import operations
+from inventory_ledger.domain.movements import Movement
+from inventory_ledger.service.operations import record_operation
+from local_stack.driver import LambdaDriver
+from local_stack.stack import LocalStack
+from shopify_simulator.delivery import Attempt, DeliveryEngine
+
+# Shopify retries a failed delivery after ~56 s, doubling; compressed so a killed ingress is retried
+# within a second and all eight retries fit in about a minute.
+RETRY_COMPRESSION = 0.005
+QUIET_TIMEOUT_S = 600.0
+ACTOR = "chaos"
+
+
+class Runner:
+    def __init__(self, stack: LocalStack, plan: Plan, progress: Callable[[str], None] = lambda _text: None) -> None:
+        self.stack = stack
+        self.plan = plan
+        self.progress = progress
+        self.story = Story(stack, say=lambda _text: None)
+        self.ids = ShopifyIds()
+        self.faults: Counter[FaultKind] = Counter()
+        self.healing: dict[str, Any] = {}
+        self.nightly: dict[str, Any] = {}
+        self._location_ids: dict[str, int] = {}
+        self._refund_ids: set[int] = set()
+
+    @property
+    def driver(self) -> LambdaDriver:
+        assert self.stack.driver is not None
+        return self.stack.driver
+
+    @property
+    def deliveries(self) -> DeliveryEngine:
+        """The simulator's delivery engine, in this process: it knows about delayed deliveries and retries."""
+        return self.stack.simulator.sim.delivery
+
+    def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self.story.control(method, path, body)
+
+    # -- the whole run ------------------------------------------------------------------------------
+
+    def play(self) -> None:
+        self.story.onboard()
+        self._location_ids = {loc["name"]: int(loc["id"]) for loc in self.control("GET", "")["locations"]}
+        self._set_delivery(Faults())
+        self.quiesce()
+        started = time.monotonic()
+        for phase in self.plan.phases:
+            self.play_phase(phase)
+            delivered = sum(1 for attempt in self.deliveries.attempts(SHOP) if _succeeded(attempt))
+            self.progress(f"phase {phase.number + 1}/{len(self.plan.phases)}: {delivered:,} webhooks delivered, "
+                          f"{time.monotonic() - started:.0f} s")  # fmt: skip
+        self.heal_and_reconcile()
+
+    def play_phase(self, phase: Phase) -> None:
+        for count in phase.counts:
+            self.act(count)
+        faults = phase.faults
+        emitted = self._subscribed_events()
+        self._set_delivery(faults, hold=faults.release is not None)
+        self._inject(faults)
+        for action in phase.actions:
+            self.act(action)
+        if faults.release is not None:
+            self._set_delivery(faults)
+            shuffled = faults.release is Release.SHUFFLED
+            order = {"shuffle_seed": faults.shuffle_seed} if shuffled else {"reverse": True}
+            released = self.control("POST", "/delivery/flush", order)["released"]
+            self.faults[FaultKind.SHUFFLE if shuffled else FaultKind.REVERSE] += released
+        self.quiesce()
+        # Every event of the phase (pushes' echoes too) was delivered under the phase's mode.
+        emitted = self._subscribed_events() - emitted
+        self.faults[FaultKind.DUPLICATE] += emitted * faults.duplicate
+        if faults.delay_s:
+            self.faults[FaultKind.DELAY] += emitted * (1 + faults.duplicate)
+        self._clear(faults)
+
+    def heal_and_reconcile(self) -> None:
+        self.control("DELETE", "/faults")
+        self._set_delivery(Faults())
+        self.quiesce()
+        directory = bootstrap.merchant_directory()
+        directory.set_healing_policy(SHOP, "heal")
+        self.healing = self.driver.reconcile(SHOP)
+        self.quiesce()
+        # The nightly run only reports: any drift left would show, not be mended out of sight.
+        directory.set_healing_policy(SHOP, "report")
+        self.nightly = self.driver.reconcile()
+
+    # -- waiting ------------------------------------------------------------------------------------
+
+    def quiesce(self, timeout: float = QUIET_TIMEOUT_S) -> None:
+        """Until Shopify has nothing left to deliver and the queue and the stream are drained, over a
+        round in which no new webhook was sent (pushes make echoes, and echoes are webhooks)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            emitted = len(self.deliveries.events(SHOP))
+            self._wait_for_deliveries(deadline)
+            self.driver.drain(timeout=max(1.0, deadline - time.monotonic()))
+            if self.deliveries.pending_count() == 0 and len(self.deliveries.events(SHOP)) == emitted:
+                return
+
+    def _subscribed_events(self) -> int:
+        return sum(1 for event in self.deliveries.events(SHOP) if event.topic in TOPICS)
+
+    def _wait_for_deliveries(self, deadline: float) -> None:
+        while self.deliveries.pending_count() or self.deliveries.held_count(SHOP):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the simulator still has {self.deliveries.pending_count()} webhooks to deliver")
+            time.sleep(0.05)  # polling interval, with the deadline above
+
+    # -- faults -------------------------------------------------------------------------------------
+
+    def _set_delivery(self, faults: Faults, *, hold: bool = False) -> None:
+        self.control("PUT", "/delivery", {"hold": hold, "duplicate": faults.duplicate, "delay_s": faults.delay_s,
+                                          "retry": True, "retry_compression": RETRY_COMPRESSION})  # fmt: skip
+
+    def _inject(self, faults: Faults) -> None:
+        for error in faults.shopify_errors:
+            self.control("POST", "/faults", {"kind": "status", "status": error.status, "count": error.count,
+                                             "retry_after": error.retry_after})  # fmt: skip
+        if faults.throttle is not None:
+            throttle = faults.throttle
+            self.control("PUT", "/plan", {"maximum_available": throttle.maximum_available,
+                                          "restore_rate": throttle.restore_rate, "currently_available": 0})  # fmt: skip
+            self.faults[FaultKind.THROTTLE] += 1
+        for stale in faults.stale:
+            self.control("POST", "/faults/stale", {"sku": stale.sku, "location": stale.location, "count": stale.count})
+        for kill in faults.kills:
+            self.driver.kill_next(kill.function, kill.count, after_records=kill.after_records)
+
+    def _clear(self, faults: Faults) -> None:
+        """Switches the phase's faults off, counting the Shopify answers they actually spoiled."""
+        left = self.control("GET", "/faults")
+        left_by_status = Counter[int]()
+        for fault in left["faults"]:
+            left_by_status[fault["status"]] += fault["remaining"]
+        for error in faults.shopify_errors:
+            kind = FaultKind.SHOPIFY_429 if error.status == 429 else FaultKind.SHOPIFY_5XX
+            self.faults[kind] += error.count - left_by_status[error.status]
+        self.faults[FaultKind.STALE] += sum(s.count for s in faults.stale) - sum(s["count"] for s in left["stale"])
+        self.control("DELETE", "/faults")
+        if faults.throttle is not None:
+            self.control("PUT", "/plan", {"plan": "standard"})
+        self._set_delivery(Faults())
+
+    # -- actions ------------------------------------------------------------------------------------
+
+    def act(self, action: Action) -> None:
+        match action:
+            case PlaceOrder(order=number, location=location, lines=lines):
+                body: dict[str, Any] = {"lines": [{"sku": line.sku, "quantity": line.quantity} for line in lines]}
+                if location is not None:
+                    body["location"] = location
+                order = self.control("POST", "/orders", body)
+                self.ids.orders[number] = order["id"]
+                self.ids.lines[number] = [line["id"] for line in order["line_items"]]
+            case Fulfil(order=number, lines=lines):
+                self.control("POST", f"/orders/{self.ids.orders[number]}/fulfil", {"lines": [
+                    {"line_item_id": self.ids.lines[number][index], "quantity": units} for index, units in lines
+                ]})  # fmt: skip
+            case Cancel(order=number):
+                order = self.control("POST", f"/orders/{self.ids.orders[number]}/cancel", {"restock": True})
+                for refund in order["refunds"]:
+                    if refund["id"] not in self._refund_ids:  # the refund Shopify made for the cancel
+                        self._refund_ids.add(refund["id"])
+                        lines = {line["line_item_id"]: line["id"] for line in refund["refund_line_items"]}
+                        self.ids.cancel_refunds[number] = (refund["id"], lines)
+            case Refund(order=number, refund=refund_number, lines=refund_lines):
+                body = {"lines": [{"line_item_id": self.ids.lines[number][line.line], "quantity": line.quantity,
+                                   "restock_type": line.restock_type} for line in refund_lines]}  # fmt: skip
+                for line, spec in zip(refund_lines, body["lines"], strict=True):
+                    if line.location is not None:
+                        spec["location_id"] = self._location_ids[line.location]
+                refund = self.control("POST", f"/orders/{self.ids.orders[number]}/refunds", body)
+                self._refund_ids.add(refund["id"])
+                self.ids.refunds[refund_number] = (refund["id"], [line["id"] for line in refund["refund_line_items"]])
+            case Transfer(operation_id=operation, sku=sku, source=source, target=target, quantity=quantity):
+                source, target = self.story.location(source), self.story.location(target)
+                self._record(operations.transfer(SHOP, sku, source, target, quantity, operation, actor=ACTOR))
+            case Count(operation_id=operation, location=location, sku=sku, counted=counted):
+                location = self.story.location(location)
+                self._record(operations.count(SHOP, location, sku, counted, operation, actor=ACTOR))
+            case AdminEdit(location=location, sku=sku, available=available):
+                self.control("POST", "/admin/levels", {"sku": sku, "location": location, "available": available})
+
+    def _record(self, movements: list[Movement]) -> None:
+        record_operation(movements, bootstrap.ledger(), now)
+
+
+def _succeeded(attempt: Attempt) -> bool:
+    return attempt.status_code is not None and 200 <= attempt.status_code < 300
