@@ -1,7 +1,7 @@
 """pytest plugin: ``pytest_plugins = ["local_stack.pytest_plugin"]`` (in the top-level conftest).
 
 Fixtures:
-- ``local_stack`` (session): one LocalStack (backend from LEDGER_DYNAMODB, moto by default), with a
+- ``local_stack`` (module): one LocalStack per test module (backend from LEDGER_DYNAMODB, moto by default), with a
   short batching window (LOCAL_BATCHING_WINDOW_SECONDS, 0.2 s unless set) so end-to-end tests do not
   wait out the template's 1 s and 2 s windows.
 - ``active_local_stack`` (function): the same stack, with its environment re-applied and the
@@ -20,7 +20,9 @@ from local_stack.stack import LocalStack
 DEFAULT_TEST_BATCHING_WINDOW = 0.2
 
 
-@pytest.fixture(scope="session")
+# Module, not session: a stack left running (its pollers, the simulator's clock) would keep working
+# under every later test, where hypothesis sees the global random state move between its draws.
+@pytest.fixture(scope="module")
 def local_stack() -> Iterator[LocalStack]:
     window = os.environ.get(ENV_BATCHING_WINDOW)
     with LocalStack(batching_window=float(window) if window else DEFAULT_TEST_BATCHING_WINDOW) as stack:
