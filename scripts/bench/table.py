@@ -50,5 +50,7 @@ def machine() -> str:
     return (
         f"{platform.machine()}, {cpus} cores, {total_kib / 1024 / 1024:.0f} GiB, {platform.system()} "
         f"{platform.release()}, Python {platform.python_version()}, "
-        f"measured {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}"
+        f"measured {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}, "
+        # Other work on the machine slows every figure: say how busy it was.
+        f"load average over the last 15 min {os.getloadavg()[2]:.1f}"
     )
