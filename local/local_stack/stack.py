@@ -98,6 +98,8 @@ class LocalStack:
         self.driver: LambdaDriver | None = None
         self._resources: LocalResources | None = None
         self.environment: dict[str, str] = {}
+        # This process's environment before the stack first pointed it at itself; stop() puts it back.
+        self._environment_before: dict[str, str] | None = None
 
     @property
     def resources(self) -> LocalResources:
@@ -151,6 +153,8 @@ class LocalStack:
 
     def activate(self) -> None:
         """Point this process's handlers at this stack (environment and cached clients)."""
+        if self._environment_before is None:
+            self._environment_before = dict(os.environ)
         os.environ.update(self.environment)
         _forget_cached_clients()
 
@@ -176,6 +180,12 @@ class LocalStack:
             except Exception:
                 log.warning("stopping %s failed", type(part).__name__, exc_info=True)
         self.driver = self.simulator = self.dynamodb_local = self.moto = None
+        if self._environment_before is not None:
+            # Later code in this process must never reach the stopped servers.
+            os.environ.clear()
+            os.environ.update(self._environment_before)
+            self._environment_before = None
+            _forget_cached_clients()
 
     def __enter__(self) -> Self:
         return self.start()

@@ -17,7 +17,6 @@ written to Shopify per second against the plan's limit (100 points/s, 10 points 
 
 import contextlib
 import json
-import os
 import statistics
 import time
 import uuid
@@ -66,18 +65,13 @@ def _seed(skus: list[str], locations: list[str]) -> Callable[[str], dict[str, An
 
 @contextlib.contextmanager
 def _stack(backend: str, skus: list[str], locations: list[str], **options: Any) -> Iterator[LocalStack]:
-    saved = dict(os.environ)
-    try:
-        with LocalStack(dynamodb=backend, simulator_seed=_seed(skus, locations), **options) as stack:
-            stack.resources.put_shop_secret(SHOP, [SECRET], TOKEN)
-            onboard_shop(SHOP, primary_location=locations[0], ledger=bootstrap.ledger(),
-                         directory=bootstrap.merchant_directory(), shopify=bootstrap.shopify_levels_for(SHOP),
-                         now=now, actor="bench")  # fmt: skip
-            _next_whole_second()
-            yield stack
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    with LocalStack(dynamodb=backend, simulator_seed=_seed(skus, locations), **options) as stack:
+        stack.resources.put_shop_secret(SHOP, [SECRET], TOKEN)
+        onboard_shop(SHOP, primary_location=locations[0], ledger=bootstrap.ledger(),
+                     directory=bootstrap.merchant_directory(), shopify=bootstrap.shopify_levels_for(SHOP),
+                     now=now, actor="bench")  # fmt: skip
+        _next_whole_second()
+        yield stack
 
 
 def _next_whole_second() -> None:

@@ -6,8 +6,6 @@ nightly reconciliation must all agree with the reference model.
 A failure names its seed and the command that plays the same plan again (`python -m chaos ...`).
 """
 
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -15,7 +13,6 @@ import pytest
 from chaos.checks import ENTRIES, LEDGER, NOTHING_LOST, RECONCILIATION, SHOPIFY, Outcome
 from chaos.plan import FaultKind, generate
 from chaos.scenario import run_scenario
-from tests.conftest import forget_cached_clients
 
 pytestmark = pytest.mark.e2e
 
@@ -37,18 +34,12 @@ SCENARIOS = (Scenario("moto", 3), Scenario("moto", 4, locations=4), Scenario("dy
 
 
 @pytest.fixture(scope="module", params=SCENARIOS, ids=str)
-def outcome(request: pytest.FixtureRequest) -> Iterator[Outcome]:
+def outcome(request: pytest.FixtureRequest) -> Outcome:
     scenario: Scenario = request.param
     plan = generate(scenario.seed, webhooks=scenario.webhooks, skus=scenario.skus, locations=scenario.locations)
     print(f"chaos seed {scenario.seed} on {scenario.backend}")  # shown with a failure's captured output
-    # The stack points this process at itself (environment, cached clients): undo that afterwards.
-    saved = dict(os.environ)
-    try:
-        yield run_scenario(plan, scenario.backend)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        forget_cached_clients()
+    # The stack restores this process's environment and cached clients when it stops.
+    return run_scenario(plan, scenario.backend)
 
 
 def disagreements(outcome: Outcome, check: str) -> str:

@@ -2,7 +2,6 @@
 one activity entry per business movement, and nothing lost."""
 
 import io
-import os
 from collections import Counter
 from collections.abc import Iterator
 
@@ -13,7 +12,6 @@ from demo.story import Story
 from inventory_ledger import bootstrap
 from inventory_ledger.domain.ledger import MovementKind
 from local_stack.stack import LocalStack
-from tests.conftest import forget_cached_clients
 
 pytestmark = pytest.mark.e2e
 
@@ -35,18 +33,11 @@ EXPECTED = {
 
 @pytest.fixture(scope="module", params=["moto", "dynamodb-local"])
 def story(request: pytest.FixtureRequest) -> Iterator[Story]:
-    # The stack points this process at itself (environment, cached clients): undo that afterwards,
-    # or later tests would talk to its stopped servers.
-    saved = dict(os.environ)
-    try:
-        with LocalStack(dynamodb=request.param, simulator_seed=simulator_seed) as stack:
-            played = Story(stack, say=io.StringIO().write)
-            played.play()
-            yield played
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        forget_cached_clients()
+    # The stack restores this process's environment and cached clients when it stops.
+    with LocalStack(dynamodb=request.param, simulator_seed=simulator_seed) as stack:
+        played = Story(stack, say=io.StringIO().write)
+        played.play()
+        yield played
 
 
 def test_every_level_ends_exactly_where_the_rules_say_in_the_ledger_and_in_shopify(story: Story) -> None:
