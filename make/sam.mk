@@ -24,7 +24,7 @@ validate: $(VENV_SAM)/.installed  ## sam validate --lint (template.yaml, cfn-lin
 	$(SAM_ENV) $(SAM) validate --lint
 
 template-check: $(VENV_SAM)/.installed  ## check template.yaml holds every part of the system
-	$(VENV_SAM)/bin/python ../shared/tools/check_template.py
+	$(VENV_SAM)/bin/python reference/tools/check_template.py
 
 build: validate  ## sam build: the four functions and the dependencies layer (no Docker)
 	$(SAM_ENV) $(SAM) build --config-env $(SAM_CONFIG_ENV)

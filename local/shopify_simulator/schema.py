@@ -9,7 +9,7 @@ from pathlib import Path
 from graphql import GraphQLSchema, build_schema
 
 SCHEMA_DIR_ENV = "SHOPIFY_SIMULATOR_SCHEMA_DIR"
-DEFAULT_SCHEMA_DIR = Path(__file__).resolve().parents[3] / "shared" / "shopify" / "schema"
+DEFAULT_SCHEMA_DIR = Path(__file__).resolve().parents[2] / "reference" / "shopify" / "schema"
 
 _cache: dict[str, GraphQLSchema] = {}
 _locks: dict[str, threading.Lock] = {}

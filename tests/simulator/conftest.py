@@ -19,7 +19,7 @@ from werkzeug.wrappers import Request, Response
 from shopify_simulator import ManualClock, SimulatorServer
 
 CAPTURES = (
-    Path(__file__).resolve().parents[3] / "shared" / "shopify" / "payloads" / "graphql-captures-shopify-draft-proxy"
+    Path(__file__).resolve().parents[2] / "reference" / "shopify" / "payloads" / "graphql-captures-shopify-draft-proxy"
 )
 TOKEN = "shpat_test_token"
 SECRET = "whsec-test-secret"

@@ -2,7 +2,7 @@
 
 Documents are discovered by iterating ``inventory_ledger.adapters.shopify.documents``: any string
 constant there that parses as GraphQL is checked, so a new document cannot escape this test.
-The schema SDL is the stored introspection of a real store (``../shared/shopify/schema/``).
+The schema SDL is the stored introspection of a real store (``reference/shopify/schema/``).
 """
 
 from pathlib import Path
@@ -13,7 +13,7 @@ from graphql.language import FieldNode, OperationDefinitionNode
 
 from inventory_ledger.adapters.shopify import documents
 
-SCHEMA_DIR = Path(__file__).parents[2] / ".." / "shared" / "shopify" / "schema"
+SCHEMA_DIR = Path(__file__).parents[2] / "reference" / "shopify" / "schema"
 PINNED_VERSION = "2026-07"
 VERSIONS = [PINNED_VERSION, "2026-04"]
 # Mutations Shopify refuses without @idempotent(key:) from 2026-04 (FACTS.md; the captures).

@@ -17,7 +17,7 @@ from inventory_ledger.service.operations import record_operation
 from tests.support.fake_ledger import InMemoryLedger
 from tests.support.shopify_payloads import BIG, envelope, order, refund
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "shopify" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[2] / "reference" / "shopify" / "payloads"
 REST = PAYLOADS / "rest-resource-examples-shopify-app-js-2026-07"
 SHOP = "demo-shop.myshopify.com"
 STORE_A, STORE_B = 24826418, 487838322  # Shopify location ids (the second one is in the refund samples)

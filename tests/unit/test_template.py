@@ -500,8 +500,8 @@ def test_events_are_what_the_generator_makes() -> None:
     assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    # CI checks out ../shared beside the repository; without it this must fail, not pass quietly.
-    assert module.DEFAULT_PAYLOADS.is_dir(), "../shared/shopify/payloads is not beside the repository"
+    # The samples live in the repository; without them this must fail, not pass quietly.
+    assert module.DEFAULT_PAYLOADS.is_dir(), "reference/shopify/payloads is missing from the repository"
     for name, event in module.build_events().items():
         on_disk = (EVENTS / f"{name}.json").read_text(encoding="utf-8")
         assert on_disk == json.dumps(event, indent=2, ensure_ascii=False) + "\n", name

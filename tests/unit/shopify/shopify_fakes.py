@@ -19,7 +19,7 @@ from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
 SHOP = "demo.myshopify.com"
 TOKEN = "shpat_test_token"
 ENDPOINT = f"https://{SHOP}/admin/api/2026-07/graphql.json"
-CAPTURES = Path(__file__).parents[3] / ".." / "shared" / "shopify" / "payloads" / "graphql-captures-shopify-draft-proxy"
+CAPTURES = Path(__file__).parents[3] / "reference" / "shopify" / "payloads" / "graphql-captures-shopify-draft-proxy"
 
 
 class FakeClock:

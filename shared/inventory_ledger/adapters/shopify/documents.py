@@ -2,9 +2,9 @@
 
 Nothing else in the tree holds GraphQL text: ``tests/unit/test_graphql_documents.py`` discovers every
 ``str`` constant of this module and validates it against the 2026-07 (and 2026-04) schema in
-``../shared/shopify/schema/``, so a document cannot drift from the schema unnoticed.
+``reference/shopify/schema/``, so a document cannot drift from the schema unnoticed.
 
-Runtime rules introspection cannot show (from ``../shared/shopify/FACTS.md`` and the captures):
+Runtime rules introspection cannot show (from ``reference/shopify/FACTS.md`` and the captures):
 ``@idempotent(key:)`` is mandatory on inventory set/adjust from 2026-04, every set quantity must carry
 ``changeFromQuantity`` (an explicit ``null`` opts out of the compare-and-swap), and any input array
 holds at most 250 items.
