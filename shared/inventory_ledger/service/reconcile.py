@@ -7,7 +7,6 @@ docs/reconciliation.md.
 """
 
 import csv
-import hashlib
 import io
 import json
 import time
@@ -30,7 +29,7 @@ from inventory_ledger.domain.drift import (
     compare_location,
 )
 from inventory_ledger.domain.ledger import ActivityEntry, LevelKey, MovementKind, Source
-from inventory_ledger.domain.pushing import QUANTITIES_PER_CALL, LevelPush, PushOutcome
+from inventory_ledger.domain.pushing import LevelPush
 from inventory_ledger.observability import logger, metrics
 from inventory_ledger.ports import (
     LedgerRepository,
@@ -41,12 +40,11 @@ from inventory_ledger.ports import (
     ShopifyLevels,
     TransientFailure,
 )
+from inventory_ledger.service.send_pushes import send_pushes
 
 # At or above this many mapped SKUs a shop's levels are read with one bulk query (no cost points,
 # one file) instead of pages (a 250-level page costs ~750 points; a standard shop restores 100/s).
 DEFAULT_BULK_THRESHOLD_SKUS = 2_000
-# A heal refused alongside stale levels is sent again at most this often (as the pusher does).
-MAX_HEAL_RESENDS = 3
 CSV_COLUMNS = ("shop", "location", "sku", "inventory_item_id", "ledger_level", "shopify_level",
                "shopify_expected", "difference", "last_agreed_at", "age_hours", "cause", "healed")  # fmt: skip
 
@@ -269,43 +267,20 @@ def _heal(
             run.heal_notes[push.key] = f"not healed: no Shopify client ({error})"
         result.heal_skipped += len(pushes)
         return
-    for start in range(0, len(pushes), QUANTITIES_PER_CALL):
-        pending = pushes[start : start + QUANTITIES_PER_CALL]
-        for _ in range(MAX_HEAL_RESENDS + 1):
-            if not pending:
-                break
-            try:
-                outcomes = shopify.set_available(pending, idempotency_key=heal_idempotency_key(run.run_id, pending))
-            except (TransientFailure, PushRefused) as error:
-                for push in pending:
-                    run.heal_notes[push.key] = f"not healed: {type(error).__name__}: {error}"
-                result.heal_skipped += len(pending)
-                pending = []
-                break
-            resend = []
-            for push in pending:
-                outcome = outcomes[push.key]
-                if outcome is PushOutcome.APPLIED:
-                    deps.ledger.acknowledge_heal(
-                        push, expected_read[push.key], heal_entry(run.run_id, push, deps.now())
-                    )
-                    run.heal_notes[push.key] = "healed"
-                    result.healed += 1
-                elif outcome is PushOutcome.STALE:
-                    run.heal_notes[push.key] = "stale: Shopify moved since it was read; left for the next run"
-                    result.heal_stale += 1
-                else:
-                    resend.append(push)
-            pending = resend
-        for push in pending:
-            run.heal_notes[push.key] = "not healed: refused alongside stale levels too often"
-            result.heal_skipped += 1
 
+    def acknowledge(applied: list[LevelPush]) -> None:
+        for push in applied:
+            deps.ledger.acknowledge_heal(push, expected_read[push.key], heal_entry(run.run_id, push, deps.now()))
+            run.heal_notes[push.key] = "healed"
+            result.healed += 1
 
-def heal_idempotency_key(run_id: str, pushes: Sequence[LevelPush]) -> str:
-    # Every argument of the call is in the key: reusing a key with other arguments is refused.
-    text = "\n".join(f"{p.key}|{p.change_from}->{p.quantity}" for p in sorted(pushes, key=lambda p: p.key))
-    return f"heal-{run_id}-" + hashlib.sha256(text.encode()).hexdigest()[:24]
+    sent = send_pushes(pushes, shopify, acknowledge, kind="heal", scope=run.run_id)
+    for push in sent.stale:
+        run.heal_notes[push.key] = "stale: Shopify moved since it was read; left for the next run"
+        result.heal_stale += 1
+    for key, reason in sent.unsent.items():
+        run.heal_notes[key] = f"not healed: {reason}"
+        result.heal_skipped += 1
 
 
 def heal_entry(run_id: str, push: LevelPush, at: datetime) -> ActivityEntry:
