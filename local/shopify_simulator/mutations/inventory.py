@@ -96,10 +96,13 @@ def _resolve_target(
     if item_id is None or item_id not in shop.items:
         errors.append(user_error(error_type, [*path, "inventoryItemId"], MSG_ITEM, "INVALID_INVENTORY_ITEM"))
         return None
-    if loc_id is None or loc_id not in shop.locations:
+    if loc_id is None or loc_id not in shop.locations or shop.locations[loc_id].deleted:
         errors.append(user_error(error_type, [*path, "locationId"], MSG_LOCATION, "INVALID_LOCATION"))
         return None
     level = shop.level(item_id, loc_id)
+    if level is None or not shop.level_active(level):
+        # An inactive level (or one at a deactivated location) is not stocked there.
+        level = None
     if level is None:
         errors.append(user_error(error_type, [*path, "locationId"], MSG_NOT_STOCKED, "ITEM_NOT_STOCKED_AT_LOCATION"))
     return level
