@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo
@@ -14,19 +15,37 @@ from .quantities import ALL_NAMES
 from .state import BulkOperation, InventoryItem, InventoryLevel, Location, Product, Shop, Variant
 
 
+def levels_connection(
+    info: GraphQLResolveInfo,
+    shop: Shop,
+    belongs: Callable[[InventoryLevel], bool],
+    key: Callable[[InventoryLevel], int],
+    args: dict[str, Any],
+) -> Obj:
+    """An `inventoryLevels` connection: `includeInactive` and `query` honoured, then paged."""
+    include_inactive = bool(args.pop("includeInactive", False))
+    query = args.pop("query", None)
+    items = [
+        (key(lv), level_obj(shop, lv))
+        for lv in shop.levels.values()
+        if belongs(lv) and shop.level_visible(lv, include_inactive)
+    ]
+    return connection(info, "InventoryLevelConnection", filter_levels(info, shop, items, query), **args)
+
+
+def visible_level_obj(shop: Shop, item_id: int | None, location_id: int | None, include_inactive: bool) -> Obj | None:
+    """`inventoryLevel(...)`: null when missing, or inactive and not asked for."""
+    lv = shop.level(item_id, location_id) if item_id is not None and location_id is not None else None
+    return level_obj(shop, lv) if lv and shop.level_visible(lv, include_inactive) else None
+
+
 def location_obj(shop: Shop, loc: Location) -> Obj:
-    def levels(info: GraphQLResolveInfo, includeInactive: bool = False, query: str | None = None, **args: Any) -> Obj:
-        items = [
-            (lv.item_id, level_obj(shop, lv))
-            for lv in shop.levels.values()
-            if lv.location_id == loc.id and shop.level_visible(lv, includeInactive)
-        ]
-        return connection(info, "InventoryLevelConnection", filter_levels(info, shop, items, query), **args)
+    def levels(info: GraphQLResolveInfo, **args: Any) -> Obj:
+        return levels_connection(info, shop, lambda lv: lv.location_id == loc.id, lambda lv: lv.item_id, args)
 
     def level(info: GraphQLResolveInfo, inventoryItemId: str, includeInactive: bool = False) -> Obj | None:
         item_id = parse_gid_of("InventoryItem", inventoryItemId)
-        lv = shop.level(item_id, loc.id) if item_id is not None else None
-        return level_obj(shop, lv) if lv and shop.level_visible(lv, includeInactive) else None
+        return visible_level_obj(shop, item_id, loc.id, includeInactive)
 
     return Obj(
         "Location",
@@ -81,18 +100,11 @@ def level_obj(shop: Shop, level: InventoryLevel) -> Obj:
 
 
 def item_obj(shop: Shop, item: InventoryItem) -> Obj:
-    def levels(info: GraphQLResolveInfo, includeInactive: bool = False, query: str | None = None, **args: Any) -> Obj:
-        items = [
-            (lv.location_id, level_obj(shop, lv))
-            for lv in shop.levels.values()
-            if lv.item_id == item.id and shop.level_visible(lv, includeInactive)
-        ]
-        return connection(info, "InventoryLevelConnection", filter_levels(info, shop, items, query), **args)
+    def levels(info: GraphQLResolveInfo, **args: Any) -> Obj:
+        return levels_connection(info, shop, lambda lv: lv.item_id == item.id, lambda lv: lv.location_id, args)
 
     def level(info: GraphQLResolveInfo, locationId: str, includeInactive: bool = False) -> Obj | None:
-        loc_id = parse_gid_of("Location", locationId)
-        lv = shop.level(item.id, loc_id) if loc_id is not None else None
-        return level_obj(shop, lv) if lv and shop.level_visible(lv, includeInactive) else None
+        return visible_level_obj(shop, item.id, parse_gid_of("Location", locationId), includeInactive)
 
     return Obj(
         "InventoryItem",

@@ -293,3 +293,145 @@ def test_deactivate_refuses_committed_and_the_last_level(store: Store) -> None:
     assert "committed" in retail["userErrors"][0]["message"]
     unknown = store.gql(DEACTIVATE, {"id": "gid://shopify/InventoryLevel/1?inventory_item_id=2"})
     assert unknown["data"]["inventoryDeactivate"]["userErrors"][0]["field"] == ["inventoryLevelId"]
+
+
+# ---------------------------------------------------------------- 3. validations
+def adjust_errors(store: Store, input: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    answer = product_gql(store, documents.INVENTORY_ADJUST_QUANTITIES, {"input": input, "idempotencyKey": key})
+    payload = answer["data"]["inventoryAdjustQuantities"]
+    if payload["userErrors"]:
+        assert payload["inventoryAdjustmentGroup"] is None
+    return list(payload["userErrors"])
+
+
+def test_ledger_document_uri_rules_one_error_per_offending_change(store: Store) -> None:
+    """`ledgerDocumentUri`: required, non-Shopify and one per call for names other than `available`,
+    refused for `available`; each offending change gets its own userError and nothing is applied
+    (https://shopify.dev/docs/api/admin-graphql/latest/input-objects/InventoryChangeInput,
+    https://shopify.dev/docs/api/admin-graphql/latest/enums/InventoryAdjustQuantitiesUserErrorCode)."""
+    damaged = adjust_input(store, [("TEE-1", "Warehouse", 1), ("TEE-1", "Retail", 1), ("MUG-1", "Shop location", 1)])
+    damaged["name"] = "damaged"
+    damaged["changes"][0]["ledgerDocumentUri"] = "gid://shopify/Order/1"
+    damaged["changes"][2]["ledgerDocumentUri"] = "not a uri"
+    errors = adjust_errors(store, damaged, "ledger-1")
+    assert [(e["field"], e["code"]) for e in errors] == [
+        (["input", "changes", "0", "ledgerDocumentUri"], "INTERNAL_LEDGER_DOCUMENT"),
+        (["input", "changes", "1", "ledgerDocumentUri"], "INVALID_QUANTITY_DOCUMENT"),
+        (["input", "changes", "2", "ledgerDocumentUri"], "INVALID_LEDGER_DOCUMENT"),
+    ]
+    assert store.qty("TEE-1", "Warehouse", "damaged") == 0
+
+    two = adjust_input(store, [("TEE-1", "Warehouse", 1), ("TEE-1", "Retail", 1)], name="damaged")
+    two["changes"][0]["ledgerDocumentUri"] = "gid://ledger/Damage/1"
+    two["changes"][1]["ledgerDocumentUri"] = "gid://ledger/Damage/2"
+    assert [e["code"] for e in adjust_errors(store, two, "ledger-2")] == ["MAX_ONE_LEDGER_DOCUMENT"]
+
+    available = adjust_input(store, [("TEE-1", "Warehouse", 1), ("TEE-1", "Retail", 1)])
+    available["changes"][1]["ledgerDocumentUri"] = "gid://ledger/Push/1"
+    assert [(e["field"][2], e["code"]) for e in adjust_errors(store, available, "ledger-3")] == [
+        ("1", "INVALID_AVAILABLE_DOCUMENT")
+    ]
+
+    fine = adjust_input(store, [("TEE-1", "Warehouse", 2), ("TEE-1", "Retail", 1)], name="damaged")
+    for change in fine["changes"]:
+        change["ledgerDocumentUri"] = "gid://ledger/Damage/3"
+    assert adjust_errors(store, fine, "ledger-4") == []
+    assert store.qty("TEE-1", "Warehouse", "damaged") == 2
+
+
+def test_inventory_activate_rules(store: Store) -> None:
+    """inventoryActivate refuses `available` with `onHand`, out-of-bounds quantities and a quantity for
+    an already active level; it stocks a new level with the quantity given
+    (https://shopify.dev/docs/api/admin-graphql/latest/mutations/inventoryActivate)."""
+    store.control("POST", "/seed", {"locations": [{"name": "New"}]})
+    base = {"item": store.item_gid("MUG-1"), "loc": store.location_gid("New")}
+
+    def activate(key: str, **quantities: int) -> dict[str, Any]:
+        return dict(store.gql(ACTIVATE, {**base, **quantities, "key": key})["data"]["inventoryActivate"])
+
+    both = activate("a-both", available=1, onHand=1)
+    assert (both["inventoryLevel"], both["userErrors"][0]["field"]) == (None, ["available"])
+    too_high = activate("a-high", available=1_000_000_001)
+    assert too_high["userErrors"][0]["field"] == ["available"]
+    negative = activate("a-neg", onHand=-1)
+    assert negative["userErrors"][0]["field"] == ["onHand"]
+    assert store.gql(ITEM_LEVELS, {"id": base["item"], "all": True})["data"]["inventoryItem"]["inventoryLevels"][
+        "nodes"
+    ] == [{"isActive": True, "location": {"name": "Shop location"}}]  # nothing created by the refusals
+    created = activate("a-ok", onHand=6)
+    assert created["userErrors"] == []
+    assert created["inventoryLevel"]["quantities"] == [
+        {"name": "available", "quantity": 6},
+        {"name": "on_hand", "quantity": 6},
+    ]
+    again = activate("a-again", available=2)
+    assert again["userErrors"][0]["message"].endswith("already active at the location.")
+    assert store.qty("MUG-1", "New") == 6
+    # Without quantities, activating an active level is a no-op that answers the level.
+    assert activate("a-noop")["inventoryLevel"]["isActive"] is True
+    missing_key = store.gql(ACTIVATE.replace(" @idempotent(key: $key)", "").replace(", $key: String!", ""), base)
+    assert missing_key["errors"][0]["extensions"]["code"] == "BAD_REQUEST"  # @idempotent required from 2026-04
+
+
+BULK_RUN = (
+    "mutation($q: String!) { bulkOperationRunQuery(query: $q) "
+    "{ bulkOperation { id } userErrors { field code message } } }"
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ('{ nodes(ids: ["gid://shopify/Location/1"]) { id } locations { edges { node { id } } } }', "`nodes`"),
+        (
+            "{ products { edges { node { id variants { edges { node { id inventoryItem { id "
+            "inventoryLevels { edges { node { id } } } } } } } } } } }",
+            "nested more than 2",
+        ),
+        ("{ locations { edges { node { name inventoryLevels { edges { node { id } } } } } } }", "`id`"),
+        (
+            "{ products { edges { node { id a: variants { edges { node { id } } } b: variants { edges { node { id } } }"
+            " c: variants { edges { node { id } } } d: variants { edges { node { id } } }"
+            " e: variants { edges { node { id } } } } } } }",
+            "more than 5 connections",
+        ),
+    ],
+)
+def test_bulk_query_restrictions_refuse_and_create_nothing(store: Store, query: str, words: str) -> None:
+    """Bulk queries: no top-level node/nodes, at most five connections, two levels of nesting, a
+    parent `id` for nested connections; refused with a userError and no operation
+    (https://shopify.dev/docs/api/usage/bulk-operations/queries#operation-restrictions)."""
+    answer = store.gql(BULK_RUN, {"q": query}, version=PRODUCT_VERSION)["data"]["bulkOperationRunQuery"]
+    assert answer["bulkOperation"] is None
+    assert [(e["field"], e["code"]) for e in answer["userErrors"]] == [(["query"], "INVALID")]
+    assert words in answer["userErrors"][0]["message"]
+    assert store.gql("{ currentBulkOperation { id } }", version=PRODUCT_VERSION)["data"]["currentBulkOperation"] is None
+
+
+def test_product_bulk_levels_query_is_accepted(store: Store) -> None:
+    """The product's own bulk query keeps within the restrictions
+    (https://shopify.dev/docs/api/usage/bulk-operations/queries#operation-restrictions)."""
+    answer = product_gql(store, documents.BULK_LEVELS_RUN, {"query": documents.BULK_LEVELS_QUERY})
+    assert answer["data"]["bulkOperationRunQuery"]["userErrors"] == []
+
+
+LOCATION_ADD = (
+    "mutation($name: String!) { locationAdd(input: {name: $name, address: {countryCode: US}}) "
+    "{ location { name } userErrors { field code } } }"
+)
+
+
+def test_location_add_rules(store: Store) -> None:
+    """locationAdd refuses a blank or taken name and a store at its location limit; deactivated
+    locations don't count (https://shopify.dev/docs/api/admin-graphql/latest/mutations/locationAdd,
+    https://help.shopify.com/en/manual/locations/setting-up-your-locations)."""
+
+    def add(name: str) -> dict[str, Any]:
+        return dict(store.gql(LOCATION_ADD, {"name": name})["data"]["locationAdd"])
+
+    assert add("  ")["userErrors"] == [{"field": ["input", "name"], "code": "BLANK"}]
+    assert add("warehouse")["userErrors"] == [{"field": ["input", "name"], "code": "TAKEN"}]
+    store.server.sim.state.shops[store.domain].location_limit = 4
+    store.control("POST", "/seed", {"locations": [{"name": "Old", "active": False}]})
+    assert add("Fourth") == {"location": {"name": "Fourth"}, "userErrors": []}
+    assert add("Fifth")["userErrors"] == [{"field": None, "code": "INVALID"}]
