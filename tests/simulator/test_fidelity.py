@@ -435,3 +435,42 @@ def test_location_add_rules(store: Store) -> None:
     store.control("POST", "/seed", {"locations": [{"name": "Old", "active": False}]})
     assert add("Fourth") == {"location": {"name": "Fourth"}, "userErrors": []}
     assert add("Fifth")["userErrors"] == [{"field": None, "code": "INVALID"}]
+
+
+# ---------------------------------------------------------------- 4. reads
+def test_inventory_levels_query_filters_and_warns_on_unknown_fields(store: Store) -> None:
+    """`inventoryLevels(query:)` filters by its documented fields (inventory_item_id, created_at,
+    updated_at, ...); an unknown field is ignored and reported under `extensions.search`
+    (https://shopify.dev/docs/api/admin-graphql/latest/objects/Location#field-Location.fields.inventoryLevels,
+    https://shopify.dev/docs/api/usage/search-syntax)."""
+    item_num = store.item_gid("TEE-2").rsplit("/", 1)[1]
+    query = (
+        "query($loc: ID!, $q: String) { location(id: $loc) { inventoryLevels(first: 10, query: $q) "
+        "{ nodes { item { sku } } } } }"
+    )
+    loc = store.location_gid("Shop location")
+    only = store.gql(query, {"loc": loc, "q": f"inventory_item_id:{item_num}"})
+    assert [n["item"]["sku"] for n in only["data"]["location"]["inventoryLevels"]["nodes"]] == ["TEE-2"]
+    assert "search" not in only["extensions"]
+    unknown = store.gql(query, {"loc": loc, "q": "sku:TEE-2"})
+    assert len(unknown["data"]["location"]["inventoryLevels"]["nodes"]) == 3  # ignored, not an empty page
+    assert unknown["extensions"]["search"] == [
+        {
+            "path": ["location", "inventoryLevels"],
+            "query": "sku:TEE-2",
+            "warnings": [{"field": "sku", "message": "Invalid search field for this query."}],
+        }
+    ]
+    later = store.gql(query, {"loc": loc, "q": 'updated_at:>"2100-01-01"'})
+    assert later["data"]["location"]["inventoryLevels"]["nodes"] == []
+
+
+def test_product_location_levels_read_is_sorted_and_skips_inactive(store: Store) -> None:
+    """The product's paged level read (LOCATION_INVENTORY_LEVELS_PAGE) sees active levels only
+    (https://shopify.dev/docs/api/admin-graphql/latest/objects/Location#field-Location.fields.inventoryLevels)."""
+    store.control("POST", "/levels", {"sku": "TEE-2", "location": "Warehouse", "available": 2, "active": False})
+    answer = product_gql(
+        store, documents.LOCATION_INVENTORY_LEVELS_PAGE, {"locationId": store.location_gid("Warehouse"), "first": 10}
+    )
+    nodes = answer["data"]["location"]["inventoryLevels"]["nodes"]
+    assert [n["item"]["sku"] for n in nodes] == ["TEE-1"]

@@ -31,7 +31,9 @@ MSG_SET_NAME = "The quantity name must be either 'available' or 'on_hand'."
 MSG_ADJUST_NAME = "The specified quantity name is invalid. Valid values are: " + ", ".join(ADJUST_NAMES) + "."
 MSG_REASON = "The specified reason is invalid. Valid values are: " + ", ".join(REASONS) + "."
 MSG_DUPLICATE = "The combination of inventoryItemId and locationId must be unique."
-# Wording from the schema's description of the code (InventoryAdjustQuantitiesUserErrorCode).
+# Wording from the schema's descriptions of the code: inventorySetQuantities words it one way,
+# inventoryAdjustQuantities and inventorySetOnHandQuantities another.
+MSG_STALE_SET = "The changeFromQuantity value does not match persisted value."
 MSG_STALE = "The changeFromQuantity argument no longer matches the persisted quantity."
 # ledgerDocumentUri rules, worded as the schema describes InventoryAdjustQuantitiesUserErrorCode.
 MSG_LEDGER_INTERNAL = "Internal (gid://shopify/) ledger documents are not allowed to be adjusted via API."
@@ -265,7 +267,7 @@ def set_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> Obj:
             user_error(
                 error_type,
                 ["input", "quantities", str(i), "changeFromQuantity"],
-                MSG_STALE,
+                MSG_STALE_SET,
                 "CHANGE_FROM_QUANTITY_STALE",
             )
             for i, (level, entry) in enumerate(targets)
