@@ -156,6 +156,7 @@ def product_obj(shop: Shop, product: Product) -> Obj:
         title=product.title,
         handle=product.handle,
         status=product.status,
+        isGiftCard=product.is_gift_card,
         totalInventory=lazy(total),
         tracksInventory=lazy(
             lambda: any(shop.items[shop.variants[v].inventory_item_id].tracked for v in product.variant_ids)

@@ -474,3 +474,72 @@ def test_product_location_levels_read_is_sorted_and_skips_inactive(store: Store)
     )
     nodes = answer["data"]["location"]["inventoryLevels"]["nodes"]
     assert [n["item"]["sku"] for n in nodes] == ["TEE-1"]
+
+
+# ---------------------------------------------------------------- 6. seed expressiveness
+def test_seed_with_captured_ids_skuless_shared_skus_untracked_and_gift_cards(
+    store: Store, gateway: ShopifyInventoryGateway
+) -> None:
+    """A seed can say what a real store holds: its own ids (so captured payloads replay), variants
+    without a SKU, several variants sharing a SKU, untracked items, gift cards
+    (https://shopify.dev/docs/api/admin-graphql/latest/objects/ProductVariant#field-ProductVariant.fields.sku,
+    https://shopify.dev/docs/api/admin-graphql/latest/objects/InventoryItem#field-InventoryItem.fields.duplicateSkuCount,
+    https://shopify.dev/docs/api/admin-graphql/latest/objects/Product#field-Product.fields.isGiftCard)."""
+    store.control(
+        "POST",
+        "/seed",
+        {
+            "locations": [{"name": "Captured", "id": 106318430514}],
+            "products": [
+                {
+                    "title": "Captured tee",
+                    "id": 10220854182194,
+                    "variants": [{"sku": "CAP-1", "id": 51364592877874, "inventory_item_id": 53469430055218}],
+                },
+                {"title": "Plain", "variants": [{}, {"sku": "SHARED"}, {"sku": "SHARED", "tracked": False}]},
+                {"title": "Gift card", "gift_card": True, "variants": [{"sku": "GIFT-25", "tracked": False}]},
+            ],
+            "levels": [{"inventory_item_id": 53469430055218, "location_id": 106318430514, "available": 9}],
+        },
+    )
+    read = store.gql(
+        '{ inventoryItem(id: "gid://shopify/InventoryItem/53469430055218") { variant { id product { id } } '
+        'inventoryLevels(first: 5) { nodes { location { id } quantities(names: ["available"]) { quantity } } } } }'
+    )["data"]["inventoryItem"]
+    assert read == {
+        "variant": {
+            "id": "gid://shopify/ProductVariant/51364592877874",
+            "product": {"id": "gid://shopify/Product/10220854182194"},
+        },
+        "inventoryLevels": {
+            "nodes": [{"location": {"id": "gid://shopify/Location/106318430514"}, "quantities": [{"quantity": 9}]}]
+        },
+    }
+    shared = list(gateway.find_variants(["SHARED"]))
+    assert len(shared) == 2
+    assert len({v.inventory_item_id for v in shared}) == 2
+    skus = [v.sku for v in gateway.list_variants()]
+    assert None in skus  # the variant without a SKU reads back as null, and the product copes
+    items = store.gql(
+        '{ productVariants(first: 10, query: "sku:SHARED OR sku:GIFT-25") { nodes { sku '
+        "inventoryItem { tracked requiresShipping } product { isGiftCard } } } }"
+    )
+    flags = sorted(
+        (n["sku"], n["inventoryItem"]["tracked"], n["inventoryItem"]["requiresShipping"], n["product"]["isGiftCard"])
+        for n in items["data"]["productVariants"]["nodes"]
+    )
+    assert flags == [("GIFT-25", False, False, True), ("SHARED", False, True, False), ("SHARED", True, True, False)]
+
+
+def test_seed_refuses_a_taken_id_and_an_ambiguous_sku(store: Store) -> None:
+    """Bad seeds get a clear 409 and change nothing they name: an id already used, a level named by a
+    SKU that several variants share (name the inventory item instead)."""
+    loc_id = int(store.location_gid("Warehouse").rsplit("/", 1)[1])
+    url = f"{store.server.base_url}/_control/shops/{store.domain}/seed"
+    taken = store.http.post(url, json={"locations": [{"name": "Twin", "id": loc_id}]})
+    assert taken.status_code == 409
+    assert "already used" in taken.json()["error"]
+    store.control("POST", "/seed", {"products": [{"title": "Two", "variants": [{"sku": "DUP"}, {"sku": "DUP"}]}]})
+    ambiguous = store.http.post(url, json={"levels": [{"sku": "DUP", "location": "Warehouse", "available": 1}]})
+    assert ambiguous.status_code == 409
+    assert "inventory_item_id" in ambiguous.json()["error"]
