@@ -16,7 +16,7 @@ from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
 from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
 from inventory_ledger.adapters.shopify.models import AdjustQuantity, QuantityStatus, SetQuantity
 
-from .conftest import TOKEN, Store
+from .conftest import TOKEN, Store, load_capture
 
 PRODUCT_VERSION = "2026-07"
 
@@ -543,3 +543,55 @@ def test_seed_refuses_a_taken_id_and_an_ambiguous_sku(store: Store) -> None:
     ambiguous = store.http.post(url, json={"levels": [{"sku": "DUP", "location": "Warehouse", "available": 1}]})
     assert ambiguous.status_code == 409
     assert "inventory_item_id" in ambiguous.json()["error"]
+
+
+# ---------------------------------------------------------------- 5. cost
+@pytest.mark.parametrize(
+    ("query", "requested"),
+    [
+        ("{ shop { id name } }", 1),  # an object 1, its scalars 0
+        ("{ locations(first: 4) { nodes { id name isActive } } }", 2 + 4 * 1),  # a connection sized by first
+        ("{ locations(last: 3) { edges { node { id } } } }", 2 + 3 * 1),  # ... or by last
+        # Node is an interface: the maximum of the possible selections (InventoryItem's 1 + variant 1).
+        (
+            '{ node(id: "gid://shopify/Location/1") { id ... on InventoryItem { variant { id } } '
+            "... on Location { name } } }",
+            2,
+        ),
+    ],
+)
+def test_requested_cost_by_the_published_rules(store: Store, query: str, requested: int) -> None:
+    """Scalars and enums 0, objects 1, interfaces the maximum of their possible selections,
+    connections sized by first/last, mutations 10
+    (https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits, "Cost calculation")."""
+    assert store.gql(query)["extensions"]["cost"]["requestedQueryCost"] == requested
+
+
+def test_captured_read_replays_with_shopify_actual_cost(store: Store) -> None:
+    """A captured read against a seed holding the captured ids answers the captured data and the
+    captured actualQueryCost (9); the requested cost stays an upper bound of Shopify's 15, because
+    Shopify prices connection pages below the published linear rule
+    (https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits; capture
+    2026-04_products_inventory-quantity-contracts-2026-04.json, upstreamCalls[1])."""
+    call = load_capture("2026-04_products_inventory-quantity-contracts-2026-04.json")["upstreamCalls"][1]
+    store.control(
+        "POST",
+        "/seed",
+        {
+            "locations": [{"name": "Shop location 2", "id": 106318430514}],
+            "products": [
+                {
+                    "title": "Captured",
+                    "id": 10220854182194,
+                    "variants": [{"sku": "CAP", "id": 51364592877874, "inventory_item_id": 53469430055218}],
+                }
+            ],
+            "levels": [{"inventory_item_id": 53469430055218, "location_id": 106318430514, "available": 9}],
+        },
+    )
+    answer = store.gql(call["query"], call["variables"])
+    theirs = call["response"]["body"]
+    assert answer["data"]["inventoryItem"]["variant"] == theirs["data"]["inventoryItem"]["variant"]
+    assert answer["data"]["product"] == theirs["data"]["product"]
+    assert answer["extensions"]["cost"]["actualQueryCost"] == theirs["extensions"]["cost"]["actualQueryCost"]
+    assert answer["extensions"]["cost"]["requestedQueryCost"] >= theirs["extensions"]["cost"]["requestedQueryCost"]
