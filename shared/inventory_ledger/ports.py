@@ -4,6 +4,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
+from inventory_ledger.domain.catch_up import FetchedOrder
 from inventory_ledger.domain.drift import ShopifyLevel
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
 from inventory_ledger.domain.merchant import MerchantView
@@ -179,6 +180,15 @@ class ShopifyLevels(ABC):
         """Every level at these locations: paged queries, or one bulk query streamed line by line."""
 
 
+class ShopifyOrders(ABC):
+    """One shop's orders as Shopify holds them (the reconciler's catch-up)."""
+
+    @abstractmethod
+    def orders_updated_since(self, since: datetime) -> Iterator[FetchedOrder]:
+        """Every order created or updated at or after ``since``; raises TransientFailure or PushRefused.
+        An order Shopify returns that the ledger cannot read is skipped and logged, never raised."""
+
+
 class ReportStore(ABC):
     @abstractmethod
     def put(self, key: str, body: bytes, content_type: str) -> str:
@@ -241,3 +251,15 @@ class MerchantDirectory(ABC):
 
     @abstractmethod
     def record_location_reconciled(self, shop: str, location: str, at: datetime, run_id: str) -> None: ...
+
+    @abstractmethod
+    def onboarded_at(self, shop: str) -> datetime | None:
+        """When the merchant was first onboarded; None for an unknown shop."""
+
+    @abstractmethod
+    def caught_up_at(self, shop: str) -> datetime | None:
+        """Up to when the ledger holds every Shopify order movement (the last catch-up's cut-off)."""
+
+    @abstractmethod
+    def record_caught_up(self, shop: str, at: datetime) -> None:
+        """Moves the caught-up instant forward (never back); raises LookupError for an unknown shop."""

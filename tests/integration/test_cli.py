@@ -84,10 +84,12 @@ def test_reconcile_reports_drift_with_exit_code_1_and_heals_when_asked(
     assert code == 0
     assert clean["summary"]["drifted"] == 0
 
-    merchant.control("POST", "/orders", {"lines": [{"sku": "TEE-M", "quantity": 2}]})  # its webhook never comes
+    # An edit in Shopify's admin (its webhook never comes). A sale would be no drift: the reconciler's
+    # catch-up applies Shopify's orders before judging, and healing it would put sold units on sale.
+    merchant.control("POST", "/admin/levels", {"sku": "TEE-M", "location": "Main Warehouse", "available": 6})
     code, report = run(capsys, "reconcile", shop, "--location", "main-warehouse")
     assert code == 1
-    assert [(r["sku"], r["cause"]) for r in report["rows"]] == [("TEE-M", "webhook_never_received")]
+    assert [(r["sku"], r["cause"]) for r in report["rows"]] == [("TEE-M", "admin_edit")]
 
     assert run(capsys, "healing", shop, "heal")[0] == 0
     code, healed = run(capsys, "reconcile", shop)
