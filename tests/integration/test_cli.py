@@ -24,16 +24,8 @@ def merchant(
 
 
 @pytest.fixture(autouse=True)
-def restore_logger() -> Any:
-    """main() sends the shared logger to stderr at WARNING; later tests expect it as it was."""
-    from inventory_ledger.observability import logger
-
-    handler = logger.registered_handler
-    stream, level = getattr(handler, "stream", None), logger.log_level
-    yield
-    logger.setLevel(level)
-    if stream is not None:
-        handler.stream = stream  # type: ignore[attr-defined]
+def restore_logger(restored_logger: None) -> None:
+    """main() sends the shared logger to stderr at WARNING; later tests expect it as it was (conftest)."""
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:

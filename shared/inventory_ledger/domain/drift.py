@@ -41,6 +41,9 @@ class HealingPolicy(StrEnum):
     # The default: Shopify is only rewritten by the reconciler when the merchant opts in.
     REPORT = "report"
     HEAL = "heal"
+    # A Shopify-side edit (once the catch-up established it as one) becomes the ledger's count, reason
+    # shopify_edit; any other drift is healed.
+    ADOPT = "adopt"
 
 
 class Verdict(StrEnum):

@@ -48,6 +48,7 @@ class LocationResult:
     healed: int = 0
     heal_stale: int = 0
     heal_skipped: int = 0
+    adopted: int = 0
 
 
 @dataclass
@@ -86,6 +87,7 @@ class ShopRun:
             "drift_units": self.total("drift_units"),
             "healed": self.total("healed"),
             "heal_stale": self.total("heal_stale"),
+            "adopted": self.total("adopted"),
             "catch_up": dict(self.catch_up),
             # Shopify ids as strings: they exceed 2^53, which JSON readers may hold as doubles.
             "locations": [{**vars(loc), "shopify_location_id": str(loc.shopify_location_id)} for loc in self.locations],

@@ -21,7 +21,7 @@ from inventory_ledger.domain.drift import (
 from inventory_ledger.observability import logger
 from inventory_ledger.ports import PushRefused, ShopifyLevels, TransientFailure
 from inventory_ledger.service.reconcile.catch_up import CatchUp, catch_up
-from inventory_ledger.service.reconcile.heal import heal
+from inventory_ledger.service.reconcile.heal import adopt_edits, heal
 from inventory_ledger.service.reconcile.model import (
     LocationResult,
     Now,
@@ -75,8 +75,10 @@ def reconcile_shop(
             settle_window=options.settle_window, read_at=read_at, caught_up=caught is not None,
         )  # fmt: skip
         heal_candidates = _account(comparisons, result, run, deps)
-        if healing is HealingPolicy.HEAL and heal_candidates:
+        if healing in (HealingPolicy.HEAL, HealingPolicy.ADOPT) and heal_candidates:
             heal_candidates = _unmoved_since(caught, heal_candidates, shop, deps, run)
+            if healing is HealingPolicy.ADOPT:
+                heal_candidates = adopt_edits(heal_candidates, result, run, deps)
             if heal_candidates:
                 heal(heal_candidates, targets[name], items_by_sku, result, run, deps)
         deps.directory.record_location_reconciled(shop, name, read_at, run.run_id)
