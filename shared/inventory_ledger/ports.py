@@ -79,6 +79,15 @@ class LedgerRepository(ABC):
     def balances(self, keys: Iterable[LevelKey]) -> dict[LevelKey, Balance]:
         """The current balances (strongly consistent); a level never written is absent."""
 
+    def lines_and_balances(
+        self, shop: str, order_id: int, line_item_ids: Iterable[int], keys: Iterable[LevelKey]
+    ) -> tuple[dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
+        """Those lines of an order and those balances, strongly consistent; one round trip where the
+        backend allows (lines never written and levels never written are absent)."""
+        wanted = {(order_id, line_item_id) for line_item_id in line_item_ids}
+        lines = {ids: line for ids, line in self.order_lines(shop, order_id).items() if ids in wanted}
+        return lines, self.balances(keys)
+
     @abstractmethod
     def commit(self, change: LedgerChange) -> None:
         """Writes the change atomically; raises ConcurrentChange, DuplicateEntry or TransientFailure."""
