@@ -138,9 +138,10 @@ class LedgerRepository(ABC):
     # -- levels set aside for a re-push (Shopify down, throttled, credentials lost) ------------------
 
     @abstractmethod
-    def mark_for_repush(self, key: LevelKey, reason: str, at: datetime) -> None:
-        """The push failed for now: marks the balance (`push_status = failed`) and keeps the level in
-        the shop's re-push set until a push of it succeeds; raises TransientFailure."""
+    def mark_for_repush(self, key: LevelKey, reason: str, at: datetime, *, failed: bool = True) -> None:
+        """Keeps the level in the shop's re-push set until a push of it succeeds; ``failed``: the push
+        failed for now (`push_status = failed` on the balance), else it was stale (the balance keeps its
+        stale mark, the sweep catches up first). Raises TransientFailure."""
 
     @abstractmethod
     def repush_marks(self, shop: str) -> list[LevelKey]:

@@ -143,10 +143,10 @@ class InMemoryLedger(LedgerRepository):
     def record_shopify_observation(self, key: LevelKey, available: int, at: datetime) -> None:
         self.balance_by_key[key] = replace(self.balance_by_key[key], shopify_observed=available, observed_at=at)
 
-    def mark_for_repush(self, key: LevelKey, reason: str, at: datetime) -> None:
+    def mark_for_repush(self, key: LevelKey, reason: str, at: datetime, *, failed: bool = True) -> None:
         with self._lock:
             self.repush[key] = (reason, at)
-            if key in self.balance_by_key:
+            if failed and key in self.balance_by_key:
                 self.balance_by_key[key] = replace(self.balance_by_key[key], push_status="failed")
 
     def repush_marks(self, shop: str) -> list[LevelKey]:
