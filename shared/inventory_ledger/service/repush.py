@@ -94,7 +94,8 @@ def repush_marked(
         report.shops_down.update(pushed.shops_down)
         still_stale = {push.key for push in pushed.stale}
         if still_stale and cut_off is not None and orders_for is not None:
-            _resolve(shop, sorted(still_stale), cut_off, ledger, directory, shopify_for, orders_for, now, report)
+            resolving = _Stale(shop, ledger, directory, shopify_for, orders_for, now)
+            _resolve(resolving, sorted(still_stale), cut_off, report)
         for key in marks:
             if key in pushed.set_aside or key in pushed.failed:
                 report.still_set_aside += 1
@@ -124,18 +125,21 @@ def _catch_up(
     return caught.cut_off
 
 
-def _resolve(
-    shop: str,
-    keys: list[LevelKey],
-    cut_off: datetime,
-    ledger: LedgerRepository,
-    directory: MerchantDirectory,
-    shopify_for: Callable[[str], ShopifyInventory],
-    orders_for: Callable[[str], ShopifyOrders],
-    now: Callable[[], datetime],
-    report: RepushReport,
-) -> None:
+@dataclass(frozen=True)
+class _Stale:
+    """What resolving a shop's stale levels needs."""
+
+    shop: str
+    ledger: LedgerRepository
+    directory: MerchantDirectory
+    shopify_for: Callable[[str], ShopifyInventory]
+    orders_for: Callable[[str], ShopifyOrders]
+    now: Callable[[], datetime]
+
+
+def _resolve(stale: _Stale, keys: list[LevelKey], cut_off: datetime, report: RepushReport) -> None:
     """Levels still stale after the catch-up: moved by no order. The shop's policy decides."""
+    shop, ledger, directory, shopify_for, now = stale.shop, stale.ledger, stale.directory, stale.shopify_for, stale.now
     try:
         policy = HealingPolicy(directory.healing_policy(shop))
         if policy is HealingPolicy.REPORT:
@@ -148,31 +152,23 @@ def _resolve(
                 )
                 report.stale_adopted += 1
             return
-        _heal(shop, keys, cut_off, ledger, directory, shopify_for, orders_for, now, report)
+        _heal(stale, keys, cut_off, report)
     except (TransientFailure, PushRefused, LookupError, ValueError) as error:
         logger.warning("sweep: stale levels not resolved", extra={"shop": shop, "error": str(error)})
 
 
-def _heal(
-    shop: str,
-    keys: list[LevelKey],
-    cut_off: datetime,
-    ledger: LedgerRepository,
-    directory: MerchantDirectory,
-    shopify_for: Callable[[str], ShopifyInventory],
-    orders_for: Callable[[str], ShopifyOrders],
-    now: Callable[[], datetime],
-    report: RepushReport,
-) -> None:
+def _heal(stale: _Stale, keys: list[LevelKey], cut_off: datetime, report: RepushReport) -> None:
     """As the reconciler heals: read Shopify's level, catch up again since the cut-off (a level an order
     moved meanwhile is left alone), then compare-and-swap from the value read."""
-    shopify = shopify_for(shop)
+    shop, ledger, directory, now = stale.shop, stale.ledger, stale.directory, stale.now
+    shopify = stale.shopify_for(shop)
     balances = ledger.balances(keys)
     locations, items = directory.shopify_ids(shop, {k.location for k in keys}, {k.sku for k in keys})
     probes = [LevelPush(k, b.version, b.quantity, b.shopify_expected, items[k.sku], locations[k.location])
               for k, b in sorted(balances.items()) if k.location in locations and k.sku in items]  # fmt: skip
     read = shopify.read_available(probes)
-    again = catch_up(shop, ledger, directory, orders_for(shop), now, since=cut_off - CATCH_UP_MARGIN, record=False)
+    orders = stale.orders_for(shop)
+    again = catch_up(shop, ledger, directory, orders, now, since=cut_off - CATCH_UP_MARGIN, record=False)
     pushes = [replace(p, change_from=read[p.key]) for p in probes  # type: ignore[arg-type]
               if read.get(p.key) is not None and p.key not in again.moved]  # fmt: skip
     run_id = f"sweep-{now():%Y%m%dT%H%M%SZ}"
