@@ -24,16 +24,8 @@ def merchant(
 
 
 @pytest.fixture(autouse=True)
-def restore_logger() -> Any:
-    """main() sends the shared logger to stderr at WARNING; later tests expect it as it was."""
-    from inventory_ledger.observability import logger
-
-    handler = logger.registered_handler
-    stream, level = getattr(handler, "stream", None), logger.log_level
-    yield
-    logger.setLevel(level)
-    if stream is not None:
-        handler.stream = stream  # type: ignore[attr-defined]
+def restore_logger(restored_logger: None) -> None:
+    """main() sends the shared logger to stderr at WARNING; later tests expect it as it was (conftest)."""
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
@@ -84,10 +76,12 @@ def test_reconcile_reports_drift_with_exit_code_1_and_heals_when_asked(
     assert code == 0
     assert clean["summary"]["drifted"] == 0
 
-    merchant.control("POST", "/orders", {"lines": [{"sku": "TEE-M", "quantity": 2}]})  # its webhook never comes
+    # An edit in Shopify's admin (its webhook never comes). A sale would be no drift: the reconciler's
+    # catch-up applies Shopify's orders before judging, and healing it would put sold units on sale.
+    merchant.control("POST", "/admin/levels", {"sku": "TEE-M", "location": "Main Warehouse", "available": 6})
     code, report = run(capsys, "reconcile", shop, "--location", "main-warehouse")
     assert code == 1
-    assert [(r["sku"], r["cause"]) for r in report["rows"]] == [("TEE-M", "webhook_never_received")]
+    assert [(r["sku"], r["cause"]) for r in report["rows"]] == [("TEE-M", "admin_edit")]
 
     assert run(capsys, "healing", shop, "heal")[0] == 0
     code, healed = run(capsys, "reconcile", shop)

@@ -13,14 +13,14 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from inventory_ledger.cli import levels, merchants, parked, reconciliation
+from inventory_ledger.cli import levels, merchants, parked, reconciliation, repairs
 from inventory_ledger.cli.output import CONFLICT, NOT_FOUND, USAGE, CommandError, Output
 from inventory_ledger.domain.onboarding import OnboardingProblem
 from inventory_ledger.domain.operations import InvalidOperation
 from inventory_ledger.observability import logger
 from inventory_ledger.ports import MappingConflict
 
-GROUPS = (merchants, levels, parked, reconciliation)
+GROUPS = (merchants, levels, parked, reconciliation, repairs)
 
 
 def parser() -> argparse.ArgumentParser:
