@@ -141,6 +141,8 @@ def _is_stale(shop: Shop, level: InventoryLevel, name: str, change_from: int | N
 
 def _apply(ctx: ExecContext, level: InventoryLevel, stored_name: str, delta: int) -> None:
     """Move a stored quantity; on_hand moves through available. Sends inventory_levels/update."""
+    if delta == 0:
+        return  # a no-op write touches nothing (no updatedAt, no webhook)
     state = ctx.state
     now = state.clock.now()
     target = "available" if stored_name == "on_hand" else stored_name
@@ -148,15 +150,27 @@ def _apply(ctx: ExecContext, level: InventoryLevel, stored_name: str, delta: int
     level.updated_at[target] = now
     level.changed_at = now
     ctx.shop.items[level.item_id].updated_at = now
-    if target == "available" and delta != 0:
+    if target == "available":
         state.emit(ctx.shop, "inventory_levels/update", inventory_level_body(level, now))
 
 
 def _changes_for(name: str, delta: int, level: InventoryLevel, uri: str | None) -> list[Change]:
+    """The changes one row reports; none for a zero delta (Shopify drops them from the group)."""
     return [
         Change(n, d, level.item_id, level.location_id, uri if n not in ("available", "on_hand") else None)
         for n, d in deltas_for(name, delta).items()
+        if d != 0
     ]
+
+
+def _payload(ctx: ExecContext, payload_type: str, input: dict[str, Any], changes: list[Change]) -> Obj:
+    """The success payload: a group of the changes made, or a null group when nothing changed.
+
+    Shopify answers a write that changes nothing with `inventoryAdjustmentGroup: null` and no
+    userErrors (no group is created, so none can be read back).
+    """
+    group = _group(ctx, input["reason"], input.get("referenceDocumentUri"), changes) if changes else None
+    return Obj(payload_type, inventoryAdjustmentGroup=group, userErrors=[])
 
 
 def set_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> Obj:
@@ -206,8 +220,7 @@ def set_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> Obj:
             delta = entry["quantity"] - int(level.get(name) or 0)
             _apply(ctx, level, name, delta)
             changes.extend(_changes_for(name, delta, level, None))
-        group = _group(ctx, input["reason"], input.get("referenceDocumentUri"), changes)
-        return Obj(payload_type, inventoryAdjustmentGroup=group, userErrors=[]), True
+        return _payload(ctx, payload_type, input, changes), True
 
     return with_idempotency(info, ctx, key, input, error_type, payload_type, run)
 
@@ -256,8 +269,7 @@ def set_on_hand_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> O
             delta = entry["quantity"] - int(level.get("on_hand") or 0)
             _apply(ctx, level, "on_hand", delta)
             changes.extend(_changes_for("on_hand", delta, level, None))
-        group = _group(ctx, input["reason"], input.get("referenceDocumentUri"), changes)
-        return Obj(payload_type, inventoryAdjustmentGroup=group, userErrors=[]), True
+        return _payload(ctx, payload_type, input, changes), True
 
     return with_idempotency(info, ctx, key, input, error_type, payload_type, run)
 
@@ -307,7 +319,6 @@ def adjust_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> Obj:
         for _, level, entry in targets:
             _apply(ctx, level, name, entry["delta"])
             changes.extend(_changes_for(name, entry["delta"], level, entry.get("ledgerDocumentUri")))
-        group = _group(ctx, input["reason"], input.get("referenceDocumentUri"), changes)
-        return Obj(payload_type, inventoryAdjustmentGroup=group, userErrors=[]), True
+        return _payload(ctx, payload_type, input, changes), True
 
     return with_idempotency(info, ctx, key, input, error_type, payload_type, run)
