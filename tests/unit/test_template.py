@@ -706,3 +706,51 @@ def test_make_deploy_warns_when_no_one_is_notified(tmp_path: Path, capsys: pytes
     out = capsys.readouterr().out
     assert "NOBODY" not in out
     assert "AlarmEmail=ops@example.com" in out
+
+
+# ---------------------------------------------------------------------------- hygiene
+
+
+def test_grants_are_what_the_adapters_call(resources: dict[str, Any]) -> None:
+    """Read off the DynamoDB adapters' calls per function (docs/operations.md): nothing more."""
+    dynamodb = {
+        function: {a for a in _granted(resources, function) if a.startswith("dynamodb:")}
+        for function in ("LedgerConsumerFunction", "LevelPusherFunction", "DriftReconcilerFunction")
+    }
+    assert dynamodb["LevelPusherFunction"] == {"dynamodb:BatchGetItem", "dynamodb:UpdateItem"}
+    assert dynamodb["DriftReconcilerFunction"] == {
+        "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
+    }  # fmt: skip
+    assert dynamodb["LedgerConsumerFunction"] == {
+        "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+    }  # fmt: skip
+    for granted in dynamodb.values():
+        assert not granted & {"dynamodb:Scan", "dynamodb:DescribeTable", "dynamodb:ConditionCheckItem"}
+
+
+@pytest.mark.parametrize("logical_id", ["ReportBucket", "IngestDeadLetterQueue", "PushFailureQueue", "LedgerTable"])
+def test_what_must_outlive_the_stack_is_retained(resources: dict[str, Any], logical_id: str) -> None:
+    assert resources[logical_id]["DeletionPolicy"] == "Retain"
+    assert resources[logical_id]["UpdateReplacePolicy"] == "Retain"
+
+
+def test_api_access_logs_and_the_optional_waf_rate_rule(resources: dict[str, Any], template: dict[str, Any]) -> None:
+    access = props(resources, "WebhookApi")["AccessLogSetting"]
+    assert access["DestinationArn"] == {"Fn::GetAtt": ["WebhookApiAccessLogGroup", "Arn"]}
+    assert json.loads(access["Format"])["status"] == "$context.status"
+    assert resources["ApiGatewayAccount"]["Condition"] == "ManagesApiGatewayLoggingRole"
+    assert template["Parameters"]["WebhookRateLimitPerFiveMinutes"]["Default"] == 0
+    for logical_id in ("WebhookRateLimit", "WebhookRateLimitAssociation"):
+        assert resources[logical_id]["Condition"] == "HasWafRateLimit"
+    rule = props(resources, "WebhookRateLimit")["Rules"][0]
+    assert rule["Statement"]["RateBasedStatement"]["Limit"] == {"Ref": "WebhookRateLimitPerFiveMinutes"}
+    assert rule["Action"] == {"Block": {}}
+
+
+def test_json_logs_and_tags(resources: dict[str, Any], template: dict[str, Any]) -> None:
+    for function in FUNCTIONS:
+        assert props(resources, function)["LoggingConfig"]["LogFormat"] == "JSON", function
+    assert template["Globals"]["Function"]["Tags"]["project"] == "inventory-ledger"
+    for logical_id in ("LedgerTable", "IngestQueue", "IngestDeadLetterQueue", "PushFailureQueue", "ReportBucket"):
+        tags = {t["Key"]: t["Value"] for t in props(resources, logical_id)["Tags"]}
+        assert tags == {"project": "inventory-ledger", "stage": {"Ref": "Stage"}}, logical_id
