@@ -61,6 +61,7 @@ def merchant_directory() -> "DynamoDbMerchantDirectory":
 def shopify_for(shop: str) -> "ShopifyPushGateway":
     """One client per shop per container: it keeps that shop's cost bucket between batches."""
     from aws_lambda_powertools.utilities import parameters
+    from pydantic import ValidationError
 
     from inventory_ledger.adapters.shopify.credentials import client_for_shop
     from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
@@ -69,8 +70,9 @@ def shopify_for(shop: str) -> "ShopifyPushGateway":
 
     try:
         client = client_for_shop(shop)
-    except parameters.exceptions.GetParameterError as error:
-        raise PushRefused(f"no Shopify credentials for {shop}") from error
+    except (parameters.exceptions.GetParameterError, ValidationError) as error:
+        # Not cached (lru_cache keeps only results): the next batch reads the secret again.
+        raise PushRefused(f"no usable Shopify credentials for {shop}: {type(error).__name__}") from error
     return ShopifyPushGateway(ShopifyInventoryGateway(client))
 
 

@@ -37,6 +37,20 @@ class LedgerSettings(_Settings):
 class ShopifySettings(SecretSettings):
     shopify_api_version: str = DEFAULT_SHOPIFY_API_VERSION
     shopify_admin_url_template: str = "https://{shop}/admin/api/{version}/graphql.json"
+    # The Admin credentials are a separate secret from the signing secrets (docs/contracts.md), under a
+    # prefix webhook_ingress cannot read: `{"kind": "static" | "client_credentials" | "expiring_offline", ...}`.
+    admin_secret_prefix: str = "inventory-ledger/admin/"  # noqa: S105  (a name prefix, not a secret)
+    shopify_token_url_template: str = "https://{shop}/admin/oauth/access_token"  # noqa: S105  (a URL)
+    # A minted or refreshed token is replaced this long before Shopify says it expires.
+    token_refresh_margin_seconds: int = Field(default=300, ge=0)
+    # A Lambda waiting for another one's refresh of the same shop gives up after this long.
+    token_refresh_wait_seconds: float = Field(default=20.0, gt=0)
+
+    def admin_secret_name(self, shop_domain: str) -> str:
+        return f"{self.admin_secret_prefix}{shop_domain}"
+
+    def token_url(self, shop_domain: str) -> str:
+        return self.shopify_token_url_template.format(shop=shop_domain)
 
     def graphql_url(self, shop_domain: str) -> str:
         return self.shopify_admin_url_template.format(shop=shop_domain, version=self.shopify_api_version)
