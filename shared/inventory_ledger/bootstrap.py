@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
     from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
+    from inventory_ledger.adapters.s3_payloads import S3PayloadStore
     from inventory_ledger.adapters.s3_reports import S3ReportStore
     from inventory_ledger.adapters.secrets import SecretsManagerShopSecrets
     from inventory_ledger.adapters.shopify.levels import ShopifyLevelsReader
     from inventory_ledger.adapters.shopify.push_gateway import ShopifyPushGateway
     from inventory_ledger.adapters.sqs import SqsIngestQueue
+    from inventory_ledger.ports import DeliveryRegistry
     from inventory_ledger.service.reconcile import ReconcileDependencies, ReconcileOptions
 
 
@@ -25,6 +27,8 @@ class IngressDependencies:
     secrets: "SecretsManagerShopSecrets"
     queue: "SqsIngestQueue"
     max_body_bytes: int
+    max_age: timedelta | None = None
+    registry: "DeliveryRegistry | None" = None
 
 
 @lru_cache(maxsize=1)
@@ -34,11 +38,28 @@ def ingress_dependencies() -> IngressDependencies:
     from inventory_ledger.config import ingress_settings
 
     settings = ingress_settings()
+    registry = None
+    if settings.ledger_table_name:
+        from inventory_ledger.adapters.webhook_registry import DynamoDbDeliveryRegistry
+
+        registry = DynamoDbDeliveryRegistry(settings.ledger_table_name)
     return IngressDependencies(
-        secrets=SecretsManagerShopSecrets(settings),
-        queue=SqsIngestQueue(settings.ingest_queue_url),
+        secrets=SecretsManagerShopSecrets(settings, unknown_for_seconds=settings.unknown_shop_cache_seconds),
+        registry=registry,
+        queue=SqsIngestQueue(settings.ingest_queue_url, payload_store(), settings.sqs_max_message_bytes),
         max_body_bytes=settings.max_webhook_body_bytes,
+        max_age=timedelta(seconds=settings.webhook_max_age_seconds) if settings.webhook_max_age_seconds else None,
     )
+
+
+@lru_cache(maxsize=1)
+def payload_store() -> "S3PayloadStore | None":
+    """Where bodies too large for one queue message go; None where no bucket is configured."""
+    from inventory_ledger.adapters.s3_payloads import S3PayloadStore
+    from inventory_ledger.config import payload_settings
+
+    bucket = payload_settings().payload_bucket_name
+    return S3PayloadStore(bucket) if bucket else None
 
 
 @lru_cache(maxsize=1)
@@ -123,7 +144,7 @@ def reset() -> None:
     """For tests and the local driver, after they change the environment."""
     import sys
 
-    cached = [ingress_dependencies, ledger, merchant_directory, shopify_for, report_store]
+    cached = [ingress_dependencies, ledger, merchant_directory, shopify_for, report_store, payload_store]
     # Module-level client caches, only where their modules were loaded at all.
     for module, name in (
         ("inventory_ledger.adapters.dynamodb.client", "dynamodb_client"),

@@ -26,8 +26,22 @@ class SecretSettings(_Settings):
 
 class IngressSettings(SecretSettings):
     ingest_queue_url: str
-    # SQS takes 256 KiB per message; the envelope's headers need a little of it.
-    max_webhook_body_bytes: int = Field(default=245_760, gt=0)
+    # Bodies whose message would exceed one SQS message go to this bucket, the message carries a pointer.
+    payload_bucket_name: str | None = None
+    sqs_max_message_bytes: int = Field(default=262_144, gt=0)
+    # API Gateway's own limit: no authentic Shopify delivery comes near it.
+    max_webhook_body_bytes: int = Field(default=10_485_760, gt=0)
+    # Deliveries triggered longer ago than this are refused (401-free: 400 `too_old`) and counted;
+    # None accepts any age. Shopify retries a failed delivery over 4 hours; the template states 48 h.
+    webhook_max_age_seconds: int | None = Field(default=None, gt=0)
+    # Shops without a secret are remembered this long, so probing costs no Secrets Manager call.
+    unknown_shop_cache_seconds: int = Field(default=300, ge=0)
+    # Where webhook ids are claimed per shop (a delivery replayed under another shop is refused).
+    ledger_table_name: str | None = None
+
+
+class PayloadSettings(_Settings):
+    payload_bucket_name: str | None = None
 
 
 class LedgerSettings(_Settings):
@@ -73,6 +87,11 @@ def ingress_settings() -> IngressSettings:
 
 
 @lru_cache(maxsize=1)
+def payload_settings() -> PayloadSettings:
+    return PayloadSettings()
+
+
+@lru_cache(maxsize=1)
 def ledger_settings() -> LedgerSettings:
     return LedgerSettings()
 
@@ -89,5 +108,5 @@ def report_settings() -> ReportSettings:
 
 def clear_cached_settings() -> None:
     """For tests and the local driver, which change the environment between runs."""
-    for getter in (ingress_settings, ledger_settings, shopify_settings, report_settings):
+    for getter in (ingress_settings, ledger_settings, shopify_settings, report_settings, payload_settings):
         getter.cache_clear()

@@ -279,12 +279,18 @@ def _secret_prefix_only(resources: list[Any], *ends: str) -> bool:
 def test_each_function_reaches_only_its_own_resources(resources: dict[str, Any]) -> None:
     table = {"Fn::GetAtt": ["LedgerTable", "Arn"]}
     ingress = _granted(resources, "WebhookIngressFunction")
-    assert set(ingress) == {"sqs:SendMessage", "secretsmanager:GetSecretValue"}
+    assert set(ingress) == {"sqs:SendMessage", "secretsmanager:GetSecretValue", "s3:PutObject", "dynamodb:PutItem"}
     assert ingress["sqs:SendMessage"] == [{"Fn::GetAtt": ["IngestQueue", "Arn"]}]
+    assert ingress["s3:PutObject"] == [{"Fn::Sub": "${WebhookPayloadBucket.Arn}/webhooks/*"}]
+    # Only webhook-id claims: the ledger's own items are out of its reach.
+    [claim] = [st for st in _statements(resources, "WebhookIngressFunction") if st["Action"] == "dynamodb:PutItem"]
+    assert claim["Resource"] == table
+    assert claim["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["WEBHOOK#*"]}}
     # The signing secrets only: never the Admin credentials.
     assert _secret_prefix_only(ingress["secretsmanager:GetSecretValue"])
 
     consumer = _granted(resources, "LedgerConsumerFunction")
+    assert consumer.pop("s3:GetObject") == [{"Fn::Sub": "${WebhookPayloadBucket.Arn}/webhooks/*"}]
     assert all(action.startswith("dynamodb:") for action in consumer)
     assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"} <= set(consumer)
     assert all(grant == [table] for grant in consumer.values())
