@@ -164,3 +164,19 @@ def test_forged_and_unknown_shop_answers_are_identical_and_probes_are_cached(
     local_aws.put_shop_secret("stranger.myshopify.com", [SECRET], "shpat_x")
     bootstrap.reset()
     assert invoke(delivery_headers(body, shop="stranger.myshopify.com"), body)["statusCode"] == 200
+
+
+def test_levels_whose_names_would_run_together_stay_two_levels(ledger: DynamoDbLedger) -> None:
+    from inventory_ledger.domain import operations
+    from inventory_ledger.service.operations import record_operation
+
+    def when() -> datetime:
+        return datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+    record_operation(operations.receive(SHOP, "a#b", "c", 5, "po-1"), ledger, when)
+    record_operation(operations.receive(SHOP, "a", "b#c", 7, "po-2"), ledger, when)
+    first, second = LevelKey(SHOP, "a#b", "c"), LevelKey(SHOP, "a", "b#c")
+    balances = ledger.balances([first, second])
+    assert balances[first].quantity == 5
+    assert balances[second].quantity == 7
+    assert [e.quantity for e in ledger.entries(first)] == [5]
