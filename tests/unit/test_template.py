@@ -24,6 +24,7 @@ CONTRACTS = ROOT / "docs" / "contracts.md"
 EVENTS = ROOT / "events"
 TEST_SECRET = "events-test-secret"
 SECRET_PREFIX_ARN_END = ":secret:inventory-ledger/${Stage}/shops/*"
+ADMIN_PREFIX_ARN_END = ":secret:inventory-ledger/${Stage}/admin/*"
 
 FUNCTIONS = {
     "WebhookIngressFunction": ("functions/webhook_ingress/", "Api"),
@@ -283,20 +284,26 @@ def _granted(resources: dict[str, Any], logical_id: str) -> dict[str, list[Any]]
     return granted
 
 
-def _secret_prefix_only(resources: list[Any]) -> bool:
-    return bool(resources) and all(
-        isinstance(r, dict) and r.get("Fn::Sub", "").endswith(SECRET_PREFIX_ARN_END) for r in resources
-    )
+def _secret_prefix_only(resources: list[Any], *ends: str) -> bool:
+    ends = ends or (SECRET_PREFIX_ARN_END,)
+    return bool(resources) and all(isinstance(r, dict) and r.get("Fn::Sub", "").endswith(ends) for r in resources)
 
 
 def test_each_function_reaches_only_its_own_resources(resources: dict[str, Any]) -> None:
     table = {"Fn::GetAtt": ["LedgerTable", "Arn"]}
     ingress = _granted(resources, "WebhookIngressFunction")
-    assert set(ingress) == {"sqs:SendMessage", "secretsmanager:GetSecretValue"}
+    assert set(ingress) == {"sqs:SendMessage", "secretsmanager:GetSecretValue", "s3:PutObject", "dynamodb:PutItem"}
     assert ingress["sqs:SendMessage"] == [{"Fn::GetAtt": ["IngestQueue", "Arn"]}]
+    assert ingress["s3:PutObject"] == [{"Fn::Sub": "${WebhookPayloadBucket.Arn}/webhooks/*"}]
+    # Only webhook-id claims: the ledger's own items are out of its reach.
+    [claim] = [st for st in _statements(resources, "WebhookIngressFunction") if st["Action"] == "dynamodb:PutItem"]
+    assert claim["Resource"] == table
+    assert claim["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["WEBHOOK#*"]}}
+    # The signing secrets only: never the Admin credentials.
     assert _secret_prefix_only(ingress["secretsmanager:GetSecretValue"])
 
     consumer = _granted(resources, "LedgerConsumerFunction")
+    assert consumer.pop("s3:GetObject") == [{"Fn::Sub": "${WebhookPayloadBucket.Arn}/webhooks/*"}]
     assert all(action.startswith("dynamodb:") for action in consumer)
     assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"} <= set(consumer)
     assert all(grant == [table] for grant in consumer.values())
@@ -307,13 +314,13 @@ def test_each_function_reaches_only_its_own_resources(resources: dict[str, Any])
     assert "dynamodb:DeleteItem" not in pusher
     assert all(pusher[a] == [table] for a in pusher if a.startswith("dynamodb:"))
     assert pusher["sqs:SendMessage"] == [{"Fn::GetAtt": ["PushFailureQueue", "Arn"]}]
-    assert _secret_prefix_only(pusher["secretsmanager:GetSecretValue"])
+    assert _secret_prefix_only(pusher["secretsmanager:GetSecretValue"], SECRET_PREFIX_ARN_END, ADMIN_PREFIX_ARN_END)
 
     reconciler = _granted(resources, "DriftReconcilerFunction")
     assert reconciler["s3:PutObject"] == [{"Fn::Sub": "${ReportBucket.Arn}/*"}]
     assert "dynamodb:DeleteItem" not in reconciler
     assert all(reconciler[a] == [table] for a in reconciler if a.startswith("dynamodb:"))
-    assert _secret_prefix_only(reconciler["secretsmanager:GetSecretValue"])
+    assert _secret_prefix_only(reconciler["secretsmanager:GetSecretValue"], SECRET_PREFIX_ARN_END, ADMIN_PREFIX_ARN_END)
 
 
 # ---------------------------------------------------------------------------- alarms
