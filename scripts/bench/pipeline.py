@@ -43,6 +43,7 @@ SECRET = "pipeline-bench-secret"  # noqa: S105
 STORE = "Store"
 OPENING, RECEIVED = 10, 5
 SUSTAINED_LEVELS_PER_SECOND = 100.0 / 10.0 * 250
+GOAL_MS = 1000.0
 
 
 def now() -> datetime:
@@ -172,6 +173,38 @@ def throughput(backend: str, skus: int, locations: int) -> tuple[int, float]:
         return len(keys), seconds
 
 
+def burst_pushes(backend: str, changes: int = 500, *, live: bool) -> tuple[int, float]:
+    """(Shopify writes to the level, seconds the changes took) for a burst of one-unit receipts to one
+    level, with the template's batching window. Not live: all committed before the pusher reads the
+    stream (tests/local_stack/test_pusher_burst.py). Live: committed as fast as the ledger takes them
+    while the pusher runs."""
+    with _stack(backend, ["BURST"], ["Warehouse"], handlers={"level_pusher": None}) as stack:
+        ledger, directory = bootstrap.ledger(), bootstrap.merchant_directory()
+        ((location, location_id),) = directory.locations(SHOP).items()
+        item_id = directory.skus(SHOP)["BURST"]
+        pusher = LambdaDriver(stack.resources, handlers={"webhook_ingress": None, "ledger_consumer": None})
+        if live:
+            pusher.start()
+        try:
+            started = time.perf_counter()
+            for n in range(changes):
+                record_operation(operations.receive(SHOP, location, "BURST", 1, f"burst-{n}"), ledger, now)
+            seconds = time.perf_counter() - started
+            if not live:
+                pusher.start()
+            pusher.drain(timeout=300)
+        finally:
+            pusher.stop()
+        writes = [json.loads(e["body"]) for e in _control(stack, "GET", "/events")["events"]
+                  if e["topic"] == "inventory_levels/update"]  # fmt: skip
+        mine = [w for w in writes if (w["inventory_item_id"], w["location_id"]) == (item_id, location_id)]
+        if not mine or mine[-1]["available"] != OPENING + changes:
+            raise AssertionError(
+                f"the level ended at {mine[-1]['available'] if mine else None}, not {OPENING + changes}"
+            )
+        return len(mine), seconds
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -180,14 +213,15 @@ def _percentile(values: list[float], fraction: float) -> float:
 def measure(backend: str, *, windowed_samples: int = 20, samples: int = 40, backlog_skus: int = 400) -> list[Row]:
     sources = read_event_sources()
     floor = sources.ingest_queue.batching_window_seconds + sources.ledger_stream.batching_window_seconds
+    goal = f"the goal, 1 s, a sale seen online at once; the windows' floor is {floor * 1000:,.0f} ms"
     rows: list[Row] = []
     if windowed_samples:
         timed = latency(backend, windowed_samples, None)
         rows += [
             Row("pipeline", f"webhook accepted -> Shopify level written, p50 ({windowed_samples}, template windows)",
-                statistics.median(timed) * 1000, "ms", floor * 1000, "the SQS + stream batching windows", backend),
-            Row("pipeline", "  same, p99 (the slowest sample)", _percentile(timed, 0.99) * 1000, "ms", floor * 1000,
-                "the SQS + stream batching windows", backend),
+                statistics.median(timed) * 1000, "ms", GOAL_MS, goal, backend),
+            Row("pipeline", "  same, p99 (the slowest sample)", _percentile(timed, 0.99) * 1000, "ms", GOAL_MS,
+                goal, backend),
         ]  # fmt: skip
     timed = latency(backend, samples, 0.0)
     rows += [
@@ -195,6 +229,14 @@ def measure(backend: str, *, windowed_samples: int = 20, samples: int = 40, back
             statistics.median(timed) * 1000, "ms", None, "the pipeline's own work", backend),
         Row("pipeline", "  same, p99", _percentile(timed, 0.99) * 1000, "ms", None, "the pipeline's own work", backend),
     ]  # fmt: skip
+    # Lambda polls a shard four times a second; a window longer than that is what spaces the batches.
+    window = max(0.25, sources.ledger_stream.batching_window_seconds)
+    pushes, _ = burst_pushes(backend, live=False)
+    rows.append(Row("pipeline", "Shopify writes for 500 changes to one level committed before the pusher reads", pushes,
+                    "", 3, "goal: at most 3 (the pusher reads each level afresh)", backend))  # fmt: skip
+    pushes, burst_seconds = burst_pushes(backend, live=True)
+    rows.append(Row("pipeline", f"  same, committed while the pusher runs ({burst_seconds:.1f} s of changes)", pushes,
+                    "", max(1.0, burst_seconds / window), f"one per stream poll, {window:g} s", backend))  # fmt: skip
     levels, seconds = throughput(backend, backlog_skus, 5)
     rows.append(
         Row("pipeline", f"levels pushed per second ({levels} changed levels, a backlog on the stream)",
