@@ -31,10 +31,11 @@ $(VENV)/.installed: requirements/dev.txt pyproject.toml
 
 install: $(VENV)/.installed  ## create .venv with the pinned dependencies
 
-lint: install  ## ruff and mypy --strict on the shared package
+lint: install  ## ruff, mypy --strict on the shared package, and the layering contracts (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared/
+	$(VENV)/bin/lint-imports --no-cache
 
 test: lint  ## lint, type-check and run every test (unit, integration, end-to-end)
 	$(PY) -m pytest -q

@@ -79,7 +79,7 @@ def item_obj(shop: Shop, item: InventoryItem) -> Obj:
         items = [(lv.location_id, level_obj(shop, lv)) for lv in shop.levels.values() if lv.item_id == item.id]
         return connection(info, "InventoryLevelConnection", items, **args)
 
-    def level(info: GraphQLResolveInfo, locationId: str) -> Obj | None:
+    def level(info: GraphQLResolveInfo, locationId: str, includeInactive: bool = False) -> Obj | None:
         loc_id = parse_gid_of("Location", locationId)
         lv = shop.level(item.id, loc_id) if loc_id is not None else None
         return level_obj(shop, lv) if lv else None

@@ -20,6 +20,11 @@ class ShopifyInventory(ABC):
     def set_available(self, pushes: Sequence[LevelPush], *, idempotency_key: str) -> dict[LevelKey, PushOutcome]:
         """One compare-and-swap call of at most 250 levels; raises TransientFailure or PushRefused."""
 
+    @abstractmethod
+    def read_available(self, pushes: Sequence[LevelPush]) -> dict[LevelKey, int | None]:
+        """Shopify's `available` now at each push's level (None: not stocked there); raises
+        TransientFailure or PushRefused. Tells a push Shopify applied whose answer was lost."""
+
 
 class PushRefused(Exception):
     """Shopify refused the push for good (revoked token, invalid input): retrying will not help."""
@@ -128,6 +133,22 @@ class LedgerRepository(ABC):
     @abstractmethod
     def record_shopify_observation(self, key: LevelKey, available: int, at: datetime) -> None:
         """Shopify reported an `available` we did not expect (inventory_levels/update)."""
+
+    # -- levels set aside for a re-push (Shopify down, throttled, credentials lost) ------------------
+
+    @abstractmethod
+    def mark_for_repush(self, key: LevelKey, reason: str, at: datetime) -> None:
+        """The push failed for now: marks the balance (`push_status = failed`) and keeps the level in
+        the shop's re-push set until a push of it succeeds; raises TransientFailure."""
+
+    @abstractmethod
+    def repush_marks(self, shop: str) -> list[LevelKey]:
+        """The shop's levels waiting for a re-push, in key order."""
+
+    @abstractmethod
+    def clear_repush(self, key: LevelKey, failed_before: datetime) -> bool:
+        """The level was pushed (or needs no push any more): out of the re-push set, unless it failed
+        again at or after ``failed_before`` (a newer mark stays). False when the mark stayed."""
 
     # -- what the reconciler learns (never changed_by=ledger either) --------------------------------
 

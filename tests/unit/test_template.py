@@ -63,10 +63,22 @@ def props(resources: dict[str, Any], logical_id: str) -> dict[str, Any]:
     return resources[logical_id].get("Properties") or {}
 
 
+# Triggers beside a function's main one: the pusher's re-push sweep (service/repush.py).
+EXTRA_EVENTS = {"LevelPusherFunction": {"RepushSweep": "Schedule"}}
+
+
 def only_event(resources: dict[str, Any], logical_id: str) -> dict[str, Any]:
-    events = props(resources, logical_id)["Events"]
-    assert len(events) == 1, f"{logical_id} has {len(events)} triggers"
+    events = dict(props(resources, logical_id)["Events"])
+    for name, kind in EXTRA_EVENTS.get(logical_id, {}).items():
+        assert events.pop(name)["Type"] == kind, (logical_id, name)
+    assert len(events) == 1, f"{logical_id} has {len(events)} main triggers"
     return cast(dict[str, Any], next(iter(events.values())))
+
+
+def test_the_pusher_sweeps_the_levels_set_aside_every_few_minutes(resources: dict[str, Any]) -> None:
+    sweep = props(resources, "LevelPusherFunction")["Events"]["RepushSweep"]["Properties"]
+    assert sweep["Schedule"] == "rate(5 minutes)"
+    assert sweep["Enabled"] is True
 
 
 def contract_stream_filter() -> dict[str, Any]:

@@ -339,6 +339,49 @@ class DynamoDbLedger(LedgerRepository):
             "attribute_exists(pk)",
         )
 
+    # -- levels set aside for a re-push -------------------------------------------------------------
+
+    def mark_for_repush(self, key: LevelKey, reason: str, at: datetime) -> None:
+        # The mark's own item (item_type repush: the pusher's stream filter drops it) is what the sweep
+        # queries; the balance says why, for the reconciler's report and for operators.
+        self._call(
+            self.client.update_item,
+            TableName=self.table_name,
+            Key=items.repush_key(key),
+            UpdateExpression="SET item_type = :type, shop = :shop, #location = :location, sku = :sku, "
+            "reason = :reason, last_failed_at = :at, marked_at = if_not_exists(marked_at, :at) ADD attempts :one",
+            ExpressionAttributeNames={"#location": "location"},
+            ExpressionAttributeValues=items.to_attributes(
+                {":type": "repush", ":shop": key.shop, ":location": key.location, ":sku": key.sku,
+                 ":reason": reason, ":at": at.isoformat(), ":one": 1}
+            ),
+        )  # fmt: skip
+        self._pusher_update(
+            key,
+            "push_status = :failed, push_problem = :reason, push_problem_at = :at",
+            {":failed": "failed", ":reason": reason, ":at": at.isoformat()},
+            "attribute_exists(pk)",
+        )
+
+    def repush_marks(self, shop: str) -> list[LevelKey]:
+        found = self._query(items.repush_pk(shop), "LEVEL#")
+        return sorted(LevelKey(item["shop"], item["location"], item["sku"]) for item in found)
+
+    def clear_repush(self, key: LevelKey, failed_before: datetime) -> bool:
+        try:
+            self._call(
+                self.client.delete_item,
+                TableName=self.table_name,
+                Key=items.repush_key(key),
+                ConditionExpression="attribute_not_exists(pk) OR last_failed_at < :before",
+                ExpressionAttributeValues=items.to_attributes({":before": failed_before.isoformat()}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     # -- what the reconciler learns ------------------------------------------------------------------
 
     def balances_at(self, shop: str, location: str, skus: Iterable[str]) -> Iterator[Balance]:

@@ -131,3 +131,19 @@ query BulkOperationStatus($id: ID!) {
   bulkOperation(id: $id) { id status errorCode objectCount url partialDataUrl }
 }
 """
+
+# Shopify's `available` of some items at one location: after a compare-and-swap answered stale, it
+# tells a push Shopify applied (its answer lost) from a change we have not heard of. `nodes` takes at
+# most 250 ids.
+INVENTORY_ITEMS_AVAILABLE_AT: Final = """
+query InventoryItemsAvailableAt($ids: [ID!]!, $locationId: ID!) {
+  nodes(ids: $ids) {
+    ... on InventoryItem {
+      id
+      inventoryLevel(locationId: $locationId) {
+        quantities(names: ["available"]) { name quantity }
+      }
+    }
+  }
+}
+"""

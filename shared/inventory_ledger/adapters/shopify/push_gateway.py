@@ -1,5 +1,6 @@
 """The pusher's port on Shopify: ledger pushes in, per-level outcomes out, Shopify's errors translated."""
 
+from collections import defaultdict
 from collections.abc import Sequence
 
 from inventory_ledger.adapters.shopify.errors import (
@@ -51,3 +52,19 @@ class ShopifyPushGateway(ShopifyInventory):
         except (ShopifyAuthError, ShopifyGraphQLError, ShopifyRequestError, ShopifyUserErrors) as error:
             raise PushRefused(str(error)) from error
         return {push.key: OUTCOMES[outcome.status] for push, outcome in zip(pushes, result.outcomes, strict=True)}
+
+    def read_available(self, pushes: Sequence[LevelPush]) -> dict[LevelKey, int | None]:
+        by_location: dict[int, list[LevelPush]] = defaultdict(list)
+        for push in pushes:
+            by_location[push.shopify_location_id].append(push)
+        found: dict[LevelKey, int | None] = {}
+        try:
+            for location_id, at_location in by_location.items():
+                items = [gid("InventoryItem", push.inventory_item_id) for push in at_location]
+                available = self.gateway.available_at(gid("Location", location_id), items)
+                found.update({push.key: available[item] for push, item in zip(at_location, items, strict=True)})
+        except (ShopifyUnavailable, ShopifyThrottled, ShopifyTransientError) as error:
+            raise TransientFailure(str(error)) from error
+        except (ShopifyAuthError, ShopifyGraphQLError, ShopifyRequestError) as error:
+            raise PushRefused(str(error)) from error
+        return found

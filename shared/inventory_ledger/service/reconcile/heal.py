@@ -1,0 +1,75 @@
+"""Healing: Shopify set back to the ledger, compare-and-swap from the level just read."""
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from inventory_ledger.domain.drift import (
+    Comparison,
+)
+from inventory_ledger.domain.ledger import ActivityEntry, MovementKind, Source
+from inventory_ledger.domain.pushing import LevelPush
+from inventory_ledger.ports import (
+    PushRefused,
+    TransientFailure,
+)
+from inventory_ledger.service.reconcile.model import LocationResult, ReconcileDependencies, ShopRun
+from inventory_ledger.service.send_pushes import send_pushes
+
+
+def heal(
+    candidates: list[Comparison],
+    shopify_location_id: int,
+    items_by_sku: Mapping[str, int],
+    result: LocationResult,
+    run: ShopRun,
+    deps: ReconcileDependencies,
+) -> None:
+    """Sets Shopify to the ledger, compare-and-swap from the level just read: never a blind overwrite.
+
+    A level Shopify moved since the read answers stale and is left for the next run.
+    """
+    expected_read = {}
+    pushes = []
+    for comparison in candidates:
+        balance, level = comparison.balance, comparison.shopify
+        assert balance is not None
+        assert level is not None
+        expected_read[balance.key] = balance.shopify_expected
+        pushes.append(LevelPush(balance.key, balance.version, balance.quantity, level.available,
+                                items_by_sku[balance.key.sku], shopify_location_id))  # fmt: skip
+    try:
+        shopify = deps.shopify_inventory(run.shop)
+    except (TransientFailure, PushRefused, LookupError) as error:
+        for push in pushes:
+            run.heal_notes[push.key] = f"not healed: no Shopify client ({error})"
+        result.heal_skipped += len(pushes)
+        return
+
+    def acknowledge(applied: list[LevelPush]) -> None:
+        for push in applied:
+            deps.ledger.acknowledge_heal(push, expected_read[push.key], heal_entry(run.run_id, push, deps.now()))
+            run.heal_notes[push.key] = "healed"
+            result.healed += 1
+
+    sent = send_pushes(pushes, shopify, acknowledge, kind="heal", scope=run.run_id)
+    for push in sent.stale:
+        run.heal_notes[push.key] = "stale: Shopify moved since it was read; left for the next run"
+        result.heal_stale += 1
+    for key, reason in sent.unsent.items():
+        run.heal_notes[key] = f"not healed: {reason}"
+        result.heal_skipped += 1
+
+
+def heal_entry(run_id: str, push: LevelPush, at: datetime) -> ActivityEntry:
+    key = push.key
+    return ActivityEntry(
+        key=key,
+        entry_id=f"heal/{run_id}/{key.location}/{key.sku}",
+        kind=MovementKind.HEAL,
+        quantity=0,
+        balance_after=push.quantity,
+        version_after=push.version,
+        applied_at=at,
+        source=Source(topic="reconciliation", operation_id=run_id, actor="drift_reconciler"),
+        reason=f"reconciliation {run_id}: Shopify showed {push.change_from}, set to the ledger's {push.quantity}",
+    )
