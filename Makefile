@@ -35,7 +35,7 @@ lint: install  ## ruff, mypy --strict on the shared package, and the layering co
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared/
-	$(VENV)/bin/lint-imports --no-cache
+	PYTHONPATH=local $(VENV)/bin/lint-imports --no-cache
 
 test: lint  ## lint, type-check and run every test (unit, integration, end-to-end)
 	$(PY) -m pytest -q
