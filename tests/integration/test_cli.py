@@ -152,6 +152,9 @@ def test_unknown_locations_and_skus_are_refused_naming_the_known_ones_and_move_n
     assert err.strip() == f"ledgerctl: unknown SKU 'NOPE' for {shop}; known: MUG, TEE-M, TEE-S"
     assert run_text(capsys, "count", shop, "attic", "MUG", "2")[0] == 3
     assert run_text(capsys, "adjust", shop, "store", "NOPE", "1", "--reason", "damaged")[0] == 3
+    code, _, err = run_text(capsys, "accept", shop, "attic", "MUG")
+    assert code == 3
+    assert err.strip() == f"ledgerctl: unknown location 'attic' for {shop}; known: main-warehouse, store"
     code, _, err = run_text(capsys, "receive", "other.myshopify.com", "store", "MUG", "1")
     assert code == 3
     assert err.strip() == f"ledgerctl: unknown shop 'other.myshopify.com'; known: {shop}"

@@ -5,6 +5,7 @@ import argparse
 from typing import Any
 
 from inventory_ledger import bootstrap
+from inventory_ledger.cli.known import require_level
 from inventory_ledger.cli.output import OK, Output, now, pairs
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.service.repairs import accept_shopify_level
@@ -20,6 +21,7 @@ def register(commands: Any) -> None:
 
 def run_accept(arguments: argparse.Namespace, out: Output) -> int:
     key = LevelKey(arguments.shop, arguments.location, arguments.sku)
+    require_level(key)  # before Shopify is read: a typo names the known ones and changes nothing
     accepted = accept_shopify_level(key, bootstrap.ledger(), bootstrap.merchant_directory(), bootstrap.shopify_for,
                                     now)  # fmt: skip
     data = {"level": str(key), "shopify_level": accepted.shopify_level, "ledger_before": accepted.ledger_before,
