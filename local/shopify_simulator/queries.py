@@ -20,6 +20,7 @@ from .objects import (
     product_obj,
     variant_obj,
 )
+from .queries_orders import orders_resolver
 
 
 def query_root(ctx: ExecContext) -> Obj:
@@ -127,4 +128,5 @@ def query_root(ctx: ExecContext) -> Obj:
         nodes=nodes,
         bulkOperation=bulk_operation,
         currentBulkOperation=current_bulk_operation,
+        orders=orders_resolver(ctx),
     )

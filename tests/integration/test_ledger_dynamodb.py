@@ -4,7 +4,6 @@ oversells, parking and replay, one-to-one mappings, and the consumer's partial b
 import json
 import threading
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,6 +24,7 @@ from tests.support.handlers import load_handler
 from tests.support.histories import LOCATIONS, PRIMARY, SHOP, SKUS, Phase, histories, onboard_history_merchant, play
 from tests.support.lambda_context import FakeLambdaContext
 from tests.support.shopify_payloads import BIG, envelope, order
+from tests.support.webhooks import sqs_event
 
 pytestmark = pytest.mark.integration
 STORE_A = BIG + 101
@@ -142,26 +142,6 @@ def test_mappings_are_one_to_one_in_both_directions(local_aws: LocalResources) -
         directory.set_primary_location(SHOP, "nowhere")
 
 
-def sqs_event(bodies: list[str]) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": f"m{n}",
-                "receiptHandle": f"h{n}",
-                "body": body,
-                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000",
-                               "SenderId": "AIDA", "ApproximateFirstReceiveTimestamp": "1700000000000"},
-                "messageAttributes": {},
-                "md5OfBody": "0" * 32,
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ingest",
-                "awsRegion": "us-east-1",
-            }
-            for n, body in enumerate(bodies)
-        ]
-    }  # fmt: skip
-
-
 def test_the_consumer_applies_parks_and_reports_only_transient_failures(
     ledger: DynamoDbLedger, local_aws: LocalResources, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -217,3 +197,45 @@ def test_acknowledgements_written_at_once_each_keep_their_own_level_and_never_go
     for key in keys:
         pushed = (after[key].pushed_version, after[key].shopify_expected)
         assert pushed == (balances[key].version, balances[key].quantity), key
+
+
+def test_the_mapping_cache_reads_a_mapping_added_later_and_expires(local_aws: LocalResources) -> None:
+    from inventory_ledger.adapters.dynamodb import ledger_repository
+
+    ledger = onboard_history_merchant(local_aws.table_name)
+    directory = DynamoDbMerchantDirectory(local_aws.table_name)
+    # Given a view read once (its items now cached), and a SKU not mapped yet
+    first = ledger.merchant_view(SHOP, skus=["A", "LATE"])
+    assert first is not None
+    assert first.known_skus == frozenset({"A"})
+    # When the SKU is mapped, Then the next view reads it (a miss is never cached)
+    directory.map_sku(SHOP, "LATE", 2**60 + 999)
+    second = ledger.merchant_view(SHOP, skus=["A", "LATE"])
+    assert second is not None
+    assert second.known_skus == frozenset({"A", "LATE"})
+    # And a change to a cached item is seen once the TTL has passed, not before
+    directory.set_primary_location(SHOP, "store-a")
+    assert ledger.merchant_view(SHOP).primary_location == PRIMARY  # type: ignore[union-attr]
+    original = ledger_repository.MAPPING_TTL_SECONDS
+    ledger_repository.MAPPING_TTL_SECONDS = 0.0
+    try:
+        assert ledger.merchant_view(SHOP).primary_location == "store-a"  # type: ignore[union-attr]
+    finally:
+        ledger_repository.MAPPING_TTL_SECONDS = original
+    # And an unknown shop is still None, however often it is asked for
+    assert ledger.merchant_view("nobody.myshopify.com") is None
+    assert ledger.merchant_view("nobody.myshopify.com") is None
+
+
+def test_lines_and_balances_come_back_in_one_read_and_absent_ones_are_absent(local_aws: LocalResources) -> None:
+    ledger = onboard_history_merchant(local_aws.table_name)
+    order_id = BIG + 4242
+    body = order(order_id, [(order_id + 1, "A", 2), (order_id + 2, "B", 1)], location_id=BIG + 101)
+    apply_envelope(envelope(Topic.ORDERS_CREATE, body, shop=SHOP, event_id="one-read"), ledger, now)
+    level_a, level_c = LevelKey(SHOP, "store-a", "A"), LevelKey(SHOP, "store-a", "C")
+    lines, balances = ledger.lines_and_balances(SHOP, order_id, [order_id + 1, order_id + 9], [level_a, level_c])
+    # Only the lines asked for that exist, and only the levels ever written
+    assert set(lines) == {(order_id, order_id + 1)}
+    assert lines[(order_id, order_id + 1)].sold == 2
+    assert set(balances) == {level_a}
+    assert balances[level_a].quantity == -2
