@@ -9,7 +9,7 @@ from typing import Any
 from graphql import GraphQLError, GraphQLResolveInfo
 
 from .clock import iso, parse_iso
-from .graph import Obj, connection, lazy
+from .graph import ExecContext, Obj, connection, lazy
 from .ids import gid, level_gid, parse_gid, parse_gid_of
 from .quantities import ALL_NAMES
 from .state import BulkOperation, InventoryItem, InventoryLevel, Location, Product, Shop, Variant
@@ -278,9 +278,9 @@ def filter_levels(
             warnings.append({"field": key, "message": INVALID_SEARCH_FIELD})
             continue
         terms.setdefault(key, []).append((comparator, value))
-    ctx = info.context
-    if warnings and hasattr(ctx, "search"):
-        ctx.search.append({"path": [str(p) for p in info.path.as_list()], "query": query, "warnings": warnings})
+    if warnings:
+        ctx: ExecContext = info.context
+        ctx.search.append({"path": info.path.as_list(), "query": query, "warnings": warnings})
     out = []
     for key_num, obj in items:
         level = obj.fields["_level"]

@@ -108,7 +108,7 @@ def with_idempotency(
                 user_error(
                     error_type,
                     None,
-                    "The same idempotency key was already used with different parameters.",
+                    "The same idempotency key cannot be used with different operation parameters.",
                     "IDEMPOTENCY_KEY_PARAMETER_MISMATCH",
                 )
             ],
