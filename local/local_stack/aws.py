@@ -125,6 +125,7 @@ class LocalResources:
     report_bucket_name: str
     shop_secret_prefix: str
     region: str = REGION
+    payload_bucket_name: str = ""
 
     def environment(self) -> dict[str, str]:
         """The variables a handler needs to run against this stack (see docs/contracts.md)."""
@@ -136,6 +137,7 @@ class LocalResources:
             "LEDGER_TABLE_NAME": self.table_name,
             "INGEST_QUEUE_URL": self.ingest_queue_url,
             "REPORT_BUCKET_NAME": self.report_bucket_name,
+            "PAYLOAD_BUCKET_NAME": self.payload_bucket_name,
             "SHOP_SECRET_PREFIX": self.shop_secret_prefix,
             "POWERTOOLS_SERVICE_NAME": "inventory-ledger",
             "POWERTOOLS_METRICS_NAMESPACE": "InventoryLedger",
@@ -244,6 +246,9 @@ def provision(endpoint_url: str, dynamodb_endpoint_url: str | None = None) -> Lo
     bucket_props = resolve(resource_properties(template, "ReportBucket"))
     bucket = bucket_props.get("BucketName", f"{STACK_NAME}-reports")
     draft.client("s3").create_bucket(Bucket=bucket)
+    payload_props = resolve(resource_properties(template, "WebhookPayloadBucket"))
+    payload_bucket = payload_props.get("BucketName", f"{STACK_NAME}-webhook-payloads")
+    draft.client("s3").create_bucket(Bucket=payload_bucket)
 
     return LocalResources(
         endpoint_url=endpoint_url,
@@ -255,4 +260,5 @@ def provision(endpoint_url: str, dynamodb_endpoint_url: str | None = None) -> Lo
         push_failure_queue_url=queue_urls["PushFailureQueue"],
         report_bucket_name=bucket,
         shop_secret_prefix=f"inventory-ledger/{STAGE}/shops/",
+        payload_bucket_name=payload_bucket,
     )

@@ -53,6 +53,28 @@ class ShopSecrets(ABC):
         """The shop's current webhook signing secrets; raises UnknownShop."""
 
 
+class DeliveryRegistry(ABC):
+    @abstractmethod
+    def claim(self, webhook_id: str, shop_domain: str, at: datetime) -> bool:
+        """Records the webhook id for the shop; False when it was seen for another shop."""
+
+
+class MissingPayload(LookupError):
+    """The stored body a queued envelope points at is gone (expired, deleted)."""
+
+
+class PayloadStore(ABC):
+    """Bodies too large for one queue message."""
+
+    @abstractmethod
+    def put(self, key: str, body: bytes) -> str:
+        """Stores the body; returns the key the envelope carries."""
+
+    @abstractmethod
+    def get(self, key: str) -> bytes:
+        """The stored body; raises MissingPayload."""
+
+
 class IngestQueue(ABC):
     @abstractmethod
     def send(self, envelope: WebhookEnvelope) -> str:
