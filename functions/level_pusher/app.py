@@ -36,7 +36,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if "Records" not in event:
         if event.get("detail-type") != "Scheduled Event":
             raise ValueError("expected a DynamoDB stream batch or the re-push schedule's Scheduled Event")
-        sweep = repush_marked(ledger(), merchant_directory(), shopify_for, utc_now, orders_for=shopify_orders_for)
+        sweep = repush_marked(
+            ledger(), merchant_directory(), shopify_for, utc_now, orders_for=shopify_orders_for, breaker=breaker
+        )
         record_repush_report(sweep)
         return sweep.summary()
     records = DynamoDBStreamEvent(event).records

@@ -106,11 +106,25 @@ class FaultKind(StrEnum):
     KILL_INGRESS = "webhook_ingress killed"
     KILL_CONSUMER = "ledger_consumer killed"
     KILL_PUSHER = "level_pusher killed"
+    # Shopify refusing every call of the shop for the phase (credentials lost): pushes are set aside,
+    # marked for re-push, and the pusher's sweep pushes them once it answers (docs/pushing.md).
+    SHOPIFY_DOWN = "Shopify refusing every call"
+    # The last phase's webhooks still in flight while the reconciler heals, delivered after it: the
+    # catch-up must have applied their orders, so the heal cannot re-inflate (docs/reconciliation.md).
+    LATE_ACROSS_HEAL = "webhooks delivered after the heal"
+
+
+# Not spread over the phases at random: the last phase always holds its deliveries across the heal.
+_LAST_PHASE_ONLY = frozenset({FaultKind.LATE_ACROSS_HEAL})
 
 
 # Faults that only bite when the phase pushes to Shopify (transfers and counts make pushes).
 _EXCLUSIVE = {FaultKind.SHUFFLE: FaultKind.REVERSE, FaultKind.REVERSE: FaultKind.SHUFFLE}
-PUSH_FAULTS = frozenset({FaultKind.SHOPIFY_5XX, FaultKind.SHOPIFY_429, FaultKind.THROTTLE, FaultKind.STALE})
+PUSH_FAULTS = frozenset(
+    {FaultKind.SHOPIFY_5XX, FaultKind.SHOPIFY_429, FaultKind.THROTTLE, FaultKind.STALE, FaultKind.SHOPIFY_DOWN}
+)
+# Shopify's answer while it refuses every call of the shop.
+DOWN_STATUS = 401
 KILLED_FUNCTIONS = {
     FaultKind.KILL_INGRESS: "webhook_ingress",
     FaultKind.KILL_CONSUMER: "ledger_consumer",
@@ -161,6 +175,8 @@ class Faults:
     throttle: Throttle | None = None
     stale: tuple[StaleLevel, ...] = ()
     kills: tuple[Kill, ...] = ()
+    # The phase's deliveries stay held until the reconciler has healed (then released as `release` says).
+    across_heal: bool = False
 
 
 @dataclass(frozen=True)
@@ -187,6 +203,12 @@ class Plan:
         return {kind for phase in self.phases for kind in fault_kinds(phase.faults)}
 
 
+def error_kind(status: int) -> FaultKind:
+    if status == 429:
+        return FaultKind.SHOPIFY_429
+    return FaultKind.SHOPIFY_DOWN if status == DOWN_STATUS else FaultKind.SHOPIFY_5XX
+
+
 def fault_kinds(faults: Faults) -> list[FaultKind]:
     kinds = []
     if faults.duplicate:
@@ -197,7 +219,9 @@ def fault_kinds(faults: Faults) -> list[FaultKind]:
         kinds.append(FaultKind.SHUFFLE)
     if faults.release is Release.NEWEST_FIRST:
         kinds.append(FaultKind.REVERSE)
-    kinds += [FaultKind.SHOPIFY_429 if e.status == 429 else FaultKind.SHOPIFY_5XX for e in faults.shopify_errors]
+    kinds += [error_kind(e.status) for e in faults.shopify_errors]
+    if faults.across_heal:
+        kinds.append(FaultKind.LATE_ACROSS_HEAL)
     if faults.throttle:
         kinds.append(FaultKind.THROTTLE)
     if faults.stale:
@@ -331,6 +355,8 @@ class _Generator:
             errors.append(ShopifyError(rng.choice([500, 502, 503]), rng.randint(1, 3)))
         if FaultKind.SHOPIFY_429 in kinds:
             errors.append(ShopifyError(429, rng.randint(1, 2), round(rng.uniform(0.2, 0.5), 2)))
+        if FaultKind.SHOPIFY_DOWN in kinds:
+            errors.append(ShopifyError(DOWN_STATUS, 1000))  # every call of the phase
         stale = ()
         if FaultKind.STALE in kinds and pushed_levels:
             chosen = rng.sample(pushed_levels, min(len(pushed_levels), rng.randint(1, 2)))
@@ -346,6 +372,7 @@ class _Generator:
             kills=tuple(Kill(function, rng.randint(1, 2),
                              None if function == "webhook_ingress" else rng.choice([None, 1, 3]))
                         for kind, function in KILLED_FUNCTIONS.items() if kind in kinds),
+            across_heal=FaultKind.LATE_ACROSS_HEAL in kinds,
         )  # fmt: skip
 
     def phase(self, number: int, kinds: set[FaultKind], target: int) -> Phase:
@@ -376,7 +403,7 @@ def _openings(rng: random.Random, locations: tuple[str, ...], skus: tuple[str, .
 
 def _fault_kinds_by_phase(rng: random.Random, phases: int, extra: float) -> list[set[FaultKind]]:
     """Every kind in some phase (a plan of MIN_PHASES covers them all), then more at random."""
-    kinds = list(FaultKind)
+    kinds = [kind for kind in FaultKind if kind not in _LAST_PHASE_ONLY]
     rng.shuffle(kinds)
     by_phase: list[set[FaultKind]] = [set() for _ in range(phases)]
     for index, kind in enumerate(kinds):
@@ -386,8 +413,9 @@ def _fault_kinds_by_phase(rng: random.Random, phases: int, extra: float) -> list
         by_phase[phase].add(kind)
     for chosen in by_phase:
         for kind in FaultKind:
-            if rng.random() < extra and _EXCLUSIVE.get(kind) not in chosen:
+            if kind not in _LAST_PHASE_ONLY and rng.random() < extra and _EXCLUSIVE.get(kind) not in chosen:
                 chosen.add(kind)
+    by_phase[-1] |= _LAST_PHASE_ONLY
     return by_phase
 
 

@@ -26,6 +26,7 @@ from chaos.plan import (
     Refund,
     Release,
     Transfer,
+    error_kind,
 )
 from chaos.reference import ShopifyIds
 from demo.seed import SHOP, TOPICS
@@ -57,6 +58,7 @@ class Runner:
         self.nightly: dict[str, Any] = {}
         self._location_ids: dict[str, int] = {}
         self._refund_ids: set[int] = set()
+        self.held_across_heal: Faults | None = None
 
     @property
     def driver(self) -> LambdaDriver:
@@ -91,10 +93,16 @@ class Runner:
             self.act(count)
         faults = phase.faults
         emitted = self._subscribed_events()
-        self._set_delivery(faults, hold=faults.release is not None)
+        self._set_delivery(faults, hold=faults.release is not None or faults.across_heal)
         self._inject(faults)
         for action in phase.actions:
             self.act(action)
+        if faults.across_heal:
+            # Still in flight at the heal: heal_and_reconcile releases them after it.
+            self.driver.drain(timeout=QUIET_TIMEOUT_S)
+            self.held_across_heal = faults
+            self._clear(faults)
+            return
         if faults.release is not None:
             self._set_delivery(faults)
             shuffled = faults.release is Release.SHUFFLED
@@ -108,15 +116,47 @@ class Runner:
         if faults.delay_s:
             self.faults[FaultKind.DELAY] += emitted * (1 + faults.duplicate)
         self._clear(faults)
+        self.sweep()
+
+    def sweep(self) -> None:
+        """The pusher's schedule fires: levels set aside while Shopify refused are pushed again."""
+        outcome = self.driver.invoke("level_pusher", {"detail-type": "Scheduled Event", "source": "aws.events",
+                                                      "detail": {}})  # fmt: skip
+        if outcome.error is not None:
+            raise RuntimeError(f"the re-push sweep failed: {outcome.error}")
+        self.quiesce()
+
+    def _release_after_heal(self) -> None:
+        faults = self.held_across_heal
+        if faults is None:
+            return
+        self._set_delivery(faults)
+        if faults.release is Release.SHUFFLED:
+            order: dict[str, Any] = {"shuffle_seed": faults.shuffle_seed}
+        else:
+            order = {"reverse": faults.release is Release.NEWEST_FIRST}
+        released = self.control("POST", "/delivery/flush", order)["released"]
+        self.faults[FaultKind.LATE_ACROSS_HEAL] += released
+        if faults.release is not None:
+            self.faults[FaultKind.SHUFFLE if faults.release is Release.SHUFFLED else FaultKind.REVERSE] += released
+        self._set_delivery(Faults())
+        self.held_across_heal = None
 
     def heal_and_reconcile(self) -> None:
         self.control("DELETE", "/faults")
-        self._set_delivery(Faults())
-        self.quiesce()
+        held = self.held_across_heal is not None
+        if held:
+            self.driver.drain(timeout=QUIET_TIMEOUT_S)  # the held deliveries stay held through the heal
+        else:
+            self._set_delivery(Faults())
+            self.quiesce()
         directory = bootstrap.merchant_directory()
         directory.set_healing_policy(SHOP, "heal")
         self.healing = self.driver.reconcile(SHOP)
+        self.driver.drain(timeout=QUIET_TIMEOUT_S)
+        self._release_after_heal()
         self.quiesce()
+        self.sweep()
         # The nightly run only reports: any drift left would show, not be mended out of sight.
         directory.set_healing_policy(SHOP, "report")
         self.nightly = self.driver.reconcile()
@@ -170,8 +210,7 @@ class Runner:
         for fault in left["faults"]:
             left_by_status[fault["status"]] += fault["remaining"]
         for error in faults.shopify_errors:
-            kind = FaultKind.SHOPIFY_429 if error.status == 429 else FaultKind.SHOPIFY_5XX
-            self.faults[kind] += error.count - left_by_status[error.status]
+            self.faults[error_kind(error.status)] += error.count - left_by_status[error.status]
         self.faults[FaultKind.STALE] += sum(s.count for s in faults.stale) - sum(s["count"] for s in left["stale"])
         self.control("DELETE", "/faults")
         if faults.throttle is not None:

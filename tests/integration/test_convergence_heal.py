@@ -4,7 +4,7 @@ and again before it is healed (moto server + the Shopify simulator)."""
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,11 +16,13 @@ from inventory_ledger.domain.onboarding import ShopifyLocation, ShopifyVariant
 from inventory_ledger.domain.webhooks import Topic
 from inventory_ledger.ports import ShopifyLevels, ShopifyOrders, TransientFailure
 from inventory_ledger.service.apply_webhook import apply_envelope
+from inventory_ledger.service.onboarding import onboard_shop
 from inventory_ledger.service.reconcile import ReconcileOptions, reconcile_shop
+from local_stack.aws import LocalResources
 from shopify_simulator import SimulatorServer
 from tests.support.merchant import SHOP, DemoMerchant, now
 from tests.support.shopify_payloads import envelope
-from tests.support.simulated_merchant import align_simulator_clock
+from tests.support.simulated_merchant import align_simulator_clock, seed_merchant
 
 pytestmark = pytest.mark.integration
 KEY = LevelKey(SHOP, "store-a", "A")
@@ -120,3 +122,36 @@ def test_without_a_catch_up_nothing_is_healed(shop: DemoMerchant) -> None:
     assert row.cause.value == "webhook_never_received"  # without the catch-up, nothing better is known
     assert run.heal_notes[KEY] == "not healed: no catch-up from Shopify's orders this run"
     assert shop.shopify_available("store-a", "A") == 4
+
+
+def test_a_return_of_an_order_placed_before_onboarding_gets_its_order_through_the_catch_up(
+    shopify_simulator: SimulatorServer, local_aws: LocalResources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An order sold and shipped before onboarding (inside the imported level); its return arrives
+    after: the refund waits for an order the ledger never saw. The reconciler's catch-up reads the
+    order (its refund updated it), applies it as sold before onboarding (no movement), and releases
+    the refund: the returned unit is counted once, nothing waits, nothing drifts."""
+    merchant = seed_merchant(shopify_simulator, local_aws, monkeypatch, shop="returns.myshopify.com")
+    order = merchant.control("POST", "/orders", {"lines": [{"sku": "TEE-S", "quantity": 2}]})
+    line_id = order["line_items"][0]["id"]
+    merchant.control("POST", f"/orders/{order['id']}/fulfil", {"lines": [{"line_item_id": line_id, "quantity": 2}]})
+    later = datetime.now(UTC) + timedelta(seconds=5)  # onboarded after the order, on both clocks
+    onboard_shop(merchant.shop, primary_location="Main Warehouse", ledger=bootstrap.ledger(),
+                 directory=bootstrap.merchant_directory(), shopify=bootstrap.shopify_levels_for(merchant.shop),
+                 now=lambda: later)  # fmt: skip
+    assert merchant.balance("main-warehouse", "TEE-S").quantity == 8  # the sale is inside the import
+    align_simulator_clock(shopify_simulator.base_url)
+    merchant.control("POST", f"/orders/{order['id']}/refunds",
+                     {"lines": [{"line_item_id": line_id, "quantity": 1, "restock_type": "return"}]})  # fmt: skip
+    assert merchant.deliver_events("refunds/create") == 1
+    [waiting] = bootstrap.ledger().parked_events(merchant.shop)
+    assert waiting.waiting_for_order == order["id"]
+
+    run = reconcile_shop(merchant.shop, bootstrap.reconcile_dependencies())
+    assert bootstrap.ledger().parked_events(merchant.shop) == []
+    assert merchant.balance("main-warehouse", "TEE-S").quantity == 9 == merchant.available("TEE-S", "Main Warehouse")
+    assert run.rows == []
+    key = LevelKey(merchant.shop, "main-warehouse", "TEE-S")
+    kinds = [(e.kind, e.quantity) for e in bootstrap.ledger().entries(key)]
+    assert kinds.count((MovementKind.REFUND_RESTOCK, 1)) == 1
+    assert (MovementKind.SALE, 0) in kinds  # recorded, already inside the imported level

@@ -74,17 +74,20 @@ def repush_marked(
     *,
     shops: Iterable[str] | None = None,
     orders_for: Callable[[str], ShopifyOrders] | None = None,
+    breaker: ShopBreaker | None = None,
 ) -> RepushReport:
     """Pushes every marked level of these shops (all registered ones by default) from its balance;
     with ``orders_for``, stale levels are caught up on and resolved first."""
     report = RepushReport()
-    # A fresh breaker: the sweep is what probes a shop that failed lately.
-    breaker = ShopBreaker()
+    # The sweep is what probes a shop that failed lately: each swept shop is tried whatever the breaker
+    # (the pusher's own, when given) says, and a shop that answers is closed for the stream batches too.
+    breaker = breaker or ShopBreaker()
     for shop in shops if shops is not None else directory.shops():
         marks = ledger.repush_marks(shop)
         if not marks:
             continue
         started = now()
+        breaker.recovered(shop)
         report.marked += len(marks)
         stale = [b.key for b in ledger.balances(marks).values() if b.push_status == "stale"]
         cut_off = _catch_up(shop, ledger, directory, orders_for, now, report) if stale else None

@@ -62,7 +62,7 @@ def repush_pk(shop: str) -> str:
 
 
 def repush_key(key: LevelKey) -> dict[str, Any]:
-    return to_attributes({"pk": repush_pk(key.shop), "sk": f"LEVEL#{key.location}#{key.sku}"})
+    return to_attributes({"pk": repush_pk(key.shop), "sk": f"LEVEL#{key_part(key.location)}#{key_part(key.sku)}"})
 
 
 def balance_key(key: LevelKey) -> dict[str, Any]:
