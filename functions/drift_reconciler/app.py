@@ -1,22 +1,41 @@
-"""Nightly (EventBridge schedule: every merchant) or direct (`{"shop", "location"?}`) reconciliation.
+"""Queued (the nightly fan-out: one `{"shop", "location"?}` per SQS message), direct (`{"shop",
+"location"?}`) or scheduled (every merchant in turn) reconciliation.
 
-Returns the run summary; the reports land in the report bucket, DriftedLevels/DriftUnits in CloudWatch.
+A direct or scheduled invocation returns the run summary; a queued batch returns its failures, so
+each failed merchant is retried on its own. Reports land in the report bucket, DriftedLevels/DriftUnits
+in CloudWatch.
 """
 
 from typing import Any
 
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory_ledger.bootstrap import reconcile_dependencies, reconcile_options
 from inventory_ledger.observability import logger, metrics, tracer
 from inventory_ledger.service.reconcile import ReconcileRequest, reconcile, record_result_metrics
 
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def run(request: ReconcileRequest) -> dict[str, Any]:
+    result = reconcile(request, reconcile_dependencies(), reconcile_options())
+    record_result_metrics(result)
+    return result.summary()
+
+
+def queued(record: SQSRecord) -> dict[str, Any]:
+    request = ReconcileRequest.model_validate_json(record.body)
+    if request.shop is None:
+        raise ValueError("a queued reconciliation names its shop")  # never every merchant from the queue
+    return run(request)
+
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = ReconcileRequest.model_validate(event)
-    result = reconcile(request, reconcile_dependencies(), reconcile_options())
-    record_result_metrics(result)
-    return result.summary()
+    if "Records" in event:
+        return process_partial_response(event=event, record_handler=queued, processor=processor, context=context)
+    return run(ReconcileRequest.model_validate(event))

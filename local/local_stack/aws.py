@@ -126,6 +126,8 @@ class LocalResources:
     shop_secret_prefix: str
     region: str = REGION
     payload_bucket_name: str = ""
+    reconcile_queue_url: str = ""
+    reconcile_dead_letter_queue_url: str = ""
 
     def environment(self) -> dict[str, str]:
         """The variables a handler needs to run against this stack (see docs/contracts.md)."""
@@ -139,6 +141,7 @@ class LocalResources:
             "REPORT_BUCKET_NAME": self.report_bucket_name,
             "PAYLOAD_BUCKET_NAME": self.payload_bucket_name,
             "SHOP_SECRET_PREFIX": self.shop_secret_prefix,
+            "RECONCILE_QUEUE_URL": self.reconcile_queue_url,
             "POWERTOOLS_SERVICE_NAME": "inventory-ledger",
             "POWERTOOLS_METRICS_NAMESPACE": "InventoryLedger",
             "POWERTOOLS_TRACE_DISABLED": "true",
@@ -204,7 +207,13 @@ def provision(endpoint_url: str, dynamodb_endpoint_url: str | None = None) -> Lo
     sqs = draft.client("sqs")
     queue_urls: dict[str, str] = {}
     # Dead-letter queues first: the others' redrive policies point at them.
-    for logical_id in ("IngestDeadLetterQueue", "PushFailureQueue", "IngestQueue"):
+    for logical_id in (
+        "IngestDeadLetterQueue",
+        "PushFailureQueue",
+        "IngestQueue",
+        "ReconcileDeadLetterQueue",
+        "ReconcileQueue",
+    ):
         props = resolve(resource_properties(template, logical_id))
         attributes = {
             key: json.dumps(value) if isinstance(value, dict) else str(value)
@@ -261,4 +270,6 @@ def provision(endpoint_url: str, dynamodb_endpoint_url: str | None = None) -> Lo
         report_bucket_name=bucket,
         shop_secret_prefix=f"inventory-ledger/{STAGE}/shops/",
         payload_bucket_name=payload_bucket,
+        reconcile_queue_url=queue_urls["ReconcileQueue"],
+        reconcile_dead_letter_queue_url=queue_urls["ReconcileDeadLetterQueue"],
     )

@@ -24,8 +24,15 @@ from typing import Any, Self
 
 from local_stack.aws import LocalResources
 from local_stack.counters import Counters
-from local_stack.event_sources import EventSources, read_event_sources
-from local_stack.functions import DRIFT_RECONCILER, LEDGER_CONSUMER, LEVEL_PUSHER, WEBHOOK_INGRESS, Handler
+from local_stack.event_sources import EventSources, SqsSource, read_event_sources
+from local_stack.functions import (
+    DRIFT_RECONCILER,
+    LEDGER_CONSUMER,
+    LEVEL_PUSHER,
+    RECONCILE_FANOUT,
+    WEBHOOK_INGRESS,
+    Handler,
+)
 from local_stack.invoker import Invoker, Outcome
 from local_stack.lambda_context import ACCOUNT_ID
 from local_stack.lambda_events import api_gateway_event
@@ -99,6 +106,7 @@ class LambdaDriver:
             {
                 (self.sources.webhook.method, self.sources.webhook.path): self._webhook_route,
                 ("POST", "/_driver/reconcile"): self._reconcile_route,
+                ("POST", "/_driver/nightly"): self._nightly_route,
                 ("POST", "/_driver/drain"): self._drain_route,
                 ("GET", "/_driver/status"): self._status_route,
             },
@@ -112,6 +120,7 @@ class LambdaDriver:
         self._stream_max_retry_attempts = stream_max_retry_attempts
         self._reconcile_every = reconcile_every if reconcile_every is not None else _env_float(ENV_RECONCILE_EVERY)
         self._sqs: SqsPoller | None = None
+        self._reconcile_sqs: SqsPoller | None = None
         self._stream: StreamPoller | None = None
         self._stopping = threading.Event()
         self._scheduler: threading.Thread | None = None
@@ -138,17 +147,13 @@ class LambdaDriver:
     def start(self) -> Self:
         self._http.start()
         if self.invoker.available(LEDGER_CONSUMER):
-            self._sqs = SqsPoller(
-                sqs=self.resources.client("sqs"),
-                queue_url=self.resources.ingest_queue_url,
-                region=self.resources.region,
-                source=self.sources.ingest_queue,
-                invoke=lambda event: self.invoker.invoke(LEDGER_CONSUMER, event),
-                counters=self.counters,
-                batching_window=self._sqs_window,
-                redelivery_delay=self._redelivery_delay,
-            )
-            self._sqs.start()
+            self._sqs = self._queue_poller(self.resources.ingest_queue_url, self.sources.ingest_queue,
+                                           LEDGER_CONSUMER, self._sqs_window, "sqs")  # fmt: skip
+        if self.invoker.available(DRIFT_RECONCILER) and self.resources.reconcile_queue_url:
+            # The nightly fan-out's queue, one message per invocation (BatchSize 1 in the template).
+            source = self.sources.reconcile_queue
+            self._reconcile_sqs = self._queue_poller(self.resources.reconcile_queue_url, source, DRIFT_RECONCILER,
+                                                     source.batching_window_seconds, "reconcile_queue")  # fmt: skip
         if self.invoker.available(LEVEL_PUSHER):
             failure_sqs = self.resources.client("sqs")
             pusher = self.sources.functions[LEVEL_PUSHER].physical_name
@@ -169,15 +174,32 @@ class LambdaDriver:
                 max_retry_attempts=self._stream_max_retry_attempts,
             )
             self._stream.start()
-        if self._reconcile_every and self.invoker.available(DRIFT_RECONCILER):
+        if self._reconcile_every and (
+            self.invoker.available(RECONCILE_FANOUT) or self.invoker.available(DRIFT_RECONCILER)
+        ):
             self._scheduler = threading.Thread(target=self._schedule, name="reconcile-schedule", daemon=True)
             self._scheduler.start()
         self._started = True
         return self
 
+    def _queue_poller(self, url: str, source: SqsSource, function: str, window: float, group: str) -> SqsPoller:
+        poller = SqsPoller(
+            sqs=self.resources.client("sqs"),
+            queue_url=url,
+            region=self.resources.region,
+            source=source,
+            invoke=lambda event: self.invoker.invoke(function, event),
+            counters=self.counters,
+            batching_window=window,
+            redelivery_delay=self._redelivery_delay,
+            group=group,
+        )
+        poller.start()
+        return poller
+
     def stop(self) -> None:
         self._stopping.set()
-        for poller in (self._sqs, self._stream):
+        for poller in (self._sqs, self._reconcile_sqs, self._stream):
             if poller is not None:
                 poller.stop()
         if self._scheduler is not None:
@@ -222,11 +244,25 @@ class LambdaDriver:
             raise InvocationFailed(DRIFT_RECONCILER, outcome.error)
         return outcome.response
 
+    def nightly(self) -> Any:
+        """What the nightly schedule does: the fan-out queues one reconciliation per merchant (per
+        location for large ones) and the reconcile queue's poller runs each; drain() waits for them.
+        Without the fan-out function, the reconciler itself gets the scheduled event."""
+        if not self.invoker.available(RECONCILE_FANOUT):
+            return self._reconcile(None)
+        self.counters.add("reconciler", "fanouts")
+        outcome = self.invoker.invoke(
+            RECONCILE_FANOUT, scheduled_event(self.sources.nightly.rule_name, self.resources.region)
+        )
+        if outcome.error is not None:
+            raise InvocationFailed(RECONCILE_FANOUT, outcome.error)
+        return outcome.response
+
     def _schedule(self) -> None:
         assert self._reconcile_every is not None
         while not self._stopping.wait(self._reconcile_every):
             try:
-                self._reconcile(None)
+                self.nightly()
             except InvocationFailed as error:
                 log.warning("scheduled reconcile: %s", error)
 
@@ -243,13 +279,14 @@ class LambdaDriver:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise DrainTimeout(f"not idle after {timeout} s: {json.dumps(self.status()['counters'])}")
-            if (self._sqs is not None and not self._sqs.idle()) or self.invoker.in_flight:
+            queues = [poller for poller in (self._sqs, self._reconcile_sqs) if poller is not None]
+            if any(not poller.idle() for poller in queues) or self.invoker.in_flight:
                 self._stopping.wait(min(0.05, remaining))
                 continue
             activity = self.counters.activity
             if self._stream is not None and not self._stream.quiet_round(remaining):
                 continue
-            sqs_idle = self._sqs is None or self._sqs.idle()
+            sqs_idle = all(poller.idle() for poller in queues)
             if sqs_idle and not self.invoker.in_flight and self.counters.activity == activity:
                 return
 
@@ -266,7 +303,11 @@ class LambdaDriver:
         }
         return {
             "functions": functions,
-            "pollers": {"ingest_queue": self._sqs is not None, "ledger_stream": self._stream is not None},
+            "pollers": {
+                "ingest_queue": self._sqs is not None,
+                "reconcile_queue": self._reconcile_sqs is not None,
+                "ledger_stream": self._stream is not None,
+            },
             "batching_window_seconds": {"ingest_queue": self._sqs_window, "ledger_stream": self._stream_window},
             "counters": self.counters.snapshot(),
             "urls": {"webhook": self.webhook_url, "status": self.status_url, "reconcile": self.reconcile_url},
@@ -304,6 +345,13 @@ class LambdaDriver:
             return json_answer(400, {"message": 'expected {"shop": ..., "location": ...} or no body'})
         try:
             response = self._reconcile(payload)
+        except InvocationFailed as error:
+            return json_answer(500, {"ok": False, "error": str(error)})
+        return json_answer(200, {"ok": True, "response": response})
+
+    def _nightly_route(self, headers: dict[str, str], body: bytes, query: dict[str, list[str]]) -> HttpAnswer:
+        try:
+            response = self.nightly()
         except InvocationFailed as error:
             return json_answer(500, {"ok": False, "error": str(error)})
         return json_answer(200, {"ok": True, "response": response})

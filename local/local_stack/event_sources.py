@@ -6,7 +6,14 @@ from typing import Any
 
 from local_stack.aws import STACK_NAME
 from local_stack.event_filter import EventFilter
-from local_stack.functions import DRIFT_RECONCILER, LEDGER_CONSUMER, LEVEL_PUSHER, LOGICAL_IDS, WEBHOOK_INGRESS
+from local_stack.functions import (
+    DRIFT_RECONCILER,
+    LEDGER_CONSUMER,
+    LEVEL_PUSHER,
+    LOGICAL_IDS,
+    RECONCILE_FANOUT,
+    WEBHOOK_INGRESS,
+)
 from local_stack.template import load_template
 
 
@@ -54,7 +61,8 @@ class EventSources:
     webhook: ApiSource
     ingest_queue: SqsSource
     ledger_stream: StreamSource
-    nightly: ScheduleSource
+    nightly: ScheduleSource  # the fan-out's schedule
+    reconcile_queue: SqsSource  # the fan-out queue, read by the reconciler
 
 
 def _only_event(properties: dict[str, Any], event_type: str) -> dict[str, Any]:
@@ -89,7 +97,8 @@ def read_event_sources(template: dict[str, Any] | None = None, *, stage: str = "
 
     sqs = _only_event(resources[LOGICAL_IDS[LEDGER_CONSUMER]]["Properties"], "SQS")
     stream = _only_event(resources[LOGICAL_IDS[LEVEL_PUSHER]]["Properties"], "DynamoDB")
-    schedule = _only_event(resources[LOGICAL_IDS[DRIFT_RECONCILER]]["Properties"], "Schedule")
+    schedule = _only_event(resources[LOGICAL_IDS[RECONCILE_FANOUT]]["Properties"], "Schedule")
+    fanout_queue = _only_event(resources[LOGICAL_IDS[DRIFT_RECONCILER]]["Properties"], "SQS")
     patterns = [json.loads(f["Pattern"]) for f in stream.get("FilterCriteria", {}).get("Filters", [])]
     return EventSources(
         functions=functions,
@@ -113,4 +122,9 @@ def read_event_sources(template: dict[str, Any] | None = None, *, stage: str = "
             starting_position=str(stream.get("StartingPosition", "LATEST")),
         ),
         nightly=ScheduleSource(rule_name=_sub_stage(schedule.get("Name", f"{STACK_NAME}-schedule"), stage)),
+        reconcile_queue=SqsSource(
+            batch_size=int(fanout_queue.get("BatchSize", 10)),
+            batching_window_seconds=float(fanout_queue.get("MaximumBatchingWindowInSeconds", 0)),
+            report_batch_item_failures="ReportBatchItemFailures" in fanout_queue.get("FunctionResponseTypes", []),
+        ),
     )

@@ -1,4 +1,4 @@
-"""The four handlers, loaded from functions/<name>/app.py by file path, as Lambda loads them."""
+"""The five handlers, loaded from functions/<name>/app.py by file path, as Lambda loads them."""
 
 import importlib.util
 import sys
@@ -15,12 +15,14 @@ WEBHOOK_INGRESS = "webhook_ingress"
 LEDGER_CONSUMER = "ledger_consumer"
 LEVEL_PUSHER = "level_pusher"
 DRIFT_RECONCILER = "drift_reconciler"
-FUNCTION_NAMES = (WEBHOOK_INGRESS, LEDGER_CONSUMER, LEVEL_PUSHER, DRIFT_RECONCILER)
+RECONCILE_FANOUT = "reconcile_fanout"
+FUNCTION_NAMES = (WEBHOOK_INGRESS, LEDGER_CONSUMER, LEVEL_PUSHER, DRIFT_RECONCILER, RECONCILE_FANOUT)
 LOGICAL_IDS = {
     WEBHOOK_INGRESS: "WebhookIngressFunction",
     LEDGER_CONSUMER: "LedgerConsumerFunction",
     LEVEL_PUSHER: "LevelPusherFunction",
     DRIFT_RECONCILER: "DriftReconcilerFunction",
+    RECONCILE_FANOUT: "ReconcileFanoutFunction",
 }
 
 

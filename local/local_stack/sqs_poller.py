@@ -97,7 +97,9 @@ class SqsPoller:
         counters: Counters,
         batching_window: float,
         redelivery_delay: int = 1,
+        group: str = GROUP,
     ) -> None:
+        self.group = group  # the counters' group: one per queue
         self.sqs = sqs
         self.queue_url = queue_url
         self.region = region
@@ -111,7 +113,7 @@ class SqsPoller:
         ]
         self._stop = threading.Event()
         self._busy = threading.Event()  # set from receive to the last delete: those messages are ours
-        self._thread = threading.Thread(target=self._run, name="sqs-poller", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"{group}-poller", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -174,23 +176,23 @@ class SqsPoller:
                 self._busy.clear()
 
     def _deliver(self, messages: list[dict[str, Any]]) -> None:
-        self.counters.add(GROUP, "received", len(messages))
+        self.counters.add(self.group, "received", len(messages))
         redelivered = sum(1 for m in messages if int(m.get("Attributes", {}).get("ApproximateReceiveCount", "1")) > 1)
         if redelivered:
-            self.counters.add(GROUP, "redeliveries", redelivered)
+            self.counters.add(self.group, "redeliveries", redelivered)
         records = [sqs_record(m, queue_arn=self.queue_arn, region=self.region) for m in messages]
         outcome = self.invoke({"Records": records})
         ids = [m["MessageId"] for m in messages]
         failed = failed_message_ids(outcome, ids, report_failures=self.source.report_batch_item_failures)
         if outcome.failed:
-            self.counters.add(GROUP, "failed_batches")
+            self.counters.add(self.group, "failed_batches")
         elif failed:
-            self.counters.add(GROUP, "batch_item_failures", len(failed))
+            self.counters.add(self.group, "batch_item_failures", len(failed))
         done = [m for m in messages if m["MessageId"] not in failed]
         kept = [m for m in messages if m["MessageId"] in failed]
         if done:
             self._call_batch("delete_message_batch", done, {})
-            self.counters.add(GROUP, "deleted", len(done))
+            self.counters.add(self.group, "deleted", len(done))
         if kept:
             self._call_batch("change_message_visibility_batch", kept, {"VisibilityTimeout": self.redelivery_delay})
 

@@ -1,7 +1,8 @@
 """The driver's HTTP server on 127.0.0.1: the webhook URL (played as API Gateway) and the driver's own routes.
 
 POST /webhooks/shopify      → webhook_ingress, through a REST API proxy event
-POST /_driver/reconcile     → drift_reconciler; body {"shop": ..., "location": ...} or none (the nightly event)
+POST /_driver/reconcile     → drift_reconciler; body {"shop": ..., "location": ...} or none (the scheduled event)
+POST /_driver/nightly       → as the schedule: reconcile_fanout; the driver feeds its queue to drift_reconciler
 POST /_driver/drain         → waits until the driver is idle (?timeout=30), 200 or 504
 GET  /_driver/status        → the driver's counters as JSON
 """

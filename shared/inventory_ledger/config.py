@@ -81,6 +81,12 @@ class ReportSettings(_Settings):
     reconcile_bulk_deadline_seconds: float = Field(default=600.0, gt=0)
 
 
+class FanoutSettings(LedgerSettings):
+    reconcile_queue_url: str
+    # A shop with at least this many mapped levels is reconciled one location per message.
+    reconcile_split_at_levels: int = Field(default=20_000, ge=1)
+
+
 @lru_cache(maxsize=1)
 def ingress_settings() -> IngressSettings:
     return IngressSettings()

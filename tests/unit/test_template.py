@@ -30,7 +30,8 @@ FUNCTIONS = {
     "WebhookIngressFunction": ("functions/webhook_ingress/", "Api"),
     "LedgerConsumerFunction": ("functions/ledger_consumer/", "SQS"),
     "LevelPusherFunction": ("functions/level_pusher/", "DynamoDB"),
-    "DriftReconcilerFunction": ("functions/drift_reconciler/", "Schedule"),
+    "DriftReconcilerFunction": ("functions/drift_reconciler/", "SQS"),
+    "ReconcileFanoutFunction": ("functions/reconcile_fanout/", "Schedule"),
 }
 
 
@@ -184,8 +185,15 @@ def test_pusher_stream_filter_is_the_contract(resources: dict[str, Any]) -> None
 
 
 def test_reconciler_runs_nightly_with_room_to_work(resources: dict[str, Any]) -> None:
-    event = only_event(resources, "DriftReconcilerFunction")["Properties"]
+    event = only_event(resources, "ReconcileFanoutFunction")["Properties"]
     assert event["Schedule"] == "cron(0 3 * * ? *)"
+    queued = only_event(resources, "DriftReconcilerFunction")["Properties"]
+    assert queued["Queue"] == {"Fn::GetAtt": ["ReconcileQueue", "Arn"]}
+    assert queued["BatchSize"] == 1
+    assert queued["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = props(resources, "ReconcileQueue")
+    assert queue["VisibilityTimeout"] >= 6 * props(resources, "DriftReconcilerFunction")["Timeout"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["ReconcileDeadLetterQueue", "Arn"]}
     reconciler = props(resources, "DriftReconcilerFunction")
     assert reconciler["Timeout"] == 900
     assert reconciler["MemorySize"] >= 1769
