@@ -242,3 +242,24 @@ class MerchantDirectory(ABC):
 
     @abstractmethod
     def record_location_reconciled(self, shop: str, location: str, at: datetime, run_id: str) -> None: ...
+
+    # -- the app's lifecycle (service/lifecycle.py) -------------------------------------------------
+
+    def is_active(self, shop: str) -> bool:
+        """False once the app was uninstalled from the shop (until it is onboarded again)."""
+        return True
+
+
+class ShopLifecycle(ABC):
+    """What app/uninstalled and the compliance topics change and record."""
+
+    @abstractmethod
+    def mark_uninstalled(self, shop: str, at: datetime) -> None:
+        """Stops pushes and reconciliation for the shop; its ledger is kept."""
+
+    @abstractmethod
+    def record_compliance(self, shop: str, topic: str, event_id: str, at: datetime, detail: str) -> None:
+        """Keeps a record of a compliance request and what was done (idempotent per event)."""
+
+    @abstractmethod
+    def compliance_records(self, shop: str) -> list[dict[str, str]]: ...

@@ -52,6 +52,11 @@ def push_levels(
     for balance in due:
         by_shop[balance.key.shop].append(balance)
     for shop, shop_balances in by_shop.items():
+        if not directory.is_active(shop):  # app/uninstalled: nothing more goes to this shop
+            report.unpushable.update(
+                {balance.key: "the app was uninstalled from the shop" for balance in shop_balances}
+            )
+            continue
         pushes = _with_shopify_ids(shop, shop_balances, directory, ledger, report, now)
         try:
             shopify = shopify_for(shop)
