@@ -69,6 +69,12 @@ class PayloadStore(ABC):
         """The stored body; raises MissingPayload."""
 
 
+class CredentialWriter(ABC):
+    @abstractmethod
+    def put(self, name: str, value: dict[str, object]) -> None:
+        """Creates or replaces a secret (JSON)."""
+
+
 class IngestQueue(ABC):
     @abstractmethod
     def send(self, envelope: WebhookEnvelope) -> str:
