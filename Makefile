@@ -31,10 +31,11 @@ $(VENV)/.installed: requirements/dev.txt pyproject.toml
 
 install: $(VENV)/.installed  ## create .venv with the pinned dependencies
 
-lint: install  ## ruff and mypy --strict on the shared package
+lint: install  ## ruff, mypy --strict on the shared package, and the layering contracts (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared/
+	PYTHONPATH=local $(VENV)/bin/lint-imports --no-cache
 
 test: lint  ## lint, type-check and run every test (unit, integration, end-to-end)
 	$(PY) -m pytest -q
@@ -46,10 +47,10 @@ up: install  ## the local stack in the foreground: moto server, the Shopify simu
 	$(PY) -m local_stack up
 
 demo: install  ## a day of trading for a demo merchant through the whole local stack; exits 1 if any level disagrees
-	$(PY) -m demo
+	PYTHONPATH=local$${PYTHONPATH:+:$$PYTHONPATH} $(PY) -m demo
 
 soak: install  ## seeded chaos soak: 10,000+ webhooks, 200 SKUs x 5 locations, DynamoDB Local; prints its figures (SEED=n replays)
-	$(PY) -m chaos --webhooks 10000 --skus 200 --locations 5 --dynamodb dynamodb-local $(if $(SEED),--seed $(SEED))
+	PYTHONPATH=local$${PYTHONPATH:+:$$PYTHONPATH} $(PY) -m chaos --webhooks 10000 --skus 200 --locations 5 --dynamodb dynamodb-local $(if $(SEED),--seed $(SEED))
 
 bench: install  ## every figure beside its ideal; writes the table into docs/benchmarks.md
 	$(PY) -m scripts.bench --write

@@ -1,25 +1,28 @@
 """Ledger balance changes (DynamoDB stream) in, Shopify levels out: one coalesced push per batch.
 
-The whole batch is pushed first (many changes of a level become one quantity; up to 250 per call),
-then each record is reported failed only if its level's push must be retried.
+The whole batch is pushed first (many changes of a level become one quantity; up to 250 per call).
+A shop whose Shopify fails has its levels set aside (marked for re-push) and the batch succeeds for
+everyone; a record is reported failed only when its level could not even be marked. The pusher's
+schedule (an EventBridge Scheduled Event) sweeps the marked levels and pushes them again.
 """
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.parser import parse
-from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamModel, DynamoDBStreamRecordModel
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory_ledger.adapters.dynamodb.stream import level_of
-from inventory_ledger.bootstrap import ledger, merchant_directory, shopify_for
+from inventory_ledger.bootstrap import ledger, merchant_directory, shopify_for, shopify_orders_for
 from inventory_ledger.observability import logger, metrics, tracer
 from inventory_ledger.service.consume import utc_now
-from inventory_ledger.service.push import PushReport, push_levels, record_report
+from inventory_ledger.service.push import PushReport, ShopBreaker, push_levels, record_report
+from inventory_ledger.service.repush import record_repush_report, repush_marked
 
-processor = BatchProcessor(
-    event_type=EventType.DynamoDBStreams, model=DynamoDBStreamRecordModel, raise_on_entire_batch_failure=False
-)
+# Data classes, not Parser models: importing those builds every event model powertools has (~0.2 s).
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+# Per container: a shop whose Shopify just failed is not called again by the next batches for a while.
+breaker = ShopBreaker()
 
 
 class PushNotDone(Exception):
@@ -30,13 +33,19 @@ class PushNotDone(Exception):
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    records = parse(event=event, model=DynamoDBStreamModel).Records
+    if "Records" not in event:
+        if event.get("detail-type") != "Scheduled Event":
+            raise ValueError("expected a DynamoDB stream batch or the re-push schedule's Scheduled Event")
+        sweep = repush_marked(ledger(), merchant_directory(), shopify_for, utc_now, orders_for=shopify_orders_for)
+        record_repush_report(sweep)
+        return sweep.summary()
+    records = DynamoDBStreamEvent(event).records
     report = push_levels(
-        (key for key in map(level_of, records) if key), ledger(), merchant_directory(), shopify_for, utc_now
+        (key for key in map(level_of, records) if key), ledger(), merchant_directory(), shopify_for, utc_now, breaker
     )
     record_report(report)
 
-    def record_handler(record: DynamoDBStreamRecordModel, failed: PushReport = report) -> None:
+    def record_handler(record: DynamoDBRecord, failed: PushReport = report) -> None:
         key = level_of(record)
         if key in failed.failed:
             raise PushNotDone(failed.failed[key])

@@ -38,6 +38,8 @@ TOKEN = "shpat_bench"  # noqa: S105 (the simulator's, local only)
 LOCATIONS = 10
 # The reconciler's limits in template.yaml (DriftReconcilerFunction).
 TIMEOUT_SECONDS, MEMORY_MB = 900, 1769
+# What issue #17 asks of a 100,000-level reconciliation (docs/benchmarks.md).
+GOAL_SECONDS, GOAL_MIB = 60, 512
 
 
 class MemoryLedger:
@@ -148,9 +150,10 @@ def rows(levels: int = 100_000) -> list[Row]:
     run = measure(levels, bulk=True)
     note = f"{levels:,} levels, bulk read"
     return [
-        Row("reconcile", f"time ({note})", run["seconds"], "s", TIMEOUT_SECONDS, "the function's timeout", "simulator"),
-        Row("reconcile", f"peak memory ({note})", run["peak_mib"], "MiB", MEMORY_MB * 10**6 / 2**20,
-            "the function's memory", "simulator"),
+        Row("reconcile", f"time ({note})", run["seconds"], "s", GOAL_SECONDS,
+            f"goal: a minute a night (the function's timeout is {TIMEOUT_SECONDS} s)", "simulator"),
+        Row("reconcile", f"peak memory ({note})", run["peak_mib"], "MiB", GOAL_MIB,
+            f"goal (the function has {MEMORY_MB * 10**6 / 2**20:,.0f} MiB)", "simulator"),
         Row("reconcile", "Shopify cost points per 1,000 levels (bulk)", run["points_per_1000"], "points", None,
             "one bulk query, whatever the size", "simulator"),
     ]  # fmt: skip

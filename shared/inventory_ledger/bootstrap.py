@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from inventory_ledger.adapters.secrets import SecretsManagerShopSecrets
     from inventory_ledger.adapters.shopify.auth import TokenEndpoint
     from inventory_ledger.adapters.shopify.levels import ShopifyLevelsReader
+    from inventory_ledger.adapters.shopify.orders import ShopifyOrdersReader
     from inventory_ledger.adapters.shopify.push_gateway import ShopifyPushGateway
     from inventory_ledger.adapters.sqs import SqsIngestQueue
     from inventory_ledger.ports import DeliveryRegistry
@@ -149,6 +150,13 @@ def shopify_levels_for(shop: str) -> "ShopifyLevelsReader":
     )
 
 
+def shopify_orders_for(shop: str) -> "ShopifyOrdersReader":
+    """The catch-up's reads share the shop's client too."""
+    from inventory_ledger.adapters.shopify.orders import ShopifyOrdersReader
+
+    return ShopifyOrdersReader(shopify_for(shop).gateway)
+
+
 @lru_cache(maxsize=1)
 def report_store() -> "S3ReportStore":
     from inventory_ledger.adapters.s3_reports import S3ReportStore
@@ -165,6 +173,7 @@ def reconcile_dependencies(*, with_reports: bool = True) -> "ReconcileDependenci
         directory=merchant_directory(),
         shopify_levels=shopify_levels_for,
         shopify_inventory=shopify_for,
+        shopify_orders=shopify_orders_for,
         reports=report_store() if with_reports else None,
         now=lambda: datetime.now(UTC),
     )

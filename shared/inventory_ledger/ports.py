@@ -4,6 +4,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
+from inventory_ledger.domain.catch_up import FetchedOrder
 from inventory_ledger.domain.drift import ShopifyLevel
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
 from inventory_ledger.domain.merchant import MerchantView
@@ -19,6 +20,11 @@ class ShopifyInventory(ABC):
     @abstractmethod
     def set_available(self, pushes: Sequence[LevelPush], *, idempotency_key: str) -> dict[LevelKey, PushOutcome]:
         """One compare-and-swap call of at most 250 levels; raises TransientFailure or PushRefused."""
+
+    @abstractmethod
+    def read_available(self, pushes: Sequence[LevelPush]) -> dict[LevelKey, int | None]:
+        """Shopify's `available` now at each push's level (None: not stocked there); raises
+        TransientFailure or PushRefused. Tells a push Shopify applied whose answer was lost."""
 
 
 class PushRefused(Exception):
@@ -101,6 +107,15 @@ class LedgerRepository(ABC):
     def balances(self, keys: Iterable[LevelKey]) -> dict[LevelKey, Balance]:
         """The current balances (strongly consistent); a level never written is absent."""
 
+    def lines_and_balances(
+        self, shop: str, order_id: int, line_item_ids: Iterable[int], keys: Iterable[LevelKey]
+    ) -> tuple[dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
+        """Those lines of an order and those balances, strongly consistent; one round trip where the
+        backend allows (lines never written and levels never written are absent)."""
+        wanted = {(order_id, line_item_id) for line_item_id in line_item_ids}
+        lines = {ids: line for ids, line in self.order_lines(shop, order_id).items() if ids in wanted}
+        return lines, self.balances(keys)
+
     @abstractmethod
     def commit(self, change: LedgerChange) -> None:
         """Writes the change atomically; raises ConcurrentChange, DuplicateEntry or TransientFailure."""
@@ -148,6 +163,23 @@ class LedgerRepository(ABC):
     def record_shopify_observation(self, key: LevelKey, available: int, at: datetime) -> None:
         """Shopify reported an `available` we did not expect (inventory_levels/update)."""
 
+    # -- levels set aside for a re-push (Shopify down, throttled, credentials lost) ------------------
+
+    @abstractmethod
+    def mark_for_repush(self, key: LevelKey, reason: str, at: datetime, *, failed: bool = True) -> None:
+        """Keeps the level in the shop's re-push set until a push of it succeeds; ``failed``: the push
+        failed for now (`push_status = failed` on the balance), else it was stale (the balance keeps its
+        stale mark, the sweep catches up first). Raises TransientFailure."""
+
+    @abstractmethod
+    def repush_marks(self, shop: str) -> list[LevelKey]:
+        """The shop's levels waiting for a re-push, in key order."""
+
+    @abstractmethod
+    def clear_repush(self, key: LevelKey, failed_before: datetime) -> bool:
+        """The level was pushed (or needs no push any more): out of the re-push set, unless it failed
+        again at or after ``failed_before`` (a newer mark stays). False when the mark stayed."""
+
     # -- what the reconciler learns (never changed_by=ledger either) --------------------------------
 
     @abstractmethod
@@ -184,6 +216,15 @@ class ShopifyLevels(ABC):
     @abstractmethod
     def levels(self, location_ids: Sequence[int], *, bulk: bool) -> Iterator[ShopifyLevel]:
         """Every level at these locations: paged queries, or one bulk query streamed line by line."""
+
+
+class ShopifyOrders(ABC):
+    """One shop's orders as Shopify holds them (the reconciler's catch-up)."""
+
+    @abstractmethod
+    def orders_updated_since(self, since: datetime) -> Iterator[FetchedOrder]:
+        """Every order created or updated at or after ``since``; raises TransientFailure or PushRefused.
+        An order Shopify returns that the ledger cannot read is skipped and logged, never raised."""
 
 
 class ReportStore(ABC):
@@ -248,6 +289,18 @@ class MerchantDirectory(ABC):
 
     @abstractmethod
     def record_location_reconciled(self, shop: str, location: str, at: datetime, run_id: str) -> None: ...
+
+    @abstractmethod
+    def onboarded_at(self, shop: str) -> datetime | None:
+        """When the merchant was first onboarded; None for an unknown shop."""
+
+    @abstractmethod
+    def caught_up_at(self, shop: str) -> datetime | None:
+        """Up to when the ledger holds every Shopify order movement (the last catch-up's cut-off)."""
+
+    @abstractmethod
+    def record_caught_up(self, shop: str, at: datetime) -> None:
+        """Moves the caught-up instant forward (never back); raises LookupError for an unknown shop."""
 
     # -- the app's lifecycle (service/lifecycle.py) -------------------------------------------------
 

@@ -197,3 +197,45 @@ def test_acknowledgements_written_at_once_each_keep_their_own_level_and_never_go
     for key in keys:
         pushed = (after[key].pushed_version, after[key].shopify_expected)
         assert pushed == (balances[key].version, balances[key].quantity), key
+
+
+def test_the_mapping_cache_reads_a_mapping_added_later_and_expires(local_aws: LocalResources) -> None:
+    from inventory_ledger.adapters.dynamodb import ledger_repository
+
+    ledger = onboard_history_merchant(local_aws.table_name)
+    directory = DynamoDbMerchantDirectory(local_aws.table_name)
+    # Given a view read once (its items now cached), and a SKU not mapped yet
+    first = ledger.merchant_view(SHOP, skus=["A", "LATE"])
+    assert first is not None
+    assert first.known_skus == frozenset({"A"})
+    # When the SKU is mapped, Then the next view reads it (a miss is never cached)
+    directory.map_sku(SHOP, "LATE", 2**60 + 999)
+    second = ledger.merchant_view(SHOP, skus=["A", "LATE"])
+    assert second is not None
+    assert second.known_skus == frozenset({"A", "LATE"})
+    # And a change to a cached item is seen once the TTL has passed, not before
+    directory.set_primary_location(SHOP, "store-a")
+    assert ledger.merchant_view(SHOP).primary_location == PRIMARY  # type: ignore[union-attr]
+    original = ledger_repository.MAPPING_TTL_SECONDS
+    ledger_repository.MAPPING_TTL_SECONDS = 0.0
+    try:
+        assert ledger.merchant_view(SHOP).primary_location == "store-a"  # type: ignore[union-attr]
+    finally:
+        ledger_repository.MAPPING_TTL_SECONDS = original
+    # And an unknown shop is still None, however often it is asked for
+    assert ledger.merchant_view("nobody.myshopify.com") is None
+    assert ledger.merchant_view("nobody.myshopify.com") is None
+
+
+def test_lines_and_balances_come_back_in_one_read_and_absent_ones_are_absent(local_aws: LocalResources) -> None:
+    ledger = onboard_history_merchant(local_aws.table_name)
+    order_id = BIG + 4242
+    body = order(order_id, [(order_id + 1, "A", 2), (order_id + 2, "B", 1)], location_id=BIG + 101)
+    apply_envelope(envelope(Topic.ORDERS_CREATE, body, shop=SHOP, event_id="one-read"), ledger, now)
+    level_a, level_c = LevelKey(SHOP, "store-a", "A"), LevelKey(SHOP, "store-a", "C")
+    lines, balances = ledger.lines_and_balances(SHOP, order_id, [order_id + 1, order_id + 9], [level_a, level_c])
+    # Only the lines asked for that exist, and only the levels ever written
+    assert set(lines) == {(order_id, order_id + 1)}
+    assert lines[(order_id, order_id + 1)].sold == 2
+    assert set(balances) == {level_a}
+    assert balances[level_a].quantity == -2

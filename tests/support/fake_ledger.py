@@ -35,6 +35,7 @@ class InMemoryLedger(LedgerRepository):
         self.lines: dict[tuple[str, int, int], OrderLineState] = {}
         self.entry_by_id: dict[tuple[LevelKey, str], ActivityEntry] = {}
         self.parked: dict[tuple[str, str], ParkedEvent] = {}
+        self.repush: dict[LevelKey, tuple[str, datetime]] = {}
         self.commits = 0
         self._lock = threading.Lock()
 
@@ -142,6 +143,23 @@ class InMemoryLedger(LedgerRepository):
     def record_shopify_observation(self, key: LevelKey, available: int, at: datetime) -> None:
         self.balance_by_key[key] = replace(self.balance_by_key[key], shopify_observed=available, observed_at=at)
 
+    def mark_for_repush(self, key: LevelKey, reason: str, at: datetime, *, failed: bool = True) -> None:
+        with self._lock:
+            self.repush[key] = (reason, at)
+            if failed and key in self.balance_by_key:
+                self.balance_by_key[key] = replace(self.balance_by_key[key], push_status="failed")
+
+    def repush_marks(self, shop: str) -> list[LevelKey]:
+        return sorted(key for key in self.repush if key.shop == shop)
+
+    def clear_repush(self, key: LevelKey, failed_before: datetime) -> bool:
+        with self._lock:
+            mark = self.repush.get(key)
+            if mark is not None and mark[1] >= failed_before:
+                return False
+            self.repush.pop(key, None)
+            return True
+
     def balances_at(self, shop: str, location: str, skus: Iterable[str]) -> Iterator[Balance]:
         for sku in skus:
             balance = self.balance_by_key.get(LevelKey(shop, location, sku))
@@ -184,6 +202,8 @@ class InMemoryDirectory(MerchantDirectory):
         self.item_ids = dict(skus)
         self.policy = "report"
         self.reconciled: dict[str, tuple[datetime, str]] = {}
+        self.onboarded: datetime | None = None
+        self.caught_up: datetime | None = None
 
     def register_shop(self, shop: str, *, onboarded_at: datetime) -> None:
         raise NotImplementedError
@@ -227,3 +247,12 @@ class InMemoryDirectory(MerchantDirectory):
 
     def record_location_reconciled(self, shop: str, location: str, at: datetime, run_id: str) -> None:
         self.reconciled[location] = (at, run_id)
+
+    def onboarded_at(self, shop: str) -> datetime | None:
+        return self.onboarded
+
+    def caught_up_at(self, shop: str) -> datetime | None:
+        return self.caught_up
+
+    def record_caught_up(self, shop: str, at: datetime) -> None:
+        self.caught_up = max(at, self.caught_up or at)

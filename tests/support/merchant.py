@@ -33,13 +33,14 @@ class DemoMerchant:
     resources: LocalResources
     location_ids: dict[str, int] = field(default_factory=dict)  # ledger location -> Shopify id
     item_ids: dict[str, int] = field(default_factory=dict)  # SKU -> inventory item id
+    shop: str = SHOP
 
     @property
     def ledger(self) -> DynamoDbLedger:
         return DynamoDbLedger(self.resources.table_name)
 
     def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        response = httpx.request(method, f"{self.control_url}/_control/shops/{SHOP}{path}", json=body, timeout=10)
+        response = httpx.request(method, f"{self.control_url}/_control/shops/{self.shop}{path}", json=body, timeout=10)
         response.raise_for_status()
         return response.json()
 
@@ -50,7 +51,7 @@ class DemoMerchant:
         raise LookupError((location, sku))
 
     def balance(self, location: str, sku: str) -> Any:
-        key = LevelKey(SHOP, location, sku)
+        key = LevelKey(self.shop, location, sku)
         return self.ledger.balances([key])[key]
 
     def events(self, topic: str) -> list[dict[str, Any]]:
@@ -58,11 +59,11 @@ class DemoMerchant:
 
 
 def create_demo_merchant(
-    simulator_url: str, resources: LocalResources, *, webhook_address: str | None = None
+    simulator_url: str, resources: LocalResources, *, webhook_address: str | None = None, shop_domain: str = SHOP
 ) -> DemoMerchant:
     """Seeds the simulator with the demo shop and mirrors it in the ledger (mappings + opening levels)."""
     shop: dict[str, Any] = {
-        "domain": SHOP,
+        "domain": shop_domain,
         "access_token": TOKEN,
         "webhook_secret": WEBHOOK_SECRET,
         "locations": [{"name": name, "primary": name == "Warehouse"} for name in LOCATIONS],
@@ -73,23 +74,23 @@ def create_demo_merchant(
         topics = ("orders/create", "orders/cancelled", "refunds/create", "inventory_levels/update")
         shop["webhooks"] = [{"topic": topic, "address": webhook_address} for topic in topics]
     httpx.post(f"{simulator_url}/_control/shops", json=shop, timeout=10).raise_for_status()
-    summary = httpx.get(f"{simulator_url}/_control/shops/{SHOP}", timeout=10).json()
-    merchant = DemoMerchant(simulator_url, resources)
+    summary = httpx.get(f"{simulator_url}/_control/shops/{shop_domain}", timeout=10).json()
+    merchant = DemoMerchant(simulator_url, resources, shop=shop_domain)
     merchant.location_ids = {LOCATIONS[loc["name"]]: int(loc["id"]) for loc in summary["locations"]}
     merchant.item_ids = {v["sku"]: int(v["inventory_item_id"]) for v in summary["variants"]}
 
-    resources.put_shop_secret(SHOP, [WEBHOOK_SECRET], TOKEN)
+    resources.put_shop_secret(shop_domain, [WEBHOOK_SECRET], TOKEN)
     directory = DynamoDbMerchantDirectory(resources.table_name)
-    directory.register_shop(SHOP, onboarded_at=datetime(2026, 1, 1, tzinfo=UTC))
+    directory.register_shop(shop_domain, onboarded_at=datetime(2026, 1, 1, tzinfo=UTC))
     for location, shopify_id in merchant.location_ids.items():
-        directory.map_location(SHOP, location, shopify_id)
-    directory.set_primary_location(SHOP, "warehouse")
+        directory.map_location(shop_domain, location, shopify_id)
+    directory.set_primary_location(shop_domain, "warehouse")
     for sku, item_id in merchant.item_ids.items():
-        directory.map_sku(SHOP, sku, item_id)
+        directory.map_sku(shop_domain, sku, item_id)
     for location in LOCATIONS.values():
         for sku in SKUS:
             # An opening balance Shopify already shows: the ledger and shopify_expected both start there.
-            key = LevelKey(SHOP, location, sku)
+            key = LevelKey(shop_domain, location, sku)
             opening = Movement(key, MovementKind.RECEIPT, OPENING, f"opening/{location}/{sku}",
                                Source(topic="test-setup"), shopify_applied=True)  # fmt: skip
             record_operation([opening], merchant.ledger, now)

@@ -1,7 +1,7 @@
 """The pusher's decisions against a fake Shopify: coalescing, compare-and-swap, acknowledgement."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,16 +14,22 @@ from inventory_ledger.ports import ShopifyInventory, TransientFailure
 from inventory_ledger.service.apply_webhook import apply_envelope, observe_shopify_level
 from inventory_ledger.service.operations import record_operation
 from inventory_ledger.service.push import push_levels
+from inventory_ledger.service.repush import repush_marked
 from tests.support.fake_ledger import InMemoryDirectory, InMemoryLedger
 from tests.support.shopify_payloads import BIG, envelope, order
 
 SHOP = "demo-shop.myshopify.com"
 STORE_A = BIG + 101
 KEY = LevelKey(SHOP, "store-a", "A")
+KEY_B = LevelKey(SHOP, "store-a", "B")
 
 
 def now() -> datetime:
     return datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+
+def later() -> datetime:
+    return now() + timedelta(minutes=5)
 
 
 class FakeShopify(ShopifyInventory):
@@ -49,6 +55,11 @@ class FakeShopify(ShopifyInventory):
             answer = {p.key: PushOutcome.APPLIED for p in pushes}
         self.answers[idempotency_key] = answer
         return answer
+
+    def read_available(self, pushes: Sequence[LevelPush]) -> dict[LevelKey, int | None]:
+        if self.unavailable:
+            raise TransientFailure("503 after retries")
+        return {p.key: self.available.get(p.key) for p in pushes}
 
 
 @pytest.fixture
@@ -147,15 +158,79 @@ def test_unmapped_levels_are_not_pushed_and_say_why(
     assert shopify.calls == []
 
 
-def test_an_unavailable_shopify_fails_the_levels_for_a_retry(
+def test_an_unavailable_shopify_sets_the_levels_aside_for_the_sweep(
     ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify
 ) -> None:
     record_operation(operations.receive(SHOP, "store-a", "A", 1, "r"), ledger, now)
     shopify.unavailable = True
-    assert KEY in push(ledger, directory, shopify).failed
+    report = push(ledger, directory, shopify)
+    assert report.failed == {}  # the stream batch succeeds
+    assert KEY in report.set_aside
+    assert ledger.repush_marks(SHOP) == [KEY]
+    assert ledger.balance_by_key[KEY].push_status == "failed"
+    assert repush_marked(ledger, directory, lambda shop: shopify, now, shops=[SHOP]).still_set_aside == 1
     shopify.unavailable = False
-    assert len(push(ledger, directory, shopify).pushed) == 1
+    sweep = repush_marked(ledger, directory, lambda shop: shopify, later, shops=[SHOP])
+    assert (sweep.pushed, sweep.cleared, sweep.still_set_aside) == (1, 1, 0)
     assert shopify.available[KEY] == 1
+    assert ledger.repush_marks(SHOP) == []
+    assert ledger.balance_by_key[KEY].push_status == "applied"
+
+
+def test_a_level_whose_mark_cannot_be_written_fails_its_record_for_a_retry(
+    ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record_operation(operations.receive(SHOP, "store-a", "A", 1, "r"), ledger, now)
+    shopify.unavailable = True
+
+    def throttled(key: LevelKey, reason: str, at: datetime) -> None:
+        raise TransientFailure("ProvisionedThroughputExceededException")
+
+    monkeypatch.setattr(ledger, "mark_for_repush", throttled)
+    report = push(ledger, directory, shopify)
+    assert KEY in report.failed
+    assert "not marked" in report.failed[KEY]
+
+
+def test_a_mark_renewed_during_the_sweep_is_kept(ledger: InMemoryLedger) -> None:
+    record_operation(operations.receive(SHOP, "store-a", "A", 1, "r"), ledger, now)
+    ledger.mark_for_repush(KEY, "503", later())
+    assert not ledger.clear_repush(KEY, now())  # failed again after the sweep started
+    assert ledger.repush_marks(SHOP) == [KEY]
+    assert ledger.clear_repush(KEY, later() + timedelta(seconds=1))
+
+
+def test_a_push_applied_whose_answer_was_lost_is_recognised_after_a_bisected_retry(
+    ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify
+) -> None:
+    """Shopify applied the call for A and B; the answer never came back (the invocation died). The
+    bisected retry pushes A alone, under another key: Shopify answers stale, and Shopify's own level
+    (the pushed value) shows the call was ours: A is acknowledged, not frozen."""
+    record_operation(operations.receive(SHOP, "store-a", "A", 2, "r1"), ledger, now)
+    record_operation(operations.receive(SHOP, "store-a", "B", 3, "r2"), ledger, now)
+    balances = ledger.balances([KEY, KEY_B])
+    lost = [LevelPush(k, balances[k].version, balances[k].quantity, 0, 1, STORE_A) for k in (KEY, KEY_B)]
+    shopify.set_available(lost, idempotency_key=idempotency_key(lost))  # applied; nobody acknowledged it
+    report = push(ledger, directory, shopify, KEY)  # the bisected half
+    assert [p.key for p in report.recognised] == [KEY]
+    assert report.stale == []
+    assert ledger.balance_by_key[KEY].shopify_expected == 2
+    assert ledger.balance_by_key[KEY].push_status == "applied"
+    assert shopify.calls[-1][0] != idempotency_key(lost)  # it was another key: recognised by the read
+    record_operation(operations.receive(SHOP, "store-a", "A", 4, "r3"), ledger, now)  # later receipts flow
+    push(ledger, directory, shopify, KEY)
+    assert shopify.available[KEY] == 6 == ledger.balance_by_key[KEY].quantity
+
+
+def test_a_stale_level_showing_another_value_stays_stale(
+    ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify
+) -> None:
+    record_operation(operations.receive(SHOP, "store-a", "A", 2, "r1"), ledger, now)
+    shopify.available[KEY] = 7  # an edit we never heard of: not our value
+    report = push(ledger, directory, shopify, KEY)
+    assert report.recognised == []
+    assert [p.key for p in report.stale] == [KEY]
+    assert shopify.available[KEY] == 7
 
 
 def test_more_than_250_levels_are_pushed_250_per_call(

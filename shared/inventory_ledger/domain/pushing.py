@@ -41,17 +41,22 @@ def levels_to_push(balances: Iterable[Balance]) -> list[Balance]:
     return sorted((b for b in balances if not b.agrees_with_shopify), key=lambda b: b.key)
 
 
-def idempotency_key(pushes: Sequence[LevelPush]) -> str:
+def idempotency_key(pushes: Sequence[LevelPush], *, kind: str = "push", scope: str = "") -> str:
     """The same pushes of the same versions give the same key, so a retried call is replayed, not redone.
 
+    Derived from the levels and their versions and values only, never from the invocation: a retry
+    of the same call (a Lambda retry, a redelivered batch) sends the same key. A bisected retry is
+    another call (other arguments) and so another key; it answers stale for a level our lost call
+    already set, which the sender then recognises by reading Shopify's level (service/send_pushes.py).
     Every argument that goes into the mutation goes into the key: reusing a key with other arguments
-    is IDEMPOTENCY_KEY_PARAMETER_MISMATCH at Shopify.
+    is IDEMPOTENCY_KEY_PARAMETER_MISMATCH at Shopify. ``scope`` separates callers whose identical
+    arguments must not share an answer (each reconciliation run's heals).
     """
     text = "\n".join(
         f"{p.key.shop}|{p.key.location}|{p.key.sku}|v{p.version}|{p.change_from}->{p.quantity}"
         for p in sorted(pushes, key=lambda p: p.key)
     )
-    return "push-" + hashlib.sha256(text.encode()).hexdigest()[:40]
+    return f"{kind}-" + hashlib.sha256((scope + "\n" + text if scope else text).encode()).hexdigest()[:40]
 
 
 def reference_document_uri(shop: str, key: str) -> str:

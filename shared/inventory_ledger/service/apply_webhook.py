@@ -6,13 +6,15 @@ nothing. What cannot be applied is parked whole with the reason; a refund that b
 for it and is applied as soon as the order is.
 """
 
-from collections.abc import Callable
+import random
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from pydantic import ValidationError
 
-from inventory_ledger.domain.ledger import ActivityEntry, LevelKey, OrderLineState, Source
+from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey, OrderLineState, Source
 from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Movement, Translation
 from inventory_ledger.domain.orders import apply_order_cancelled, apply_order_created, apply_refund_created
@@ -24,7 +26,12 @@ from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepos
 
 # A transaction holds at most 100 items; a line writes at most two entries, its record and a balance.
 LINES_PER_TRANSACTION = 24
-MAX_ATTEMPTS = 10
+# A lost race plans again after a random pause of up to BACKOFF_BASE_SECONDS * 2**conflicts (capped):
+# "full jitter", so consumers racing for one hot level spread out instead of colliding again in step.
+# 40 attempts wait about 7 s at most in all, well inside the consumer's 60 s timeout.
+MAX_ATTEMPTS = 40
+BACKOFF_BASE_SECONDS = 0.005
+BACKOFF_CAP_SECONDS = 0.25
 
 Lines = dict[tuple[int, int], OrderLineState]
 Now = Callable[[], datetime]
@@ -68,7 +75,12 @@ def apply_envelope(envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now
             return apply_order_cancelled(payload, merchant, lines, source)
         return apply_order_created(payload, merchant, lines, source)
 
-    translation = apply_movements(ledger, merchant.shop, order_id, translate, now, result.applied)
+    line_ids = (
+        [line.id for line in payload.line_items]
+        if isinstance(payload, Order)
+        else [line.line_item_id for line in payload.refund_line_items]
+    )
+    translation = apply_movements(ledger, merchant.shop, order_id, translate, now, result.applied, line_ids=line_ids)
     result.skipped = translation.skipped
     if translation.problems:
         waiting = order_id if all(p.kind is ProblemKind.WAITING_FOR_ORDER for p in translation.problems) else None
@@ -110,17 +122,39 @@ def apply_movements(
     translate: Callable[[Lines], Translation],
     now: Now,
     applied: list[ActivityEntry],
+    *,
+    line_ids: Iterable[int] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Translation:
-    """Commits the movements ``translate`` asks for, chunk by chunk, planning each on fresh state."""
+    """Commits the movements ``translate`` asks for, chunk by chunk, planning each on fresh state.
+
+    With the order's ``line_ids`` known, each attempt reads those lines and the balances it expects to
+    touch in one round trip (the levels the last plan touched, or at first those a plan on no lines
+    names); a level it did not expect is read after. A lost race backs off with jitter and plans again.
+    """
     conflicts = 0
+    wanted_lines = None if line_ids is None else sorted(set(line_ids))
+    expected: set[LevelKey] = set()
+    if wanted_lines is not None:
+        expected = {m.key for m in translate({}).movements}
     while True:
-        lines = ledger.order_lines(shop, order_id) if order_id is not None else {}
+        if order_id is None:
+            lines: Lines = {}
+            balances: dict[LevelKey, Balance] = {}
+        elif wanted_lines is None:
+            lines, balances = ledger.order_lines(shop, order_id), {}
+        else:
+            lines, balances = ledger.lines_and_balances(shop, order_id, wanted_lines, expected)
         translation = translate(lines)
         pending = [m for m in translation.movements if not _applied(m, lines)]
         if not pending:
             return translation
         chunk = _first_chunk(pending)
-        change = plan_change(chunk, lines, ledger.balances({m.key for m in chunk}), now())
+        keys = {m.key for m in chunk}
+        if wanted_lines is None or not keys <= expected:
+            balances = {**balances, **ledger.balances(keys - balances.keys() if wanted_lines else keys)}
+        expected = keys
+        change = plan_change(chunk, lines, balances, now())
         if change.is_empty:
             return translation
         try:
@@ -129,6 +163,7 @@ def apply_movements(
             conflicts += 1
             if conflicts >= MAX_ATTEMPTS:
                 raise TransientFailure(f"lost {conflicts} races for order {order_id}; retrying later") from None
+            sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**conflicts)))  # noqa: S311
             continue
         except DuplicateEntry:
             return translation  # an operator's command repeated: its entries exist already

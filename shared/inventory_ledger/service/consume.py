@@ -111,6 +111,8 @@ def record_result(result: ApplyResult) -> None:
     else:
         logger.info("event applied" if result.applied else "event already applied", extra=fields)
     metrics.add_metric(name="MovementsApplied", unit=MetricUnit.Count, value=len(result.applied))
+    if result.oversells:  # the service-level total is what OversellAlarm watches
+        metrics.add_metric(name="Oversell", unit=MetricUnit.Count, value=len(result.oversells))
     for entry in result.oversells:
         logger.warning("oversell", extra={"level": str(entry.key), "balance_after": entry.balance_after})
         # Per level dimensions: the alarm and the dashboard show which merchant and location oversold.

@@ -58,6 +58,14 @@ def parked_pk(shop: str) -> str:
     return f"PARKED#{shop}"
 
 
+def repush_pk(shop: str) -> str:
+    return f"REPUSH#{shop}"
+
+
+def repush_key(key: LevelKey) -> dict[str, Any]:
+    return to_attributes({"pk": repush_pk(key.shop), "sk": f"LEVEL#{key.location}#{key.sku}"})
+
+
 def balance_key(key: LevelKey) -> dict[str, Any]:
     return to_attributes({"pk": level_pk(key), "sk": BALANCE_SK})
 

@@ -1,5 +1,6 @@
 """LedgerRepository on one DynamoDB table: a change is one TransactWriteItems, conditioned on versions."""
 
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -35,6 +36,10 @@ TRANSIENT_CODES = frozenset(
 
 # Pusher acknowledgements written at once per Shopify call (up to 250 levels).
 ACK_CONCURRENCY = 16
+# How long a container uses a merchant's config and mapping items as it read them. Mappings are
+# one-to-one and set at onboarding; a mapping added later is read on its first miss, and a changed
+# primary location is seen within this long.
+MAPPING_TTL_SECONDS = 30.0
 
 
 class DynamoDbLedger(LedgerRepository):
@@ -42,6 +47,7 @@ class DynamoDbLedger(LedgerRepository):
         self.table_name = table_name
         self._client = client
         self.write_units = 0.0
+        self._mappings: dict[str, dict[str, tuple[float, items.Item]]] = {}
 
     @property
     def client(self) -> "DynamoDBClient":
@@ -82,14 +88,20 @@ class DynamoDbLedger(LedgerRepository):
         inventory_item_ids: Iterable[int] = (),
     ) -> MerchantView | None:
         pk = items.shop_pk(shop)
-        sort_keys = [items.CONFIG_SK]
-        sort_keys += [f"SHOPIFY_LOCATION#{location_id}" for location_id in set(shopify_location_ids)]
-        sort_keys += [f"SKU#{sku}" for sku in set(skus)]
-        sort_keys += [f"INVENTORY_ITEM#{item_id}" for item_id in set(inventory_item_ids)]
-        found = {
-            item["sk"]: item
-            for item in self._batch_get([items.to_attributes({"pk": pk, "sk": sk}) for sk in sort_keys])
-        }
+        sort_keys = {items.CONFIG_SK}
+        sort_keys |= {f"SHOPIFY_LOCATION#{location_id}" for location_id in set(shopify_location_ids)}
+        sort_keys |= {f"SKU#{sku}" for sku in set(skus)}
+        sort_keys |= {f"INVENTORY_ITEM#{item_id}" for item_id in set(inventory_item_ids)}
+        # The mapping items this container read in the last MAPPING_TTL_SECONDS are used as read; only
+        # the rest is read (one BatchGetItem), and what is not found is asked for again next time.
+        cached = self._mappings.setdefault(shop, {})
+        now = time.monotonic()
+        found = {sk: cached[sk][1] for sk in sort_keys if sk in cached and now - cached[sk][0] < MAPPING_TTL_SECONDS}
+        missing = sort_keys - found.keys()
+        if missing:
+            for item in self._batch_get([items.to_attributes({"pk": pk, "sk": sk}) for sk in sorted(missing)]):
+                found[item["sk"]] = item
+                cached[item["sk"]] = (now, item)
         config = found.get(items.CONFIG_SK)
         if config is None:
             return None
@@ -102,6 +114,23 @@ class DynamoDbLedger(LedgerRepository):
     def balances(self, keys: Iterable[LevelKey]) -> dict[LevelKey, Balance]:
         found = (items.balance_from_item(item) for item in self._batch_get([items.balance_key(k) for k in set(keys)]))
         return {balance.key: balance for balance in found}
+
+    def lines_and_balances(
+        self, shop: str, order_id: int, line_item_ids: Iterable[int], keys: Iterable[LevelKey]
+    ) -> tuple[dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
+        # One BatchGetItem for both (up to 100 keys a call): the lines are the order's, by id.
+        pk = items.order_pk(shop, order_id)
+        line_keys = [items.to_attributes({"pk": pk, "sk": f"{items.LINE_PREFIX}{i}"}) for i in set(line_item_ids)]
+        lines: dict[tuple[int, int], OrderLineState] = {}
+        balances: dict[LevelKey, Balance] = {}
+        for item in self._batch_get(line_keys + [items.balance_key(key) for key in set(keys)]):
+            if item["pk"] == pk:
+                line = items.line_from_item(item)
+                lines[(line.order_id, line.line_item_id)] = line
+            else:
+                balance = items.balance_from_item(item)
+                balances[balance.key] = balance
+        return lines, balances
 
     def entries(self, key: LevelKey) -> list[ActivityEntry]:
         entries = [items.entry_from_item(item) for item in self._query(items.level_pk(key), items.ENTRY_PREFIX)]
@@ -309,6 +338,51 @@ class DynamoDbLedger(LedgerRepository):
             {":available": available, ":at": at.isoformat()},
             "attribute_exists(pk)",
         )
+
+    # -- levels set aside for a re-push -------------------------------------------------------------
+
+    def mark_for_repush(self, key: LevelKey, reason: str, at: datetime, *, failed: bool = True) -> None:
+        # The mark's own item (item_type repush: the pusher's stream filter drops it) is what the sweep
+        # queries; the balance says why, for the reconciler's report and for operators.
+        self._call(
+            self.client.update_item,
+            TableName=self.table_name,
+            Key=items.repush_key(key),
+            UpdateExpression="SET item_type = :type, shop = :shop, #location = :location, sku = :sku, "
+            "reason = :reason, last_failed_at = :at, marked_at = if_not_exists(marked_at, :at) ADD attempts :one",
+            ExpressionAttributeNames={"#location": "location"},
+            ExpressionAttributeValues=items.to_attributes(
+                {":type": "repush", ":shop": key.shop, ":location": key.location, ":sku": key.sku,
+                 ":reason": reason, ":at": at.isoformat(), ":one": 1}
+            ),
+        )  # fmt: skip
+        if not failed:
+            return
+        self._pusher_update(
+            key,
+            "push_status = :failed, push_problem = :reason, push_problem_at = :at",
+            {":failed": "failed", ":reason": reason, ":at": at.isoformat()},
+            "attribute_exists(pk)",
+        )
+
+    def repush_marks(self, shop: str) -> list[LevelKey]:
+        found = self._query(items.repush_pk(shop), "LEVEL#")
+        return sorted(LevelKey(item["shop"], item["location"], item["sku"]) for item in found)
+
+    def clear_repush(self, key: LevelKey, failed_before: datetime) -> bool:
+        try:
+            self._call(
+                self.client.delete_item,
+                TableName=self.table_name,
+                Key=items.repush_key(key),
+                ConditionExpression="attribute_not_exists(pk) OR last_failed_at < :before",
+                ExpressionAttributeValues=items.to_attributes({":before": failed_before.isoformat()}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     # -- what the reconciler learns ------------------------------------------------------------------
 

@@ -151,6 +151,27 @@ class ShopifyInventoryGateway:
         for nodes in self._pages(documents.PRODUCT_VARIANTS_PAGE, {"query": query}, ("productVariants",), page_size):
             yield from _VARIANTS.validate_python(nodes)
 
+    def available_at(self, location_id: str, item_ids: Sequence[str]) -> dict[str, int | None]:
+        """Item gid -> `available` at one location now (None: the item is not stocked there or unknown)."""
+        found: dict[str, int | None] = {item_id: None for item_id in item_ids}
+        wanted = list(found)
+        for start in range(0, len(wanted), MAX_QUANTITIES_PER_CALL):
+            ids = wanted[start : start + MAX_QUANTITIES_PER_CALL]
+            data = self.client.execute(documents.INVENTORY_ITEMS_AVAILABLE_AT, {"ids": ids, "locationId": location_id})
+            for node in data.get("nodes") or []:
+                if not isinstance(node, dict) or node.get("id") not in found:
+                    continue
+                level = node.get("inventoryLevel") or {}
+                for quantity in level.get("quantities") or []:
+                    if quantity.get("name") == "available" and isinstance(quantity.get("quantity"), int):
+                        found[node["id"]] = quantity["quantity"]
+        return found
+
+    def orders_updated_since(self, search: str, *, page_size: int = 5) -> Iterator[dict[str, Any]]:
+        """Raw order nodes of ORDERS_UPDATED_SINCE for a search string (e.g. `updated_at:>='...'`)."""
+        for nodes in self._pages(documents.ORDERS_UPDATED_SINCE, {"query": search}, ("orders",), page_size):
+            yield from (node for node in nodes if isinstance(node, dict))
+
     def location_levels(self, location_id: str, *, page_size: int = 100) -> Iterator[LevelSnapshot]:
         """Every inventory level at one location: item id, SKU, available, committed, on_hand."""
         pages = self._pages(

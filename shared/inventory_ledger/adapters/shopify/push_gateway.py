@@ -1,5 +1,6 @@
 """The pusher's port on Shopify: ledger pushes in, per-level outcomes out, Shopify's errors translated."""
 
+from collections import defaultdict
 from collections.abc import Sequence
 
 from inventory_ledger.adapters.shopify.errors import (
@@ -13,6 +14,7 @@ from inventory_ledger.adapters.shopify.errors import (
 )
 from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
 from inventory_ledger.adapters.shopify.models import QuantityStatus, SetQuantity
+from inventory_ledger.adapters.shopify.port_errors import as_port_errors
 from inventory_ledger.domain.ids import gid
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.domain.pushing import PUSH_REASON, LevelPush, PushOutcome, reference_document_uri
@@ -51,3 +53,15 @@ class ShopifyPushGateway(ShopifyInventory):
         except (ShopifyAuthError, ShopifyGraphQLError, ShopifyRequestError, ShopifyUserErrors) as error:
             raise PushRefused(str(error)) from error
         return {push.key: OUTCOMES[outcome.status] for push, outcome in zip(pushes, result.outcomes, strict=True)}
+
+    def read_available(self, pushes: Sequence[LevelPush]) -> dict[LevelKey, int | None]:
+        by_location: dict[int, list[LevelPush]] = defaultdict(list)
+        for push in pushes:
+            by_location[push.shopify_location_id].append(push)
+        found: dict[LevelKey, int | None] = {}
+        with as_port_errors():
+            for location_id, at_location in by_location.items():
+                items = [gid("InventoryItem", push.inventory_item_id) for push in at_location]
+                available = self.gateway.available_at(gid("Location", location_id), items)
+                found.update({push.key: available[item] for push, item in zip(at_location, items, strict=True)})
+        return found

@@ -1,0 +1,111 @@
+"""What a reconciliation run is given and what it records: options, dependencies, per-location counts."""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from inventory_ledger.domain.drift import (
+    DEFAULT_SETTLE_WINDOW,
+    DriftRow,
+    HealingPolicy,
+)
+from inventory_ledger.domain.ledger import LevelKey
+from inventory_ledger.ports import (
+    LedgerRepository,
+    MerchantDirectory,
+    ReportStore,
+    ShopifyInventory,
+    ShopifyLevels,
+    ShopifyOrders,
+)
+
+# At or above this many mapped SKUs a shop's levels are read with one bulk query (no cost points,
+# one file) instead of pages (a 250-level page costs ~750 points; a standard shop restores 100/s).
+DEFAULT_BULK_THRESHOLD_SKUS = 2_000
+
+Now = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class ReconcileOptions:
+    settle_window: timedelta = DEFAULT_SETTLE_WINDOW
+    bulk_threshold_skus: int = DEFAULT_BULK_THRESHOLD_SKUS
+    # None: the merchant's stored policy; True/False: this run heals or only reports, whatever it says.
+    heal: bool | None = None
+    run_id: str | None = None
+
+
+@dataclass
+class LocationResult:
+    location: str
+    shopify_location_id: int
+    checked: int = 0
+    in_flight: int = 0
+    drifted: int = 0
+    drift_units: int = 0
+    healed: int = 0
+    heal_stale: int = 0
+    heal_skipped: int = 0
+    adopted: int = 0
+
+
+@dataclass
+class ShopRun:
+    run_id: str
+    shop: str
+    started_at: datetime
+    read_mode: str
+    healing: HealingPolicy
+    locations: list[LocationResult] = field(default_factory=list)
+    rows: list[DriftRow] = field(default_factory=list)
+    # Per drifted level: "healed", "stale" (Shopify moved again: left for the next run) or why not.
+    heal_notes: dict[LevelKey, str] = field(default_factory=dict)
+    # The catch-up's figures (orders read, webhooks missed, ...), or why it could not run.
+    catch_up: dict[str, Any] = field(default_factory=dict)
+    finished_at: datetime | None = None
+    seconds: float = 0.0
+    # Keys of the report's objects in the report bucket (JSON, CSV).
+    report_uris: list[str] = field(default_factory=list)
+
+    def total(self, name: str) -> int:
+        return sum(int(getattr(location, name)) for location in self.locations)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "shop": self.shop,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "seconds": round(self.seconds, 3),
+            "read_mode": self.read_mode,
+            "healing": self.healing.value,
+            "levels_checked": self.total("checked"),
+            "in_flight": self.total("in_flight"),
+            "drifted": self.total("drifted"),
+            "drift_units": self.total("drift_units"),
+            "healed": self.total("healed"),
+            "heal_stale": self.total("heal_stale"),
+            "adopted": self.total("adopted"),
+            "catch_up": dict(self.catch_up),
+            # Shopify ids as strings: they exceed 2^53, which JSON readers may hold as doubles.
+            "locations": [{**vars(loc), "shopify_location_id": str(loc.shopify_location_id)} for loc in self.locations],
+            "reports": list(self.report_uris),
+        }
+
+
+@dataclass(frozen=True)
+class ReconcileDependencies:
+    ledger: LedgerRepository
+    directory: MerchantDirectory
+    shopify_levels: Callable[[str], ShopifyLevels]
+    shopify_inventory: Callable[[str], ShopifyInventory]
+    reports: ReportStore | None
+    now: Now
+    # None: no catch-up (levels are judged on what the webhooks brought alone).
+    shopify_orders: Callable[[str], ShopifyOrders] | None = None
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
