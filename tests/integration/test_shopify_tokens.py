@@ -218,3 +218,34 @@ def test_wrong_client_secret_is_refused_by_the_token_endpoint(
     key = LevelKey(SHOP, "warehouse", "A")
     assert "invalid_client" in report.set_aside[key]
     assert shopify_simulator.oauth.apps[SHOP].refused == ["invalid_client"]
+
+
+def test_one_shops_broken_credentials_set_aside_only_that_shops_levels_in_the_batch(
+    merchant: DemoMerchant, shopify_simulator: SimulatorServer
+) -> None:
+    """Two shops in one stream batch: the one whose token cannot be minted (the token endpoint does
+    not know the app: 404) is set aside for re-push; the other is pushed."""
+    shopify_simulator.oauth.install(SHOP, CLIENT_ID, CLIENT_SECRET)
+    put_admin_secret(
+        merchant.resources, {"kind": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    )
+    broken = "broken-shop.myshopify.com"
+    directory = bootstrap.merchant_directory()
+    directory.register_shop(broken, onboarded_at=now())
+    directory.map_location(broken, "warehouse", 1)
+    directory.set_primary_location(broken, "warehouse")
+    directory.map_sku(broken, "A", 2)
+    client = merchant.resources.client("secretsmanager")
+    client.create_secret(
+        Name=shopify_settings().admin_secret_name(broken),
+        SecretString=json.dumps({"kind": "client_credentials", "client_id": "x", "client_secret": "y"}),
+    )
+    record_operation(operations.receive(broken, "warehouse", "A", 4, "po-b"), merchant.ledger, now)
+    record_operation(operations.receive(SHOP, "warehouse", "A", 2, "po-a"), merchant.ledger, now)
+    keys = [LevelKey(SHOP, "warehouse", "A"), LevelKey(broken, "warehouse", "A")]
+    report = push_levels(keys, merchant.ledger, directory, bootstrap.shopify_for, now)
+    assert [push.key for push in report.pushed] == [keys[0]]
+    assert list(report.set_aside) == [keys[1]]
+    assert "HTTP 404" in report.set_aside[keys[1]]
+    assert report.failed == {}
+    assert merchant.shopify_available("warehouse", "A") == 12
