@@ -15,11 +15,13 @@ if TYPE_CHECKING:
     from inventory_ledger.adapters.s3_payloads import S3PayloadStore
     from inventory_ledger.adapters.s3_reports import S3ReportStore
     from inventory_ledger.adapters.secrets import SecretsManagerShopSecrets
+    from inventory_ledger.adapters.shopify.auth import TokenEndpoint
     from inventory_ledger.adapters.shopify.levels import ShopifyLevelsReader
     from inventory_ledger.adapters.shopify.orders import ShopifyOrdersReader
     from inventory_ledger.adapters.shopify.push_gateway import ShopifyPushGateway
     from inventory_ledger.adapters.sqs import SqsIngestQueue
     from inventory_ledger.ports import DeliveryRegistry
+    from inventory_ledger.service.install import AppCredentials, InstallStores
     from inventory_ledger.service.reconcile import ReconcileDependencies, ReconcileOptions
 
 
@@ -50,6 +52,45 @@ def ingress_dependencies() -> IngressDependencies:
         queue=SqsIngestQueue(settings.ingest_queue_url, payload_store(), settings.sqs_max_message_bytes),
         max_body_bytes=settings.max_webhook_body_bytes,
         max_age=timedelta(seconds=settings.webhook_max_age_seconds) if settings.webhook_max_age_seconds else None,
+    )
+
+
+@dataclass(frozen=True)
+class InstallDependencies:
+    app_secret_name: str
+    endpoint: "TokenEndpoint"
+    stores: "InstallStores"
+    max_age_seconds: int
+
+    def app(self) -> "AppCredentials":
+        """The app's credentials (read with the secrets' TTL, so a rotated client secret is picked up)."""
+        from aws_lambda_powertools.utilities import parameters
+
+        from inventory_ledger.service.install import AppCredentials
+
+        raw = parameters.get_secret(self.app_secret_name, transform="json", max_age=self.max_age_seconds)
+        return AppCredentials.model_validate(raw)
+
+
+@lru_cache(maxsize=1)
+def install_dependencies() -> InstallDependencies:
+    from inventory_ledger.adapters.secrets import SecretsManagerWriter
+    from inventory_ledger.adapters.shopify.auth import TokenEndpoint
+    from inventory_ledger.adapters.shopify.token_store import DynamoDbTokenStore
+    from inventory_ledger.config import ledger_settings, shopify_settings
+    from inventory_ledger.service.install import InstallStores
+
+    settings = shopify_settings()
+    return InstallDependencies(
+        app_secret_name=settings.app_secret_name,
+        endpoint=TokenEndpoint(settings.token_url),
+        stores=InstallStores(
+            tokens=DynamoDbTokenStore(ledger_settings().ledger_table_name),
+            secrets=SecretsManagerWriter(),
+            admin_secret_name=settings.admin_secret_name("{shop}"),
+            signing_secret_name=settings.secret_name("{shop}"),
+        ),
+        max_age_seconds=settings.secret_max_age_seconds,
     )
 
 
@@ -153,7 +194,8 @@ def reset() -> None:
     """For tests and the local driver, after they change the environment."""
     import sys
 
-    cached = [ingress_dependencies, ledger, merchant_directory, shopify_for, report_store, payload_store]
+    cached = [ingress_dependencies, ledger, merchant_directory, shopify_for, report_store, payload_store,
+              install_dependencies]  # fmt: skip
     # Module-level client caches, only where their modules were loaded at all.
     for module, name in (
         ("inventory_ledger.adapters.dynamodb.client", "dynamodb_client"),

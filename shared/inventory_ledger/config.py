@@ -60,6 +60,9 @@ class ShopifySettings(SecretSettings):
     # A Lambda waiting for another one's refresh of the same shop gives up after this long.
     token_refresh_wait_seconds: float = Field(default=20.0, gt=0)
 
+    # The app's own client id and secret, scopes and redirect URL (authorization code installs only).
+    app_secret_name: str = "inventory-ledger/app"  # noqa: S105  (a name, not a secret)
+
     def admin_secret_name(self, shop_domain: str) -> str:
         return f"{self.admin_secret_prefix}{shop_domain}"
 

@@ -75,6 +75,12 @@ class PayloadStore(ABC):
         """The stored body; raises MissingPayload."""
 
 
+class CredentialWriter(ABC):
+    @abstractmethod
+    def put(self, name: str, value: dict[str, object]) -> None:
+        """Creates or replaces a secret (JSON)."""
+
+
 class IngestQueue(ABC):
     @abstractmethod
     def send(self, envelope: WebhookEnvelope) -> str:
@@ -295,3 +301,24 @@ class MerchantDirectory(ABC):
     @abstractmethod
     def record_caught_up(self, shop: str, at: datetime) -> None:
         """Moves the caught-up instant forward (never back); raises LookupError for an unknown shop."""
+
+    # -- the app's lifecycle (service/lifecycle.py) -------------------------------------------------
+
+    def is_active(self, shop: str) -> bool:
+        """False once the app was uninstalled from the shop (until it is onboarded again)."""
+        return True
+
+
+class ShopLifecycle(ABC):
+    """What app/uninstalled and the compliance topics change and record."""
+
+    @abstractmethod
+    def mark_uninstalled(self, shop: str, at: datetime) -> None:
+        """Stops pushes and reconciliation for the shop; its ledger is kept."""
+
+    @abstractmethod
+    def record_compliance(self, shop: str, topic: str, event_id: str, at: datetime, detail: str) -> None:
+        """Keeps a record of a compliance request and what was done (idempotent per event)."""
+
+    @abstractmethod
+    def compliance_records(self, shop: str) -> list[dict[str, str]]: ...

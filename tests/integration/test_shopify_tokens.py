@@ -197,13 +197,14 @@ def test_a_revoked_app_fails_that_shops_pushes_after_one_refresh_and_says_why(
     merchant: DemoMerchant, shopify_simulator: SimulatorServer
 ) -> None:
     """The uninstalled app's tokens and refresh tokens stop working: one refresh is tried
-    (invalid_grant), then the shop's levels are reported failed; nothing is retried in a loop."""
+    (invalid_grant), then the shop's levels are set aside for re-push; nothing is retried in a loop."""
     install_expiring(merchant, shopify_simulator)
     shopify_simulator.oauth.revoke(SHOP)
     report = receive_and_push(merchant, "A", 1, "po-1")
     key = LevelKey(SHOP, "warehouse", "A")
-    assert list(report.failed) == [key]
-    assert "invalid_grant" in report.failed[key]
+    assert report.failed == {}
+    assert list(report.set_aside) == [key]  # marked for re-push once the shop is reinstalled
+    assert "invalid_grant" in report.set_aside[key]
     assert shopify_simulator.oauth.apps[SHOP].refused == ["invalid_grant"]
     assert merchant.shopify_available("warehouse", "A") == 10
 
@@ -215,5 +216,36 @@ def test_wrong_client_secret_is_refused_by_the_token_endpoint(
     put_admin_secret(merchant.resources, {"kind": "client_credentials", "client_id": CLIENT_ID, "client_secret": "x"})
     report = receive_and_push(merchant, "A", 1, "po-1")
     key = LevelKey(SHOP, "warehouse", "A")
-    assert "invalid_client" in report.failed[key]
+    assert "invalid_client" in report.set_aside[key]
     assert shopify_simulator.oauth.apps[SHOP].refused == ["invalid_client"]
+
+
+def test_one_shops_broken_credentials_set_aside_only_that_shops_levels_in_the_batch(
+    merchant: DemoMerchant, shopify_simulator: SimulatorServer
+) -> None:
+    """Two shops in one stream batch: the one whose token cannot be minted (the token endpoint does
+    not know the app: 404) is set aside for re-push; the other is pushed."""
+    shopify_simulator.oauth.install(SHOP, CLIENT_ID, CLIENT_SECRET)
+    put_admin_secret(
+        merchant.resources, {"kind": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    )
+    broken = "broken-shop.myshopify.com"
+    directory = bootstrap.merchant_directory()
+    directory.register_shop(broken, onboarded_at=now())
+    directory.map_location(broken, "warehouse", 1)
+    directory.set_primary_location(broken, "warehouse")
+    directory.map_sku(broken, "A", 2)
+    client = merchant.resources.client("secretsmanager")
+    client.create_secret(
+        Name=shopify_settings().admin_secret_name(broken),
+        SecretString=json.dumps({"kind": "client_credentials", "client_id": "x", "client_secret": "y"}),
+    )
+    record_operation(operations.receive(broken, "warehouse", "A", 4, "po-b"), merchant.ledger, now)
+    record_operation(operations.receive(SHOP, "warehouse", "A", 2, "po-a"), merchant.ledger, now)
+    keys = [LevelKey(SHOP, "warehouse", "A"), LevelKey(broken, "warehouse", "A")]
+    report = push_levels(keys, merchant.ledger, directory, bootstrap.shopify_for, now)
+    assert [push.key for push in report.pushed] == [keys[0]]
+    assert list(report.set_aside) == [keys[1]]
+    assert "HTTP 404" in report.set_aside[keys[1]]
+    assert report.failed == {}
+    assert merchant.shopify_available("warehouse", "A") == 12

@@ -106,7 +106,11 @@ def ref_of(value: Any) -> str:
 
 def test_the_four_functions_and_their_triggers(resources: dict[str, Any]) -> None:
     functions = {k for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function"}
-    assert functions == set(FUNCTIONS)
+    assert functions == {*FUNCTIONS, "ShopifyOAuthFunction"}
+    oauth = props(resources, "ShopifyOAuthFunction")
+    assert oauth["CodeUri"] == "functions/shopify_oauth/"
+    routes = {(e["Properties"]["Path"], e["Properties"]["Method"]) for e in oauth["Events"].values()}
+    assert routes == {("/oauth/install", "get"), ("/oauth/callback", "get")}
     for logical_id, (code_uri, trigger) in FUNCTIONS.items():
         assert props(resources, logical_id)["CodeUri"] == code_uri
         assert (ROOT / code_uri).is_dir(), code_uri

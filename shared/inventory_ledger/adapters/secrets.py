@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities import parameters
 from botocore.exceptions import ClientError
 
 from inventory_ledger.config import SecretSettings
-from inventory_ledger.ports import ShopSecrets, UnknownShop
+from inventory_ledger.ports import CredentialWriter, ShopSecrets, UnknownShop
 
 UNKNOWN_SHOPS_KEPT = 10_000
 
@@ -59,3 +59,22 @@ class SecretsManagerShopSecrets(ShopSecrets):
     def webhook_secrets(self, shop_domain: str) -> Sequence[str]:
         secrets = self._secret(shop_domain).get("webhook_secrets") or []
         return [s for s in secrets if isinstance(s, str) and s]
+
+
+class SecretsManagerWriter(CredentialWriter):
+    """Writes the secrets an install creates (the OAuth callback only)."""
+
+    def __init__(self, client: Any = None) -> None:
+        self._client = client
+
+    def put(self, name: str, value: dict[str, object]) -> None:
+        import json
+
+        import boto3
+
+        client = self._client or boto3.client("secretsmanager")
+        text = json.dumps(value)
+        try:
+            client.create_secret(Name=name, SecretString=text)
+        except client.exceptions.ResourceExistsException:
+            client.put_secret_value(SecretId=name, SecretString=text)

@@ -21,8 +21,16 @@ class Topic(StrEnum):
     ORDERS_CANCELLED = "orders/cancelled"
     REFUNDS_CREATE = "refunds/create"
     INVENTORY_LEVELS_UPDATE = "inventory_levels/update"
+    # The app's lifecycle and the three mandatory compliance topics (service/lifecycle.py).
+    APP_UNINSTALLED = "app/uninstalled"
+    CUSTOMERS_DATA_REQUEST = "customers/data_request"
+    CUSTOMERS_REDACT = "customers/redact"
+    SHOP_REDACT = "shop/redact"
 
 
+LIFECYCLE_TOPICS = frozenset(
+    {Topic.APP_UNINSTALLED, Topic.CUSTOMERS_DATA_REQUEST, Topic.CUSTOMERS_REDACT, Topic.SHOP_REDACT}
+)
 QUEUED_TOPICS = frozenset(Topic)
 
 # A shop domain names its secret; anything else must never reach a secret lookup.

@@ -12,10 +12,11 @@ from pydantic import ValidationError
 
 from inventory_ledger.domain.merchant import Problem, ProblemKind
 from inventory_ledger.domain.parking import ParkedEvent
-from inventory_ledger.domain.webhooks import WebhookEnvelope
+from inventory_ledger.domain.webhooks import LIFECYCLE_TOPICS, WebhookEnvelope
 from inventory_ledger.observability import logger, metrics
-from inventory_ledger.ports import LedgerRepository, MissingPayload, PayloadStore
+from inventory_ledger.ports import LedgerRepository, MissingPayload, PayloadStore, ShopLifecycle
 from inventory_ledger.service.apply_webhook import ApplyResult, apply_envelope
+from inventory_ledger.service.lifecycle import handle_lifecycle
 
 UNREADABLE_SHOP = "unreadable"
 
@@ -26,6 +27,7 @@ def consume_message(
     ledger: LedgerRepository,
     now: Callable[[], datetime],
     payloads: PayloadStore | None = None,
+    lifecycle: ShopLifecycle | None = None,
 ) -> ApplyResult:
     try:
         envelope = WebhookEnvelope.model_validate_json(body)
@@ -60,7 +62,30 @@ def consume_message(
             result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain, parked=parked)
             record_result(result)
             return result
+    if envelope.topic in LIFECYCLE_TOPICS:
+        return _lifecycle(envelope, body, ledger, lifecycle, now)
     result = apply_envelope(envelope, ledger, now)
+    record_result(result)
+    return result
+
+
+def _lifecycle(
+    envelope: WebhookEnvelope,
+    body: str,
+    ledger: LedgerRepository,
+    lifecycle: ShopLifecycle | None,
+    now: Callable[[], datetime],
+) -> ApplyResult:
+    result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
+    if lifecycle is None:  # a wiring mistake: keep the event for operators rather than lose it
+        result.parked = ParkedEvent(
+            shop=envelope.shop_domain, event_id=envelope.event_id, topic=envelope.topic.value,
+            received_at=envelope.received_at, parked_at=now(), envelope=body,
+            problems=(Problem(ProblemKind.INVALID_PAYLOAD, "no lifecycle handler configured"),),
+        )  # fmt: skip
+        ledger.park(result.parked)
+    else:
+        result.skipped.append(handle_lifecycle(envelope, ledger, lifecycle, now))
     record_result(result)
     return result
 

@@ -130,6 +130,9 @@ def _push_shop(
     breaker: ShopBreaker,
 ) -> PushReport:
     report = PushReport()
+    if not directory.is_active(shop):  # app/uninstalled: nothing more goes to this shop
+        report.unpushable.update({balance.key: "the app was uninstalled from the shop" for balance in balances})
+        return report
     pushes = _with_shopify_ids(shop, balances, directory, ledger, report, now)
     if not pushes:
         return report

@@ -13,6 +13,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey, MovementKind, OrderLineState, Source
 from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.parking import ParkedEvent
+from inventory_ledger.domain.privacy import scrub_envelope
 
 BALANCE_SK = "BALANCE"
 ENTRY_PREFIX = "ENTRY#"
@@ -179,7 +180,8 @@ def parked_item(event: ParkedEvent) -> Item:
         "topic": event.topic,
         "received_at": event.received_at.isoformat(),
         "parked_at": event.parked_at.isoformat(),
-        "envelope": event.envelope,
+        # Only what replay needs: no customer name, e-mail, address or phone (domain/privacy.py).
+        "envelope": scrub_envelope(event.envelope),
         "problems": [{"kind": p.kind.value, "detail": p.detail} for p in event.problems],
         "reason": event.reason,
         "waiting_for_order": _id(event.waiting_for_order),

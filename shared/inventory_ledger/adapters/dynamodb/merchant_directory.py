@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 from inventory_ledger.adapters.dynamodb import items
 from inventory_ledger.adapters.dynamodb.client import dynamodb_client
 from inventory_ledger.domain.drift import HealingPolicy
-from inventory_ledger.ports import MappingConflict, MerchantDirectory
+from inventory_ledger.ports import MappingConflict, MerchantDirectory, ShopLifecycle
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -18,7 +18,7 @@ REGISTRY_PK = "SHOPS"
 HEALING_POLICIES = tuple(policy.value for policy in HealingPolicy)
 
 
-class DynamoDbMerchantDirectory(MerchantDirectory):
+class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
     def __init__(self, table_name: str, client: "DynamoDBClient | None" = None) -> None:
         self.table_name = table_name
         self._client = client
@@ -31,7 +31,9 @@ class DynamoDbMerchantDirectory(MerchantDirectory):
         self.client.update_item(
             TableName=self.table_name,
             Key=items.to_attributes({"pk": items.shop_pk(shop), "sk": items.CONFIG_SK}),
-            UpdateExpression="SET item_type = :type, shop = :shop, onboarded_at = if_not_exists(onboarded_at, :at)",
+            # Onboarding again after an uninstall makes the shop active again.
+            UpdateExpression="SET item_type = :type, shop = :shop, onboarded_at = if_not_exists(onboarded_at, :at) "
+            "REMOVE uninstalled_at",
             ExpressionAttributeValues=items.to_attributes(
                 {":type": "shop", ":shop": shop, ":at": onboarded_at.isoformat()}
             ),
@@ -42,7 +44,32 @@ class DynamoDbMerchantDirectory(MerchantDirectory):
         )
 
     def shops(self) -> list[str]:
-        return [item["sk"].removeprefix("SHOP#") for item in self._query(REGISTRY_PK, "SHOP#")]
+        """Active shops: one the app was uninstalled from is neither reconciled nor listed."""
+        registered = [item["sk"].removeprefix("SHOP#") for item in self._query(REGISTRY_PK, "SHOP#")]
+        return [shop for shop in registered if self.is_active(shop)]
+
+    # -- lifecycle and compliance -------------------------------------------------------------------
+    def is_active(self, shop: str) -> bool:
+        config = self._config_item(shop, items.CONFIG_SK)
+        return config is None or "uninstalled_at" not in config
+
+    def mark_uninstalled(self, shop: str, at: datetime) -> None:
+        self.client.update_item(
+            TableName=self.table_name,
+            Key=items.to_attributes({"pk": items.shop_pk(shop), "sk": items.CONFIG_SK}),
+            UpdateExpression="SET uninstalled_at = :at, item_type = if_not_exists(item_type, :type), shop = :shop",
+            ExpressionAttributeValues=items.to_attributes({":at": at.isoformat(), ":type": "shop", ":shop": shop}),
+        )
+
+    def record_compliance(self, shop: str, topic: str, event_id: str, at: datetime, detail: str) -> None:
+        record = {"pk": items.shop_pk(shop), "sk": f"COMPLIANCE#{event_id}", "item_type": "compliance_record",
+                  "shop": shop, "topic": topic, "event_id": event_id, "done_at": at.isoformat(),
+                  "detail": detail}  # fmt: skip
+        self.client.put_item(TableName=self.table_name, Item=items.to_attributes(record))
+
+    def compliance_records(self, shop: str) -> list[dict[str, str]]:
+        fields = ("topic", "event_id", "done_at", "detail")
+        return [{f: str(item[f]) for f in fields} for item in self._query(items.shop_pk(shop), "COMPLIANCE#")]
 
     def _pair(self, shop: str, forward: tuple[str, dict[str, Any]], backward: tuple[str, dict[str, Any]]) -> None:
         """Writes both directions of a mapping, each only if absent or already the same."""
