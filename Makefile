@@ -35,7 +35,7 @@ lint: install  ## ruff, mypy --strict on the shared package, and the layering co
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared/
-	$(VENV)/bin/lint-imports --no-cache
+	PYTHONPATH=local $(VENV)/bin/lint-imports --no-cache
 
 test: lint  ## lint, type-check and run every test (unit, integration, end-to-end)
 	$(PY) -m pytest -q
@@ -47,10 +47,10 @@ up: install  ## the local stack in the foreground: moto server, the Shopify simu
 	$(PY) -m local_stack up
 
 demo: install  ## a day of trading for a demo merchant through the whole local stack; exits 1 if any level disagrees
-	$(PY) -m demo
+	PYTHONPATH=local$${PYTHONPATH:+:$$PYTHONPATH} $(PY) -m demo
 
 soak: install  ## seeded chaos soak: 10,000+ webhooks, 200 SKUs x 5 locations, DynamoDB Local; prints its figures (SEED=n replays)
-	$(PY) -m chaos --webhooks 10000 --skus 200 --locations 5 --dynamodb dynamodb-local $(if $(SEED),--seed $(SEED))
+	PYTHONPATH=local$${PYTHONPATH:+:$$PYTHONPATH} $(PY) -m chaos --webhooks 10000 --skus 200 --locations 5 --dynamodb dynamodb-local $(if $(SEED),--seed $(SEED))
 
 bench: install  ## every figure beside its ideal; writes the table into docs/benchmarks.md
 	$(PY) -m scripts.bench --write

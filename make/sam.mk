@@ -34,4 +34,5 @@ deploy: build  ## sam deploy with samconfig.toml (SAM_CONFIG_ENV=prod for prod);
 		'import boto3, sys; sys.exit(boto3.Session().get_credentials() is None)' \
 		|| { echo "deploy: no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"; \
 		     echo "        (on an EC2 instance role, run with AWS_EC2_METADATA_DISABLED=false)"; exit 1; }
+	@$(VENV_SAM)/bin/python make/alarm_notifications.py samconfig.toml $(SAM_CONFIG_ENV)
 	$(SAM_ENV) $(SAM) deploy --config-env $(SAM_CONFIG_ENV)

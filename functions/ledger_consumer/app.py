@@ -5,7 +5,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from inventory_ledger.bootstrap import ledger
+from inventory_ledger.bootstrap import ledger, payload_store
 from inventory_ledger.observability import logger, metrics, tracer
 from inventory_ledger.service.consume import consume_message, utc_now
 
@@ -17,7 +17,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
-    consume_message(record.body, record.message_id, ledger(), utc_now)
+    consume_message(record.body, record.message_id, ledger(), utc_now, payload_store())
 
 
 @logger.inject_lambda_context

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory_ledger.adapters.dynamodb.stream import level_of
-from inventory_ledger.bootstrap import ledger, merchant_directory, shopify_for
+from inventory_ledger.bootstrap import ledger, merchant_directory, shopify_for, shopify_orders_for
 from inventory_ledger.observability import logger, metrics, tracer
 from inventory_ledger.service.consume import utc_now
 from inventory_ledger.service.push import PushReport, ShopBreaker, push_levels, record_report
@@ -36,7 +36,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if "Records" not in event:
         if event.get("detail-type") != "Scheduled Event":
             raise ValueError("expected a DynamoDB stream batch or the re-push schedule's Scheduled Event")
-        sweep = repush_marked(ledger(), merchant_directory(), shopify_for, utc_now)
+        sweep = repush_marked(ledger(), merchant_directory(), shopify_for, utc_now, orders_for=shopify_orders_for)
         record_repush_report(sweep)
         return sweep.summary()
     records = DynamoDBStreamEvent(event).records

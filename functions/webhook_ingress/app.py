@@ -34,9 +34,11 @@ def receive_webhook() -> Response[str]:
         queue=deps.queue,
         max_body_bytes=deps.max_body_bytes,
         now=datetime.now(UTC),
+        max_age=deps.max_age,
+        registry=deps.registry,
     )
     record_outcome(result)
-    return _answer(result.status_code, status=result.outcome.value, detail=result.detail)
+    return _answer(result.status_code, **result.answer)
 
 
 @app.exception_handler(Exception)

@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import httpx
 from moto.dynamodb.models.table import StreamShard
+from moto.dynamodbstreams.models import ShardIterator
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
@@ -66,6 +67,29 @@ def _copy_stream_shard(shard: StreamShard, memo: dict[int, Any]) -> StreamShard:
 
 StreamShard.__deepcopy__ = _copy_stream_shard  # type: ignore[attr-defined]
 
+_moto_shard_iterator_get = ShardIterator.get
+
+
+def _get_from_the_live_shard(iterator: ShardIterator, limit: int = 1000) -> dict[str, Any]:
+    """GetRecords from the table's stream shard as it is now, not the one the iterator was made on.
+
+    moto rolls a cancelled transaction back by putting its deep copy of the table in the table's
+    place, stream shard and all; an iterator made earlier kept the discarded shard. It then returned
+    the cancelled transaction's records (written to the discarded shard before the rollback) and never
+    a later one, and moto's iterators never expire: the stream poller went quiet for good while the
+    driver's drain answered drained (issue 13). On AWS an iterator names a shard, not a copy of one.
+    Sequence numbers are positions in the shard's record list, which the rollback restores, so the
+    iterator's position stays right on the live shard.
+    """
+    table = iterator.streams_backend.dynamodb.tables.get(iterator.stream_shard.table.name)
+    live = table.stream_shard if table is not None else None
+    if live is not None and live.id == iterator.stream_shard.id:
+        iterator.stream_shard = live
+    return _moto_shard_iterator_get(iterator, limit)
+
+
+ShardIterator.get = _get_from_the_live_shard  # type: ignore[method-assign]
+
 
 class MotoServer:
     """moto in server mode on a free 127.0.0.1 port, in a thread of this process."""
@@ -101,6 +125,7 @@ class LocalResources:
     report_bucket_name: str
     shop_secret_prefix: str
     region: str = REGION
+    payload_bucket_name: str = ""
 
     def environment(self) -> dict[str, str]:
         """The variables a handler needs to run against this stack (see docs/contracts.md)."""
@@ -112,6 +137,7 @@ class LocalResources:
             "LEDGER_TABLE_NAME": self.table_name,
             "INGEST_QUEUE_URL": self.ingest_queue_url,
             "REPORT_BUCKET_NAME": self.report_bucket_name,
+            "PAYLOAD_BUCKET_NAME": self.payload_bucket_name,
             "SHOP_SECRET_PREFIX": self.shop_secret_prefix,
             "POWERTOOLS_SERVICE_NAME": "inventory-ledger",
             "POWERTOOLS_METRICS_NAMESPACE": "InventoryLedger",
@@ -220,6 +246,9 @@ def provision(endpoint_url: str, dynamodb_endpoint_url: str | None = None) -> Lo
     bucket_props = resolve(resource_properties(template, "ReportBucket"))
     bucket = bucket_props.get("BucketName", f"{STACK_NAME}-reports")
     draft.client("s3").create_bucket(Bucket=bucket)
+    payload_props = resolve(resource_properties(template, "WebhookPayloadBucket"))
+    payload_bucket = payload_props.get("BucketName", f"{STACK_NAME}-webhook-payloads")
+    draft.client("s3").create_bucket(Bucket=payload_bucket)
 
     return LocalResources(
         endpoint_url=endpoint_url,
@@ -231,4 +260,5 @@ def provision(endpoint_url: str, dynamodb_endpoint_url: str | None = None) -> Lo
         push_failure_queue_url=queue_urls["PushFailureQueue"],
         report_bucket_name=bucket,
         shop_secret_prefix=f"inventory-ledger/{STAGE}/shops/",
+        payload_bucket_name=payload_bucket,
     )

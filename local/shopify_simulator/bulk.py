@@ -11,7 +11,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, get_named_type, parse, validate
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    get_named_type,
+    parse,
+    validate,
+)
 
 from .ids import gid
 from .state import BulkOperation, Shop
@@ -91,7 +101,87 @@ def validate_bulk_query(schema: Any, query: str) -> tuple[Any, str | None]:
         return None, f"Invalid bulk query: {errors[0].message}"
     if not _has_connection(schema, document):
         return None, "Bulk queries must contain at least one connection."
+    problem = _operation_restriction(schema, document)
+    if problem is not None:
+        return None, problem
     return document, None
+
+
+MAX_CONNECTIONS = 5
+MAX_CONNECTION_DEPTH = 2
+
+
+def _operation_restriction(schema: Any, document: Any) -> str | None:
+    """Shopify's bulk query restrictions (https://shopify.dev/docs/api/usage/bulk-operations/queries,
+    "Operation restrictions"): no top-level `node`/`nodes`, at most five connections, connections
+    nested two levels deep at most, and a nested connection's parent must select `id` (the JSONL
+    links children to it by `__parentId`). The wording is ours."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    root_fields = _fields(operation.selection_set, fragments)
+    if any(f.name.value in ("node", "nodes") for f in root_fields):
+        return "Bulk queries cannot contain a top-level `node` or `nodes` field."
+    connections: list[tuple[str, int]] = []
+    missing_id: list[str] = []
+
+    def walk(parent: Any, fields: list[FieldNode], depth: int, parent_has_id: bool) -> None:
+        for node in fields:
+            fdef = getattr(parent, "fields", {}).get(node.name.value)
+            if fdef is None:
+                continue
+            named = get_named_type(fdef.type)
+            children = _fields(node.selection_set, fragments)
+            if named.name.endswith("Connection"):
+                connections.append((node.name.value, depth + 1))
+                if depth >= 1 and not parent_has_id:
+                    missing_id.append(node.name.value)
+                for item_type, item_fields in _connection_items(named, children, fragments):
+                    has_id = any(f.name.value == "id" for f in item_fields)
+                    walk(item_type, item_fields, depth + 1, has_id)
+            elif children:
+                has_id = any(f.name.value == "id" for f in children)
+                walk(named, children, depth, has_id)
+
+    walk(schema.query_type, root_fields, 0, False)
+    if len(connections) > MAX_CONNECTIONS:
+        return f"Bulk queries cannot contain more than {MAX_CONNECTIONS} connections."
+    deepest = max(depth for _, depth in connections)
+    if deepest > MAX_CONNECTION_DEPTH:
+        return f"Bulk queries cannot contain connections nested more than {MAX_CONNECTION_DEPTH} levels deep."
+    if missing_id:
+        return (
+            "The parent of a nested connection must select the `id` field. Connections without it: "
+            + ", ".join(missing_id)
+            + "."
+        )
+    return None
+
+
+def _fields(selection_set: Any, fragments: dict[str, Any]) -> list[FieldNode]:
+    out: list[FieldNode] = []
+    for sel in selection_set.selections if selection_set else ():
+        if isinstance(sel, FieldNode):
+            out.append(sel)
+        elif isinstance(sel, InlineFragmentNode):
+            out.extend(_fields(sel.selection_set, fragments))
+        elif isinstance(sel, FragmentSpreadNode) and sel.name.value in fragments:
+            out.extend(_fields(fragments[sel.name.value].selection_set, fragments))
+    return out
+
+
+def _connection_items(connection_type: Any, children: list[FieldNode], fragments: dict[str, Any]) -> list[Any]:
+    """(node type, node's fields) for each `nodes { }` / `edges { node { } }` under a connection."""
+    out = []
+    for child in children:
+        if child.name.value == "nodes":
+            out.append((get_named_type(connection_type.fields["nodes"].type), _fields(child.selection_set, fragments)))
+        elif child.name.value == "edges":
+            edge_type = get_named_type(connection_type.fields["edges"].type)
+            for grand in _fields(child.selection_set, fragments):
+                if grand.name.value == "node":
+                    node_type = get_named_type(edge_type.fields["node"].type)
+                    out.append((node_type, _fields(grand.selection_set, fragments)))
+    return out
 
 
 def _has_connection(schema: Any, document: Any) -> bool:

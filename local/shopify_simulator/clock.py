@@ -47,3 +47,14 @@ def iso(ts: float) -> str:
 def iso_offset(ts: float) -> str:
     """REST / webhook timestamps carry an offset, e.g. `2008-01-10T11:00:00-05:00`; we use UTC."""
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def parse_iso(value: str) -> float | None:
+    """A search value's timestamp (ISO 8601, a date or a date-time), None when it is not one."""
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()

@@ -51,7 +51,7 @@ class Commerce:
         candidates = [loc for loc in shop.ordered_locations() if loc.is_active and loc.fulfills_online_orders]
         for loc in candidates:
             if all(
-                (lv := shop.level(item_id, loc.id)) is not None and int(lv.get("available") or 0) >= qty
+                (lv := shop.level(item_id, loc.id)) is not None and lv.active and int(lv.get("available") or 0) >= qty
                 for item_id, qty in lines
             ):
                 return loc.id

@@ -17,19 +17,27 @@ class LocationSpec(_Model):
     name: str
     fulfills_online_orders: bool = True
     primary: bool = False
+    id: int | None = Field(default=None, gt=0)  # a captured store's own id, to replay its payloads
+    active: bool = True  # False: deactivated (hidden unless includeInactive, out of totals)
+    deleted: bool = False  # gone from every read
 
 
 class VariantSpec(_Model):
-    sku: str
+    sku: str | None = None  # None: a variant without a SKU; several variants may share one
     price: str = "10.00"
     title: str = "Default Title"
     tracked: bool = True
+    id: int | None = Field(default=None, gt=0)
+    inventory_item_id: int | None = Field(default=None, gt=0)
+    requires_shipping: bool | None = None  # default: True, False for a gift card
 
 
 class ProductSpec(_Model):
     title: str
     variants: list[VariantSpec]
     status: str = "ACTIVE"
+    id: int | None = Field(default=None, gt=0)
+    gift_card: bool = False
 
 
 class LevelRef(_Model):
@@ -59,6 +67,7 @@ class LevelSpec(LevelRef):
     quality_control: int = 0
     reserved: int = 0
     safety_stock: int = 0
+    active: bool = True  # False: an inactive level (deactivated; its quantities kept)
 
 
 class WebhookSpec(_Model):

@@ -10,6 +10,7 @@ that: https://github.com/Shopify/cli/pull/8317).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -38,6 +39,7 @@ from .queries import query_root
 from .schema import get_schema
 from .state import Shop
 
+logger = logging.getLogger(__name__)
 MAX_INPUT_ARRAY = 250
 RATE_LIMIT_DOC = "https://shopify.dev/api/usage/rate-limits"
 
@@ -243,10 +245,28 @@ def handle(state: Any, shop: Shop, version: str, payload: Mapping[str, Any]) -> 
     bucket.refund(requested - actual)
     body: dict[str, Any] = {}
     if result.errors:
-        body["errors"] = [e.formatted for e in result.errors]
+        body["errors"] = [_public_error(e) for e in result.errors]
     body["data"] = result.data
-    body["extensions"] = cost_block(actual)
+    extensions = cost_block(actual)
+    if ctx.search:
+        extensions = {"search": ctx.search, **extensions}
+    body["extensions"] = extensions
     return body
+
+
+INTERNAL_ERROR = "Internal error. Looks like something went wrong on our end."
+
+
+def _public_error(error: GraphQLError) -> dict[str, Any]:
+    """An error as the client sees it. A Python exception in a resolver is a simulator bug: Shopify
+    would answer an internal error, so do we, and never show the exception's text."""
+    if error.original_error is None or isinstance(error.original_error, GraphQLError):
+        return dict(error.formatted)
+    logger.error("simulator resolver failed at %s", error.path, exc_info=error.original_error)
+    out: dict[str, Any] = {"message": INTERNAL_ERROR, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+    if error.path is not None:
+        out["path"] = list(error.path)
+    return out
 
 
 def run_for_bulk(ctx: ExecContext, document: DocumentNode) -> dict[str, Any]:

@@ -58,6 +58,8 @@ class ExecContext:
     version: str
     variables: dict[str, Any] = field(default_factory=dict)
     bulk: bool = False
+    # Shopify's search warnings (`extensions.search`), collected by resolvers of `query:` arguments.
+    search: list[dict[str, Any]] = field(default_factory=list)
 
 
 def encode_cursor(key: int) -> str:
@@ -81,11 +83,19 @@ def connection(
     last: int | None = None,
     before: str | None = None,
     reverse: bool | None = False,
+    presorted: bool = False,
     **_: Any,
 ) -> Obj:
-    """A Relay connection over (sort key, node) pairs, paged like Shopify's (cursor after a key)."""
+    """A Relay connection over (key, node) pairs, paged like Shopify's (cursor after a key).
+
+    Sorted by key unless `presorted` (the caller's order, e.g. locations by name); keys stay the
+    cursors either way.
+    """
     ctx: ExecContext = info.context
-    ordered = sorted(items, key=lambda kv: kv[0], reverse=bool(reverse))
+    if presorted:
+        ordered = list(reversed(items)) if reverse else list(items)
+    else:
+        ordered = sorted(items, key=lambda kv: kv[0], reverse=bool(reverse))
     if not ctx.bulk and first is None and last is None:
         raise GraphQLError("you must provide one of first or last", info.field_nodes, path=info.path.as_list())
     keys = [k for k, _ in ordered]

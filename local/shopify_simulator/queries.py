@@ -20,6 +20,7 @@ from .objects import (
     product_obj,
     variant_obj,
 )
+from .queries_orders import orders_resolver
 
 
 def query_root(ctx: ExecContext) -> Obj:
@@ -30,13 +31,19 @@ def query_root(ctx: ExecContext) -> Obj:
         terms = parse_search(args.pop("query", None))
         include_inactive = bool(args.pop("includeInactive", False))
         args.pop("includeLegacy", None)
-        args.pop("sortKey", None)
+        sort_key = args.pop("sortKey", None) or "NAME"
+        # Shopify's default sortKey is NAME (schema: `sortKey: LocationSortKeys = NAME`); deleted
+        # locations never come back, deactivated ones only with includeInactive.
+        locs = sorted(
+            (loc for loc in shop.locations.values() if not loc.deleted),
+            key=lambda loc: (loc.name.lower(), loc.id) if sort_key == "NAME" else (loc.id, loc.id),
+        )
         items = [
             (loc.id, location_obj(shop, loc))
-            for loc in shop.locations.values()
+            for loc in locs
             if (loc.is_active or include_inactive) and matches(terms, {"name": loc.name, "id": str(loc.id)})
         ]
-        return connection(info, "LocationConnection", items, **args)
+        return connection(info, "LocationConnection", items, presorted=True, **args)
 
     def product_variants(info: GraphQLResolveInfo, **args: Any) -> Obj:
         terms = parse_search(args.pop("query", None))
@@ -121,4 +128,5 @@ def query_root(ctx: ExecContext) -> Obj:
         nodes=nodes,
         bulkOperation=bulk_operation,
         currentBulkOperation=current_bulk_operation,
+        orders=orders_resolver(ctx),
     )

@@ -18,6 +18,7 @@ from .bulk import refresh_bulk
 from .clock import Clock
 from .control_api import ControlAPI
 from .control_models import SeedFile
+from .oauth import OAuthApps
 from .schema import get_schema, supported_versions
 from .simulator import Simulator
 
@@ -33,9 +34,10 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 class SimulatorApp:
     """The WSGI application."""
 
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: Simulator, oauth: OAuthApps | None = None) -> None:
         self.sim = sim
         self.control = ControlAPI(sim)
+        self.oauth = oauth or OAuthApps(sim.state)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -50,6 +52,8 @@ class SimulatorApp:
             if request.method != "POST":
                 return _json({"errors": "Not Found"}, 404)
             return self.graphql(request, parts[1], parts[4])
+        if len(parts) == 5 and parts[0] == "shops" and parts[2:] == ["admin", "oauth", "access_token"]:
+            return self.oauth.handle(request, parts[1])
         if len(parts) == 3 and parts[0] == "_bulk" and parts[2].endswith(".jsonl"):
             return self.bulk_file(parts[1], parts[2].removesuffix(".jsonl"))
         return _json({"errors": "Not Found"}, 404)
@@ -57,7 +61,7 @@ class SimulatorApp:
     def graphql(self, request: Request, shop_domain: str, version: str) -> Response:
         shop = self.sim.state.shop(shop_domain)
         token = request.headers.get("X-Shopify-Access-Token")
-        if shop is None or not token or token != shop.access_token:
+        if shop is None or not token or not (token == shop.access_token or self.oauth.accepts(shop_domain, token)):
             return _json(INVALID_TOKEN, 401)
         fault = self.sim.faults.take(shop_domain)
         if fault is not None:
@@ -108,6 +112,7 @@ class SimulatorServer:
         preload_versions: tuple[str, ...] = (),
     ) -> None:
         self.sim = Simulator(clock, plan)
+        self.oauth = OAuthApps(self.sim.state)  # the token endpoint (oauth.py)
         self._seed = seed
         self._host = host
         self._port = port
@@ -135,7 +140,7 @@ class SimulatorServer:
     def start(self) -> SimulatorServer:
         for version in self._preload:
             get_schema(version)
-        self._server = make_server(self._host, self._port, SimulatorApp(self.sim), threaded=True)
+        self._server = make_server(self._host, self._port, SimulatorApp(self.sim, self.oauth), threaded=True)
         self.sim.state.base_url = self.base_url
         if self._seed is not None:
             self.sim.seed(self._seed)
@@ -147,6 +152,7 @@ class SimulatorServer:
     def reset(self) -> None:
         """Back to the seed: state, subscriptions, deliveries and faults cleared, seed re-applied."""
         self.sim.reset()
+        self.oauth.reset()
         if self._seed is not None:
             self.sim.seed(self._seed)
 

@@ -59,11 +59,25 @@ class Simulator:
     def seed_shop(self, shop: Shop, spec: ShopSeed) -> None:
         with self.state.lock:
             for loc_spec in spec.locations:
-                loc = self.state.add_location(shop, loc_spec.name, loc_spec.fulfills_online_orders)
+                try:
+                    loc = self.state.add_location(
+                        shop,
+                        loc_spec.name,
+                        loc_spec.fulfills_online_orders,
+                        loc_spec.id,
+                        loc_spec.active,
+                        loc_spec.deleted,
+                    )
+                except ValueError as exc:
+                    raise CommerceError(str(exc)) from exc
                 if loc_spec.primary:
                     shop.primary_location_id = loc.id
             for prod in spec.products:
-                self.state.add_product(shop, prod.title, [v.model_dump() for v in prod.variants], prod.status)
+                variants = [v.model_dump(exclude_none=True) | {"sku": v.sku} for v in prod.variants]
+                try:
+                    self.state.add_product(shop, prod.title, variants, prod.status, prod.id, prod.gift_card)
+                except ValueError as exc:
+                    raise CommerceError(str(exc)) from exc
             for level_spec in spec.levels:
                 self.set_level(shop, level_spec)
         for hook in spec.webhooks:
@@ -72,10 +86,12 @@ class Simulator:
     def resolve(self, shop: Shop, ref: LevelRef) -> tuple[int, int]:
         """(inventory item id, location id) of a reference by sku/name or ids."""
         if ref.sku is not None:
-            item = shop.item_by_sku(ref.sku)
-            if item is None:
+            sharing = [i for i in shop.items.values() if i.sku == ref.sku]
+            if not sharing:
                 raise CommerceError(f"unknown sku {ref.sku}")
-            item_id = item.id
+            if len(sharing) > 1:
+                raise CommerceError(f"sku {ref.sku} is shared by {len(sharing)} variants: name the inventory_item_id")
+            item_id = sharing[0].id
         else:
             item_id = int(ref.inventory_item_id or 0)
             if item_id not in shop.items:
@@ -97,6 +113,7 @@ class Simulator:
             level = self.state.activate(shop, item_id, loc_id)
             for name in STORED_STATES:
                 level.quantities[name] = int(getattr(spec, name))
+            level.active = spec.active
 
     # -- reading -------------------------------------------------------------------------------
     def levels(self, shop: Shop) -> list[dict[str, Any]]:
@@ -140,6 +157,8 @@ class Simulator:
                         "name": loc.name,
                         "fulfills_online_orders": loc.fulfills_online_orders,
                         "primary": loc.id == shop.primary_location_id,
+                        "active": loc.is_active,
+                        "deleted": loc.deleted,
                     }
                     for loc in shop.locations.values()
                 ],

@@ -20,6 +20,8 @@ class Location:
     fulfills_online_orders: bool = True
     is_active: bool = True
     created_at: float = 0.0
+    # A deleted location is gone from every read (even includeInactive) and every total.
+    deleted: bool = False
 
 
 @dataclass
@@ -30,13 +32,14 @@ class Product:
     status: str = "ACTIVE"
     variant_ids: list[int] = field(default_factory=list)
     created_at: float = 0.0
+    is_gift_card: bool = False
 
 
 @dataclass
 class Variant:
     id: int
     product_id: int
-    sku: str
+    sku: str | None  # None: the variant has no SKU (Shopify allows it, and allows shared SKUs)
     title: str
     price: str
     inventory_item_id: int
@@ -46,7 +49,7 @@ class Variant:
 class InventoryItem:
     id: int
     variant_id: int
-    sku: str
+    sku: str | None
     tracked: bool = True
     requires_shipping: bool = True
     created_at: float = 0.0
@@ -61,6 +64,9 @@ class InventoryLevel:
     updated_at: dict[str, float] = field(default_factory=dict)
     created_at: float = 0.0
     changed_at: float = 0.0
+    # inventoryDeactivate makes a level inactive: hidden from default reads and totals, its
+    # quantities kept (2026-04+ inventoryActivate without quantities brings them back).
+    active: bool = True
 
     def get(self, name: str) -> int | None:
         return read(self.quantities, name)
@@ -75,7 +81,7 @@ class LineItem:
     id: int
     variant_id: int
     product_id: int
-    sku: str
+    sku: str | None
     title: str
     quantity: int
     price: str
@@ -183,6 +189,9 @@ class Shop:
     record_failed_idempotent_attempts: bool = False
     adjustment_groups: int = 0
     order_number: int = 1000
+    # Active locations a store may hold; deactivated ones don't count
+    # (https://help.shopify.com/en/manual/locations/setting-up-your-locations: 1000 on paid plans).
+    location_limit: int = 1000
 
     def item_by_sku(self, sku: str) -> InventoryItem | None:
         return next((i for i in self.items.values() if i.sku == sku), None)
@@ -193,9 +202,27 @@ class Shop:
     def level(self, item_id: int, location_id: int) -> InventoryLevel | None:
         return self.levels.get((item_id, location_id))
 
+    def level_visible(self, level: InventoryLevel, include_inactive: bool = False) -> bool:
+        """Whether a read shows this level: never at a deleted location; inactive ones on request.
+
+        A level is inactive when deactivated itself or when its location is deactivated.
+        """
+        loc = self.locations.get(level.location_id)
+        if loc is None or loc.deleted:
+            return False
+        return include_inactive or self.level_active(level)
+
+    def level_active(self, level: InventoryLevel) -> bool:
+        loc = self.locations.get(level.location_id)
+        return level.active and loc is not None and loc.is_active and not loc.deleted
+
+    def active_levels_of_item(self, item_id: int) -> list[InventoryLevel]:
+        """The levels that count in totals (inventoryQuantity, totalInventory)."""
+        return [lv for lv in self.levels.values() if lv.item_id == item_id and self.level_active(lv)]
+
     def ordered_locations(self) -> list[Location]:
         """Primary first, then in creation order: the order Shopify's default routing ranks them."""
-        locs = list(self.locations.values())
+        locs = [loc for loc in self.locations.values() if not loc.deleted]
         locs.sort(key=lambda loc: (loc.id != self.primary_location_id, loc.created_at, loc.id))
         return locs
 
@@ -243,32 +270,64 @@ class SimulatorState:
         with self.lock:
             return self.shops.get(domain)
 
-    def add_location(self, shop: Shop, name: str, fulfills_online_orders: bool = True) -> Location:
+    def add_location(
+        self,
+        shop: Shop,
+        name: str,
+        fulfills_online_orders: bool = True,
+        location_id: int | None = None,
+        is_active: bool = True,
+        deleted: bool = False,
+    ) -> Location:
         with self.lock:
-            loc = Location(self.ids.next(), name, fulfills_online_orders, True, self.clock.now())
+            loc_id = self._new_id(shop, location_id)
+            loc = Location(loc_id, name, fulfills_online_orders, is_active, self.clock.now(), deleted)
             shop.locations[loc.id] = loc
             if shop.primary_location_id is None:
                 shop.primary_location_id = loc.id
             return loc
 
-    def add_product(self, shop: Shop, title: str, variants: list[dict[str, Any]], status: str = "ACTIVE") -> Product:
-        """`variants`: dicts with sku, optional title, price, tracked."""
+    def _new_id(self, shop: Shop, explicit: int | None) -> int:
+        """A fresh id, or the seed's own (so captured payloads replay unchanged) when not yet taken."""
+        if explicit is None:
+            return self.ids.next()
+        taken = (shop.locations, shop.products, shop.variants, shop.items)
+        if any(explicit in table for table in taken):
+            raise ValueError(f"id {explicit} is already used in {shop.domain}")
+        return explicit
+
+    def add_product(
+        self,
+        shop: Shop,
+        title: str,
+        variants: list[dict[str, Any]],
+        status: str = "ACTIVE",
+        product_id: int | None = None,
+        gift_card: bool = False,
+    ) -> Product:
+        """`variants`: dicts with optional sku (None: no SKU), title, price, tracked, id,
+        inventory_item_id, requires_shipping."""
         with self.lock:
             now = self.clock.now()
             handle = "-".join(title.lower().split())
-            product = Product(self.ids.next(), title, handle, status, [], now)
+            product = Product(self._new_id(shop, product_id), title, handle, status, [], now, gift_card)
             shop.products[product.id] = product
             for spec in variants:
-                item_id = self.ids.next()
+                item_id = self._new_id(shop, spec.get("inventory_item_id"))
+                sku = spec.get("sku")
                 variant = Variant(
-                    self.ids.next(),
+                    self._new_id(shop, spec.get("id")),
                     product.id,
-                    str(spec["sku"]),
+                    None if sku is None else str(sku),
                     str(spec.get("title") or "Default Title"),
                     str(spec.get("price") or "10.00"),
                     item_id,
                 )
-                item = InventoryItem(item_id, variant.id, variant.sku, bool(spec.get("tracked", True)), True, now, now)
+                # A gift card needs no shipping (Shopify's default for gift card products).
+                requires_shipping = bool(spec.get("requires_shipping", not gift_card))
+                item = InventoryItem(
+                    item_id, variant.id, variant.sku, bool(spec.get("tracked", True)), requires_shipping, now, now
+                )
                 shop.variants[variant.id] = variant
                 shop.items[item.id] = item
                 product.variant_ids.append(variant.id)

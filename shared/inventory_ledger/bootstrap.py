@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
     from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
+    from inventory_ledger.adapters.s3_payloads import S3PayloadStore
     from inventory_ledger.adapters.s3_reports import S3ReportStore
     from inventory_ledger.adapters.secrets import SecretsManagerShopSecrets
     from inventory_ledger.adapters.shopify.levels import ShopifyLevelsReader
+    from inventory_ledger.adapters.shopify.orders import ShopifyOrdersReader
     from inventory_ledger.adapters.shopify.push_gateway import ShopifyPushGateway
     from inventory_ledger.adapters.sqs import SqsIngestQueue
+    from inventory_ledger.ports import DeliveryRegistry
     from inventory_ledger.service.reconcile import ReconcileDependencies, ReconcileOptions
 
 
@@ -25,6 +28,8 @@ class IngressDependencies:
     secrets: "SecretsManagerShopSecrets"
     queue: "SqsIngestQueue"
     max_body_bytes: int
+    max_age: timedelta | None = None
+    registry: "DeliveryRegistry | None" = None
 
 
 @lru_cache(maxsize=1)
@@ -34,11 +39,28 @@ def ingress_dependencies() -> IngressDependencies:
     from inventory_ledger.config import ingress_settings
 
     settings = ingress_settings()
+    registry = None
+    if settings.ledger_table_name:
+        from inventory_ledger.adapters.webhook_registry import DynamoDbDeliveryRegistry
+
+        registry = DynamoDbDeliveryRegistry(settings.ledger_table_name)
     return IngressDependencies(
-        secrets=SecretsManagerShopSecrets(settings),
-        queue=SqsIngestQueue(settings.ingest_queue_url),
+        secrets=SecretsManagerShopSecrets(settings, unknown_for_seconds=settings.unknown_shop_cache_seconds),
+        registry=registry,
+        queue=SqsIngestQueue(settings.ingest_queue_url, payload_store(), settings.sqs_max_message_bytes),
         max_body_bytes=settings.max_webhook_body_bytes,
+        max_age=timedelta(seconds=settings.webhook_max_age_seconds) if settings.webhook_max_age_seconds else None,
     )
+
+
+@lru_cache(maxsize=1)
+def payload_store() -> "S3PayloadStore | None":
+    """Where bodies too large for one queue message go; None where no bucket is configured."""
+    from inventory_ledger.adapters.s3_payloads import S3PayloadStore
+    from inventory_ledger.config import payload_settings
+
+    bucket = payload_settings().payload_bucket_name
+    return S3PayloadStore(bucket) if bucket else None
 
 
 @lru_cache(maxsize=1)
@@ -61,6 +83,7 @@ def merchant_directory() -> "DynamoDbMerchantDirectory":
 def shopify_for(shop: str) -> "ShopifyPushGateway":
     """One client per shop per container: it keeps that shop's cost bucket between batches."""
     from aws_lambda_powertools.utilities import parameters
+    from pydantic import ValidationError
 
     from inventory_ledger.adapters.shopify.credentials import client_for_shop
     from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
@@ -69,8 +92,9 @@ def shopify_for(shop: str) -> "ShopifyPushGateway":
 
     try:
         client = client_for_shop(shop)
-    except parameters.exceptions.GetParameterError as error:
-        raise PushRefused(f"no Shopify credentials for {shop}") from error
+    except (parameters.exceptions.GetParameterError, ValidationError) as error:
+        # Not cached (lru_cache keeps only results): the next batch reads the secret again.
+        raise PushRefused(f"no usable Shopify credentials for {shop}: {type(error).__name__}") from error
     return ShopifyPushGateway(ShopifyInventoryGateway(client))
 
 
@@ -83,6 +107,13 @@ def shopify_levels_for(shop: str) -> "ShopifyLevelsReader":
     return ShopifyLevelsReader(
         gateway.gateway, bulk=BulkSettings(deadline_seconds=report_settings().reconcile_bulk_deadline_seconds)
     )
+
+
+def shopify_orders_for(shop: str) -> "ShopifyOrdersReader":
+    """The catch-up's reads share the shop's client too."""
+    from inventory_ledger.adapters.shopify.orders import ShopifyOrdersReader
+
+    return ShopifyOrdersReader(shopify_for(shop).gateway)
 
 
 @lru_cache(maxsize=1)
@@ -101,6 +132,7 @@ def reconcile_dependencies(*, with_reports: bool = True) -> "ReconcileDependenci
         directory=merchant_directory(),
         shopify_levels=shopify_levels_for,
         shopify_inventory=shopify_for,
+        shopify_orders=shopify_orders_for,
         reports=report_store() if with_reports else None,
         now=lambda: datetime.now(UTC),
     )
@@ -121,7 +153,7 @@ def reset() -> None:
     """For tests and the local driver, after they change the environment."""
     import sys
 
-    cached = [ingress_dependencies, ledger, merchant_directory, shopify_for, report_store]
+    cached = [ingress_dependencies, ledger, merchant_directory, shopify_for, report_store, payload_store]
     # Module-level client caches, only where their modules were loaded at all.
     for module, name in (
         ("inventory_ledger.adapters.dynamodb.client", "dynamodb_client"),

@@ -26,8 +26,22 @@ class SecretSettings(_Settings):
 
 class IngressSettings(SecretSettings):
     ingest_queue_url: str
-    # SQS takes 256 KiB per message; the envelope's headers need a little of it.
-    max_webhook_body_bytes: int = Field(default=245_760, gt=0)
+    # Bodies whose message would exceed one SQS message go to this bucket, the message carries a pointer.
+    payload_bucket_name: str | None = None
+    sqs_max_message_bytes: int = Field(default=262_144, gt=0)
+    # API Gateway's own limit: no authentic Shopify delivery comes near it.
+    max_webhook_body_bytes: int = Field(default=10_485_760, gt=0)
+    # Deliveries triggered longer ago than this are refused (401-free: 400 `too_old`) and counted;
+    # None accepts any age. Shopify retries a failed delivery over 4 hours; the template states 48 h.
+    webhook_max_age_seconds: int | None = Field(default=None, gt=0)
+    # Shops without a secret are remembered this long, so probing costs no Secrets Manager call.
+    unknown_shop_cache_seconds: int = Field(default=300, ge=0)
+    # Where webhook ids are claimed per shop (a delivery replayed under another shop is refused).
+    ledger_table_name: str | None = None
+
+
+class PayloadSettings(_Settings):
+    payload_bucket_name: str | None = None
 
 
 class LedgerSettings(_Settings):
@@ -37,6 +51,20 @@ class LedgerSettings(_Settings):
 class ShopifySettings(SecretSettings):
     shopify_api_version: str = DEFAULT_SHOPIFY_API_VERSION
     shopify_admin_url_template: str = "https://{shop}/admin/api/{version}/graphql.json"
+    # The Admin credentials are a separate secret from the signing secrets (docs/contracts.md), under a
+    # prefix webhook_ingress cannot read: `{"kind": "static" | "client_credentials" | "expiring_offline", ...}`.
+    admin_secret_prefix: str = "inventory-ledger/admin/"  # noqa: S105  (a name prefix, not a secret)
+    shopify_token_url_template: str = "https://{shop}/admin/oauth/access_token"  # noqa: S105  (a URL)
+    # A minted or refreshed token is replaced this long before Shopify says it expires.
+    token_refresh_margin_seconds: int = Field(default=300, ge=0)
+    # A Lambda waiting for another one's refresh of the same shop gives up after this long.
+    token_refresh_wait_seconds: float = Field(default=20.0, gt=0)
+
+    def admin_secret_name(self, shop_domain: str) -> str:
+        return f"{self.admin_secret_prefix}{shop_domain}"
+
+    def token_url(self, shop_domain: str) -> str:
+        return self.shopify_token_url_template.format(shop=shop_domain)
 
     def graphql_url(self, shop_domain: str) -> str:
         return self.shopify_admin_url_template.format(shop=shop_domain, version=self.shopify_api_version)
@@ -59,6 +87,11 @@ def ingress_settings() -> IngressSettings:
 
 
 @lru_cache(maxsize=1)
+def payload_settings() -> PayloadSettings:
+    return PayloadSettings()
+
+
+@lru_cache(maxsize=1)
 def ledger_settings() -> LedgerSettings:
     return LedgerSettings()
 
@@ -75,5 +108,5 @@ def report_settings() -> ReportSettings:
 
 def clear_cached_settings() -> None:
     """For tests and the local driver, which change the environment between runs."""
-    for getter in (ingress_settings, ledger_settings, shopify_settings, report_settings):
+    for getter in (ingress_settings, ledger_settings, shopify_settings, report_settings, payload_settings):
         getter.cache_clear()

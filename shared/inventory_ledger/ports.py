@@ -4,6 +4,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
+from inventory_ledger.domain.catch_up import FetchedOrder
 from inventory_ledger.domain.drift import ShopifyLevel
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
 from inventory_ledger.domain.merchant import MerchantView
@@ -50,6 +51,28 @@ class ShopSecrets(ABC):
     @abstractmethod
     def webhook_secrets(self, shop_domain: str) -> Sequence[str]:
         """The shop's current webhook signing secrets; raises UnknownShop."""
+
+
+class DeliveryRegistry(ABC):
+    @abstractmethod
+    def claim(self, webhook_id: str, shop_domain: str, at: datetime) -> bool:
+        """Records the webhook id for the shop; False when it was seen for another shop."""
+
+
+class MissingPayload(LookupError):
+    """The stored body a queued envelope points at is gone (expired, deleted)."""
+
+
+class PayloadStore(ABC):
+    """Bodies too large for one queue message."""
+
+    @abstractmethod
+    def put(self, key: str, body: bytes) -> str:
+        """Stores the body; returns the key the envelope carries."""
+
+    @abstractmethod
+    def get(self, key: str) -> bytes:
+        """The stored body; raises MissingPayload."""
 
 
 class IngestQueue(ABC):
@@ -137,9 +160,10 @@ class LedgerRepository(ABC):
     # -- levels set aside for a re-push (Shopify down, throttled, credentials lost) ------------------
 
     @abstractmethod
-    def mark_for_repush(self, key: LevelKey, reason: str, at: datetime) -> None:
-        """The push failed for now: marks the balance (`push_status = failed`) and keeps the level in
-        the shop's re-push set until a push of it succeeds; raises TransientFailure."""
+    def mark_for_repush(self, key: LevelKey, reason: str, at: datetime, *, failed: bool = True) -> None:
+        """Keeps the level in the shop's re-push set until a push of it succeeds; ``failed``: the push
+        failed for now (`push_status = failed` on the balance), else it was stale (the balance keeps its
+        stale mark, the sweep catches up first). Raises TransientFailure."""
 
     @abstractmethod
     def repush_marks(self, shop: str) -> list[LevelKey]:
@@ -186,6 +210,15 @@ class ShopifyLevels(ABC):
     @abstractmethod
     def levels(self, location_ids: Sequence[int], *, bulk: bool) -> Iterator[ShopifyLevel]:
         """Every level at these locations: paged queries, or one bulk query streamed line by line."""
+
+
+class ShopifyOrders(ABC):
+    """One shop's orders as Shopify holds them (the reconciler's catch-up)."""
+
+    @abstractmethod
+    def orders_updated_since(self, since: datetime) -> Iterator[FetchedOrder]:
+        """Every order created or updated at or after ``since``; raises TransientFailure or PushRefused.
+        An order Shopify returns that the ledger cannot read is skipped and logged, never raised."""
 
 
 class ReportStore(ABC):
@@ -250,3 +283,15 @@ class MerchantDirectory(ABC):
 
     @abstractmethod
     def record_location_reconciled(self, shop: str, location: str, at: datetime, run_id: str) -> None: ...
+
+    @abstractmethod
+    def onboarded_at(self, shop: str) -> datetime | None:
+        """When the merchant was first onboarded; None for an unknown shop."""
+
+    @abstractmethod
+    def caught_up_at(self, shop: str) -> datetime | None:
+        """Up to when the ledger holds every Shopify order movement (the last catch-up's cut-off)."""
+
+    @abstractmethod
+    def record_caught_up(self, shop: str, at: datetime) -> None:
+        """Moves the caught-up instant forward (never back); raises LookupError for an unknown shop."""

@@ -22,6 +22,7 @@ from shopify_simulator import SimulatorServer
 from tests.support.handlers import load_handler
 from tests.support.lambda_context import FakeLambdaContext
 from tests.support.merchant import SHOP, TOKEN, DemoMerchant, create_demo_merchant, now
+from tests.support.simulated_merchant import align_simulator_clock
 
 pytestmark = pytest.mark.integration
 OTHER_SHOP = "other-shop.myshopify.com"
@@ -153,3 +154,59 @@ def test_one_merchant_down_for_an_hour_never_holds_back_another(
     assert (sweep.pushed, sweep.cleared, sweep.still_set_aside) == (1, 1, 0)
     assert merchant.shopify_available("store-b", "A") == 22 == merchant.balance("store-b", "A").quantity
     assert other.shopify_available("store-b", "A") == 22
+
+
+def sweep(shop: DemoMerchant) -> dict[str, Any]:
+    """The pusher's schedule, as EventBridge invokes it."""
+    event = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+    return dict(load_handler("level_pusher").lambda_handler(event, FakeLambdaContext()))
+
+
+def test_a_stale_push_from_a_lost_webhook_is_resolved_by_the_next_sweep(
+    merchant: DemoMerchant, shopify_simulator: SimulatorServer
+) -> None:
+    """A POS sale whose webhook never comes (10 -> 8 at Shopify), then a receipt of 5: the push is
+    stale. Minutes later, not at night, the sweep catches up on the shop's orders (the sale: ledger
+    13), and the push that follows lands: Shopify 13."""
+    align_simulator_clock(shopify_simulator.base_url)
+    merchant.control("POST", "/orders", {"lines": [{"sku": "A", "quantity": 2}], "location": "Store A"})
+    receive(merchant, "store-a", "A", 5, "po-1")
+    key = LevelKey(SHOP, "store-a", "A")
+    report = push_levels([key], merchant.ledger, bootstrap.merchant_directory(), bootstrap.shopify_for, now)
+    assert [p.key for p in report.stale] == [key]
+    assert merchant.ledger.repush_marks(SHOP) == [key]
+
+    summary = sweep(merchant)
+    assert (summary["caught_up_shops"], summary["webhooks_missed"], summary["pushed"]) == (1, 1, 1)
+    assert merchant.shopify_available("store-a", "A") == 13 == merchant.balance("store-a", "A").quantity
+    assert merchant.balance("store-a", "A").push_status == "applied"
+    assert merchant.ledger.repush_marks(SHOP) == []
+
+
+@pytest.mark.parametrize("policy", ["heal", "adopt", "report"])
+def test_a_stale_push_from_an_admin_edit_is_resolved_by_the_merchant_s_policy(
+    merchant: DemoMerchant, shopify_simulator: SimulatorServer, policy: str
+) -> None:
+    """An edit in Shopify's admin (10 -> 4, no webhook), then a receipt of 1: stale. The sweep's
+    catch-up finds no order; the policy decides: heal sets Shopify to the ledger's 11, adopt counts
+    Shopify's 4, report leaves both for the nightly report."""
+    align_simulator_clock(shopify_simulator.base_url)
+    bootstrap.merchant_directory().set_healing_policy(SHOP, policy)
+    merchant.control("POST", "/admin/levels", {"sku": "A", "location": "Store A", "available": 4})
+    receive(merchant, "store-a", "A", 1, "po-1")
+    key = LevelKey(SHOP, "store-a", "A")
+    assert push_levels([key], merchant.ledger, bootstrap.merchant_directory(), bootstrap.shopify_for, now).stale
+
+    summary = sweep(merchant)
+    balance = merchant.balance("store-a", "A")
+    shown = merchant.shopify_available("store-a", "A")
+    if policy == "heal":
+        assert summary["stale_healed"] == 1
+        assert (shown, balance.quantity, balance.shopify_expected) == (11, 11, 11)
+    elif policy == "adopt":
+        assert summary["stale_adopted"] == 1
+        assert (shown, balance.quantity, balance.shopify_expected) == (4, 4, 4)
+    else:
+        assert summary["stale_reported"] == 1
+        assert (shown, balance.quantity, balance.push_status) == (4, 11, "stale")
+    assert merchant.ledger.repush_marks(SHOP) == []  # resolved or reported: the sweep does not loop on it

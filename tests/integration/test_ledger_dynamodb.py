@@ -4,7 +4,6 @@ oversells, parking and replay, one-to-one mappings, and the consumer's partial b
 import json
 import threading
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,6 +24,7 @@ from tests.support.handlers import load_handler
 from tests.support.histories import LOCATIONS, PRIMARY, SHOP, SKUS, Phase, histories, onboard_history_merchant, play
 from tests.support.lambda_context import FakeLambdaContext
 from tests.support.shopify_payloads import BIG, envelope, order
+from tests.support.webhooks import sqs_event
 
 pytestmark = pytest.mark.integration
 STORE_A = BIG + 101
@@ -140,26 +140,6 @@ def test_mappings_are_one_to_one_in_both_directions(local_aws: LocalResources) -
     assert directory.locations(SHOP) == {"store-a": 11}
     with pytest.raises(LookupError):
         directory.set_primary_location(SHOP, "nowhere")
-
-
-def sqs_event(bodies: list[str]) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": f"m{n}",
-                "receiptHandle": f"h{n}",
-                "body": body,
-                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000",
-                               "SenderId": "AIDA", "ApproximateFirstReceiveTimestamp": "1700000000000"},
-                "messageAttributes": {},
-                "md5OfBody": "0" * 32,
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ingest",
-                "awsRegion": "us-east-1",
-            }
-            for n, body in enumerate(bodies)
-        ]
-    }  # fmt: skip
 
 
 def test_the_consumer_applies_parks_and_reports_only_transient_failures(

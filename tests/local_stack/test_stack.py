@@ -52,6 +52,9 @@ def test_up_prints_its_urls_and_stops_cleanly_on_sigterm() -> None:
         status_url = re.search(r"driver status\s+(\S+)", output)
         assert status_url, output
         assert re.search(r"webhook\s+http://127\.0\.0\.1:\d+/webhooks/shopify", output)
+        exported = dict(re.findall(r"^export (\w+)=(\S+)$", output, re.MULTILINE))
+        for name in ("AWS_ENDPOINT_URL", "LEDGER_TABLE_NAME", "REPORT_BUCKET_NAME", "SHOP_SECRET_PREFIX", "AWS_REGION"):
+            assert exported.get(name), (name, output)
         assert httpx.get(status_url.group(1), timeout=10).json()["functions"]["webhook_ingress"]["available"]
         process.send_signal(signal.SIGTERM)
         rest, _ = process.communicate(timeout=30)

@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from shopify_simulator import ManualClock, SimulatorServer
+from shopify_simulator.schema import get_schema
 
 CAPTURES = (
     Path(__file__).resolve().parents[2] / "reference" / "shopify" / "payloads" / "graphql-captures-shopify-draft-proxy"
@@ -73,6 +74,10 @@ class Store:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[SimulatorServer]:
+    # Build the schemas the tests use before any request: a first build takes seconds (longer on a
+    # loaded machine) and would otherwise eat a request's timeout. Built once per process.
+    for version in ("2025-10", "2026-04", "2026-07"):
+        get_schema(version)
     srv = SimulatorServer(clock=ManualClock())
     srv.start()
     yield srv

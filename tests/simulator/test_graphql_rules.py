@@ -147,7 +147,8 @@ def test_variant_by_sku_and_paging(store: Store) -> None:
     assert page1["pageInfo"]["hasNextPage"] is True
     query = "query($after: String) { locations(first: 2, after: $after) { nodes { name } pageInfo { hasNextPage } } }"
     page2 = store.gql(query, {"after": page1["pageInfo"]["endCursor"]})["data"]["locations"]
-    assert [n["name"] for n in page1["nodes"] + page2["nodes"]] == ["Shop location", "Warehouse", "Retail"]
+    # Sorted by name, Shopify's default sortKey for locations.
+    assert [n["name"] for n in page1["nodes"] + page2["nodes"]] == ["Retail", "Shop location", "Warehouse"]
     assert page2["pageInfo"]["hasNextPage"] is False
 
 

@@ -143,10 +143,10 @@ class InMemoryLedger(LedgerRepository):
     def record_shopify_observation(self, key: LevelKey, available: int, at: datetime) -> None:
         self.balance_by_key[key] = replace(self.balance_by_key[key], shopify_observed=available, observed_at=at)
 
-    def mark_for_repush(self, key: LevelKey, reason: str, at: datetime) -> None:
+    def mark_for_repush(self, key: LevelKey, reason: str, at: datetime, *, failed: bool = True) -> None:
         with self._lock:
             self.repush[key] = (reason, at)
-            if key in self.balance_by_key:
+            if failed and key in self.balance_by_key:
                 self.balance_by_key[key] = replace(self.balance_by_key[key], push_status="failed")
 
     def repush_marks(self, shop: str) -> list[LevelKey]:
@@ -202,6 +202,8 @@ class InMemoryDirectory(MerchantDirectory):
         self.item_ids = dict(skus)
         self.policy = "report"
         self.reconciled: dict[str, tuple[datetime, str]] = {}
+        self.onboarded: datetime | None = None
+        self.caught_up: datetime | None = None
 
     def register_shop(self, shop: str, *, onboarded_at: datetime) -> None:
         raise NotImplementedError
@@ -245,3 +247,12 @@ class InMemoryDirectory(MerchantDirectory):
 
     def record_location_reconciled(self, shop: str, location: str, at: datetime, run_id: str) -> None:
         self.reconciled[location] = (at, run_id)
+
+    def onboarded_at(self, shop: str) -> datetime | None:
+        return self.onboarded
+
+    def caught_up_at(self, shop: str) -> datetime | None:
+        return self.caught_up
+
+    def record_caught_up(self, shop: str, at: datetime) -> None:
+        self.caught_up = max(at, self.caught_up or at)

@@ -57,6 +57,17 @@ class SimulatedMerchant:
         return delivered
 
 
+def align_simulator_clock(base_url: str) -> None:
+    """Moves the simulator's manual clock up to ours, as NTP keeps Shopify's and AWS's within seconds:
+    the catch-up's windows (orders updated since an instant) are then read on one clock. Forward only,
+    and one second ahead: Shopify's timestamps are whole seconds, so an order placed in the second of
+    the onboarding would otherwise read as before it."""
+    now = httpx.post(f"{base_url}/_control/clock/advance", json={"seconds": 0}, timeout=10).json()["now"]
+    behind = datetime.now(UTC).timestamp() + 1 - float(now)
+    if behind > 0:
+        httpx.post(f"{base_url}/_control/clock/advance", json={"seconds": behind}, timeout=10).raise_for_status()
+
+
 def seed_merchant(
     sim: SimulatorServer, aws: LocalResources, monkeypatch: pytest.MonkeyPatch, shop: str = "drift.myshopify.com"
 ) -> SimulatedMerchant:
@@ -77,6 +88,7 @@ def seed_merchant(
             {"sku": "TEE-S", "location": "Store", "available": 4},
         ],
     }
+    align_simulator_clock(sim.base_url)
     response = httpx.post(f"{sim.base_url}/_control/shops", json=spec, timeout=10)
     assert response.status_code == 201, response.text
     aws.put_shop_secret(shop, ["whsec"], TOKEN)
@@ -86,7 +98,9 @@ def seed_merchant(
 
 
 def onboard(merchant: SimulatedMerchant) -> OnboardingResult:
-    return onboard_shop(
+    """Onboards the shop; Shopify's clock is then brought up to ours, so what happens next in Shopify
+    happens after the onboarding boundary on both clocks (the simulator's clock only moves when told)."""
+    result = onboard_shop(
         merchant.shop,
         primary_location="Main Warehouse",
         ledger=bootstrap.ledger(),
@@ -94,3 +108,5 @@ def onboard(merchant: SimulatedMerchant) -> OnboardingResult:
         shopify=bootstrap.shopify_levels_for(merchant.shop),
         now=lambda: datetime.now(UTC),
     )
+    align_simulator_clock(merchant.sim.base_url)
+    return result

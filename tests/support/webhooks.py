@@ -35,3 +35,23 @@ def order_body(order_id: int = 820982911946154508, **fields: Any) -> bytes:
         **fields,
     }
     return json.dumps(order, separators=(",", ":")).encode()
+
+
+def sqs_event(bodies: list[str]) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": f"m{n}",
+                "receiptHandle": f"h{n}",
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000",
+                               "SenderId": "AIDA", "ApproximateFirstReceiveTimestamp": "1700000000000"},
+                "messageAttributes": {},
+                "md5OfBody": "0" * 32,
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ingest",
+                "awsRegion": "us-east-1",
+            }
+            for n, body in enumerate(bodies)
+        ]
+    }  # fmt: skip

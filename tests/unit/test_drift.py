@@ -47,6 +47,21 @@ def test_causes() -> None:
     assert likely_cause(None, mapped=False) is DriftCause.UNMAPPED_SKU
 
 
+def test_causes_after_a_catch_up_never_blame_a_webhook() -> None:
+    """Every Shopify order movement is in the ledger: what differs is an edit or a push."""
+    caught = {"caught_up": True}
+    assert likely_cause(balance(push_status="stale"), **caught) is DriftCause.ADMIN_EDIT
+    assert likely_cause(balance(push_status="stale", shopify_observed=2), **caught) is DriftCause.ADMIN_EDIT_SEEN
+    assert likely_cause(balance(push_status="failed"), **caught) is DriftCause.PUSH_FAILED
+    # The ledger owes Shopify a push (5 against the 4 Shopify was last told), or owes it nothing.
+    assert likely_cause(balance(push_status="applied", expected=4), **caught) is DriftCause.PUSH_NEVER_LANDED
+    assert likely_cause(balance(push_status="applied"), **caught) is DriftCause.ADMIN_EDIT
+    assert likely_cause(None, **caught) is DriftCause.ADMIN_EDIT
+    assert likely_cause(None, mapped=False, **caught) is DriftCause.UNMAPPED_SKU
+    for status in ("stale", "failed", "applied", "unpushable", None):
+        assert likely_cause(balance(push_status=status), **caught) is not DriftCause.WEBHOOK_NEVER_RECEIVED
+
+
 def test_a_drift_row_carries_both_levels_the_last_agreement_and_its_age() -> None:
     agreed = NOW - timedelta(hours=5)
     result = compare_level(SHOP, LOC, "A", balance(last_agreed_at=agreed), level(3), now=NOW)

@@ -4,6 +4,7 @@ No sockets and no SAM CLI: the template is read with cfn-lint's decoder (or a YA
 the short intrinsic tags), the events with json.
 """
 
+import ast
 import base64
 import hashlib
 import hmac
@@ -23,6 +24,7 @@ CONTRACTS = ROOT / "docs" / "contracts.md"
 EVENTS = ROOT / "events"
 TEST_SECRET = "events-test-secret"
 SECRET_PREFIX_ARN_END = ":secret:inventory-ledger/${Stage}/shops/*"
+ADMIN_PREFIX_ARN_END = ":secret:inventory-ledger/${Stage}/admin/*"
 
 FUNCTIONS = {
     "WebhookIngressFunction": ("functions/webhook_ingress/", "Api"),
@@ -283,20 +285,26 @@ def _granted(resources: dict[str, Any], logical_id: str) -> dict[str, list[Any]]
     return granted
 
 
-def _secret_prefix_only(resources: list[Any]) -> bool:
-    return bool(resources) and all(
-        isinstance(r, dict) and r.get("Fn::Sub", "").endswith(SECRET_PREFIX_ARN_END) for r in resources
-    )
+def _secret_prefix_only(resources: list[Any], *ends: str) -> bool:
+    ends = ends or (SECRET_PREFIX_ARN_END,)
+    return bool(resources) and all(isinstance(r, dict) and r.get("Fn::Sub", "").endswith(ends) for r in resources)
 
 
 def test_each_function_reaches_only_its_own_resources(resources: dict[str, Any]) -> None:
     table = {"Fn::GetAtt": ["LedgerTable", "Arn"]}
     ingress = _granted(resources, "WebhookIngressFunction")
-    assert set(ingress) == {"sqs:SendMessage", "secretsmanager:GetSecretValue"}
+    assert set(ingress) == {"sqs:SendMessage", "secretsmanager:GetSecretValue", "s3:PutObject", "dynamodb:PutItem"}
     assert ingress["sqs:SendMessage"] == [{"Fn::GetAtt": ["IngestQueue", "Arn"]}]
+    assert ingress["s3:PutObject"] == [{"Fn::Sub": "${WebhookPayloadBucket.Arn}/webhooks/*"}]
+    # Only webhook-id claims: the ledger's own items are out of its reach.
+    [claim] = [st for st in _statements(resources, "WebhookIngressFunction") if st["Action"] == "dynamodb:PutItem"]
+    assert claim["Resource"] == table
+    assert claim["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["WEBHOOK#*"]}}
+    # The signing secrets only: never the Admin credentials.
     assert _secret_prefix_only(ingress["secretsmanager:GetSecretValue"])
 
     consumer = _granted(resources, "LedgerConsumerFunction")
+    assert consumer.pop("s3:GetObject") == [{"Fn::Sub": "${WebhookPayloadBucket.Arn}/webhooks/*"}]
     assert all(action.startswith("dynamodb:") for action in consumer)
     assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"} <= set(consumer)
     assert all(grant == [table] for grant in consumer.values())
@@ -307,13 +315,13 @@ def test_each_function_reaches_only_its_own_resources(resources: dict[str, Any])
     assert "dynamodb:DeleteItem" not in pusher
     assert all(pusher[a] == [table] for a in pusher if a.startswith("dynamodb:"))
     assert pusher["sqs:SendMessage"] == [{"Fn::GetAtt": ["PushFailureQueue", "Arn"]}]
-    assert _secret_prefix_only(pusher["secretsmanager:GetSecretValue"])
+    assert _secret_prefix_only(pusher["secretsmanager:GetSecretValue"], SECRET_PREFIX_ARN_END, ADMIN_PREFIX_ARN_END)
 
     reconciler = _granted(resources, "DriftReconcilerFunction")
     assert reconciler["s3:PutObject"] == [{"Fn::Sub": "${ReportBucket.Arn}/*"}]
     assert "dynamodb:DeleteItem" not in reconciler
     assert all(reconciler[a] == [table] for a in reconciler if a.startswith("dynamodb:"))
-    assert _secret_prefix_only(reconciler["secretsmanager:GetSecretValue"])
+    assert _secret_prefix_only(reconciler["secretsmanager:GetSecretValue"], SECRET_PREFIX_ARN_END, ADMIN_PREFIX_ARN_END)
 
 
 # ---------------------------------------------------------------------------- alarms
@@ -519,3 +527,238 @@ def test_events_are_what_the_generator_makes() -> None:
         on_disk = (EVENTS / f"{name}.json").read_text(encoding="utf-8")
         assert on_disk == json.dumps(event, indent=2, ensure_ascii=False) + "\n", name
     assert (EVENTS / "README.md").read_text(encoding="utf-8") == module.readme()
+
+
+# ---------------------------------------------------------------------------- alarms watch published metrics
+
+CODE_ROOTS = (ROOT / "shared" / "inventory_ledger", ROOT / "functions")
+RUNBOOK = ROOT / "docs" / "runbook.md"
+Published = set[tuple[str, frozenset[str]]]
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _is_call_to(node: ast.AST, method: str, owner: str | None = None) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return func.attr == method and (owner is None or (isinstance(func.value, ast.Name) and func.value.id == owner))
+    return isinstance(func, ast.Name) and func.id == method and owner is None
+
+
+def _names(expr: ast.expr | None, scope: ast.AST) -> set[str]:
+    """The names an argument can take: a literal, either branch of a conditional, or a loop variable
+    over literal tuples."""
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return {expr.value}
+    if isinstance(expr, ast.IfExp):
+        return _names(expr.body, scope) | _names(expr.orelse, scope)
+    if isinstance(expr, ast.Name):
+        found: set[str] = set()
+        for loop in ast.walk(scope):
+            if not isinstance(loop, ast.For) or not isinstance(loop.iter, ast.Tuple | ast.List):
+                continue
+            targets = loop.target.elts if isinstance(loop.target, ast.Tuple) else [loop.target]
+            for position, target in enumerate(targets):
+                if isinstance(target, ast.Name) and target.id == expr.id:
+                    for element in loop.iter.elts:
+                        value = element.elts[position] if isinstance(element, ast.Tuple) else element
+                        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                            found.add(value.value)
+        return found
+    return set()
+
+
+def published_metrics(source: str) -> Published:
+    """(metric, dimension names) that powertools publishes from this code. Every metric carries the
+    ``service`` dimension (POWERTOOLS_SERVICE_NAME); ``metrics.add_dimension`` in a function adds to
+    that function's ``metrics.add_metric`` calls, ``m.add_dimension`` to its ``single_metric`` block."""
+    published: Published = set()
+    for scope in ast.walk(ast.parse(source)):
+        if not isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        shared = {"service"}
+        for node in ast.walk(scope):
+            if _is_call_to(node, "add_dimension", "metrics"):
+                shared |= _names(_keyword(cast(ast.Call, node), "name"), scope)
+        for node in ast.walk(scope):
+            if _is_call_to(node, "add_metric", "metrics"):
+                for name in _names(_keyword(cast(ast.Call, node), "name"), scope):
+                    published.add((name, frozenset(shared)))
+            if isinstance(node, ast.With):
+                for item in node.items:
+                    if not _is_call_to(item.context_expr, "single_metric"):
+                        continue
+                    own = {"service"}
+                    alias = item.optional_vars.id if isinstance(item.optional_vars, ast.Name) else None
+                    for inner in (n for statement in node.body for n in ast.walk(statement)):
+                        if alias and _is_call_to(inner, "add_dimension", alias):
+                            own |= _names(_keyword(cast(ast.Call, inner), "name"), node)
+                    for name in _names(_keyword(cast(ast.Call, item.context_expr), "name"), scope):
+                        published.add((name, frozenset(own)))
+    return published
+
+
+def code_metrics() -> Published:
+    published: Published = set()
+    for root in CODE_ROOTS:
+        for path in root.rglob("*.py"):
+            published |= published_metrics(path.read_text())
+    return published
+
+
+def _watched(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each metric an alarm reads: its own, or each MetricStat of its metric math."""
+    if "MetricName" in alarm:
+        return [{"Namespace": alarm["Namespace"], "MetricName": alarm["MetricName"], "Dimensions": alarm["Dimensions"]}]
+    return [query["MetricStat"]["Metric"] for query in alarm["Metrics"] if "MetricStat" in query]
+
+
+def test_the_scanner_sees_what_an_alarm_on_service_alone_would_miss() -> None:
+    per_level_only = """
+def record(entry):
+    with single_metric(name="Oversell", unit=MetricUnit.Count, value=1, namespace=metrics.namespace) as metric:
+        metric.add_dimension(name="shop", value=entry.shop)
+        metric.add_dimension(name="location", value=entry.location)
+"""
+    assert published_metrics(per_level_only) == {("Oversell", frozenset({"service", "shop", "location"}))}
+    assert ("Oversell", frozenset({"service"})) not in published_metrics(per_level_only)
+    looped = """
+def record(runs):
+    for name, value in (("DriftedLevels", 1), ("DriftUnits", 2)):
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    metrics.add_dimension(name="outcome", value="x")
+"""
+    assert published_metrics(looped) == {
+        ("DriftedLevels", frozenset({"service", "outcome"})),
+        ("DriftUnits", frozenset({"service", "outcome"})),
+    }
+
+
+def test_every_alarm_watches_a_metric_the_code_publishes_with_those_dimensions(
+    resources: dict[str, Any], template: dict[str, Any]
+) -> None:
+    env = template["Globals"]["Function"]["Environment"]["Variables"]
+    published = code_metrics()
+    for logical_id, alarm in _alarms(resources).items():
+        for metric in _watched(alarm):
+            dimensions = {d["Name"]: d["Value"] for d in metric["Dimensions"]}
+            if metric["Namespace"] == env["POWERTOOLS_METRICS_NAMESPACE"]:
+                assert dimensions.get("service") == env["POWERTOOLS_SERVICE_NAME"], logical_id
+                key = (metric["MetricName"], frozenset(dimensions))
+                assert key in published, f"{logical_id}: no code publishes {key} (published: {sorted(published)})"
+                continue
+            assert metric["Namespace"].startswith("AWS/"), logical_id
+            for value in dimensions.values():  # AWS's own metrics: of a resource this template declares
+                if not isinstance(value, dict):
+                    continue
+                referenced = value.get("Ref") or (value.get("Fn::GetAtt") or [None])[0]
+                if referenced and referenced != "Stage":
+                    assert referenced in resources, (logical_id, value)
+            if metric["Namespace"] == "AWS/ApiGateway":
+                assert dimensions["ApiName"] == props(resources, "WebhookApi")["Name"], logical_id
+
+
+def test_the_missing_alarms_exist(resources: dict[str, Any]) -> None:
+    watched = {(m["Namespace"], m["MetricName"], json.dumps(m["Dimensions"])) for a in _alarms(resources).values()
+               for m in _watched(a)}  # fmt: skip
+    for function in FUNCTIONS:
+        for metric in ("Errors", "Throttles"):
+            dims = json.dumps([{"Name": "FunctionName", "Value": {"Ref": function}}])
+            assert ("AWS/Lambda", metric, dims) in watched, (function, metric)
+    names = {(namespace, metric) for namespace, metric, _ in watched}
+    assert {("AWS/ApiGateway", "4XXError"), ("AWS/ApiGateway", "5XXError")} <= names
+    assert ("AWS/SQS", "ApproximateAgeOfOldestMessage") in names
+    assert ("InventoryLedger", "ReconcileFailures") in names
+    missing_run = _alarms(resources)["NightlyRunMissingAlarm"]
+    assert (missing_run["TreatMissingData"], missing_run["ComparisonOperator"]) == ("breaching", "LessThanThreshold")
+
+
+def _runbook_anchors() -> set[str]:
+    headings = re.findall(r"^#{2,3} (.+)$", RUNBOOK.read_text(), re.MULTILINE)
+    return {re.sub(r"[^a-z0-9 -]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+def test_every_alarm_links_its_runbook_section_and_notifies_the_topic(resources: dict[str, Any]) -> None:
+    anchors = _runbook_anchors()
+    for logical_id, alarm in _alarms(resources).items():
+        link = re.search(r"docs/runbook\.md#([a-z0-9-]+)", alarm["AlarmDescription"])
+        assert link, logical_id
+        assert link.group(1) in anchors, (logical_id, link.group(1))
+        assert {"Ref": "AlarmTopic"} in alarm["AlarmActions"]["Fn::If"][2], logical_id
+
+
+def test_the_stack_says_when_alarms_notify_nobody(template: dict[str, Any]) -> None:
+    value = template["Outputs"]["AlarmNotifications"]["Value"]["Fn::If"]
+    assert value[0] == "HasAlarmEmail"
+    assert "NOBODY" in json.dumps(value[2])
+
+
+def test_make_deploy_warns_when_no_one_is_notified(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = importlib.util.spec_from_file_location("alarm_notifications", ROOT / "make" / "alarm_notifications.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    config = tmp_path / "samconfig.toml"
+    config.write_text(
+        '[default.deploy.parameters]\nparameter_overrides = "Stage=dev AlarmEmail=\\"\\""\n'
+        '[prod.deploy.parameters]\nparameter_overrides = "Stage=prod AlarmEmail=ops@example.com"\n'
+    )
+    assert module.main(["x", str(config), "default"]) == 0
+    assert "notify NOBODY" in capsys.readouterr().out
+    assert module.main(["x", str(config), "prod"]) == 0
+    out = capsys.readouterr().out
+    assert "NOBODY" not in out
+    assert "AlarmEmail=ops@example.com" in out
+
+
+# ---------------------------------------------------------------------------- hygiene
+
+
+def test_grants_are_what_the_adapters_call(resources: dict[str, Any]) -> None:
+    """Read off the DynamoDB adapters' calls per function (docs/operations.md): nothing more."""
+    dynamodb = {
+        function: {a for a in _granted(resources, function) if a.startswith("dynamodb:")}
+        for function in ("LedgerConsumerFunction", "LevelPusherFunction", "DriftReconcilerFunction")
+    }
+    assert dynamodb["LevelPusherFunction"] == {"dynamodb:BatchGetItem", "dynamodb:UpdateItem"}
+    assert dynamodb["DriftReconcilerFunction"] == {
+        "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
+    }  # fmt: skip
+    assert dynamodb["LedgerConsumerFunction"] == {
+        "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+    }  # fmt: skip
+    for granted in dynamodb.values():
+        assert not granted & {"dynamodb:Scan", "dynamodb:DescribeTable", "dynamodb:ConditionCheckItem"}
+
+
+@pytest.mark.parametrize("logical_id", ["ReportBucket", "IngestDeadLetterQueue", "PushFailureQueue", "LedgerTable"])
+def test_what_must_outlive_the_stack_is_retained(resources: dict[str, Any], logical_id: str) -> None:
+    assert resources[logical_id]["DeletionPolicy"] == "Retain"
+    assert resources[logical_id]["UpdateReplacePolicy"] == "Retain"
+
+
+def test_api_access_logs_and_the_optional_waf_rate_rule(resources: dict[str, Any], template: dict[str, Any]) -> None:
+    access = props(resources, "WebhookApi")["AccessLogSetting"]
+    assert access["DestinationArn"] == {"Fn::GetAtt": ["WebhookApiAccessLogGroup", "Arn"]}
+    assert json.loads(access["Format"])["status"] == "$context.status"
+    assert resources["ApiGatewayAccount"]["Condition"] == "ManagesApiGatewayLoggingRole"
+    assert template["Parameters"]["WebhookRateLimitPerFiveMinutes"]["Default"] == 0
+    for logical_id in ("WebhookRateLimit", "WebhookRateLimitAssociation"):
+        assert resources[logical_id]["Condition"] == "HasWafRateLimit"
+    rule = props(resources, "WebhookRateLimit")["Rules"][0]
+    assert rule["Statement"]["RateBasedStatement"]["Limit"] == {"Ref": "WebhookRateLimitPerFiveMinutes"}
+    assert rule["Action"] == {"Block": {}}
+
+
+def test_json_logs_and_tags(resources: dict[str, Any], template: dict[str, Any]) -> None:
+    for function in FUNCTIONS:
+        assert props(resources, function)["LoggingConfig"]["LogFormat"] == "JSON", function
+    assert template["Globals"]["Function"]["Tags"]["project"] == "inventory-ledger"
+    for logical_id in ("LedgerTable", "IngestQueue", "IngestDeadLetterQueue", "PushFailureQueue", "ReportBucket"):
+        tags = {t["Key"]: t["Value"] for t in props(resources, logical_id)["Tags"]}
+        assert tags == {"project": "inventory-ledger", "stage": {"Ref": "Stage"}}, logical_id

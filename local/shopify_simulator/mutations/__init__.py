@@ -17,4 +17,5 @@ def mutation_root() -> Obj:
         locationAdd=seeding.location_add,
         productSet=seeding.product_set,
         inventoryActivate=seeding.inventory_activate,
+        inventoryDeactivate=seeding.inventory_deactivate,
     )

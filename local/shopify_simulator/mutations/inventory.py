@@ -6,6 +6,7 @@ shared/shopify/payloads/graphql-captures-shopify-draft-proxy/2026-04_products_*.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +31,20 @@ MSG_SET_NAME = "The quantity name must be either 'available' or 'on_hand'."
 MSG_ADJUST_NAME = "The specified quantity name is invalid. Valid values are: " + ", ".join(ADJUST_NAMES) + "."
 MSG_REASON = "The specified reason is invalid. Valid values are: " + ", ".join(REASONS) + "."
 MSG_DUPLICATE = "The combination of inventoryItemId and locationId must be unique."
-# Not captured: the wording of a stale compare-and-swap is ours; the code is Shopify's.
-MSG_STALE = "The specified changeFromQuantity does not match the current quantity."
+# Wording from the schema's descriptions of the code: inventorySetQuantities words it one way,
+# inventoryAdjustQuantities and inventorySetOnHandQuantities another.
+MSG_STALE_SET = "The changeFromQuantity value does not match persisted value."
+MSG_STALE = "The changeFromQuantity argument no longer matches the persisted quantity."
+# ledgerDocumentUri rules, worded as the schema describes InventoryAdjustQuantitiesUserErrorCode.
+MSG_LEDGER_INTERNAL = "Internal (gid://shopify/) ledger documents are not allowed to be adjusted via API."
+MSG_LEDGER_AVAILABLE = "A ledger document URI is not allowed when adjusting available."
+MSG_LEDGER_INVALID = "The specified ledger document is invalid."
+MSG_LEDGER_REQUIRED = "A ledger document URI is required except when adjusting available."
+MSG_LEDGER_MAX_ONE = (
+    "All changes must have the same ledger document URI or, in the case of adjusting available, no ledger document URI."
+)
+MSG_REFERENCE_INVALID = "The specified reference document is invalid."
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
 
 
 @dataclass
@@ -96,10 +109,13 @@ def _resolve_target(
     if item_id is None or item_id not in shop.items:
         errors.append(user_error(error_type, [*path, "inventoryItemId"], MSG_ITEM, "INVALID_INVENTORY_ITEM"))
         return None
-    if loc_id is None or loc_id not in shop.locations:
+    if loc_id is None or loc_id not in shop.locations or shop.locations[loc_id].deleted:
         errors.append(user_error(error_type, [*path, "locationId"], MSG_LOCATION, "INVALID_LOCATION"))
         return None
     level = shop.level(item_id, loc_id)
+    if level is None or not shop.level_active(level):
+        # An inactive level (or one at a deactivated location) is not stocked there.
+        level = None
     if level is None:
         errors.append(user_error(error_type, [*path, "locationId"], MSG_NOT_STOCKED, "ITEM_NOT_STOCKED_AT_LOCATION"))
     return level
@@ -129,6 +145,50 @@ def _duplicates(entries: list[dict[str, Any]], list_name: str, error_type: str) 
     ]
 
 
+def _uri_errors(name: str, input: dict[str, Any], error_type: str) -> list[Obj]:
+    """inventoryAdjustQuantities' document rules, one userError per offending input.
+
+    `ledgerDocumentUri` is refused for `available` and required (a non-Shopify URI) for every other
+    name, the same on every change; `referenceDocumentUri`, when given, must be a URI.
+    """
+    errors: list[Obj] = []
+    reference = input.get("referenceDocumentUri")
+    if reference is not None and not _URI.fullmatch(reference):
+        errors.append(
+            user_error(
+                error_type, ["input", "referenceDocumentUri"], MSG_REFERENCE_INVALID, "INVALID_REFERENCE_DOCUMENT"
+            )
+        )
+    uris: list[tuple[int, str]] = []
+    for i, entry in enumerate(input["changes"]):
+        uri = entry.get("ledgerDocumentUri")
+        path = ["input", "changes", str(i), "ledgerDocumentUri"]
+        if name == "available":
+            if uri is not None:
+                errors.append(user_error(error_type, path, MSG_LEDGER_AVAILABLE, "INVALID_AVAILABLE_DOCUMENT"))
+        elif uri is None or not uri.strip():
+            errors.append(user_error(error_type, path, MSG_LEDGER_REQUIRED, "INVALID_QUANTITY_DOCUMENT"))
+        elif uri.startswith("gid://shopify/"):
+            errors.append(user_error(error_type, path, MSG_LEDGER_INTERNAL, "INTERNAL_LEDGER_DOCUMENT"))
+        elif not _URI.fullmatch(uri):
+            errors.append(user_error(error_type, path, MSG_LEDGER_INVALID, "INVALID_LEDGER_DOCUMENT"))
+        else:
+            uris.append((i, uri))
+    if uris and not errors:
+        first = uris[0][1]
+        errors.extend(
+            user_error(
+                error_type,
+                ["input", "changes", str(i), "ledgerDocumentUri"],
+                MSG_LEDGER_MAX_ONE,
+                "MAX_ONE_LEDGER_DOCUMENT",
+            )
+            for i, uri in uris
+            if uri != first
+        )
+    return errors
+
+
 def _is_stale(shop: Shop, level: InventoryLevel, name: str, change_from: int | None) -> bool:
     key = (level.item_id, level.location_id)
     forced = shop.forced_stale.get(key, 0)
@@ -141,6 +201,8 @@ def _is_stale(shop: Shop, level: InventoryLevel, name: str, change_from: int | N
 
 def _apply(ctx: ExecContext, level: InventoryLevel, stored_name: str, delta: int) -> None:
     """Move a stored quantity; on_hand moves through available. Sends inventory_levels/update."""
+    if delta == 0:
+        return  # a no-op write touches nothing (no updatedAt, no webhook)
     state = ctx.state
     now = state.clock.now()
     target = "available" if stored_name == "on_hand" else stored_name
@@ -148,15 +210,27 @@ def _apply(ctx: ExecContext, level: InventoryLevel, stored_name: str, delta: int
     level.updated_at[target] = now
     level.changed_at = now
     ctx.shop.items[level.item_id].updated_at = now
-    if target == "available" and delta != 0:
+    if target == "available":
         state.emit(ctx.shop, "inventory_levels/update", inventory_level_body(level, now))
 
 
 def _changes_for(name: str, delta: int, level: InventoryLevel, uri: str | None) -> list[Change]:
+    """The changes one row reports; none for a zero delta (Shopify drops them from the group)."""
     return [
         Change(n, d, level.item_id, level.location_id, uri if n not in ("available", "on_hand") else None)
         for n, d in deltas_for(name, delta).items()
+        if d != 0
     ]
+
+
+def _payload(ctx: ExecContext, payload_type: str, input: dict[str, Any], changes: list[Change]) -> Obj:
+    """The success payload: a group of the changes made, or a null group when nothing changed.
+
+    Shopify answers a write that changes nothing with `inventoryAdjustmentGroup: null` and no
+    userErrors (no group is created, so none can be read back).
+    """
+    group = _group(ctx, input["reason"], input.get("referenceDocumentUri"), changes) if changes else None
+    return Obj(payload_type, inventoryAdjustmentGroup=group, userErrors=[])
 
 
 def set_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> Obj:
@@ -193,7 +267,7 @@ def set_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> Obj:
             user_error(
                 error_type,
                 ["input", "quantities", str(i), "changeFromQuantity"],
-                MSG_STALE,
+                MSG_STALE_SET,
                 "CHANGE_FROM_QUANTITY_STALE",
             )
             for i, (level, entry) in enumerate(targets)
@@ -206,8 +280,7 @@ def set_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> Obj:
             delta = entry["quantity"] - int(level.get(name) or 0)
             _apply(ctx, level, name, delta)
             changes.extend(_changes_for(name, delta, level, None))
-        group = _group(ctx, input["reason"], input.get("referenceDocumentUri"), changes)
-        return Obj(payload_type, inventoryAdjustmentGroup=group, userErrors=[]), True
+        return _payload(ctx, payload_type, input, changes), True
 
     return with_idempotency(info, ctx, key, input, error_type, payload_type, run)
 
@@ -256,8 +329,7 @@ def set_on_hand_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> O
             delta = entry["quantity"] - int(level.get("on_hand") or 0)
             _apply(ctx, level, "on_hand", delta)
             changes.extend(_changes_for("on_hand", delta, level, None))
-        group = _group(ctx, input["reason"], input.get("referenceDocumentUri"), changes)
-        return Obj(payload_type, inventoryAdjustmentGroup=group, userErrors=[]), True
+        return _payload(ctx, payload_type, input, changes), True
 
     return with_idempotency(info, ctx, key, input, error_type, payload_type, run)
 
@@ -279,6 +351,9 @@ def adjust_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> Obj:
             return fail([user_error(error_type, ["input", "name"], MSG_ADJUST_NAME, "INVALID_QUANTITY_NAME")])
         if input["reason"] not in REASONS:
             return fail([user_error(error_type, ["input", "reason"], MSG_REASON, "INVALID_REASON")])
+        document_errors = _uri_errors(name, input, error_type)
+        if document_errors:
+            return fail(document_errors)
         errors: list[Obj] = []
         targets: list[tuple[int, InventoryLevel, dict[str, Any]]] = []
         for i, entry in enumerate(entries):
@@ -307,7 +382,6 @@ def adjust_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> Obj:
         for _, level, entry in targets:
             _apply(ctx, level, name, entry["delta"])
             changes.extend(_changes_for(name, entry["delta"], level, entry.get("ledgerDocumentUri")))
-        group = _group(ctx, input["reason"], input.get("referenceDocumentUri"), changes)
-        return Obj(payload_type, inventoryAdjustmentGroup=group, userErrors=[]), True
+        return _payload(ctx, payload_type, input, changes), True
 
     return with_idempotency(info, ctx, key, input, error_type, payload_type, run)

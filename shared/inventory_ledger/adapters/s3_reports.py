@@ -1,5 +1,6 @@
 """Drift reports in the report bucket (private, encrypted at rest by the bucket's default)."""
 
+from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -25,3 +26,11 @@ class S3ReportStore(ReportStore):
         client = self._client or s3_client()
         client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
         return f"s3://{self.bucket}/{key}"
+
+    def keys(self, prefix: str) -> list[tuple[str, int, datetime]]:
+        """(key, size, last modified) of every object under the prefix (for ledgerctl reports)."""
+        client = self._client or s3_client()
+        found = []
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            found += [(o["Key"], o["Size"], o["LastModified"]) for o in page.get("Contents", [])]
+        return found

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from inventory_ledger import bootstrap
-from inventory_ledger.cli.output import NOT_FOUND, NOTHING_TO_DO, OK, CommandError, Output, now, pairs, table
+from inventory_ledger.cli.known import require_level
+from inventory_ledger.cli.output import ALREADY_APPLIED, NOT_FOUND, OK, CommandError, Output, now, pairs, table
 from inventory_ledger.domain import operations
 from inventory_ledger.domain.ledger import ActivityEntry, LevelKey
 from inventory_ledger.service.operations import record_operation
@@ -70,6 +71,7 @@ def _entry(entry: ActivityEntry) -> dict[str, Any]:
 
 def run_show(arguments: argparse.Namespace, out: Output) -> int:
     key = LevelKey(arguments.shop, arguments.location, arguments.sku)
+    require_level(key)
     ledger = bootstrap.ledger()
     balance = ledger.balances([key]).get(key)
     if balance is None:
@@ -95,12 +97,14 @@ def run_show(arguments: argparse.Namespace, out: Output) -> int:
 
 
 def _record(arguments: argparse.Namespace, out: Output, movements: list[Any], operation_id: str) -> int:
+    for movement in movements:  # before anything is written: an unknown location or SKU moves nothing
+        require_level(movement.key)
     applied = record_operation(movements, bootstrap.ledger(), now)
     entries = [_entry(entry) for entry in applied]
     data = {"operation_id": operation_id, "applied": entries}
     if not applied:
         out.document(data, f"operation {operation_id} was applied before: nothing to do")
-        return NOTHING_TO_DO
+        return ALREADY_APPLIED
     columns = ["location", "kind", "quantity", "balance_after", "entry_id"]
     rows = [{**row, "location": entry.key.location} for row, entry in zip(entries, applied, strict=True)]
     out.document(data, f"operation {operation_id}\n" + table(rows, columns))

@@ -7,8 +7,29 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-OK, NOTHING_TO_DO, USAGE, NOT_FOUND, CONFLICT = 0, 1, 2, 3, 4
-DRIFT_FOUND = NOTHING_TO_DO
+# Exit codes (documented in `ledgerctl --help` and docs/operations.md); each outcome its own.
+OK = 0
+DRIFT_FOUND = 1  # reconcile: Shopify and the ledger disagree somewhere
+USAGE = 2  # a usage or validation error: unknown option, bad value, refused operation
+NOT_FOUND = 3  # an unknown shop, location, SKU, level or event
+CONFLICT = 4  # a mapping that contradicts one already stored
+NOTHING_TO_DO = 5  # the command had nothing to change (an event still parked after replay)
+ALREADY_APPLIED = 6  # this operation id was applied before: nothing changed
+EMPTY = 7  # a list command found nothing to list
+SETTINGS = 8  # a setting is missing or invalid (environment, --stack)
+CRASH = 70  # anything unexpected (EX_SOFTWARE); the one-line error says what
+EXIT_CODES = {
+    OK: "ok",
+    DRIFT_FOUND: "drift found",
+    USAGE: "usage or validation error",
+    NOT_FOUND: "not found (unknown shop, location, SKU, level or event)",
+    CONFLICT: "conflicting mapping",
+    NOTHING_TO_DO: "nothing to do",
+    ALREADY_APPLIED: "already applied (same operation id)",
+    EMPTY: "empty list",
+    SETTINGS: "missing or invalid setting",
+    CRASH: "unexpected error",
+}
 
 
 class CommandError(Exception):

@@ -4,7 +4,8 @@ import argparse
 from typing import Any
 
 from inventory_ledger import bootstrap
-from inventory_ledger.cli.output import NOT_FOUND, NOTHING_TO_DO, OK, CommandError, Output, now, table
+from inventory_ledger.cli.known import require_shop
+from inventory_ledger.cli.output import EMPTY, NOT_FOUND, NOTHING_TO_DO, OK, CommandError, Output, now, table
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.service.apply_webhook import replay_parked
 
@@ -27,10 +28,11 @@ def _row(event: ParkedEvent) -> dict[str, Any]:
 
 
 def run_list(arguments: argparse.Namespace, out: Output) -> int:
+    require_shop(arguments.shop)
     rows = [_row(event) for event in bootstrap.ledger().parked_events(arguments.shop)]
     out.document({"shop": arguments.shop, "parked": rows},
                  table(rows, ["event_id", "topic", "received_at", "waiting", "reason"]))  # fmt: skip
-    return OK if rows else NOTHING_TO_DO
+    return OK if rows else EMPTY
 
 
 def run_replay(arguments: argparse.Namespace, out: Output) -> int:

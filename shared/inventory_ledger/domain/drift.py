@@ -26,13 +26,24 @@ class DriftCause(StrEnum):
     # Shopify stocks an inventory item the merchant's SKU mapping does not know.
     UNMAPPED_SKU = "unmapped_sku"
     # Nothing explains it: most often a Shopify order or restock whose webhook never reached us.
+    # Only without a catch-up: after one, every order movement is in the ledger (see below).
     WEBHOOK_NEVER_RECEIVED = "webhook_never_received"
+    # After a catch-up (every Shopify order movement up to its cut-off is in the ledger):
+    # Shopify moved the level by something other than an order: an edit in its admin, another app.
+    ADMIN_EDIT = "admin_edit"
+    # The ledger owes Shopify a push that never landed (nothing stale, failed or in flight).
+    PUSH_NEVER_LANDED = "push_never_landed"
+    # The level's pushes failed (Shopify down, throttled, credentials lost): marked for re-push.
+    PUSH_FAILED = "push_failed"
 
 
 class HealingPolicy(StrEnum):
     # The default: Shopify is only rewritten by the reconciler when the merchant opts in.
     REPORT = "report"
     HEAL = "heal"
+    # A Shopify-side edit (once the catch-up established it as one) becomes the ledger's count, reason
+    # shopify_edit; any other drift is healed.
+    ADOPT = "adopt"
 
 
 class Verdict(StrEnum):
@@ -109,17 +120,26 @@ def push_in_flight(
     return balance.updated_at is not None and now - balance.updated_at <= settle_window
 
 
-def likely_cause(balance: Balance | None, *, mapped: bool = True) -> DriftCause:
+def likely_cause(balance: Balance | None, *, mapped: bool = True, caught_up: bool = False) -> DriftCause:
+    """The first cause that applies. ``caught_up``: the ledger holds every Shopify order movement up to
+    the read (the catch-up ran), so a difference is never a webhook that did not arrive."""
     if not mapped:
         return DriftCause.UNMAPPED_SKU
     if balance is None:
-        return DriftCause.WEBHOOK_NEVER_RECEIVED
-    if balance.push_status == "stale":
+        return DriftCause.ADMIN_EDIT if caught_up else DriftCause.WEBHOOK_NEVER_RECEIVED
+    if balance.push_status == "stale" and not caught_up:
         return DriftCause.PUSH_STALE
     if balance.shopify_observed is not None and balance.shopify_observed != balance.shopify_expected:
         return DriftCause.ADMIN_EDIT_SEEN
+    if balance.push_status == "failed":
+        return DriftCause.PUSH_FAILED
     if balance.push_status == "unpushable":
         return DriftCause.UNPUSHABLE
+    if balance.push_status == "stale":
+        # Caught up: Shopify holds a change no order explains.
+        return DriftCause.ADMIN_EDIT
+    if caught_up:
+        return DriftCause.ADMIN_EDIT if balance.agrees_with_shopify else DriftCause.PUSH_NEVER_LANDED
     return DriftCause.WEBHOOK_NEVER_RECEIVED
 
 
@@ -151,6 +171,7 @@ def compare_level(
     location_agreed_at: datetime | None = None,
     settle_window: timedelta = DEFAULT_SETTLE_WINDOW,
     read_at: datetime | None = None,
+    caught_up: bool = False,
 ) -> Comparison:
     ledger_level = balance.quantity if balance is not None else None
     shopify_level = shopify.available if shopify is not None else None
@@ -169,7 +190,7 @@ def compare_level(
         shopify_level=shopify_level,
         shopify_expected=balance.shopify_expected if balance is not None else None,
         last_agreed_at=agreed,
-        cause=likely_cause(balance, mapped=mapped),
+        cause=likely_cause(balance, mapped=mapped, caught_up=caught_up),
         age_seconds=max(0.0, (now - since).total_seconds()),
     )
     return Comparison(Verdict.DRIFT, sku, balance, shopify, row)
@@ -189,6 +210,7 @@ def compare_location(
     location_agreed_at: datetime | None = None,
     settle_window: timedelta = DEFAULT_SETTLE_WINDOW,
     read_at: datetime | None = None,
+    caught_up: bool = False,
 ) -> Iterator[Comparison]:
     """Every level of one location on either side, compared, ledger side first.
 
@@ -199,7 +221,12 @@ def compare_location(
     ``shopify_skus`` holds Shopify's own SKU of items the mapping lacks, for the report.
     """
     compare = partial(
-        compare_level, now=now, location_agreed_at=location_agreed_at, settle_window=settle_window, read_at=read_at
+        compare_level,
+        now=now,
+        location_agreed_at=location_agreed_at,
+        settle_window=settle_window,
+        read_at=read_at,
+        caught_up=caught_up,
     )
     for balance in balances:
         sku = balance.key.sku

@@ -101,4 +101,6 @@ class WebhookEnvelope(BaseModel):
     api_version: str
     received_at: datetime
     # Unparsed, exactly as signed: parsing happens in the consumer, which can park what it cannot read.
+    # Empty when the body was too large for one queue message: then ``body_ref`` names where it is.
     body: str
+    body_ref: str | None = None

@@ -14,13 +14,19 @@ from inventory_ledger.domain.merchant import Problem, ProblemKind
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.webhooks import WebhookEnvelope
 from inventory_ledger.observability import logger, metrics
-from inventory_ledger.ports import LedgerRepository
+from inventory_ledger.ports import LedgerRepository, MissingPayload, PayloadStore
 from inventory_ledger.service.apply_webhook import ApplyResult, apply_envelope
 
 UNREADABLE_SHOP = "unreadable"
 
 
-def consume_message(body: str, message_id: str, ledger: LedgerRepository, now: Callable[[], datetime]) -> ApplyResult:
+def consume_message(
+    body: str,
+    message_id: str,
+    ledger: LedgerRepository,
+    now: Callable[[], datetime],
+    payloads: PayloadStore | None = None,
+) -> ApplyResult:
     try:
         envelope = WebhookEnvelope.model_validate_json(body)
     except ValidationError as error:
@@ -37,9 +43,34 @@ def consume_message(body: str, message_id: str, ledger: LedgerRepository, now: C
         ledger.park(parked)
         return ApplyResult(message_id, "unknown", UNREADABLE_SHOP, parked=parked)
     logger.append_keys(event_id=envelope.event_id, webhook_id=envelope.webhook_id, shop_domain=envelope.shop_domain)
+    if envelope.body_ref is not None:
+        try:
+            envelope = _with_stored_body(envelope, payloads)
+        except (MissingPayload, UnicodeDecodeError) as error:
+            parked = ParkedEvent(
+                shop=envelope.shop_domain,
+                event_id=envelope.event_id,
+                topic=envelope.topic.value,
+                received_at=envelope.received_at,
+                parked_at=now(),
+                envelope=body,
+                problems=(Problem(ProblemKind.INVALID_PAYLOAD, f"stored body unreadable: {type(error).__name__}"),),
+            )
+            ledger.park(parked)
+            result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain, parked=parked)
+            record_result(result)
+            return result
     result = apply_envelope(envelope, ledger, now)
     record_result(result)
     return result
+
+
+def _with_stored_body(envelope: WebhookEnvelope, payloads: PayloadStore | None) -> WebhookEnvelope:
+    """The envelope with the body ingress stored apart (too large for one message); S3 errors other
+    than a missing object propagate, so SQS redelivers the message."""
+    if payloads is None or envelope.body_ref is None:
+        raise MissingPayload(envelope.body_ref or "")
+    return envelope.model_copy(update={"body": payloads.get(envelope.body_ref).decode("utf-8")})
 
 
 def utc_now() -> datetime:
@@ -55,6 +86,8 @@ def record_result(result: ApplyResult) -> None:
     else:
         logger.info("event applied" if result.applied else "event already applied", extra=fields)
     metrics.add_metric(name="MovementsApplied", unit=MetricUnit.Count, value=len(result.applied))
+    if result.oversells:  # the service-level total is what OversellAlarm watches
+        metrics.add_metric(name="Oversell", unit=MetricUnit.Count, value=len(result.oversells))
     for entry in result.oversells:
         logger.warning("oversell", extra={"level": str(entry.key), "balance_after": entry.balance_after})
         # Per level dimensions: the alarm and the dashboard show which merchant and location oversold.

@@ -7,7 +7,7 @@ a client error never looks like our failure, and only our failure makes Shopify 
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -21,7 +21,7 @@ from inventory_ledger.domain.webhooks import (
     read_delivery_headers,
 )
 from inventory_ledger.observability import logger, metrics
-from inventory_ledger.ports import IngestQueue, ShopSecrets, UnknownShop
+from inventory_ledger.ports import DeliveryRegistry, IngestQueue, ShopSecrets, UnknownShop
 
 
 class Outcome(StrEnum):
@@ -32,6 +32,8 @@ class Outcome(StrEnum):
     UNKNOWN_SHOP = "unknown_shop"
     FORGED = "forged"
     NOT_JSON = "not_json"
+    TOO_OLD = "too_old"
+    REPLAYED_FOR_OTHER_SHOP = "replayed_for_other_shop"
 
 
 STATUS = {
@@ -42,7 +44,12 @@ STATUS = {
     Outcome.UNKNOWN_SHOP: 401,
     Outcome.FORGED: 401,
     Outcome.NOT_JSON: 400,
+    Outcome.TOO_OLD: 400,
+    Outcome.REPLAYED_FOR_OTHER_SHOP: 401,
 }
+# What the sender is told: a prober cannot tell an unknown shop from a wrong signature (or a delivery
+# of another shop replayed under this one); the logs and the metric keep the difference.
+UNAUTHORIZED = frozenset({Outcome.UNKNOWN_SHOP, Outcome.FORGED, Outcome.REPLAYED_FOR_OTHER_SHOP})
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,13 @@ class IngressResult:
     def status_code(self) -> int:
         return STATUS[self.outcome]
 
+    @property
+    def answer(self) -> dict[str, str]:
+        """The response body: the same for every unauthenticated outcome."""
+        if self.outcome in UNAUTHORIZED:
+            return {"status": "unauthorized", "detail": "delivery not authenticated"}
+        return {"status": self.outcome.value, "detail": self.detail}
+
 
 def accept_delivery(
     headers: Mapping[str, str],
@@ -68,6 +82,8 @@ def accept_delivery(
     queue: IngestQueue,
     max_body_bytes: int,
     now: datetime,
+    max_age: timedelta | None = None,
+    registry: DeliveryRegistry | None = None,
 ) -> IngressResult:
     """Checks one delivery and queues it when authentic; see STATUS for what each outcome answers."""
     if len(raw_body) > max_body_bytes:
@@ -88,6 +104,11 @@ def accept_delivery(
     # Authenticity before anything that reads the body: an unsigned body is never looked into.
     if not is_authentic(raw_body, delivery.hmac_sha256, shop_secrets):
         return IngressResult(Outcome.FORGED, "signature does not match", **ids)
+    if max_age is not None and now - delivery.triggered_at > max_age:
+        age = int((now - delivery.triggered_at).total_seconds())
+        return IngressResult(Outcome.TOO_OLD, f"triggered {age} s ago, beyond {int(max_age.total_seconds())} s", **ids)
+    if registry is not None and not registry.claim(delivery.webhook_id, delivery.shop_domain, now):
+        return IngressResult(Outcome.REPLAYED_FOR_OTHER_SHOP, "webhook id seen for another shop", **ids)
     if delivery.topic not in QUEUED_TOPICS:
         return IngressResult(Outcome.IGNORED_TOPIC, f"topic {delivery.topic} is not used", topic=delivery.topic, **ids)
     try:

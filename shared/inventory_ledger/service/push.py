@@ -152,8 +152,14 @@ def _push_shop(
     report.recognised += sent.recognised
     for push in sent.stale:
         # Shopify holds a change we have not seen: its webhook will move shopify_expected and trigger
-        # the next push; if none ever comes, the reconciler finds this level stale.
+        # the next push. The sweep does not wait for it: it catches up on the shop's orders within
+        # minutes and resolves the level (service/repush.py).
         ledger.record_stale_push(push, now())
+        try:
+            ledger.mark_for_repush(push.key, "stale: Shopify holds a change the ledger has not seen", now(),
+                                   failed=False)  # fmt: skip
+        except TransientFailure:
+            logger.warning("stale level not marked for the sweep", extra={"level": str(push.key)})
     report.stale += sent.stale
     if sent.shop_error is not None:
         breaker.failed(shop, now(), sent.shop_error)

@@ -33,8 +33,16 @@ def from_attributes(attributes: dict[str, Any]) -> Item:
     return {name: _deserializer.deserialize(value) for name, value in attributes.items()}
 
 
+def key_part(text: str) -> str:
+    """A free-text key part (location name, SKU) with ``#`` escaped, so parts can never run together:
+    ``a#b`` / ``c`` and ``a`` / ``b#c`` are two levels, not one item. ``%`` is escaped first, so the
+    escaping is reversible and injective. Parts without either character are unchanged."""
+    return text.replace("%", "%25").replace("#", "%23")
+
+
 def level_pk(key: LevelKey) -> str:
-    return f"LEVEL#{key.shop}#{key.location}#{key.sku}"
+    # The shop domain is validated (no `#`) before any key is built; location and SKU are free text.
+    return f"LEVEL#{key.shop}#{key_part(key.location)}#{key_part(key.sku)}"
 
 
 def order_pk(shop: str, order_id: int) -> str:

@@ -341,7 +341,7 @@ class DynamoDbLedger(LedgerRepository):
 
     # -- levels set aside for a re-push -------------------------------------------------------------
 
-    def mark_for_repush(self, key: LevelKey, reason: str, at: datetime) -> None:
+    def mark_for_repush(self, key: LevelKey, reason: str, at: datetime, *, failed: bool = True) -> None:
         # The mark's own item (item_type repush: the pusher's stream filter drops it) is what the sweep
         # queries; the balance says why, for the reconciler's report and for operators.
         self._call(
@@ -356,6 +356,8 @@ class DynamoDbLedger(LedgerRepository):
                  ":reason": reason, ":at": at.isoformat(), ":one": 1}
             ),
         )  # fmt: skip
+        if not failed:
+            return
         self._pusher_update(
             key,
             "push_status = :failed, push_problem = :reason, push_problem_at = :at",

@@ -191,6 +191,32 @@ class DynamoDbMerchantDirectory(MerchantDirectory):
             {":at": at.isoformat(), ":run": run_id},
         )  # fmt: skip
 
+    def onboarded_at(self, shop: str) -> datetime | None:
+        config = self._config_item(shop, items.CONFIG_SK)
+        value = config.get("onboarded_at") if config else None
+        return datetime.fromisoformat(value) if value else None
+
+    def caught_up_at(self, shop: str) -> datetime | None:
+        config = self._config_item(shop, items.CONFIG_SK)
+        value = config.get("caught_up_at") if config else None
+        return datetime.fromisoformat(value) if value else None
+
+    def record_caught_up(self, shop: str, at: datetime) -> None:
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=items.to_attributes({"pk": items.shop_pk(shop), "sk": items.CONFIG_SK}),
+                UpdateExpression="SET caught_up_at = :at",
+                ConditionExpression="attribute_exists(pk) AND "
+                "(attribute_not_exists(caught_up_at) OR caught_up_at < :at)",
+                ExpressionAttributeValues=items.to_attributes({":at": at.isoformat()}),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            if self._config_item(shop, items.CONFIG_SK) is None:
+                raise LookupError(f"{shop} is not onboarded") from error
+
     def _query(self, pk: str, prefix: str) -> list[items.Item]:
         found: list[items.Item] = []
         arguments: dict[str, Any] = {

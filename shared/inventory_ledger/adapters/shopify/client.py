@@ -27,6 +27,7 @@ from typing import Any, Self
 import httpx
 from pydantic import ValidationError
 
+from inventory_ledger.adapters.shopify.auth import TokenRefused, TokenSource
 from inventory_ledger.adapters.shopify.errors import (
     GraphQLErrorDetail,
     ShopifyAuthError,
@@ -123,8 +124,25 @@ class CostBucket:
             self._observed_at = now
 
 
+class _FixedToken:
+    """A token given as a string: nothing to refresh after a 401."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def token(self) -> str:
+        return self._token
+
+    def refreshed(self, rejected: str) -> str | None:
+        return None
+
+
 class ShopifyAdminClient:
     """GraphQL Admin API client for one shop.
+
+    ``access_token`` is a token or a :class:`TokenSource` (minted, refreshed, re-read): the source is
+    asked for the token of every request, and a 401 makes it refresh once; a second 401, or a source
+    with nothing to refresh, raises ShopifyAuthError (that shop's calls fail, no other shop's).
 
     ``clock`` (monotonic seconds) and ``sleeper`` are injectable so tests run without real sleeps;
     ``jitter`` returns a float in [0, 1) for full-jitter backoff.
@@ -133,7 +151,7 @@ class ShopifyAdminClient:
     def __init__(
         self,
         shop_domain: str,
-        access_token: str,
+        access_token: "str | TokenSource",
         endpoint_url: str,
         *,
         http_client: httpx.Client | None = None,
@@ -145,13 +163,13 @@ class ShopifyAdminClient:
         backoff_cap_seconds: float = 10.0,
         jitter: Callable[[], float] = _system_random.random,
     ) -> None:
-        if not access_token:
+        if isinstance(access_token, str) and not access_token:
             raise ValueError("access_token is empty")
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.shop_domain = shop_domain
         self.endpoint_url = endpoint_url
-        self._access_token = access_token
+        self._tokens: TokenSource = _FixedToken(access_token) if isinstance(access_token, str) else access_token
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else httpx.Client(timeout=DEFAULT_TIMEOUT)
         self._clock = clock
@@ -199,22 +217,36 @@ class ShopifyAdminClient:
         with tracer.provider.in_subsegment(name=f"## shopify {operation}") as subsegment:
             subsegment.put_annotation("shopify_operation", operation)
             subsegment.put_annotation("shop", self.shop_domain)
-            data = self._with_retries(
-                operation,
-                lambda: self._post_once(operation, document, payload),
-                cost=lambda: estimated_cost if estimated_cost is not None else self._known_costs.get(document),
-            )
+
+            def send() -> dict[str, Any]:
+                return self._with_retries(
+                    operation,
+                    lambda: self._post_once(operation, document, payload),
+                    cost=lambda: estimated_cost if estimated_cost is not None else self._known_costs.get(document),
+                )
+
+            try:
+                data = send()
+            except ShopifyAuthError as error:
+                # A token Shopify no longer takes (expired early, rotated, revoked): refresh once.
+                if isinstance(error, TokenRefused) or error.status_code != 401 or error.rejected_token is None:
+                    raise
+                if self._tokens.refreshed(error.rejected_token) is None:
+                    raise
+                logger.info("shopify refused the access token; refreshed it", extra={"shop": self.shop_domain})
+                data = send()
             if self.last_cost is not None:
                 subsegment.put_metadata("cost", self.last_cost.model_dump(by_alias=True))
             return data
 
     def _post_once(self, operation: str, document: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        access_token = self._tokens.token()
         try:
             response = self._http.post(
                 self.endpoint_url,
                 json=payload,
                 headers={
-                    "X-Shopify-Access-Token": self._access_token,
+                    "X-Shopify-Access-Token": access_token,
                     "Content-Type": "application/json",
                     "Accept": "application/json",
                     "User-Agent": USER_AGENT,
@@ -227,7 +259,7 @@ class ShopifyAdminClient:
 
         status = response.status_code
         if status in (401, 403):
-            raise ShopifyAuthError(status, _excerpt(response.text))
+            raise ShopifyAuthError(status, _excerpt(response.text), rejected_token=access_token)
         body = _json_object(response)
         if body is not None:
             self._record_cost(operation, document, body)

@@ -1,38 +1,137 @@
-"""A shop's Admin API token from Secrets Manager (powertools Parameters) and the client factory.
+"""A shop's Admin credentials from Secrets Manager (powertools Parameters, TTL) and the client factory.
 
-The secret ``<SHOP_SECRET_PREFIX><shop>`` holds ``{"webhook_secrets": [...], "admin_access_token":
-"shpat_..."}`` (docs/contracts.md). powertools caches it ``secret_max_age_seconds``.
+Two secrets per shop (docs/contracts.md): the signing secrets ``<SHOP_SECRET_PREFIX><shop>``
+(``{"webhook_secrets": [...]}``, the only ones webhook_ingress may read) and the Admin credentials
+``<ADMIN_SECRET_PREFIX><shop>`` (see :mod:`auth` for the three kinds). A shop that still has only the
+legacy combined secret (``{"webhook_secrets": [...], "admin_access_token": "shpat_..."}``) is read as
+a static token from it. Both are cached ``secret_max_age_seconds``, so a rotation is picked up
+without a redeploy.
 """
 
+from functools import partial
 from typing import Any
 
 import httpx
 from aws_lambda_powertools.utilities import parameters
-from pydantic import BaseModel, ConfigDict, Field
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from inventory_ledger.adapters.shopify.auth import (
+    AdminCredentials,
+    ClientCredentials,
+    ClientCredentialsTokenSource,
+    ExpiringOfflineCredentials,
+    ExpiringOfflineTokenSource,
+    StaticCredentials,
+    StaticTokenSource,
+    TokenEndpoint,
+    TokenSource,
+    TokenStore,
+)
 from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
+from inventory_ledger.adapters.shopify.errors import ShopifyAuthError, ShopifyTransientError
 from inventory_ledger.config import ShopifySettings, shopify_settings
+
+_ADMIN = TypeAdapter[AdminCredentials](AdminCredentials)
 
 
 class ShopSecret(BaseModel):
+    """The legacy combined secret: signing secrets and a static Admin token."""
+
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     webhook_secrets: list[str] = Field(default_factory=list)
     admin_access_token: str = Field(min_length=1)
 
 
+def _get(name: str, settings: ShopifySettings, *, force: bool = False) -> Any:
+    return parameters.get_secret(name, transform="json", max_age=settings.secret_max_age_seconds, force_fetch=force)
+
+
+def _missing(error: parameters.exceptions.GetParameterError) -> bool:
+    cause = error.__context__
+    return isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
 def shop_secret(shop_domain: str, settings: ShopifySettings | None = None) -> ShopSecret:
-    """Read and validate a shop's secret (raises powertools' GetParameterError / TransformParameterError,
-    or pydantic's ValidationError when the JSON lacks an admin token)."""
+    """The legacy combined secret (raises GetParameterError, or ValidationError without an admin token)."""
     settings = settings or shopify_settings()
-    raw: Any = parameters.get_secret(
-        settings.secret_name(shop_domain), transform="json", max_age=settings.secret_max_age_seconds
-    )
-    return ShopSecret.model_validate(raw)
+    return ShopSecret.model_validate(_get(settings.secret_name(shop_domain), settings))
+
+
+def admin_credentials(
+    shop_domain: str, settings: ShopifySettings | None = None, *, force: bool = False
+) -> AdminCredentials:
+    """The shop's Admin credentials; the legacy combined secret's token when there are none.
+
+    Raises GetParameterError (no secret at all, or Secrets Manager failing) or ValidationError.
+    """
+    settings = settings or shopify_settings()
+    try:
+        raw = _get(settings.admin_secret_name(shop_domain), settings, force=force)
+    except parameters.exceptions.GetParameterError as error:
+        if not _missing(error):
+            raise
+        legacy = ShopSecret.model_validate(_get(settings.secret_name(shop_domain), settings, force=force))
+        return StaticCredentials(access_token=legacy.admin_access_token)
+    return _ADMIN.validate_python(raw)
 
 
 def admin_access_token(shop_domain: str, settings: ShopifySettings | None = None) -> str:
-    return shop_secret(shop_domain, settings).admin_access_token
+    """A static token (legacy shops); minted and refreshed kinds go through :func:`token_source`."""
+    credentials = admin_credentials(shop_domain, settings)
+    if not isinstance(credentials, StaticCredentials):
+        raise TypeError(f"{shop_domain} has {credentials.kind} credentials, not a static token")
+    return credentials.access_token
+
+
+def _read_kind[T: BaseModel](shop: str, settings: ShopifySettings, kind: type[T], force: bool = False) -> T:
+    """Re-read at each mint (TTL-cached); failures become the client's errors, so only this shop fails."""
+    try:
+        credentials = admin_credentials(shop, settings, force=force)
+    except parameters.exceptions.GetParameterError as error:
+        if _missing(error):
+            raise ShopifyAuthError(401, f"the Admin credentials of {shop} were deleted") from error
+        raise ShopifyTransientError(f"Secrets Manager: {type(error.__context__).__name__}") from error
+    except ValidationError as error:
+        raise ShopifyAuthError(401, f"the Admin credentials of {shop} are malformed") from error
+    if not isinstance(credentials, kind):
+        raise ShopifyAuthError(401, f"the credentials of {shop} changed kind to {credentials.kind}: start again")
+    return credentials
+
+
+def token_source(
+    shop_domain: str,
+    settings: ShopifySettings,
+    *,
+    http_client: httpx.Client | None = None,
+    token_store: TokenStore | None = None,
+) -> TokenSource:
+    """The shop's token source, by the kind of its credentials (read now, and again at each mint)."""
+    credentials = admin_credentials(shop_domain, settings)
+    endpoint = TokenEndpoint(settings.token_url, http_client)
+    if isinstance(credentials, StaticCredentials):
+        return StaticTokenSource(lambda force: _read_kind(shop_domain, settings, StaticCredentials, force))
+    if isinstance(credentials, ClientCredentials):
+        return ClientCredentialsTokenSource(
+            shop_domain,
+            partial(_read_kind, shop_domain, settings, ClientCredentials),
+            endpoint,
+            margin_seconds=settings.token_refresh_margin_seconds,
+        )
+    if token_store is None:
+        from inventory_ledger.adapters.shopify.token_store import DynamoDbTokenStore
+        from inventory_ledger.config import ledger_settings
+
+        token_store = DynamoDbTokenStore(ledger_settings().ledger_table_name)
+    return ExpiringOfflineTokenSource(
+        shop_domain,
+        partial(_read_kind, shop_domain, settings, ExpiringOfflineCredentials),
+        endpoint,
+        token_store,
+        margin_seconds=settings.token_refresh_margin_seconds,
+        wait_seconds=settings.token_refresh_wait_seconds,
+    )
 
 
 def client_for_shop(
@@ -40,12 +139,13 @@ def client_for_shop(
     *,
     settings: ShopifySettings | None = None,
     http_client: httpx.Client | None = None,
+    token_store: TokenStore | None = None,
 ) -> ShopifyAdminClient:
-    """A client for one shop: endpoint from settings (API version pinned there), token from its secret."""
+    """A client for one shop: endpoint from settings (API version pinned there), tokens from its source."""
     settings = settings or shopify_settings()
     return ShopifyAdminClient(
         shop_domain=shop_domain,
-        access_token=admin_access_token(shop_domain, settings),
+        access_token=token_source(shop_domain, settings, http_client=http_client, token_store=token_store),
         endpoint_url=settings.graphql_url(shop_domain),
         http_client=http_client,
     )

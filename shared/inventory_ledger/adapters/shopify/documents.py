@@ -147,3 +147,53 @@ query InventoryItemsAvailableAt($ids: [ID!]!, $locationId: ID!) {
   }
 }
 """
+
+# Orders created or updated since an instant (`$query` e.g. `updated_at:>='2026-12-01T09:00:00Z'`),
+# oldest update first, with what the ledger applies from their webhooks: line items (variant, SKU,
+# quantity), fulfilments with their lines, cancellation and refunds with their restocked lines. The
+# reconciler's catch-up feeds each through the webhook apply path (service/reconcile/catch_up.py).
+# Sized to stay under the 1,000-point single-query cap at 5 orders a page; an order with more lines,
+# fulfilments or refunds than asked for is reported truncated and left to its webhooks.
+ORDERS_UPDATED_SINCE: Final = """
+query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    nodes {
+      id
+      name
+      createdAt
+      updatedAt
+      cancelledAt
+      sourceName
+      retailLocation { id }
+      lineItems(first: 20) {
+        pageInfo { hasNextPage }
+        nodes {
+          id
+          sku
+          quantity
+          unfulfilledQuantity
+          variant { id inventoryItem { id tracked } }
+        }
+      }
+      fulfillments(first: 3) {
+        id
+        status
+        location { id }
+        fulfillmentLineItems(first: 20) {
+          pageInfo { hasNextPage }
+          nodes { quantity lineItem { id } }
+        }
+      }
+      refunds(first: 3) {
+        id
+        createdAt
+        refundLineItems(first: 20) {
+          pageInfo { hasNextPage }
+          nodes { id quantity restockType location { id } lineItem { id } }
+        }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""

@@ -29,10 +29,11 @@ class ShopifyError(Exception):
 class ShopifyAuthError(ShopifyError):
     """401/403: the token is wrong, revoked or lacks a scope. Retrying cannot help."""
 
-    def __init__(self, status_code: int, detail: str) -> None:
+    def __init__(self, status_code: int, detail: str, *, rejected_token: str | None = None) -> None:
         super().__init__(f"Shopify refused the credentials (HTTP {status_code}): {detail}")
         self.status_code = status_code
         self.detail = detail
+        self.rejected_token = rejected_token  # the token refused, so its source can refresh it
 
 
 class ShopifyThrottled(ShopifyError):

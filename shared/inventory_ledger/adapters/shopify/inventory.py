@@ -167,6 +167,11 @@ class ShopifyInventoryGateway:
                         found[node["id"]] = quantity["quantity"]
         return found
 
+    def orders_updated_since(self, search: str, *, page_size: int = 5) -> Iterator[dict[str, Any]]:
+        """Raw order nodes of ORDERS_UPDATED_SINCE for a search string (e.g. `updated_at:>='...'`)."""
+        for nodes in self._pages(documents.ORDERS_UPDATED_SINCE, {"query": search}, ("orders",), page_size):
+            yield from (node for node in nodes if isinstance(node, dict))
+
     def location_levels(self, location_id: str, *, page_size: int = 100) -> Iterator[LevelSnapshot]:
         """Every inventory level at one location: item id, SKU, available, committed, on_hand."""
         pages = self._pages(

@@ -14,6 +14,7 @@ from inventory_ledger.adapters.shopify.errors import (
 )
 from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
 from inventory_ledger.adapters.shopify.models import QuantityStatus, SetQuantity
+from inventory_ledger.adapters.shopify.port_errors import as_port_errors
 from inventory_ledger.domain.ids import gid
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.domain.pushing import PUSH_REASON, LevelPush, PushOutcome, reference_document_uri
@@ -58,13 +59,9 @@ class ShopifyPushGateway(ShopifyInventory):
         for push in pushes:
             by_location[push.shopify_location_id].append(push)
         found: dict[LevelKey, int | None] = {}
-        try:
+        with as_port_errors():
             for location_id, at_location in by_location.items():
                 items = [gid("InventoryItem", push.inventory_item_id) for push in at_location]
                 available = self.gateway.available_at(gid("Location", location_id), items)
                 found.update({push.key: available[item] for push, item in zip(at_location, items, strict=True)})
-        except (ShopifyUnavailable, ShopifyThrottled, ShopifyTransientError) as error:
-            raise TransientFailure(str(error)) from error
-        except (ShopifyAuthError, ShopifyGraphQLError, ShopifyRequestError) as error:
-            raise PushRefused(str(error)) from error
         return found

@@ -1,18 +1,15 @@
-"""Healing: Shopify set back to the ledger, compare-and-swap from the level just read."""
+"""Healing (Shopify set back to the ledger, compare-and-swap from the level just read) and adopting
+(policy `adopt`: a Shopify-side edit becomes the ledger's count)."""
 
 from collections.abc import Mapping
 from datetime import datetime
 
-from inventory_ledger.domain.drift import (
-    Comparison,
-)
+from inventory_ledger.domain.drift import Comparison, DriftCause
 from inventory_ledger.domain.ledger import ActivityEntry, MovementKind, Source
 from inventory_ledger.domain.pushing import LevelPush
-from inventory_ledger.ports import (
-    PushRefused,
-    TransientFailure,
-)
+from inventory_ledger.ports import PushRefused, TransientFailure
 from inventory_ledger.service.reconcile.model import LocationResult, ReconcileDependencies, ShopRun
+from inventory_ledger.service.repairs import SHOPIFY_EDIT, accept_shopify_level
 from inventory_ledger.service.send_pushes import send_pushes
 
 
@@ -73,3 +70,30 @@ def heal_entry(run_id: str, push: LevelPush, at: datetime) -> ActivityEntry:
         source=Source(topic="reconciliation", operation_id=run_id, actor="drift_reconciler"),
         reason=f"reconciliation {run_id}: Shopify showed {push.change_from}, set to the ledger's {push.quantity}",
     )
+
+
+ADOPTED_CAUSES = frozenset({DriftCause.ADMIN_EDIT, DriftCause.ADMIN_EDIT_SEEN})
+
+
+def adopt_edits(
+    candidates: list[Comparison], result: LocationResult, run: ShopRun, deps: ReconcileDependencies
+) -> list[Comparison]:
+    """Policy `adopt`: Shopify-side edits become the ledger's count (reason shopify_edit); returns the
+    other candidates, which are healed."""
+    rest = []
+    for comparison in candidates:
+        row = comparison.row
+        assert row is not None
+        if row.cause not in ADOPTED_CAUSES:
+            rest.append(comparison)
+            continue
+        try:
+            accepted = accept_shopify_level(row.key, deps.ledger, deps.directory, deps.shopify_inventory, deps.now,
+                                            reason=SHOPIFY_EDIT, actor="drift_reconciler")  # fmt: skip
+        except (TransientFailure, PushRefused, LookupError) as error:
+            run.heal_notes[row.key] = f"not adopted: {error}"
+            result.heal_skipped += 1
+            continue
+        run.heal_notes[row.key] = f"adopted: the ledger counted Shopify's {accepted.shopify_level}"
+        result.adopted += 1
+    return rest

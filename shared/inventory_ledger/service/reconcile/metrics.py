@@ -21,6 +21,9 @@ def record_run_metrics(runs: Sequence[ShopRun]) -> None:
     metrics.add_metric(name="DriftedLevels", unit=MetricUnit.Count, value=sum(r.total("drifted") for r in runs))
     metrics.add_metric(name="DriftUnits", unit=MetricUnit.Count, value=sum(r.total("drift_units") for r in runs))
     metrics.add_metric(name="LevelsHealed", unit=MetricUnit.Count, value=sum(r.total("healed") for r in runs))
+    # Orders, cancellations and refunds the catch-up applied: webhooks the ledger never received.
+    missed = sum(int(r.catch_up.get("webhooks_missed", 0)) for r in runs)
+    metrics.add_metric(name="WebhooksMissed", unit=MetricUnit.Count, value=missed)
     metrics.add_metric(name="LevelsReconciled", unit=MetricUnit.Count, value=sum(r.total("checked") for r in runs))
 
 

@@ -18,6 +18,7 @@ from inventory_ledger.ports import (
     ReportStore,
     ShopifyInventory,
     ShopifyLevels,
+    ShopifyOrders,
 )
 
 # At or above this many mapped SKUs a shop's levels are read with one bulk query (no cost points,
@@ -47,6 +48,7 @@ class LocationResult:
     healed: int = 0
     heal_stale: int = 0
     heal_skipped: int = 0
+    adopted: int = 0
 
 
 @dataclass
@@ -60,6 +62,8 @@ class ShopRun:
     rows: list[DriftRow] = field(default_factory=list)
     # Per drifted level: "healed", "stale" (Shopify moved again: left for the next run) or why not.
     heal_notes: dict[LevelKey, str] = field(default_factory=dict)
+    # The catch-up's figures (orders read, webhooks missed, ...), or why it could not run.
+    catch_up: dict[str, Any] = field(default_factory=dict)
     finished_at: datetime | None = None
     seconds: float = 0.0
     # Keys of the report's objects in the report bucket (JSON, CSV).
@@ -83,6 +87,8 @@ class ShopRun:
             "drift_units": self.total("drift_units"),
             "healed": self.total("healed"),
             "heal_stale": self.total("heal_stale"),
+            "adopted": self.total("adopted"),
+            "catch_up": dict(self.catch_up),
             # Shopify ids as strings: they exceed 2^53, which JSON readers may hold as doubles.
             "locations": [{**vars(loc), "shopify_location_id": str(loc.shopify_location_id)} for loc in self.locations],
             "reports": list(self.report_uris),
@@ -97,6 +103,8 @@ class ReconcileDependencies:
     shopify_inventory: Callable[[str], ShopifyInventory]
     reports: ReportStore | None
     now: Now
+    # None: no catch-up (levels are judged on what the webhooks brought alone).
+    shopify_orders: Callable[[str], ShopifyOrders] | None = None
 
 
 def new_run_id(now: datetime) -> str:

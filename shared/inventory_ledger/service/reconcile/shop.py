@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
+from inventory_ledger.domain.catch_up import CATCH_UP_MARGIN
 from inventory_ledger.domain.drift import (
     Comparison,
     HealingPolicy,
@@ -18,10 +19,9 @@ from inventory_ledger.domain.drift import (
     compare_location,
 )
 from inventory_ledger.observability import logger
-from inventory_ledger.ports import (
-    ShopifyLevels,
-)
-from inventory_ledger.service.reconcile.heal import heal
+from inventory_ledger.ports import PushRefused, ShopifyLevels, TransientFailure
+from inventory_ledger.service.reconcile.catch_up import CatchUp, catch_up
+from inventory_ledger.service.reconcile.heal import adopt_edits, heal
 from inventory_ledger.service.reconcile.model import (
     LocationResult,
     Now,
@@ -63,6 +63,8 @@ def reconcile_shop(
     logger.info("reconciling", extra={"shop": shop, "run_id": run.run_id, "locations": list(targets),
                                       "skus": len(items_by_sku), "read_mode": run.read_mode})  # fmt: skip
 
+    caught = _catch_up(shop, deps, run)
+
     for name, read_at, available, unmapped_skus in _shopify_by_location(reader, targets, bulk, deps.now):
         result = LocationResult(name, targets[name])
         run.locations.append(result)
@@ -70,12 +72,19 @@ def reconcile_shop(
             shop, name, targets[name], deps.ledger.balances_at(shop, name, items_by_sku), available,
             items_by_sku, skus_by_item, now=deps.now(), shopify_skus=unmapped_skus,
             location_agreed_at=deps.directory.location_reconciled_at(shop, name),
-            settle_window=options.settle_window, read_at=read_at,
+            settle_window=options.settle_window, read_at=read_at, caught_up=caught is not None,
         )  # fmt: skip
         heal_candidates = _account(comparisons, result, run, deps)
-        if healing is HealingPolicy.HEAL and heal_candidates:
-            heal(heal_candidates, targets[name], items_by_sku, result, run, deps)
+        if healing in (HealingPolicy.HEAL, HealingPolicy.ADOPT) and heal_candidates:
+            heal_candidates = _unmoved_since(caught, heal_candidates, shop, deps, run)
+            if healing is HealingPolicy.ADOPT:
+                heal_candidates = adopt_edits(heal_candidates, result, run, deps)
+            if heal_candidates:
+                heal(heal_candidates, targets[name], items_by_sku, result, run, deps)
         deps.directory.record_location_reconciled(shop, name, read_at, run.run_id)
+
+    if caught is not None:
+        deps.directory.record_caught_up(shop, caught.cut_off)
 
     run.finished_at = deps.now()
     run.seconds = time.monotonic() - clock
@@ -83,6 +92,54 @@ def reconcile_shop(
         write_report(run, deps.reports)
     logger.info("reconciled", extra=run.summary())
     return run
+
+
+def _catch_up(shop: str, deps: ReconcileDependencies, run: ShopRun) -> CatchUp | None:
+    """The ledger takes in every Shopify order movement before a level is judged; None when there is
+    no orders reader or Shopify cannot be read (the run then judges on the webhooks alone, and says so)."""
+    if deps.shopify_orders is None:
+        return None
+    try:
+        caught = catch_up(shop, deps.ledger, deps.directory, deps.shopify_orders(shop), deps.now, record=False)
+    except (TransientFailure, PushRefused, LookupError) as error:
+        logger.warning("catch-up failed: judging on the webhooks alone", extra={"shop": shop, "error": str(error)})
+        run.catch_up = {"failed": f"{type(error).__name__}: {error}"}
+        return None
+    run.catch_up = caught.summary()
+    return caught
+
+
+def _unmoved_since(
+    caught: CatchUp | None, candidates: list[Comparison], shop: str, deps: ReconcileDependencies, run: ShopRun
+) -> list[Comparison]:
+    """Heal candidates Shopify has not moved by an order since the catch-up's cut-off.
+
+    A second catch-up from the cut-off (minus the margin) applies what Shopify took meanwhile: a level it
+    moved was read with a movement the ledger had not applied when it was judged, so healing it from
+    that read would re-inflate (or deflate) it. Such levels are left for the next run. Without a
+    catch-up, nothing is healed: no read can be trusted to hold only movements the ledger has.
+    """
+    if caught is None or deps.shopify_orders is None:
+        for comparison in candidates:
+            if comparison.row is not None:
+                run.heal_notes[comparison.row.key] = "not healed: no catch-up from Shopify's orders this run"
+        return []
+    try:
+        again = catch_up(shop, deps.ledger, deps.directory, deps.shopify_orders(shop), deps.now,
+                         since=caught.cut_off - CATCH_UP_MARGIN, record=False)  # fmt: skip
+    except (TransientFailure, PushRefused) as error:
+        for comparison in candidates:
+            if comparison.row is not None:
+                run.heal_notes[comparison.row.key] = f"not healed: orders since the cut-off unreadable ({error})"
+        return []
+    kept = []
+    for comparison in candidates:
+        assert comparison.row is not None
+        if comparison.row.key in again.moved:
+            run.heal_notes[comparison.row.key] = "not healed: Shopify moved it by an order since the read"
+        else:
+            kept.append(comparison)
+    return kept
 
 
 def _shopify_by_location(

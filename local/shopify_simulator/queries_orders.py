@@ -1,0 +1,125 @@
+"""QueryRoot.orders: what the ledger's catch-up reads (orders updated since an instant).
+
+Served: the search term `updated_at:>=<ISO>` (or `>`, and `created_at:` alike; other terms are
+ignored), Shopify's fields the catch-up asks for (line items with variant and inventory item,
+fulfilments with their lines, cancellation, refunds with their lines). Pages follow the order id,
+whatever `sortKey` says: the catch-up does not depend on the page order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from graphql import GraphQLResolveInfo
+
+from .clock import iso
+from .graph import ExecContext, Obj, connection
+from .ids import gid
+from .state import Fulfillment, LineItem, Order, Refund, Shop
+
+_TERM = re.compile(r"\b(updated_at|created_at):(>=|>)'?\"?([0-9T:.\-+Z]+)")
+
+
+def orders_resolver(ctx: ExecContext) -> Callable[..., Obj]:
+    shop: Shop = ctx.shop
+
+    def orders(info: GraphQLResolveInfo, **args: Any) -> Obj:
+        terms = _TERM.findall(args.pop("query", None) or "")
+        bounds = [(name, op, datetime.fromisoformat(value).timestamp()) for name, op, value in terms]
+        args.pop("sortKey", None)
+
+        def wanted(order: Order) -> bool:
+            for name, op, bound in bounds:
+                value = order.updated_at if name == "updated_at" else order.created_at
+                if value < bound or (op == ">" and value == bound):
+                    return False
+            return True
+
+        items = [(order.id, order_obj(shop, order)) for order in shop.orders.values() if wanted(order)]
+        return connection(info, "OrderConnection", items, **args)
+
+    return orders
+
+
+def order_obj(shop: Shop, order: Order) -> Obj:
+    def line_items(info: GraphQLResolveInfo, **args: Any) -> Obj:
+        return connection(info, "LineItemConnection", [(li.id, _line_obj(shop, li)) for li in order.line_items], **args)
+
+    def fulfillments(info: GraphQLResolveInfo, first: int | None = None, **_: Any) -> list[Obj]:
+        return [_fulfillment_obj(f) for f in order.fulfillments][: first or None]
+
+    def refunds(info: GraphQLResolveInfo, first: int | None = None, **_: Any) -> list[Obj]:
+        return [_refund_obj(r) for r in order.refunds][: first or None]
+
+    return Obj(
+        "Order",
+        id=gid("Order", order.id),
+        legacyResourceId=str(order.id),
+        name=f"#{order.number}",
+        createdAt=iso(order.created_at),
+        updatedAt=iso(order.updated_at),
+        cancelledAt=iso(order.cancelled_at) if order.cancelled_at is not None else None,
+        sourceName=order.source_name,
+        retailLocation=Obj("Location", id=gid("Location", order.location_id)) if order.location_id else None,
+        lineItems=line_items,
+        fulfillments=fulfillments,
+        refunds=refunds,
+    )
+
+
+def _line_obj(shop: Shop, line: LineItem) -> Obj:
+    variant = shop.variants.get(line.variant_id)
+    item = shop.items.get(variant.inventory_item_id) if variant is not None else None
+    item_obj = Obj("InventoryItem", id=gid("InventoryItem", item.id), tracked=item.tracked) if item else None
+    return Obj(
+        "LineItem",
+        id=gid("LineItem", line.id),
+        sku=line.sku,
+        quantity=line.quantity,
+        unfulfilledQuantity=line.unfulfilled,
+        variant=Obj("ProductVariant", id=gid("ProductVariant", line.variant_id), inventoryItem=item_obj)
+        if variant is not None
+        else None,
+    )
+
+
+def _fulfillment_obj(fulfillment: Fulfillment) -> Obj:
+    def lines(info: GraphQLResolveInfo, **args: Any) -> Obj:
+        nodes = []
+        for n, (line_id, quantity) in enumerate(fulfillment.lines):
+            line = Obj("LineItem", id=gid("LineItem", line_id))
+            nodes.append((n, Obj("FulfillmentLineItem", quantity=quantity, lineItem=line)))
+        return connection(info, "FulfillmentLineItemConnection", nodes, **args)
+
+    return Obj(
+        "Fulfillment",
+        id=gid("Fulfillment", fulfillment.id),
+        status="SUCCESS",
+        location=Obj("Location", id=gid("Location", fulfillment.location_id)),
+        fulfillmentLineItems=lines,
+        createdAt=iso(fulfillment.created_at),
+    )
+
+
+def _refund_obj(refund: Refund) -> Obj:
+    def lines(info: GraphQLResolveInfo, **args: Any) -> Obj:
+        nodes = [
+            (
+                line.id,
+                Obj(
+                    "RefundLineItem",
+                    id=gid("RefundLineItem", line.id),
+                    quantity=line.quantity,
+                    restockType=line.restock_type.upper(),
+                    location=Obj("Location", id=gid("Location", line.location_id)) if line.location_id else None,
+                    lineItem=Obj("LineItem", id=gid("LineItem", line.line_item_id)),
+                ),
+            )
+            for line in refund.lines
+        ]
+        return connection(info, "RefundLineItemConnection", nodes, **args)
+
+    return Obj("Refund", id=gid("Refund", refund.id), createdAt=iso(refund.created_at), refundLineItems=lines)

@@ -1,0 +1,113 @@
+"""Shopify's own record of its orders, in the shapes the webhook apply path reads.
+
+The reconciler's catch-up reads orders (GraphQL Admin `orders`) created or updated since the last
+caught-up instant minus a margin, and feeds each through the same apply path as its webhooks: the
+order (orders/create), its cancellation (orders/cancelled) and each refund (refunds/create). Entry
+ids are business ids (order line, refund line), so what the ledger applied already is a no-op.
+Pure: the GraphQL node is a dict, translated here into the REST bodies Shopify's webhooks carry.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from inventory_ledger.domain.ids import id_from_gid
+from inventory_ledger.domain.shopify_payloads import Order, Refund
+
+# Shopify's `updated_at` and our clock differ, and an order may be written a moment after its
+# `updated_at`: every catch-up reads from this long before the last caught-up instant.
+CATCH_UP_MARGIN = timedelta(minutes=10)
+# With nothing caught up yet, a catch-up reads back this far (Shopify retries a webhook for 4 hours).
+FIRST_CATCH_UP = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class FetchedOrder:
+    """One order as Shopify holds it now: the order body, its refunds, when Shopify last changed it."""
+
+    order: Order
+    refunds: tuple[Refund, ...]
+    updated_at: datetime
+    # The REST body of the order, as orders/create and orders/cancelled carry it (for the envelope).
+    body: dict[str, Any]
+    refund_bodies: tuple[dict[str, Any], ...]
+
+    @property
+    def cancelled(self) -> bool:
+        return self.order.cancelled_at is not None
+
+
+def _numeric(node: dict[str, Any] | None) -> int | None:
+    if not node or not isinstance(node.get("id"), str):
+        return None
+    return id_from_gid(node["id"])
+
+
+def _nodes(connection: Any) -> list[dict[str, Any]]:
+    if isinstance(connection, dict):
+        return [n for n in connection.get("nodes") or [] if isinstance(n, dict)]
+    if isinstance(connection, list):
+        return [n for n in connection if isinstance(n, dict)]
+    return []
+
+
+def fetched_order(node: dict[str, Any]) -> FetchedOrder:
+    """A node of ORDERS_UPDATED_SINCE as the REST bodies of its webhooks; raises ValueError (pydantic's
+    ValidationError included) for a node the ledger cannot read."""
+    order_id = id_from_gid(node["id"])
+    lines = []
+    for line in _nodes(node.get("lineItems")):
+        variant = line.get("variant") or {}
+        item = variant.get("inventoryItem") or {}
+        lines.append({
+            "id": id_from_gid(line["id"]), "admin_graphql_api_id": line["id"], "sku": line.get("sku"),
+            "variant_id": _numeric(variant), "quantity": line.get("quantity", 0),
+            "fulfillable_quantity": line.get("unfulfilledQuantity"),
+            "inventory_item_id": _numeric(item), "tracked": item.get("tracked"),
+        })  # fmt: skip
+    fulfillments = [
+        {
+            "id": id_from_gid(f["id"]), "location_id": _numeric(f.get("location")),
+            "status": str(f.get("status") or "").lower() or None,
+            "line_items": [
+                {"id": _numeric(fl.get("lineItem")), "quantity": fl.get("quantity", 0)}
+                for fl in _nodes(f.get("fulfillmentLineItems"))
+            ],
+        }
+        for f in _nodes(node.get("fulfillments"))
+    ]  # fmt: skip
+    body = {
+        "id": order_id, "admin_graphql_api_id": node["id"], "name": node.get("name"),
+        "location_id": _numeric(node.get("retailLocation")), "source_name": node.get("sourceName"),
+        "created_at": node.get("createdAt"), "cancelled_at": node.get("cancelledAt"),
+        "line_items": lines, "fulfillments": fulfillments,
+    }  # fmt: skip
+    refund_bodies = tuple(
+        {
+            "id": id_from_gid(r["id"]), "admin_graphql_api_id": r["id"], "order_id": order_id,
+            "created_at": r.get("createdAt"),
+            "refund_line_items": [
+                {"id": id_from_gid(rl["id"]), "line_item_id": _numeric(rl.get("lineItem")),
+                 "quantity": rl.get("quantity", 0), "restock_type": str(rl.get("restockType") or "no_restock").lower(),
+                 "location_id": _numeric(rl.get("location"))}
+                for rl in _nodes(r.get("refundLineItems"))
+            ],
+        }
+        for r in _nodes(node.get("refunds"))
+    )  # fmt: skip
+    return FetchedOrder(
+        order=Order.model_validate(body),
+        refunds=tuple(Refund.model_validate(r) for r in refund_bodies),
+        updated_at=datetime.fromisoformat(node["updatedAt"]),
+        body=body,
+        refund_bodies=refund_bodies,
+    )
+
+
+def catch_up_from(caught_up_at: datetime | None, onboarded_at: datetime | None, now: datetime) -> datetime:
+    """Where a catch-up starts reading: the last caught-up instant minus the margin, never before
+    onboarding (earlier orders are inside the imported levels)."""
+    start = (caught_up_at or now - FIRST_CATCH_UP) - CATCH_UP_MARGIN
+    if onboarded_at is not None:
+        start = max(start, onboarded_at - CATCH_UP_MARGIN)
+    return start

@@ -1,0 +1,107 @@
+"""Catch-up from Shopify's own record, before a level is judged (or healed).
+
+Reads every order Shopify created or updated since the last caught-up instant minus a margin and
+feeds each through the webhook apply path: the order, its cancellation, each refund. What the ledger
+applied already is a no-op (entry ids are business ids); what it applies now is a webhook it missed
+(late, dropped, never subscribed) and is counted as such. The cut-off (the instant before the read
+began) is stored as the shop's caught-up instant: the ledger holds every Shopify order movement up
+to it. A refund waiting for its order is released when its order is applied here.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from inventory_ledger.domain.catch_up import FetchedOrder, catch_up_from
+from inventory_ledger.domain.ledger import LevelKey
+from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
+from inventory_ledger.observability import logger
+from inventory_ledger.ports import LedgerRepository, MerchantDirectory, ShopifyOrders
+from inventory_ledger.service.apply_webhook import ApplyResult, apply_envelope
+
+CATCH_UP_WEBHOOK_ID = "reconciler-catch-up"
+
+
+@dataclass
+class CatchUp:
+    since: datetime
+    cut_off: datetime
+    orders_read: int = 0
+    # Applications (an order, a cancellation, a refund) that moved the ledger: webhooks it missed.
+    webhooks_missed: int = 0
+    orders_unknown: int = 0
+    entries_applied: int = 0
+    parked: int = 0
+    # Levels the catch-up moved, with the last Shopify instant of an order that moved each.
+    moved: dict[LevelKey, datetime] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {"since": self.since.isoformat(), "cut_off": self.cut_off.isoformat(), "orders_read": self.orders_read,
+                "webhooks_missed": self.webhooks_missed, "orders_unknown": self.orders_unknown,
+                "entries_applied": self.entries_applied, "parked": self.parked}  # fmt: skip
+
+
+def catch_up(
+    shop: str,
+    ledger: LedgerRepository,
+    directory: MerchantDirectory,
+    orders: ShopifyOrders,
+    now: Callable[[], datetime],
+    *,
+    since: datetime | None = None,
+    record: bool = True,
+) -> CatchUp:
+    """Applies every Shopify order movement since ``since`` (default: the shop's caught-up instant
+    minus the margin); stores the cut-off as caught up when ``record``. Raises TransientFailure or
+    PushRefused when Shopify cannot be read (nothing is stored then)."""
+    cut_off = now()
+    start = since or catch_up_from(directory.caught_up_at(shop), directory.onboarded_at(shop), cut_off)
+    result = CatchUp(start, cut_off)
+    for fetched in orders.orders_updated_since(start):
+        result.orders_read += 1
+        _apply_order(shop, fetched, ledger, now, result)
+    if record:
+        directory.record_caught_up(shop, cut_off)
+    logger.info("caught up", extra={"shop": shop, **result.summary()})
+    return result
+
+
+def _apply_order(shop: str, fetched: FetchedOrder, ledger: LedgerRepository, now: Callable[[], datetime],
+                 result: CatchUp) -> None:  # fmt: skip
+    order_id = fetched.order.id
+    steps: list[tuple[Topic, dict[str, Any], str]] = [(Topic.ORDERS_CREATE, fetched.body, f"order/{order_id}")]
+    if fetched.cancelled:
+        steps.append((Topic.ORDERS_CANCELLED, fetched.body, f"order/{order_id}/cancel"))
+    steps += [(Topic.REFUNDS_CREATE, body, f"refund/{body['id']}") for body in fetched.refund_bodies]
+    for topic, body, name in steps:
+        applied = apply_envelope(_envelope(shop, topic, body, name, fetched.updated_at, now()), ledger, now)
+        _count(applied, fetched.updated_at, result, unknown_order=topic is Topic.ORDERS_CREATE)
+
+
+def _count(applied: ApplyResult, updated_at: datetime, result: CatchUp, *, unknown_order: bool) -> None:
+    entries = list(applied.applied) + [entry for released in applied.released for entry in released.applied]
+    if applied.applied:
+        result.webhooks_missed += 1
+        if unknown_order:
+            result.orders_unknown += 1
+    result.entries_applied += len(entries)
+    if applied.parked is not None:
+        result.parked += 1
+    for entry in entries:
+        result.moved[entry.key] = max(result.moved.get(entry.key, updated_at), updated_at)
+
+
+def _envelope(shop: str, topic: Topic, body: dict[str, Any], name: str, updated_at: datetime,
+              received_at: datetime) -> WebhookEnvelope:  # fmt: skip
+    return WebhookEnvelope(
+        topic=topic,
+        shop_domain=shop,
+        webhook_id=CATCH_UP_WEBHOOK_ID,
+        event_id=f"catch-up/{name}",
+        triggered_at=updated_at,
+        api_version="catch-up",
+        received_at=received_at,
+        body=json.dumps(body, separators=(",", ":")),
+    )

@@ -1,0 +1,81 @@
+"""Shopify's GraphQL orders as the REST bodies the webhook apply path reads (domain.catch_up)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from inventory_ledger.domain.catch_up import CATCH_UP_MARGIN, FIRST_CATCH_UP, catch_up_from, fetched_order
+from inventory_ledger.domain.shopify_payloads import RestockType
+
+NODE = {
+    "id": "gid://shopify/Order/9007199254740993",
+    "name": "#1001",
+    "createdAt": "2026-12-01T09:00:00Z",
+    "updatedAt": "2026-12-01T10:00:00Z",
+    "cancelledAt": None,
+    "sourceName": "pos",
+    "retailLocation": {"id": "gid://shopify/Location/77"},
+    "lineItems": {
+        "pageInfo": {"hasNextPage": False},
+        "nodes": [
+            {"id": "gid://shopify/LineItem/11", "sku": "A", "quantity": 3, "unfulfilledQuantity": 1,
+             "variant": {"id": "gid://shopify/ProductVariant/21",
+                         "inventoryItem": {"id": "gid://shopify/InventoryItem/31", "tracked": True}}},
+            {"id": "gid://shopify/LineItem/12", "sku": None, "quantity": 1, "unfulfilledQuantity": 1, "variant": None},
+        ],
+    },
+    "fulfillments": [
+        {"id": "gid://shopify/Fulfillment/41", "status": "SUCCESS", "location": {"id": "gid://shopify/Location/77"},
+         "fulfillmentLineItems": {"nodes": [{"quantity": 2, "lineItem": {"id": "gid://shopify/LineItem/11"}}]}},
+    ],
+    "refunds": [
+        {"id": "gid://shopify/Refund/51", "createdAt": "2026-12-01T10:00:00Z",
+         "refundLineItems": {"nodes": [{"id": "gid://shopify/RefundLineItem/61", "quantity": 1, "restockType": "RETURN",
+                                        "location": {"id": "gid://shopify/Location/77"},
+                                        "lineItem": {"id": "gid://shopify/LineItem/11"}}]}},
+    ],
+}  # fmt: skip
+
+
+def test_an_order_node_becomes_the_bodies_of_its_webhooks() -> None:
+    fetched = fetched_order(NODE)
+    order = fetched.order
+    assert order.id == 9007199254740993  # from the gid: exact beyond 2^53
+    assert (order.location_id, order.source_name, order.cancelled_at) == (77, "pos", None)
+    assert [(li.id, li.sku, li.variant_id, li.quantity) for li in order.line_items] == [
+        (11, "A", 21, 3),
+        (12, None, None, 1),
+    ]
+    assert order.fulfilled_quantity(11) == 2
+    [refund] = fetched.refunds
+    assert (refund.id, refund.order_id) == (51, order.id)
+    assert [(rl.line_item_id, rl.quantity, rl.restock_type, rl.location_id) for rl in refund.refund_line_items] == [
+        (11, 1, RestockType.RETURN, 77)
+    ]
+    assert fetched.updated_at == datetime(2026, 12, 1, 10, tzinfo=UTC)
+    assert not fetched.cancelled
+    assert fetched_order({**NODE, "cancelledAt": "2026-12-01T10:00:00Z"}).cancelled
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {**NODE, "id": "not-a-gid"},
+        {**NODE, "updatedAt": "yesterday"},
+        {**NODE, "lineItems": {"nodes": [{"id": "gid://shopify/LineItem/1", "quantity": -1}]}},
+        {key: value for key, value in NODE.items() if key != "id"},
+    ],
+)
+def test_an_order_the_ledger_cannot_read_raises_value_error(broken: dict[str, object]) -> None:
+    with pytest.raises((ValueError, KeyError, ValidationError)):
+        fetched_order(broken)
+
+
+def test_the_catch_up_reads_from_the_last_instant_minus_the_margin_never_before_onboarding() -> None:
+    now = datetime(2026, 12, 2, 3, tzinfo=UTC)
+    last = now - timedelta(days=1)
+    assert catch_up_from(last, None, now) == last - CATCH_UP_MARGIN
+    assert catch_up_from(None, None, now) == now - FIRST_CATCH_UP - CATCH_UP_MARGIN
+    onboarded = now - timedelta(hours=1)
+    assert catch_up_from(None, onboarded, now) == onboarded - CATCH_UP_MARGIN
