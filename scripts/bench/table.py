@@ -45,12 +45,14 @@ def machine() -> str:
     import os
 
     cpus = os.cpu_count()
+    load = os.getloadavg()
     with open("/proc/meminfo") as meminfo:
         total_kib = int(meminfo.readline().split()[1])
     return (
         f"{platform.machine()}, {cpus} cores, {total_kib / 1024 / 1024:.0f} GiB, {platform.system()} "
         f"{platform.release()}, Python {platform.python_version()}, "
         f"measured {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}, "
-        # Other work on the machine slows every figure: say how busy it was.
-        f"load average over the last 15 min {os.getloadavg()[2]:.1f}"
+        # Other work on the machine slows every figure: say how busy it was, as `uptime` does.
+        f"load average {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} (1, 5, 15 min) on {cpus} cores"
+        + (", shared with other work" if load[2] > 0.5 * (cpus or 1) else "")
     )

@@ -168,8 +168,8 @@ def apply_movements(
         except DuplicateEntry:
             return translation  # an operator's command repeated: its entries exist already
         applied.extend(change.entries)
-        if order_id is None:
-            return translation
+        if order_id is None or len(chunk) == len(pending):
+            return translation  # nothing left: no need to read again to find that out
 
 
 def _applied(movement: Movement, lines: Lines) -> bool:
