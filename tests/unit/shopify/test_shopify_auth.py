@@ -17,8 +17,12 @@ import pytest
 from inventory_ledger.adapters.shopify.auth import (
     ClientCredentials,
     ClientCredentialsTokenSource,
+    ExpiringOfflineCredentials,
+    ExpiringOfflineTokenSource,
     TokenEndpoint,
+    TokenGrant,
     TokenRefused,
+    TokenState,
 )
 from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
 from inventory_ledger.adapters.shopify.errors import ShopifyAuthError, ShopifyTransientError
@@ -120,3 +124,124 @@ def test_a_refused_mint_is_not_retried_by_the_client() -> None:
         client.execute("query Shop { shop { name } }")
     assert error.value.error == "invalid_client"
     assert len(shop.forms) == 1
+
+
+class MemoryTokenStore:
+    """The DynamoDB token store's conditions, in memory (the DynamoDB one runs in the integration tests)."""
+
+    def __init__(self, state: TokenState) -> None:
+        self.state = state
+
+    def read(self, shop: str) -> TokenState | None:
+        return self.state
+
+    def save_grant(self, shop: str, grant: TokenGrant, now: float) -> TokenState:
+        raise NotImplementedError
+
+    def try_lease(self, shop: str, version: int, owner: str, now: float, until: float) -> bool:
+        live = self.state.lease_until is not None and not self.state.lease_until < now  # as DynamoDB's condition
+        if self.state.version != version or live:
+            return False
+        self.state = self.state.model_copy(update={"lease_owner": owner, "lease_until": until})
+        return True
+
+    def complete(self, shop: str, version: int, grant: TokenGrant, now: float) -> TokenState | None:
+        if self.state.version != version:
+            return None
+        assert grant.refresh_token is not None
+        assert grant.expires_in is not None
+        self.state = TokenState(access_token=grant.access_token, expires_at=now + grant.expires_in,
+                                refresh_token=grant.refresh_token, version=version + 1)  # fmt: skip
+        return self.state
+
+    def release(self, shop: str, owner: str) -> None:
+        if self.state.lease_owner == owner:
+            self.state = self.state.model_copy(update={"lease_owner": None, "lease_until": None})
+
+
+def refreshing_endpoint(answers: list[httpx.Response]) -> tuple[TokenEndpoint, list[dict[str, list[str]]]]:
+    forms: list[dict[str, list[str]]] = []
+
+    def route(request: httpx.Request) -> httpx.Response:
+        forms.append(parse_qs(request.content.decode()))
+        return answers.pop(0)
+
+    return TokenEndpoint(lambda s: f"https://{s}/t", httpx.Client(transport=httpx.MockTransport(route))), forms
+
+
+EXPIRING = ExpiringOfflineCredentials(kind="expiring_offline", client_id="id", client_secret="secret")
+ROTATED = {"access_token": "new", "expires_in": 3600, "refresh_token": "r2", "refresh_token_expires_in": 7_776_000}
+
+
+def test_a_lease_left_by_a_dead_invocation_is_taken_once_it_lapses() -> None:
+    now = [10_000.0]
+    expired = TokenState(access_token="old", expires_at=now[0] - 1, refresh_token="r1", version=3,
+                         lease_owner="dead", lease_until=now[0] + 30)  # fmt: skip
+    store = MemoryTokenStore(expired)
+    endpoint, forms = refreshing_endpoint([httpx.Response(200, json=ROTATED)])
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds  # the poll interval passes
+
+    source = ExpiringOfflineTokenSource(
+        SHOP,
+        lambda: EXPIRING,
+        endpoint,
+        store,
+        margin_seconds=300,
+        wait_seconds=60,
+        poll_seconds=5,
+        clock=lambda: now[0],
+        sleeper=sleep,
+    )
+    assert source.token() == "new"
+    assert forms == [{"grant_type": ["refresh_token"], "refresh_token": ["r1"], "client_id": ["id"],
+                      "client_secret": ["secret"]}]  # fmt: skip
+    assert store.state.version == 4
+    assert store.state.lease_owner is None
+
+
+def test_a_refresh_refused_releases_the_lease_and_fails_the_shop() -> None:
+    now = [10_000.0]
+    store = MemoryTokenStore(TokenState(access_token="old", expires_at=now[0] - 1, refresh_token="r1", version=1))
+    refused = httpx.Response(400, json={"error": "invalid_grant", "error_description": "used"})
+    endpoint, _ = refreshing_endpoint([refused])
+    source = ExpiringOfflineTokenSource(
+        SHOP,
+        lambda: EXPIRING,
+        endpoint,
+        store,
+        margin_seconds=300,
+        wait_seconds=60,
+        clock=lambda: now[0],
+        sleeper=lambda s: None,
+    )
+    with pytest.raises(TokenRefused):
+        source.token()
+    assert store.state.lease_owner is None  # the next invocation may try (after a reinstall)
+    assert store.state.version == 1
+
+
+def test_waiting_past_the_deadline_for_anothers_refresh_is_transient() -> None:
+    now = [10_000.0]
+    busy = TokenState(access_token="old", expires_at=now[0] - 1, refresh_token="r1", version=1,
+                      lease_owner="other", lease_until=now[0] + 10_000)  # fmt: skip
+    endpoint, forms = refreshing_endpoint([])
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    source = ExpiringOfflineTokenSource(
+        SHOP,
+        lambda: EXPIRING,
+        endpoint,
+        MemoryTokenStore(busy),
+        margin_seconds=300,
+        wait_seconds=20,
+        poll_seconds=5,
+        clock=lambda: now[0],
+        sleeper=sleep,
+    )
+    with pytest.raises(ShopifyTransientError):
+        source.token()
+    assert forms == []  # never spent a refresh token it did not hold the lease for

@@ -300,11 +300,13 @@ class ExpiringOfflineTokenSource:
                 current = self._load()
                 if current.version != seen.version and self._fresh(current):
                     return current
-                if current.lease_until is None or current.lease_until <= self._clock():
-                    state = current
-                    break  # no live lease: try to take it
                 if self._clock() >= deadline:
                     raise ShopifyTransientError(f"token refresh of {self.shop} by another invocation did not finish")
+                # Lapsed exactly as the store's condition says (`lease_until < now`), so a lease the store
+                # still counts as live is never retried in a busy loop.
+                if current.lease_until is None or current.lease_until < self._clock():
+                    state = current
+                    break  # no live lease: try to take it
                 self._sleeper(self._poll)
 
     def _spend(self, state: TokenState) -> TokenState:
