@@ -3,8 +3,10 @@
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from inventory_ledger.domain.catch_up import FetchedOrder
+from inventory_ledger.domain.credentials import ExpiringOfflineCredentials, TokenGrant, TokenState
 from inventory_ledger.domain.drift import ShopifyLevel
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
 from inventory_ledger.domain.merchant import MerchantView
@@ -322,3 +324,27 @@ class ShopLifecycle(ABC):
 
     @abstractmethod
     def compliance_records(self, shop: str) -> list[dict[str, str]]: ...
+
+
+class TokenStore(Protocol):
+    def read(self, shop: str) -> TokenState | None: ...
+
+    def save_grant(self, shop: str, grant: TokenGrant, now: float) -> TokenState:
+        """After an install: stores the tokens whatever is there (a new version)."""
+        ...
+
+    def try_lease(self, shop: str, version: int, owner: str, now: float, until: float) -> bool:
+        """Takes the shop's refresh lease if the state is still ``version`` and no live lease exists."""
+        ...
+
+    def complete(self, shop: str, version: int, grant: TokenGrant, now: float) -> TokenState | None:
+        """Stores a refresh's result as ``version + 1`` if the state is still ``version``; None otherwise."""
+        ...
+
+    def release(self, shop: str, owner: str) -> None: ...
+
+
+class CodeExchange(Protocol):
+    """Shopify's token endpoint, as the install flow needs it: an authorization code for tokens."""
+
+    def exchange_code(self, shop: str, credentials: ExpiringOfflineCredentials, code: str) -> TokenGrant: ...

@@ -17,15 +17,11 @@ import httpx
 import pytest
 
 from inventory_ledger import bootstrap, config
-from inventory_ledger.adapters.shopify.auth import (
-    ExpiringOfflineCredentials,
-    ExpiringOfflineTokenSource,
-    TokenEndpoint,
-    TokenRefused,
-)
+from inventory_ledger.adapters.shopify.auth import ExpiringOfflineTokenSource, TokenEndpoint, TokenRefused
 from inventory_ledger.adapters.shopify.token_store import DynamoDbTokenStore
 from inventory_ledger.config import shopify_settings
 from inventory_ledger.domain import operations
+from inventory_ledger.domain.credentials import ExpiringOfflineCredentials
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.service.operations import record_operation
 from inventory_ledger.service.push import PushReport, push_levels

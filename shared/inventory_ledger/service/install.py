@@ -17,10 +17,10 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from inventory_ledger.adapters.shopify.auth import ExpiringOfflineCredentials, TokenEndpoint, TokenState, TokenStore
+from inventory_ledger.domain.credentials import ExpiringOfflineCredentials, TokenState
 from inventory_ledger.domain.oauth import is_signed_query, is_valid_state, issue_state
 from inventory_ledger.domain.webhooks import SHOP_DOMAIN
-from inventory_ledger.ports import CredentialWriter
+from inventory_ledger.ports import CodeExchange, CredentialWriter, TokenStore
 
 
 class AppCredentials(BaseModel):
@@ -72,7 +72,7 @@ def complete_install(
     params: Mapping[str, str],
     cookie_state: str | None,
     app: AppCredentials,
-    endpoint: TokenEndpoint,
+    endpoint: CodeExchange,
     stores: InstallStores,
     now: float,
 ) -> TokenState:

@@ -15,17 +15,14 @@ import httpx
 import pytest
 
 from inventory_ledger.adapters.shopify.auth import (
-    ClientCredentials,
     ClientCredentialsTokenSource,
-    ExpiringOfflineCredentials,
     ExpiringOfflineTokenSource,
     TokenEndpoint,
-    TokenGrant,
     TokenRefused,
-    TokenState,
 )
 from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
 from inventory_ledger.adapters.shopify.errors import ShopifyAuthError, ShopifyTransientError
+from inventory_ledger.domain.credentials import ClientCredentials, ExpiringOfflineCredentials, TokenGrant, TokenState
 
 SHOP = "demo.myshopify.com"
 INVALID = {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 from pydantic import ValidationError
 
-from inventory_ledger.adapters.shopify.auth import ClientCredentials, ClientCredentialsTokenSource
+from inventory_ledger.adapters.shopify.auth import ClientCredentialsTokenSource
 from inventory_ledger.adapters.shopify.credentials import (
     admin_access_token,
     admin_credentials,
@@ -18,6 +18,7 @@ from inventory_ledger.adapters.shopify.credentials import (
     token_source,
 )
 from inventory_ledger.config import ShopifySettings
+from inventory_ledger.domain.credentials import ClientCredentials
 
 SHOP = "demo.myshopify.com"
 

@@ -19,53 +19,25 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Annotated, Literal, Protocol
+from typing import Protocol
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from inventory_ledger.adapters.shopify.errors import ShopifyAuthError, ShopifyTransientError
+from inventory_ledger.domain.credentials import (
+    ClientCredentials,
+    ExpiringOfflineCredentials,
+    StaticCredentials,
+    TokenGrant,
+    TokenState,
+)
 from inventory_ledger.observability import logger
+from inventory_ledger.ports import TokenStore
 
 Clock = Callable[[], float]
 Sleeper = Callable[[float], None]
 TOKEN_TIMEOUT = httpx.Timeout(connect=3.0, read=10.0, write=5.0, pool=5.0)
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-
-class StaticCredentials(_Frozen):
-    kind: Literal["static"] = "static"
-    access_token: str = Field(min_length=1)
-
-
-class ClientCredentials(_Frozen):
-    kind: Literal["client_credentials"]
-    client_id: str = Field(min_length=1)
-    client_secret: str = Field(min_length=1)
-
-
-class ExpiringOfflineCredentials(_Frozen):
-    kind: Literal["expiring_offline"]
-    client_id: str = Field(min_length=1)
-    client_secret: str = Field(min_length=1)
-
-
-AdminCredentials = Annotated[
-    StaticCredentials | ClientCredentials | ExpiringOfflineCredentials, Field(discriminator="kind")
-]
-
-
-class TokenGrant(_Frozen):
-    """The token endpoint's 200 answer (fields as shopify.dev documents them)."""
-
-    access_token: str = Field(min_length=1)
-    scope: str = ""
-    expires_in: int | None = Field(default=None, ge=0)
-    refresh_token: str | None = None
-    refresh_token_expires_in: int | None = Field(default=None, ge=0)
 
 
 class TokenRefused(ShopifyAuthError):
@@ -186,36 +158,6 @@ class ClientCredentialsTokenSource:
         self._valid_until = self._clock() + max(0.0, lifetime - self._margin)
         logger.info("shopify token minted", extra={"shop": self.shop, "expires_in": grant.expires_in})
         return grant.access_token
-
-
-class TokenState(_Frozen):
-    """A shop's expiring offline token as stored, with the version every refresh increments."""
-
-    access_token: str
-    expires_at: float
-    refresh_token: str
-    refresh_expires_at: float | None = None
-    version: int = 0
-    lease_owner: str | None = None
-    lease_until: float | None = None
-
-
-class TokenStore(Protocol):
-    def read(self, shop: str) -> TokenState | None: ...
-
-    def save_grant(self, shop: str, grant: TokenGrant, now: float) -> TokenState:
-        """After an install: stores the tokens whatever is there (a new version)."""
-        ...
-
-    def try_lease(self, shop: str, version: int, owner: str, now: float, until: float) -> bool:
-        """Takes the shop's refresh lease if the state is still ``version`` and no live lease exists."""
-        ...
-
-    def complete(self, shop: str, version: int, grant: TokenGrant, now: float) -> TokenState | None:
-        """Stores a refresh's result as ``version + 1`` if the state is still ``version``; None otherwise."""
-        ...
-
-    def release(self, shop: str, owner: str) -> None: ...
 
 
 class NoTokenStored(ShopifyAuthError):

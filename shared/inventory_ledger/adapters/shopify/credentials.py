@@ -17,20 +17,22 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from inventory_ledger.adapters.shopify.auth import (
-    AdminCredentials,
-    ClientCredentials,
     ClientCredentialsTokenSource,
-    ExpiringOfflineCredentials,
     ExpiringOfflineTokenSource,
-    StaticCredentials,
     StaticTokenSource,
     TokenEndpoint,
     TokenSource,
-    TokenStore,
 )
 from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
 from inventory_ledger.adapters.shopify.errors import ShopifyAuthError, ShopifyTransientError
 from inventory_ledger.config import ShopifySettings, shopify_settings
+from inventory_ledger.domain.credentials import (
+    AdminCredentials,
+    ClientCredentials,
+    ExpiringOfflineCredentials,
+    StaticCredentials,
+)
+from inventory_ledger.ports import TokenStore
 
 _ADMIN = TypeAdapter[AdminCredentials](AdminCredentials)
 

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from inventory_ledger.adapters.dynamodb.client import dynamodb_client
 from inventory_ledger.adapters.dynamodb.items import from_attributes, to_attributes
-from inventory_ledger.adapters.shopify.auth import TokenGrant, TokenState
+from inventory_ledger.domain.credentials import TokenGrant, TokenState
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
