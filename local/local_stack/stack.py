@@ -113,6 +113,9 @@ class LocalStack:
         return str(self.driver.webhook_url)
 
     def start(self) -> Self:
+        if self.moto is not None:
+            # A second start would orphan the first servers' threads (`with stack.start()` starts twice).
+            raise RuntimeError("this local stack is already started")
         try:
             self._start()
         except BaseException:

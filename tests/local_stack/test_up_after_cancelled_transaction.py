@@ -41,7 +41,7 @@ def shopify_available(stack: LocalStack, location_id: str, sku: str) -> int:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_change_after_a_cancelled_transaction_reaches_shopify(backend: str) -> None:
-    with up_stack(backend, batching_window=0.1).start() as stack:
+    with up_stack(backend, batching_window=0.1) as stack:
         onboarded = onboard_example(stack)
         assert onboarded is not None
         warehouse = str(onboarded["locations"]["warehouse"])  # type: ignore[index]
