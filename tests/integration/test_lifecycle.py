@@ -8,7 +8,6 @@ Payload shapes: shopify.dev, "Privacy law compliance"
 """
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,10 +25,9 @@ from inventory_ledger.service.consume import consume_message
 from inventory_ledger.service.operations import record_operation
 from inventory_ledger.service.push import push_levels
 from local_stack.aws import LocalResources
-from shopify_simulator import SimulatorServer
 from tests.support.histories import SHOP, onboard_history_merchant
 from tests.support.merchant import SHOP as DEMO_SHOP
-from tests.support.merchant import DemoMerchant, create_demo_merchant
+from tests.support.merchant import DemoMerchant
 from tests.support.shopify_payloads import BIG, envelope, order
 
 pytestmark = pytest.mark.integration
@@ -53,36 +51,26 @@ def consume(resources: LocalResources, topic: Topic, body: dict[str, Any], shop:
     return consume_message(message, event_id, DynamoDbLedger(resources.table_name), now, None, directory)
 
 
-@pytest.fixture
-def demo(
-    local_aws: LocalResources, shopify_simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[DemoMerchant]:
-    monkeypatch.setenv("SHOPIFY_ADMIN_URL_TEMPLATE", shopify_simulator.graphql_url_template)
-    bootstrap.reset()
-    yield create_demo_merchant(shopify_simulator.base_url, local_aws)
-    bootstrap.reset()
-
-
 def test_an_uninstall_stops_pushes_and_reconciliation_and_keeps_the_ledger(
-    demo: DemoMerchant, local_aws: LocalResources
+    merchant: DemoMerchant, local_aws: LocalResources
 ) -> None:
     directory = DynamoDbMerchantDirectory(local_aws.table_name)
     key = LevelKey(DEMO_SHOP, "warehouse", "A")
 
     def receive_and_push(quantity: int, ref: str) -> Any:
-        record_operation(operations.receive(DEMO_SHOP, "warehouse", "A", quantity, ref), demo.ledger, now)
-        return push_levels([key], demo.ledger, directory, bootstrap.shopify_for, now)
+        record_operation(operations.receive(DEMO_SHOP, "warehouse", "A", quantity, ref), merchant.ledger, now)
+        return push_levels([key], merchant.ledger, directory, bootstrap.shopify_for, now)
 
     assert receive_and_push(2, "po-1").failed == {}
-    assert demo.shopify_available("warehouse", "A") == 12
+    assert merchant.shopify_available("warehouse", "A") == 12
     consume(local_aws, Topic.APP_UNINSTALLED, {"id": 1, "domain": DEMO_SHOP}, DEMO_SHOP, "uninstall-1")
 
     report = receive_and_push(3, "po-2")
     assert report.pushed == []
     assert report.failed == {}  # not retried: there is nothing to retry against
     assert report.unpushable == {key: "the app was uninstalled from the shop"}
-    assert demo.shopify_available("warehouse", "A") == 12
-    assert demo.balance("warehouse", "A").quantity == 15  # the ledger is kept, and keeps counting
+    assert merchant.shopify_available("warehouse", "A") == 12
+    assert merchant.balance("warehouse", "A").quantity == 15  # the ledger is kept, and keeps counting
     assert DEMO_SHOP not in directory.shops()  # the nightly reconciler lists no uninstalled shop
     [record] = directory.compliance_records(DEMO_SHOP)
     assert record["topic"] == "app/uninstalled"
@@ -90,8 +78,8 @@ def test_an_uninstall_stops_pushes_and_reconciliation_and_keeps_the_ledger(
     # Installed and onboarded again: active, and the level catches up.
     directory.register_shop(DEMO_SHOP, onboarded_at=now())
     assert DEMO_SHOP in directory.shops()
-    assert len(push_levels([key], demo.ledger, directory, bootstrap.shopify_for, now).pushed) == 1
-    assert demo.shopify_available("warehouse", "A") == 15
+    assert len(push_levels([key], merchant.ledger, directory, bootstrap.shopify_for, now).pushed) == 1
+    assert merchant.shopify_available("warehouse", "A") == 15
 
 
 @pytest.fixture
