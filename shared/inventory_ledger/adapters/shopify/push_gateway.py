@@ -3,22 +3,13 @@
 from collections import defaultdict
 from collections.abc import Sequence
 
-from inventory_ledger.adapters.shopify.errors import (
-    ShopifyAuthError,
-    ShopifyGraphQLError,
-    ShopifyRequestError,
-    ShopifyThrottled,
-    ShopifyTransientError,
-    ShopifyUnavailable,
-    ShopifyUserErrors,
-)
 from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
 from inventory_ledger.adapters.shopify.models import QuantityStatus, SetQuantity
 from inventory_ledger.adapters.shopify.port_errors import as_port_errors
 from inventory_ledger.domain.ids import gid
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.domain.pushing import PUSH_REASON, LevelPush, PushOutcome, reference_document_uri
-from inventory_ledger.ports import PushRefused, ShopifyInventory, TransientFailure
+from inventory_ledger.ports import ShopifyInventory
 
 OUTCOMES = {
     QuantityStatus.APPLIED: PushOutcome.APPLIED,
@@ -41,17 +32,13 @@ class ShopifyPushGateway(ShopifyInventory):
             )
             for push in pushes
         ]
-        try:
+        with as_port_errors():
             result = self.gateway.set_available(
                 quantities,
                 reason=PUSH_REASON,
                 reference_document_uri=reference_document_uri(pushes[0].key.shop, idempotency_key),
                 idempotency_key=idempotency_key,
             )
-        except (ShopifyUnavailable, ShopifyThrottled, ShopifyTransientError) as error:
-            raise TransientFailure(str(error)) from error
-        except (ShopifyAuthError, ShopifyGraphQLError, ShopifyRequestError, ShopifyUserErrors) as error:
-            raise PushRefused(str(error)) from error
         return {push.key: OUTCOMES[outcome.status] for push, outcome in zip(pushes, result.outcomes, strict=True)}
 
     def read_available(self, pushes: Sequence[LevelPush]) -> dict[LevelKey, int | None]:
