@@ -143,6 +143,8 @@ class Story:
                  "(both pushed to Shopify by compare-and-swap)")  # fmt: skip
 
     def admin_edit_and_reconcile(self) -> None:
+        # This merchant chose `report` (the default, adopt, would take the edit in as an adjustment).
+        bootstrap.merchant_directory().set_healing_policy(SHOP, "report")
         self.control("POST", "/admin/levels", {"sku": "MUG", "location": "Store South", "available": 42})
         self.settle()
         assert self.stack.driver is not None

@@ -13,7 +13,7 @@ levels the sweep first catches up on the shop's orders (service/reconcile/catch_
 webhook is late or lost is applied, and the push that follows succeeds. A level still stale after it
 was moved by something no order explains (an edit in Shopify's admin) and is resolved by the shop's
 ownership policy: `heal` sets Shopify to the ledger (compare-and-swap from a fresh read, after a
-second catch-up, as the reconciler heals), `adopt` counts Shopify's level (service/repairs.py),
+second catch-up, as the reconciler heals), `adopt` takes the edit as an adjustment (service/repairs.py) and pushes what the ledger still owes,
 `report` leaves it to the nightly report.
 """
 
@@ -39,7 +39,7 @@ from inventory_ledger.ports import (
 from inventory_ledger.service.push import PushReport, ShopBreaker, push_levels
 from inventory_ledger.service.reconcile.catch_up import catch_up
 from inventory_ledger.service.reconcile.heal import heal_entry
-from inventory_ledger.service.repairs import SHOPIFY_EDIT, accept_shopify_level
+from inventory_ledger.service.repairs import adopt_shopify_edit
 from inventory_ledger.service.send_pushes import send_pushes
 
 
@@ -150,10 +150,12 @@ def _resolve(stale: _Stale, keys: list[LevelKey], cut_off: datetime, report: Rep
             return
         if policy is HealingPolicy.ADOPT:
             for key in keys:
-                accept_shopify_level(
-                    key, ledger, directory, shopify_for, now, reason=SHOPIFY_EDIT, actor="level_pusher"
-                )
+                adopt_shopify_edit(key, ledger, directory, shopify_for, now, actor="level_pusher")
                 report.stale_adopted += 1
+            # What the ledger had not pushed yet (the change that found the level stale) lands now.
+            pushed = push_levels(keys, ledger, directory, shopify_for, now, ShopBreaker())
+            report.pushes.merge(pushed)
+            report.pushed += len(pushed.pushed)
             return
         _heal(stale, keys, cut_off, report)
     except (TransientFailure, PushRefused, LookupError, ValueError) as error:

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from inventory_ledger.domain.catch_up import CATCH_UP_MARGIN
 from inventory_ledger.domain.drift import (
+    OWN_PUSH_CAUSES,
     Comparison,
     HealingPolicy,
     Verdict,
@@ -74,8 +75,8 @@ def reconcile_shop(
             location_agreed_at=deps.directory.location_reconciled_at(shop, name),
             settle_window=options.settle_window, read_at=read_at, caught_up=caught is not None,
         )  # fmt: skip
-        heal_candidates = _account(comparisons, result, run, deps)
-        if healing in (HealingPolicy.HEAL, HealingPolicy.ADOPT) and heal_candidates:
+        heal_candidates = _resolvable(healing, _account(comparisons, result, run, deps))
+        if heal_candidates:
             heal_candidates = _unmoved_since(caught, heal_candidates, shop, deps, run)
             if healing is HealingPolicy.ADOPT:
                 heal_candidates = adopt_edits(heal_candidates, result, run, deps)
@@ -92,6 +93,14 @@ def reconcile_shop(
         write_report(run, deps.reports)
     logger.info("reconciled", extra=run.summary())
     return run
+
+
+def _resolvable(healing: HealingPolicy, candidates: list[Comparison]) -> list[Comparison]:
+    """What this run may rewrite: everything under heal and adopt; under report, only the ledger's own
+    pushes that never reached Shopify (re-pushing those judges no edit, and leaves nothing frozen)."""
+    if healing is not HealingPolicy.REPORT:
+        return candidates
+    return [c for c in candidates if c.row is not None and c.row.cause in OWN_PUSH_CAUSES]
 
 
 def _catch_up(shop: str, deps: ReconcileDependencies, run: ShopRun) -> CatchUp | None:
