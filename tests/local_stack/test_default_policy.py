@@ -50,7 +50,9 @@ def test_a_stale_level_resolves_with_the_default_policy(merchant: DemoMerchant) 
     directory = bootstrap.merchant_directory()
     assert [p.key for p in push_levels([KEY], merchant.ledger, directory, bootstrap.shopify_for, now).stale] == [KEY]
 
-    sweep = repush_marked(merchant.ledger, directory, bootstrap.shopify_for, now, orders_for=bootstrap.shopify_orders_for)
+    sweep = repush_marked(
+        merchant.ledger, directory, bootstrap.shopify_for, now, orders_for=bootstrap.shopify_orders_for
+    )
     assert (sweep.caught_up_shops, sweep.webhooks_missed, sweep.stale_adopted) == (1, 0, 1)
     balance = merchant.balance("store-a", "A")
     assert (merchant.shopify_available("store-a", "A"), balance.quantity, balance.shopify_expected) == (5, 5, 5)

@@ -13,8 +13,8 @@ levels the sweep first catches up on the shop's orders (service/reconcile/catch_
 webhook is late or lost is applied, and the push that follows succeeds. A level still stale after it
 was moved by something no order explains (an edit in Shopify's admin) and is resolved by the shop's
 ownership policy: `heal` sets Shopify to the ledger (compare-and-swap from a fresh read, after a
-second catch-up, as the reconciler heals), `adopt` takes the edit as an adjustment (service/repairs.py) and pushes what the ledger still owes,
-`report` leaves it to the nightly report.
+second catch-up, as the reconciler heals), `adopt` takes the edit as an adjustment (service/repairs.py)
+and pushes what the ledger still owes, `report` leaves it to the nightly report.
 """
 
 from collections.abc import Callable, Iterable
@@ -39,6 +39,7 @@ from inventory_ledger.ports import (
 from inventory_ledger.service.push import PushReport, ShopBreaker, push_levels
 from inventory_ledger.service.reconcile.catch_up import catch_up
 from inventory_ledger.service.reconcile.heal import heal_entry
+from inventory_ledger.service.reconcile.waiting_refunds import waiting_refund_levels
 from inventory_ledger.service.repairs import adopt_shopify_edit
 from inventory_ledger.service.send_pushes import send_pushes
 
@@ -95,7 +96,8 @@ def repush_marked(
         report.pushes.merge(pushed)
         report.pushed += len(pushed.pushed)
         report.shops_down.update(pushed.shops_down)
-        still_stale = {push.key for push in pushed.stale}
+        # A level a waiting refund will restock is not an edit: it resolves when the refund is applied.
+        still_stale = {push.key for push in pushed.stale} - waiting_refund_levels(shop, ledger)
         if still_stale and cut_off is not None and orders_for is not None:
             resolving = _Stale(shop, ledger, directory, shopify_for, orders_for, now)
             _resolve(resolving, sorted(still_stale), cut_off, report)

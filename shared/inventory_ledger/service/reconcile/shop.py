@@ -19,6 +19,7 @@ from inventory_ledger.domain.drift import (
     Verdict,
     compare_location,
 )
+from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.observability import logger
 from inventory_ledger.ports import PushRefused, ShopifyLevels, TransientFailure
 from inventory_ledger.service.reconcile.catch_up import CatchUp, catch_up
@@ -32,6 +33,7 @@ from inventory_ledger.service.reconcile.model import (
     new_run_id,
 )
 from inventory_ledger.service.reconcile.report import write_report
+from inventory_ledger.service.reconcile.waiting_refunds import settle_waiting_refunds, waiting_refund_levels
 
 
 def reconcile_shop(
@@ -65,6 +67,13 @@ def reconcile_shop(
                                       "skus": len(items_by_sku), "read_mode": run.read_mode})  # fmt: skip
 
     caught = _catch_up(shop, deps, run)
+    if caught is not None:
+        # After a catch-up that read Shopify: an order it still returns has released its refunds.
+        waiting = settle_waiting_refunds(shop, deps.ledger, deps.now, options.refund_wait_deadline)
+        run.waiting_refunds = waiting.summary()
+        restocks_on_the_way = waiting.pending
+    else:
+        restocks_on_the_way = waiting_refund_levels(shop, deps.ledger)
 
     for name, read_at, available, unmapped_skus in _shopify_by_location(reader, targets, bulk, deps.now):
         result = LocationResult(name, targets[name])
@@ -75,7 +84,7 @@ def reconcile_shop(
             location_agreed_at=deps.directory.location_reconciled_at(shop, name),
             settle_window=options.settle_window, read_at=read_at, caught_up=caught is not None,
         )  # fmt: skip
-        heal_candidates = _resolvable(healing, _account(comparisons, result, run, deps))
+        heal_candidates = _resolvable(healing, _account(comparisons, result, run, deps, restocks_on_the_way))
         if heal_candidates:
             heal_candidates = _unmoved_since(caught, heal_candidates, shop, deps, run)
             if healing is HealingPolicy.ADOPT:
@@ -182,14 +191,20 @@ def _shopify_by_location(
 
 
 def _account(
-    comparisons: Iterator[Comparison], result: LocationResult, run: ShopRun, deps: ReconcileDependencies
+    comparisons: Iterator[Comparison],
+    result: LocationResult,
+    run: ShopRun,
+    deps: ReconcileDependencies,
+    restocks_on_the_way: set[LevelKey],
 ) -> list[Comparison]:
-    """Counts, marks drift and renewed agreement on the balances; returns the drifted levels to heal."""
+    """Counts, marks drift and renewed agreement on the balances; returns the drifted levels to heal.
+    A level a waiting refund will restock is in flight: Shopify restocked it, the ledger will."""
     to_heal = []
     for comparison in comparisons:
         result.checked += 1
         balance = comparison.balance
-        if comparison.verdict is Verdict.IN_FLIGHT:
+        waiting = comparison.row is not None and comparison.row.key in restocks_on_the_way
+        if comparison.verdict is Verdict.IN_FLIGHT or waiting:
             result.in_flight += 1
         elif comparison.verdict is Verdict.AGREES:
             if balance is not None and balance.drift_since is not None:
