@@ -9,13 +9,14 @@ as Shopify did on its side; a line that names no mapped location or SKU stays pa
 waiting, for the operator. Pure: the refund and the merchant's mappings in, movements out.
 """
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from inventory_ledger.domain.ledger import LevelKey, MovementKind, Source
 from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Movement, Translation
 from inventory_ledger.domain.orders import refund_entry_id
-from inventory_ledger.domain.shopify_payloads import Refund
+from inventory_ledger.domain.shopify_payloads import Refund, RefundLineItem
 
 # Shopify retries a webhook for 4 hours and the nightly catch-up reads every order a refund updated:
 # a day covers both, with a night's run to spare.
@@ -31,36 +32,22 @@ def settle_refund(refund: Refund, merchant: MerchantView, source: Source) -> Tra
     """The refund's restocks without its order: at the refund line's location, as Shopify restocked."""
     translation = Translation()
     for line in refund.refund_line_items:
-        if not line.restock_type.restocks or line.quantity == 0:
-            continue
-        sku = line.line_item.sku if line.line_item is not None else None
-        location = merchant.locations_by_shopify_id.get(line.location_id) if line.location_id is not None else None
-        if location is None or sku is None or sku not in merchant.known_skus:
-            translation.problems.append(
-                Problem(
-                    ProblemKind.UNMAPPED_LOCATION if location is None else ProblemKind.UNMAPPED_SKU,
-                    f"refund line {line.id} past the deadline: no mapped location and SKU to restock at",
-                )
-            )
-            continue
-        translation.movements.append(
-            Movement(
-                key=LevelKey(merchant.shop, location, sku),
-                kind=MovementKind.REFUND_RESTOCK,
-                quantity=line.quantity,
-                # The id its order's arrival would give it: a later replay finds it applied.
-                entry_id=refund_entry_id(refund.id, line.id),
-                source=Source(
-                    topic=source.topic,
-                    order_id=refund.order_id,
-                    line_item_id=line.line_item_id,
-                    refund_id=refund.id,
-                    refund_line_id=line.id,
-                    webhook_id=source.webhook_id,
-                    event_id=source.event_id,
-                ),
-                shopify_applied=True,
-                reason=f"{line.restock_type.value}; {SETTLED}",
-            )
-        )
+        if line.restock_type.restocks and line.quantity > 0:
+            _settle_line(refund, line, merchant, source, translation)
     return translation
+
+
+def _settle_line(refund: Refund, line: RefundLineItem, merchant: MerchantView, source: Source,
+                 translation: Translation) -> None:  # fmt: skip
+    sku = line.line_item.sku if line.line_item is not None else None
+    location = merchant.locations_by_shopify_id.get(line.location_id or 0)
+    if location is None or sku not in merchant.known_skus:
+        kind = ProblemKind.UNMAPPED_LOCATION if location is None else ProblemKind.UNMAPPED_SKU
+        translation.problems.append(Problem(kind, f"refund line {line.id} past the deadline: nowhere to restock"))
+        return
+    ids = replace(source, order_id=refund.order_id, line_item_id=line.line_item_id, refund_id=refund.id)
+    restock = Movement(LevelKey(merchant.shop, location, str(sku)), MovementKind.REFUND_RESTOCK, line.quantity,
+                       # The id its order's arrival would give it: a later replay finds it applied.
+                       refund_entry_id(refund.id, line.id), replace(ids, refund_line_id=line.id),
+                       shopify_applied=True, reason=f"{line.restock_type.value}; {SETTLED}")  # fmt: skip
+    translation.movements.append(restock)

@@ -23,12 +23,13 @@ from inventory_ledger.service.apply_webhook import apply_movements
 
 @dataclass
 class WaitingRefunds:
-    # Still inside the deadline (their order may yet come).
+    """waiting: still inside the deadline (their order may yet come); past_deadline: found waiting past
+    it this run (what the alarm counts), each then settled or, with a line the rule cannot place (no
+    mapped location or SKU), left_parked for the operator."""
+
     waiting: int = 0
-    # Found waiting past the deadline this run: what the alarm counts.
     past_deadline: int = 0
     settled: int = 0
-    # Past the deadline with a line the rule cannot place (no mapped location or SKU): for the operator.
     left_parked: int = 0
     entries_applied: int = 0
     # Levels a refund still inside the deadline will restock: Shopify restocked them already, so their
