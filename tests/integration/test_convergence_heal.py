@@ -141,6 +141,7 @@ def test_a_return_of_an_order_placed_before_onboarding_gets_its_order_through_th
                  now=lambda: later)  # fmt: skip
     assert merchant.balance("main-warehouse", "TEE-S").quantity == 8  # the sale is inside the import
     align_simulator_clock(shopify_simulator.base_url)
+    shopify_simulator.sim.advance(1)  # the refund comes after the second of the import
     merchant.control("POST", f"/orders/{order['id']}/refunds",
                      {"lines": [{"line_item_id": line_id, "quantity": 1, "restock_type": "return"}]})  # fmt: skip
     assert merchant.deliver_events("refunds/create") == 1

@@ -84,6 +84,7 @@ class InMemoryLedger(LedgerRepository):
                     version=old.version + 1,
                     shopify_expected=old.shopify_expected + update.shopify_expected_delta,
                     updated_at=changed_at or old.updated_at,
+                    imported_at=old.imported_at or update.imported_at,
                 )
             for line in change.lines:
                 key = (line.shop, line.order_id, line.line_item_id)

@@ -74,6 +74,8 @@ class ShopifyLevel:
     inventory_item_id: int
     sku: str | None
     available: int
+    # Shopify's clock: when the level last changed (every movement up to it is inside `available`).
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)

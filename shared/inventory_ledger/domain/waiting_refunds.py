@@ -49,5 +49,6 @@ def _settle_line(refund: Refund, line: RefundLineItem, merchant: MerchantView, s
     restock = Movement(LevelKey(merchant.shop, location, str(sku)), MovementKind.REFUND_RESTOCK, line.quantity,
                        # The id its order's arrival would give it: a later replay finds it applied.
                        refund_entry_id(refund.id, line.id), replace(ids, refund_line_id=line.id),
-                       shopify_applied=True, reason=f"{line.restock_type.value}; {SETTLED}")  # fmt: skip
+                       shopify_applied=True, reason=f"{line.restock_type.value}; {SETTLED}",
+                       shopify_at=refund.created_at)  # fmt: skip
     translation.movements.append(restock)

@@ -101,7 +101,14 @@ def onboard_shop(
     read_at = now()
     levels = shopify.levels(list(by_shopify_id), bulk=len(items) >= bulk_threshold_skus)
     openings = (
-        opening_balance(shop, by_shopify_id[level.location_id], items[level.inventory_item_id], level.available, actor)
+        opening_balance(
+            shop,
+            by_shopify_id[level.location_id],
+            items[level.inventory_item_id],
+            level.available,
+            actor,
+            level.updated_at,
+        )
         for level in levels
         if level.inventory_item_id in items
     )

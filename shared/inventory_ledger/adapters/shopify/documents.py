@@ -85,6 +85,7 @@ query LocationInventoryLevelsPage($locationId: ID!, $first: Int!, $after: String
         id
         item { id sku }
         quantities(names: ["available", "committed", "on_hand"]) { name quantity }
+        updatedAt
       }
       pageInfo { hasNextPage endCursor }
     }
@@ -108,6 +109,7 @@ BULK_LEVELS_QUERY: Final = """
               id
               item { id sku }
               quantities(names: ["available", "committed", "on_hand"]) { name quantity }
+              updatedAt
             }
           }
         }
