@@ -7,7 +7,7 @@ Shopify: InventoryLevel.updatedAt is "the date and time when the inventory level
 (shopify.dev/docs/api/admin-graphql/latest/objects/InventoryLevel); an order's `created_at` is on
 Shopify's clock (shopify.dev/docs/api/admin-rest/latest/resources/order)."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -19,19 +19,15 @@ from inventory_ledger.domain.ledger import LevelKey, MovementKind
 from inventory_ledger.domain.onboarding import ShopifyLocation, ShopifyVariant
 from inventory_ledger.ports import ShopifyLevels
 from inventory_ledger.service.onboarding import onboard_shop
-from local_stack.aws import LocalResources
-from shopify_simulator import SimulatorServer
-from tests.support.simulated_merchant import SimulatedMerchant, seed_merchant
+from tests.support.simulated_merchant import SimulatedMerchant
 
 pytestmark = pytest.mark.integration
 SHOP = "boundary.myshopify.com"
 
 
 @pytest.fixture
-def merchant(
-    backend_aws: LocalResources, shopify_simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
-) -> SimulatedMerchant:
-    return seed_merchant(shopify_simulator, backend_aws, monkeypatch, shop=SHOP)
+def merchant(seed_shop: Callable[[str], SimulatedMerchant]) -> SimulatedMerchant:
+    return seed_shop(SHOP)
 
 
 def shopify_time_passes(merchant: SimulatedMerchant, seconds: float = 2) -> None:

@@ -7,7 +7,7 @@ it (shopify.dev/docs/api/admin-graphql/latest/queries/orders, the `updated_at` f
 carries each refund line's `location_id` and `restock_type` (shopify.dev/docs/api/admin-rest/latest/
 resources/refund)."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -20,9 +20,7 @@ from inventory_ledger.domain.ledger import LevelKey, MovementKind
 from inventory_ledger.ports import ShopifyOrders
 from inventory_ledger.service.onboarding import onboard_shop
 from inventory_ledger.service.reconcile import reconcile_shop, record_run_metrics
-from local_stack.aws import LocalResources
-from shopify_simulator import SimulatorServer
-from tests.support.simulated_merchant import SimulatedMerchant, align_simulator_clock, seed_merchant
+from tests.support.simulated_merchant import SimulatedMerchant, align_simulator_clock
 
 pytestmark = pytest.mark.integration
 SHOP = "returns.myshopify.com"
@@ -52,10 +50,8 @@ def return_one(merchant: SimulatedMerchant, order_id: int, line_id: int) -> None
 
 
 @pytest.fixture
-def merchant(
-    backend_aws: LocalResources, shopify_simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
-) -> SimulatedMerchant:
-    return seed_merchant(shopify_simulator, backend_aws, monkeypatch, shop=SHOP)
+def merchant(seed_shop: Callable[[str], SimulatedMerchant]) -> SimulatedMerchant:
+    return seed_shop(SHOP)
 
 
 KEY = LevelKey(SHOP, "main-warehouse", "TEE-S")

@@ -112,8 +112,8 @@ def onboard_shop(
         for level in levels
         if level.inventory_item_id in items
     )
-    for chunk in _chunks(openings, LEVELS_PER_TRANSACTION):
-        written = _commit_openings(chunk, ledger, now)
+    for chunk in chunks(openings, LEVELS_PER_TRANSACTION):
+        written = commit_openings(chunk, ledger, now)
         result.opening_balances += written
         result.already_imported += len(chunk) - written
     # The imported levels are Shopify's: each agreed with it then (what the reconciler reports as
@@ -132,7 +132,7 @@ def _primary(asked: str, names: Mapping[int, str], shopify_names: Mapping[int, s
     raise OnboardingProblem(f"no active location named {asked!r}; there are: {', '.join(sorted(names.values()))}")
 
 
-def _chunks(movements: Iterator[Movement], size: int) -> Iterator[list[Movement]]:
+def chunks(movements: Iterator[Movement], size: int) -> Iterator[list[Movement]]:
     chunk: list[Movement] = []
     for movement in movements:
         chunk.append(movement)
@@ -143,7 +143,7 @@ def _chunks(movements: Iterator[Movement], size: int) -> Iterator[list[Movement]
         yield chunk
 
 
-def _commit_openings(movements: list[Movement], ledger: LedgerRepository, now: Callable[[], datetime]) -> int:
+def commit_openings(movements: list[Movement], ledger: LedgerRepository, now: Callable[[], datetime]) -> int:
     """Commits the chunk in one transaction; if any level was imported before, level by level."""
     try:
         return _commit(movements, ledger, now)
