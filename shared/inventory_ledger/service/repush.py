@@ -127,7 +127,8 @@ def _catch_up(
         return None
     report.caught_up_shops += 1
     report.webhooks_missed += caught.webhooks_missed
-    return caught.cut_off
+    # Only a catch-up that read every order whole vouches that what still differs is an edit.
+    return caught.cut_off if caught.complete else None
 
 
 @dataclass(frozen=True)

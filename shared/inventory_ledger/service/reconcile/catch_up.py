@@ -9,12 +9,13 @@ to it. A refund waiting for its order is released when its order is applied here
 """
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from inventory_ledger.domain.catch_up import FetchedOrder, catch_up_from
+from inventory_ledger.domain.catch_up import CATCH_UP_WINDOW, FetchedOrder, catch_up_from
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
 from inventory_ledger.observability import logger
@@ -34,13 +35,23 @@ class CatchUp:
     orders_unknown: int = 0
     entries_applied: int = 0
     parked: int = 0
+    # Orders Shopify holds more of than the page read: applied as far as read (the catch-up is incomplete).
+    orders_truncated: int = 0
+    # False when the window closed before every order was read (the caught-up instant is then not moved).
+    finished: bool = True
     # Levels the catch-up moved, with the last Shopify instant of an order that moved each.
     moved: dict[LevelKey, datetime] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """The ledger holds every Shopify order movement up to the cut-off: levels may be judged by it."""
+        return self.finished and self.orders_truncated == 0
 
     def summary(self) -> dict[str, Any]:
         return {"since": self.since.isoformat(), "cut_off": self.cut_off.isoformat(), "orders_read": self.orders_read,
                 "webhooks_missed": self.webhooks_missed, "orders_unknown": self.orders_unknown,
-                "entries_applied": self.entries_applied, "parked": self.parked}  # fmt: skip
+                "entries_applied": self.entries_applied, "parked": self.parked,
+                "orders_truncated": self.orders_truncated, "finished": self.finished}  # fmt: skip
 
 
 def catch_up(
@@ -52,17 +63,27 @@ def catch_up(
     *,
     since: datetime | None = None,
     record: bool = True,
+    window: timedelta = CATCH_UP_WINDOW,
+    clock: Callable[[], float] = time.monotonic,
 ) -> CatchUp:
     """Applies every Shopify order movement since ``since`` (default: the shop's caught-up instant
-    minus the margin); stores the cut-off as caught up when ``record``. Raises TransientFailure or
-    PushRefused when Shopify cannot be read (nothing is stored then)."""
+    minus the margin); stores the cut-off as caught up when ``record`` and every order was read within
+    ``window`` (else the result says it did not finish, and the next catch-up reads from the same
+    instant: what was applied is a no-op then). Raises TransientFailure or PushRefused when Shopify
+    cannot be read (nothing is stored then)."""
     cut_off = now()
     start = since or catch_up_from(directory.caught_up_at(shop), directory.onboarded_at(shop), cut_off)
     result = CatchUp(start, cut_off)
+    closes = clock() + window.total_seconds()
     for fetched in orders.orders_updated_since(start):
+        if clock() > closes:
+            result.finished = False
+            logger.warning("catch-up did not finish in its window", extra={"shop": shop, **result.summary()})
+            break
         result.orders_read += 1
+        result.orders_truncated += fetched.truncated
         _apply_order(shop, fetched, ledger, now, result)
-    if record:
+    if record and result.finished:
         directory.record_caught_up(shop, cut_off)
     logger.info("caught up", extra={"shop": shop, **result.summary()})
     return result

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from inventory_ledger.domain.catch_up import CATCH_UP_WINDOW
 from inventory_ledger.domain.drift import (
     DEFAULT_SETTLE_WINDOW,
     DriftRow,
@@ -38,6 +39,8 @@ class ReconcileOptions:
     run_id: str | None = None
     # A refund waiting for its order longer than this is settled by the deadline rule (and alarmed).
     refund_wait_deadline: timedelta = REFUND_WAIT_DEADLINE
+    # How long the catch-up may read Shopify's orders before it stops and says it did not finish.
+    catch_up_window: timedelta = CATCH_UP_WINDOW
 
 
 @dataclass

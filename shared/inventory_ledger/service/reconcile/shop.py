@@ -9,7 +9,7 @@ docs/reconciliation.md.
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from inventory_ledger.domain.catch_up import CATCH_UP_MARGIN
 from inventory_ledger.domain.drift import (
@@ -66,7 +66,9 @@ def reconcile_shop(
     logger.info("reconciling", extra={"shop": shop, "run_id": run.run_id, "locations": list(targets),
                                       "skus": len(items_by_sku), "read_mode": run.read_mode})  # fmt: skip
 
-    caught = _catch_up(shop, deps, run)
+    read = _catch_up(shop, deps, run, options.catch_up_window)
+    # Levels are judged by a catch-up only when it read every order whole (finished, nothing truncated).
+    caught = read if read is not None and read.complete else None
     if caught is not None:
         # After a catch-up that read Shopify: an order it still returns has released its refunds.
         waiting = settle_waiting_refunds(shop, deps.ledger, deps.now, options.refund_wait_deadline)
@@ -93,8 +95,8 @@ def reconcile_shop(
                 heal(heal_candidates, targets[name], items_by_sku, result, run, deps)
         deps.directory.record_location_reconciled(shop, name, read_at, run.run_id)
 
-    if caught is not None:
-        deps.directory.record_caught_up(shop, caught.cut_off)
+    if read is not None and read.finished:
+        deps.directory.record_caught_up(shop, read.cut_off)
 
     run.finished_at = deps.now()
     run.seconds = time.monotonic() - clock
@@ -112,13 +114,14 @@ def _resolvable(healing: HealingPolicy, candidates: list[Comparison]) -> list[Co
     return [c for c in candidates if c.row is not None and c.row.cause in OWN_PUSH_CAUSES]
 
 
-def _catch_up(shop: str, deps: ReconcileDependencies, run: ShopRun) -> CatchUp | None:
+def _catch_up(shop: str, deps: ReconcileDependencies, run: ShopRun, window: timedelta) -> CatchUp | None:
     """The ledger takes in every Shopify order movement before a level is judged; None when there is
     no orders reader or Shopify cannot be read (the run then judges on the webhooks alone, and says so)."""
     if deps.shopify_orders is None:
         return None
     try:
-        caught = catch_up(shop, deps.ledger, deps.directory, deps.shopify_orders(shop), deps.now, record=False)
+        caught = catch_up(shop, deps.ledger, deps.directory, deps.shopify_orders(shop), deps.now, record=False,
+                          window=window)  # fmt: skip
     except (TransientFailure, PushRefused, LookupError) as error:
         logger.warning("catch-up failed: judging on the webhooks alone", extra={"shop": shop, "error": str(error)})
         run.catch_up = {"failed": f"{type(error).__name__}: {error}"}
@@ -140,7 +143,7 @@ def _unmoved_since(
     if caught is None or deps.shopify_orders is None:
         for comparison in candidates:
             if comparison.row is not None:
-                run.heal_notes[comparison.row.key] = "not healed: no catch-up from Shopify's orders this run"
+                run.heal_notes[comparison.row.key] = "not healed: no complete catch-up from Shopify's orders this run"
         return []
     try:
         again = catch_up(shop, deps.ledger, deps.directory, deps.shopify_orders(shop), deps.now,
