@@ -36,8 +36,13 @@ class FetchedOrder:
     refund_bodies: tuple[dict[str, Any], ...]
     # Shopify holds more of it than the page read (line items, fulfilments or refunds past the
     # nested page): what was read is applied, the rest is left to its webhooks, and the catch-up
-    # says so (it vouches for no level then).
+    # vouches for none of the order's SKUs (for no SKU at all when its lines were cut).
     truncated: bool = False
+    lines_truncated: bool = False
+
+    @property
+    def skus(self) -> frozenset[str]:
+        return frozenset(line.sku for line in self.order.line_items if line.sku)
 
     @property
     def cancelled(self) -> bool:
@@ -109,11 +114,13 @@ def fetched_order(node: dict[str, Any]) -> FetchedOrder:
         body=body,
         refund_bodies=refund_bodies,
         truncated=_truncated(node),
+        lines_truncated=_more(node.get("lineItems")),
     )
 
 
-# The nested pages of ORDERS_UPDATED_SINCE (adapters/shopify/documents.py).
-NESTED_FULFILLMENTS = NESTED_REFUNDS = 3
+# The nested lists of ORDERS_UPDATED_SINCE (adapters/shopify/documents.py) ask for one more than this:
+# an order showing that many more may hold more still.
+NESTED_FULFILLMENTS = NESTED_REFUNDS = 4
 
 
 def _more(connection: Any) -> bool:

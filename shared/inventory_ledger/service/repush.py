@@ -58,6 +58,8 @@ class RepushReport:
     stale_reported: int = 0
     shops_down: dict[str, str] = field(default_factory=dict)
     pushes: PushReport = field(default_factory=PushReport)
+    # SKUs of orders longer than the catch-up reads: their stale levels wait for the nightly run.
+    unvouched_skus: set[str] = field(default_factory=set)
 
     def summary(self) -> dict[str, object]:
         return {"marked": self.marked, "pushed": self.pushed, "cleared": self.cleared,
@@ -98,6 +100,7 @@ def repush_marked(
         report.shops_down.update(pushed.shops_down)
         # A level a waiting refund will restock is not an edit: it resolves when the refund is applied.
         still_stale = {push.key for push in pushed.stale} - waiting_refund_levels(shop, ledger)
+        still_stale = {key for key in still_stale if key.sku not in report.unvouched_skus}
         if still_stale and cut_off is not None and orders_for is not None:
             resolving = _Stale(shop, ledger, directory, shopify_for, orders_for, now)
             _resolve(resolving, sorted(still_stale), cut_off, report)
@@ -128,7 +131,10 @@ def _catch_up(
     report.caught_up_shops += 1
     report.webhooks_missed += caught.webhooks_missed
     # Only a catch-up that read every order whole vouches that what still differs is an edit.
-    return caught.cut_off if caught.complete else None
+    if not caught.complete:
+        return None
+    report.unvouched_skus |= caught.unvouched_skus
+    return caught.cut_off
 
 
 @dataclass(frozen=True)

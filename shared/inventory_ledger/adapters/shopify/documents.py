@@ -177,7 +177,7 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
           variant { id inventoryItem { id tracked } }
         }
       }
-      fulfillments(first: 3) {
+      fulfillments(first: 4) {
         id
         status
         location { id }
@@ -186,7 +186,7 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
           nodes { quantity lineItem { id } }
         }
       }
-      refunds(first: 3) {
+      refunds(first: 4) {
         id
         createdAt
         refundLineItems(first: 20) {

@@ -35,8 +35,11 @@ class CatchUp:
     orders_unknown: int = 0
     entries_applied: int = 0
     parked: int = 0
-    # Orders Shopify holds more of than the page read: applied as far as read (the catch-up is incomplete).
+    # Orders Shopify holds more of than the page read: applied as far as read. The catch-up vouches for
+    # none of their SKUs' levels (for no level at all when an order's lines were cut).
     orders_truncated: int = 0
+    unvouched_skus: set[str] = field(default_factory=set)
+    lines_cut: bool = False
     # False when the window closed before every order was read (the caught-up instant is then not moved).
     finished: bool = True
     # Levels the catch-up moved, with the last Shopify instant of an order that moved each.
@@ -45,7 +48,10 @@ class CatchUp:
     @property
     def complete(self) -> bool:
         """The ledger holds every Shopify order movement up to the cut-off: levels may be judged by it."""
-        return self.finished and self.orders_truncated == 0
+        return self.finished and not self.lines_cut
+
+    def vouches_for(self, sku: str) -> bool:
+        return self.complete and sku not in self.unvouched_skus
 
     def summary(self) -> dict[str, Any]:
         return {"since": self.since.isoformat(), "cut_off": self.cut_off.isoformat(), "orders_read": self.orders_read,
@@ -81,7 +87,10 @@ def catch_up(
             logger.warning("catch-up did not finish in its window", extra={"shop": shop, **result.summary()})
             break
         result.orders_read += 1
-        result.orders_truncated += fetched.truncated
+        if fetched.truncated:
+            result.orders_truncated += 1
+            result.unvouched_skus |= fetched.skus
+            result.lines_cut = result.lines_cut or fetched.lines_truncated
         _apply_order(shop, fetched, ledger, now, result)
     if record and result.finished:
         directory.record_caught_up(shop, cut_off)

@@ -156,7 +156,9 @@ def _unmoved_since(
     kept = []
     for comparison in candidates:
         assert comparison.row is not None
-        if comparison.row.key in again.moved:
+        if not caught.vouches_for(comparison.row.sku) or not again.vouches_for(comparison.row.sku):
+            run.heal_notes[comparison.row.key] = "not healed: an order of this SKU is longer than the catch-up reads"
+        elif comparison.row.key in again.moved:
             run.heal_notes[comparison.row.key] = "not healed: Shopify moved it by an order since the read"
         else:
             kept.append(comparison)
