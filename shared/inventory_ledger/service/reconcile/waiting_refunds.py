@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
+
 from inventory_ledger.domain.ledger import ActivityEntry, LevelKey, Source
 from inventory_ledger.domain.merchant import MerchantView
 from inventory_ledger.domain.parking import ParkedEvent
@@ -75,7 +77,13 @@ def _restocked_levels(parked: ParkedEvent, ledger: LedgerRepository) -> set[Leve
 
 
 def _read(parked: ParkedEvent, ledger: LedgerRepository) -> tuple[Refund, MerchantView | None]:
-    refund = Refund.model_validate_json(WebhookEnvelope.model_validate_json(parked.envelope).body)
+    """The parked refund and the mappings it names; no merchant for an envelope that no longer reads
+    (it was parked as a refund, so only a hand-edited item can be that): left parked, logged."""
+    try:
+        refund = Refund.model_validate_json(WebhookEnvelope.model_validate_json(parked.envelope).body)
+    except ValidationError:
+        logger.warning("waiting refund unreadable: left parked", extra={"event_id": parked.event_id})
+        return Refund(id=0, order_id=0), None
     merchant = ledger.merchant_view(
         parked.shop,
         shopify_location_ids={line.location_id for line in refund.refund_line_items if line.location_id is not None},
@@ -85,10 +93,10 @@ def _read(parked: ParkedEvent, ledger: LedgerRepository) -> tuple[Refund, Mercha
 
 
 def _settle(parked: ParkedEvent, ledger: LedgerRepository, now: Callable[[], datetime], result: WaitingRefunds) -> None:
-    envelope = WebhookEnvelope.model_validate_json(parked.envelope)
     refund, merchant = _read(parked, ledger)
     if merchant is None:
         return
+    envelope = WebhookEnvelope.model_validate_json(parked.envelope)
     source = Source(topic=envelope.topic.value, webhook_id=envelope.webhook_id, event_id=envelope.event_id)
     applied: list[ActivityEntry] = []
     translation = apply_movements(ledger, parked.shop, None, lambda _: settle_refund(refund, merchant, source), now,
