@@ -320,8 +320,10 @@ class _Generator:
     orders: list[_OrderState] = field(default_factory=list)
     refunds: int = 0
     operations: int = 0
-    # Late SKUs Shopify has not gained yet, in the order their phases add them.
+    # Late SKUs Shopify has not gained yet, in the order their phases add them; then the one Shopify
+    # sells and the ledger has not mapped yet (only its orders use it: no transfer, count or edit).
     pending_late: list[str] = field(default_factory=list)
+    unmapped: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.pending_late = list(self.merchant.late_skus)
@@ -330,7 +332,7 @@ class _Generator:
     def skus(self) -> list[str]:
         """The SKUs the ledger maps now: operators and Shopify trade only these (a late SKU is sold
         before its mapping by the phase that adds it, on purpose)."""
-        return [sku for sku in self.merchant.skus if sku not in self.pending_late]
+        return [sku for sku in self.merchant.skus if sku not in self.pending_late and sku not in self.unmapped]
 
     def sku(self) -> str:
         skus = self.skus
@@ -427,7 +429,7 @@ class _Generator:
             return None
         sku = self.pending_late[0]
         actions: list[Action] = [AddSku(sku)]
-        self.pending_late.pop(0)  # Shopify sells it from now on
+        self.unmapped.add(self.pending_late.pop(0))  # Shopify sells it from now on; the ledger maps it later
         webhooks = 0
         for _ in range(self.rng.randint(1, 3)):
             order, sent = self.place_order(including=sku)
@@ -495,6 +497,7 @@ class _Generator:
             estimate += webhooks
         if added is not None:
             actions.append(MapSku(added[2]))
+            self.unmapped.discard(added[2])
         pushed = [(c.location, c.sku) for c in counts]
         pushed += [(a.source, a.sku) for a in actions if isinstance(a, Transfer)]
         pushed += [(a.target, a.sku) for a in actions if isinstance(a, Transfer)]

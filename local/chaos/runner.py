@@ -67,6 +67,7 @@ class Runner:
         self._location_ids: dict[str, int] = {}
         self._refund_ids: set[int] = set()
         self.held_across_heal: Faults | None = None
+        self._held_emitted = 0
 
     @property
     def driver(self) -> LambdaDriver:
@@ -116,6 +117,7 @@ class Runner:
             # Still in flight at the heal: heal_and_reconcile releases them after it.
             self.driver.drain(timeout=QUIET_TIMEOUT_S)
             self.held_across_heal = faults
+            self._held_emitted = emitted
             self._clear(faults)
             for mapping in mappings:
                 self.act(mapping)
@@ -160,6 +162,12 @@ class Runner:
         if faults.release is not None:
             self.faults[FaultKind.SHUFFLE if faults.release is Release.SHUFFLED else FaultKind.REVERSE] += released
         self._set_delivery(Faults())
+        self.quiesce()
+        # Every event of the phase was delivered under its mode, after the heal.
+        emitted = self._subscribed_events() - self._held_emitted
+        self.faults[FaultKind.DUPLICATE] += emitted * faults.duplicate
+        if faults.delay_s:
+            self.faults[FaultKind.DELAY] += emitted * (1 + faults.duplicate)
         self.held_across_heal = None
 
     def heal_and_reconcile(self) -> None:
