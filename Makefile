@@ -12,6 +12,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 export SAM_CLI_TELEMETRY := 0
+# What mypy checks: pyproject's [tool.mypy] makes it --strict, with its overrides for tests/ and the simulator.
+TYPED := shared functions local scripts tests
 
 # sam validate / build / deploy and the template shape check, in their own virtualenv.
 include make/sam.mk
@@ -31,10 +33,10 @@ $(VENV)/.installed: requirements/dev.txt pyproject.toml
 
 install: $(VENV)/.installed  ## create .venv with the pinned dependencies
 
-lint: install  ## ruff, mypy --strict on the shared package, and the layering contracts (import-linter)
+lint: install  ## ruff, mypy (--strict: shared, functions, local, scripts; tests), the layering contracts (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared/
+	$(VENV)/bin/mypy $(TYPED)
 	PYTHONPATH=local $(VENV)/bin/lint-imports --no-cache
 
 test: lint  ## lint, type-check and run every test (unit, integration, end-to-end)

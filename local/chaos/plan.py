@@ -357,7 +357,7 @@ class _Generator:
             errors.append(ShopifyError(429, rng.randint(1, 2), round(rng.uniform(0.2, 0.5), 2)))
         if FaultKind.SHOPIFY_DOWN in kinds:
             errors.append(ShopifyError(DOWN_STATUS, 1000))  # every call of the phase
-        stale = ()
+        stale: tuple[StaleLevel, ...] = ()
         if FaultKind.STALE in kinds and pushed_levels:
             chosen = rng.sample(pushed_levels, min(len(pushed_levels), rng.randint(1, 2)))
             stale = tuple(StaleLevel(location, sku, rng.randint(1, 2)) for location, sku in chosen)

@@ -68,7 +68,8 @@ class Runner:
     @property
     def deliveries(self) -> DeliveryEngine:
         """The simulator's delivery engine, in this process: it knows about delayed deliveries and retries."""
-        return self.stack.simulator.sim.delivery
+        engine: DeliveryEngine = self.stack.simulator.sim.delivery  # the stack holds the simulator untyped (optional)
+        return engine
 
     def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         return self.story.control(method, path, body)
@@ -237,8 +238,8 @@ class Runner:
                 for refund in order["refunds"]:
                     if refund["id"] not in self._refund_ids:  # the refund Shopify made for the cancel
                         self._refund_ids.add(refund["id"])
-                        lines = {line["line_item_id"]: line["id"] for line in refund["refund_line_items"]}
-                        self.ids.cancel_refunds[number] = (refund["id"], lines)
+                        line_ids = {line["line_item_id"]: line["id"] for line in refund["refund_line_items"]}
+                        self.ids.cancel_refunds[number] = (refund["id"], line_ids)
             case Refund(order=number, refund=refund_number, lines=refund_lines):
                 body = {"lines": [{"line_item_id": self.ids.lines[number][line.line], "quantity": line.quantity,
                                    "restock_type": line.restock_type} for line in refund_lines]}  # fmt: skip

@@ -25,7 +25,7 @@ def now() -> datetime:
 @dataclass
 class Story:
     stack: LocalStack
-    say: Callable[[str], None]
+    say: Callable[[str], object]
     ledger_names: dict[str, str] = field(default_factory=dict)  # Shopify location name -> ledger location
     reconciliations: list[dict[str, Any]] = field(default_factory=list)
 
@@ -123,10 +123,10 @@ class Story:
         lines = [{"sku": "CAP", "quantity": 1}, {"sku": "SOCKS", "quantity": 2}]
         order = self.control("POST", "/orders", {"lines": lines, "location": "Store South"})
         self.control("POST", f"/orders/{order['id']}/fulfil", {})
-        lines = {line["sku"]: line["id"] for line in order["line_items"]}
+        line_ids = {line["sku"]: line["id"] for line in order["line_items"]}
         self.control("POST", f"/orders/{order['id']}/refunds", {"lines": [
-            {"line_item_id": lines["CAP"], "quantity": 1, "restock_type": "return"},
-            {"line_item_id": lines["SOCKS"], "quantity": 2, "restock_type": "no_restock"},
+            {"line_item_id": line_ids["CAP"], "quantity": 1, "restock_type": "return"},
+            {"line_item_id": line_ids["SOCKS"], "quantity": 2, "restock_type": "no_restock"},
         ]})  # fmt: skip
         self.settle()
         self.say("a POS order at Store South shipped, then refunded: the CAP returned to stock, the SOCKS not")

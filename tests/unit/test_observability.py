@@ -89,7 +89,7 @@ def test_tracing_on_is_powertools_own_handler_subsegment_built_at_the_first_call
 )
 def test_tracing_off_calls_straight_through_and_never_loads_the_sdk(env: dict[str, str]) -> None:
     # Given tracing disabled, or outside Lambda, or in sam local
-    out = _run(PROBE, "off", **env)
+    out = _run(PROBE, "off", cwd=ROOT, **env)
     # Then the handler answers and raises as written, and the SDK was never imported
     assert out["answers"] == [{"n": 1}, {"n": 2}, "raised"]
     assert out["loaded"] == {"at_import": False, "after_decorating": False}

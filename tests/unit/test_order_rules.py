@@ -101,7 +101,7 @@ def test_a_cancel_before_its_order_ends_right_and_the_late_order_is_a_no_op(ledg
 
 def test_refund_restocks_only_restocked_lines_at_the_refund_location(ledger: InMemoryLedger) -> None:
     deliver(ledger, Topic.ORDERS_CREATE, sample("order_get_450789469.json", "order"), "e1")
-    legacy = sample("refunds_list_legacy_restock.json", "refunds")[0]
+    legacy: dict[str, Any] = json.loads((REST / "refunds_list_legacy_restock.json").read_text())["refunds"][0]
     result = deliver(ledger, Topic.REFUNDS_CREATE, legacy, "e2")
     assert {(e.key.location, e.key.sku, e.quantity) for e in result.applied} == {
         ("store-b", "IPOD2008BLACK", 1), ("store-b", "IPOD2008GREEN", 1)

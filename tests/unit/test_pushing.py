@@ -13,7 +13,7 @@ from inventory_ledger.domain.webhooks import Topic
 from inventory_ledger.ports import ShopifyInventory, TransientFailure
 from inventory_ledger.service.apply_webhook import apply_envelope, observe_shopify_level
 from inventory_ledger.service.operations import record_operation
-from inventory_ledger.service.push import push_levels
+from inventory_ledger.service.push import PushReport, push_levels
 from inventory_ledger.service.repush import repush_marked
 from tests.support.fake_ledger import InMemoryDirectory, InMemoryLedger
 from tests.support.shopify_payloads import BIG, envelope, order
@@ -77,7 +77,7 @@ def shopify() -> FakeShopify:
     return FakeShopify()
 
 
-def push(ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify, *keys: LevelKey):  # type: ignore[no-untyped-def]
+def push(ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify, *keys: LevelKey) -> PushReport:
     return push_levels(keys or ledger.balance_by_key, ledger, directory, lambda shop: shopify, now)
 
 
