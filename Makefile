@@ -12,8 +12,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV_VERSION := 0.13.9
 export SAM_CLI_TELEMETRY := 0
-# What mypy checks: pyproject's [tool.mypy] makes it --strict, with its overrides for tests/ and the simulator.
-TYPED := shared functions local scripts tests
 
 # sam validate / build / deploy and the template shape check, in their own virtualenv.
 include make/sam.mk
@@ -33,10 +31,10 @@ $(VENV)/.installed: requirements/dev.txt pyproject.toml
 
 install: $(VENV)/.installed  ## create .venv with the pinned dependencies
 
-lint: install  ## ruff, mypy (--strict: shared, functions, local, scripts; tests), the layering contracts (import-linter)
+lint: install  ## ruff, mypy --strict (what pyproject's [tool.mypy] files names), the layering contracts; .pre-commit-config.yaml runs the same
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy $(TYPED)
+	$(VENV)/bin/mypy
 	PYTHONPATH=local $(VENV)/bin/lint-imports --no-cache
 
 test: lint  ## lint, type-check and run every test (unit, integration, end-to-end)
