@@ -75,8 +75,10 @@ def up(dynamodb: str | None, *, simulator: bool) -> int:
         for name, url in stack.urls().items():
             print(f"  {name:<46} {url}")
         if onboarded is not None:
-            print(f"example shop {example_shop.SHOP}: locations {', '.join(onboarded.locations)};"
-                  f" SKUs {', '.join(example_shop.SKUS)}; {example_shop.OPENING} of each everywhere")  # fmt: skip
+            print(
+                f"example shop {example_shop.SHOP}: locations {', '.join(onboarded.locations)};"
+                f" SKUs {', '.join(example_shop.SKUS)}; {example_shop.OPENING} of each everywhere"
+            )
         print("# paste into another shell (ledgerctl, aws --endpoint-url, a handler by hand):")
         print(export_block(stack))
         print("Ctrl-C stops it.", flush=True)

@@ -113,8 +113,13 @@ def _stream_record(new_image: dict[str, Any] | None) -> Any:
 
 
 def test_a_stream_record_names_its_level_and_anything_else_names_none() -> None:
-    balance = {"item_type": {"S": "balance"}, "shop": {"S": "s.myshopify.com"}, "location": {"S": "store"},
-               "sku": {"S": "TEE"}, "quantity": {"N": "3"}}  # fmt: skip
+    balance = {
+        "item_type": {"S": "balance"},
+        "shop": {"S": "s.myshopify.com"},
+        "location": {"S": "store"},
+        "sku": {"S": "TEE"},
+        "quantity": {"N": "3"},
+    }
     assert level_of(_stream_record(balance)) == LevelKey("s.myshopify.com", "store", "TEE")
     # Not a balance, no new image (a removal), or a balance without its key fields: not a level to push
     assert level_of(_stream_record({**balance, "item_type": {"S": "entry"}})) is None

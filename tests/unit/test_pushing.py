@@ -85,8 +85,9 @@ def test_many_changes_of_one_level_become_one_push_of_the_latest_quantity(
     ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify
 ) -> None:
     for n in range(500):
-        record_operation(operations.adjust(SHOP, "store-a", "A", 1, operations.AdjustmentReason.FOUND, f"a{n}"),
-                         ledger, now)  # fmt: skip
+        record_operation(
+            operations.adjust(SHOP, "store-a", "A", 1, operations.AdjustmentReason.FOUND, f"a{n}"), ledger, now
+        )
     report = push_levels([KEY] * 500, ledger, directory, lambda shop: shopify, now)
     assert len(shopify.calls) == 1
     assert [(p.key, p.quantity, p.change_from) for p in shopify.calls[0][1]] == [(KEY, 500, 0)]
