@@ -6,9 +6,10 @@ balance is an entry keyed by location and SKU, written once. The ledger and `sho
 start at Shopify's `available`, so nothing is pushed for a freshly imported level.
 """
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import batched
 
 from inventory_ledger.domain.movements import Movement
 from inventory_ledger.domain.onboarding import OnboardingProblem, ledger_location_names, opening_balance, slugify
@@ -105,8 +106,8 @@ def onboard_shop(
         for level in levels
         if level.inventory_item_id in items
     )
-    for chunk in _chunks(openings, LEVELS_PER_TRANSACTION):
-        written = _commit_openings(chunk, ledger, now)
+    for chunk in batched(openings, LEVELS_PER_TRANSACTION):
+        written = _commit_openings(list(chunk), ledger, now)
         result.opening_balances += written
         result.already_imported += len(chunk) - written
     # The imported levels are Shopify's: each agreed with it then (what the reconciler reports as
@@ -123,17 +124,6 @@ def _primary(asked: str, names: Mapping[int, str], shopify_names: Mapping[int, s
         if asked in (name, shopify_names[location_id]) or slugify(asked) == name:
             return name
     raise OnboardingProblem(f"no active location named {asked!r}; there are: {', '.join(sorted(names.values()))}")
-
-
-def _chunks(movements: Iterator[Movement], size: int) -> Iterator[list[Movement]]:
-    chunk: list[Movement] = []
-    for movement in movements:
-        chunk.append(movement)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _commit_openings(movements: list[Movement], ledger: LedgerRepository, now: Callable[[], datetime]) -> int:

@@ -5,6 +5,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
+from itertools import batched
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -412,7 +413,7 @@ class DynamoDbLedger(LedgerRepository):
         keys = (LevelKey(shop, location, sku) for sku in skus)
         with ThreadPoolExecutor(max_workers=window, thread_name_prefix="balances-at") as pool:
             pending: deque[Future[dict[LevelKey, Balance]]] = deque()
-            for chunk in _chunked(keys, chunk_size):
+            for chunk in batched(keys, chunk_size):
                 pending.append(pool.submit(self.balances, chunk))
                 if len(pending) >= window:
                     yield from pending.popleft().result().values()
@@ -481,17 +482,6 @@ class DynamoDbLedger(LedgerRepository):
             if error.response["Error"]["Code"] in TRANSIENT_CODES:
                 raise TransientFailure(error.response["Error"]["Code"]) from error
             raise
-
-
-def _chunked[T](values: Iterable[T], size: int) -> Iterator[list[T]]:
-    chunk: list[T] = []
-    for value in values:
-        chunk.append(value)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _raise_for_cancellation(reasons: list[str], first_entry: int) -> None:

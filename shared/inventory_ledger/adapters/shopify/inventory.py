@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import batched
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -139,8 +140,7 @@ class ShopifyInventoryGateway:
     def find_variants(self, skus: Iterable[str], *, page_size: int = 250) -> Iterator[ProductVariant]:
         """Variants whose SKU is exactly one of ``skus`` (Shopify's search is looser: re-checked here)."""
         wanted = sorted({s for s in skus if s})
-        for start in range(0, len(wanted), SKUS_PER_QUERY):
-            chunk = wanted[start : start + SKUS_PER_QUERY]
+        for chunk in batched(wanted, SKUS_PER_QUERY):
             query = " OR ".join(f"sku:{_search_literal(s)}" for s in chunk)
             chunk_set = set(chunk)
             for variant in self._variants(query, page_size):
@@ -155,9 +155,10 @@ class ShopifyInventoryGateway:
         """Item gid -> `available` at one location now (None: the item is not stocked there or unknown)."""
         found: dict[str, int | None] = {item_id: None for item_id in item_ids}
         wanted = list(found)
-        for start in range(0, len(wanted), MAX_QUANTITIES_PER_CALL):
-            ids = wanted[start : start + MAX_QUANTITIES_PER_CALL]
-            data = self.client.execute(documents.INVENTORY_ITEMS_AVAILABLE_AT, {"ids": ids, "locationId": location_id})
+        for ids in batched(wanted, MAX_QUANTITIES_PER_CALL):
+            data = self.client.execute(
+                documents.INVENTORY_ITEMS_AVAILABLE_AT, {"ids": list(ids), "locationId": location_id}
+            )
             for node in data.get("nodes") or []:
                 if not isinstance(node, dict) or node.get("id") not in found:
                     continue
