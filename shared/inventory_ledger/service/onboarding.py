@@ -13,20 +13,17 @@ from itertools import batched
 
 from inventory_ledger.domain.movements import Movement
 from inventory_ledger.domain.onboarding import OnboardingProblem, ledger_location_names, opening_balance, slugify
-from inventory_ledger.domain.planning import plan_change
 from inventory_ledger.observability import logger
 from inventory_ledger.ports import (
-    ConcurrentChange,
-    DuplicateEntry,
     LedgerRepository,
     MappingConflict,
     MerchantDirectory,
     ShopifyLevels,
 )
+from inventory_ledger.service.operations import record_operation
 
 # Two items (balance, entry) per level: 25 levels stay well inside a transaction's 100 items.
 LEVELS_PER_TRANSACTION = 25
-MAX_ATTEMPTS = 5
 
 
 @dataclass
@@ -127,25 +124,9 @@ def _primary(asked: str, names: Mapping[int, str], shopify_names: Mapping[int, s
 
 
 def _commit_openings(movements: list[Movement], ledger: LedgerRepository, now: Callable[[], datetime]) -> int:
-    """Commits the chunk in one transaction; if any level was imported before, level by level."""
-    try:
-        return _commit(movements, ledger, now)
-    except DuplicateEntry:
-        written = 0
-        for movement in movements:
-            try:
-                written += _commit([movement], ledger, now)
-            except DuplicateEntry:
-                continue
+    """Commits the chunk in one transaction (the ledger's own retry on lost races); if a level was
+    imported before, the transaction wrote nothing, so each level is committed on its own."""
+    written = len(record_operation(movements, ledger, now))
+    if written or len(movements) == 1:
         return written
-
-
-def _commit(movements: list[Movement], ledger: LedgerRepository, now: Callable[[], datetime]) -> int:
-    for _ in range(MAX_ATTEMPTS):
-        change = plan_change(movements, {}, ledger.balances({m.key for m in movements}), now())
-        try:
-            ledger.commit(change)
-        except ConcurrentChange:
-            continue  # a sale moved one of the levels meanwhile: plan again on fresh balances
-        return len(change.entries)
-    raise ConcurrentChange(f"opening balances kept losing races ({len(movements)} levels)")
+    return sum(len(record_operation([movement], ledger, now)) for movement in movements)
