@@ -7,8 +7,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory_ledger.bootstrap import ledger, merchant_directory, payload_store
+from inventory_ledger.clock import utc_now
 from inventory_ledger.observability import logger, metrics, tracer
-from inventory_ledger.service.consume import consume_message, utc_now
+from inventory_ledger.service.consume import consume_message
 
 # Report every failed record, even when all failed: Lambda redelivers exactly those either way. The
 # records are powertools' data classes, not Parser models: importing those builds every event model

@@ -15,8 +15,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory_ledger.adapters.dynamodb.stream import level_of
 from inventory_ledger.bootstrap import ledger, merchant_directory, shopify_for, shopify_orders_for
+from inventory_ledger.clock import utc_now
 from inventory_ledger.observability import logger, metrics, tracer
-from inventory_ledger.service.consume import utc_now
 from inventory_ledger.service.push import PushReport, ShopBreaker, push_levels, record_report
 from inventory_ledger.service.repush import record_repush_report, repush_marked
 

@@ -1,7 +1,6 @@
 """Shopify webhook deliveries in, authentic ones onto the ingest queue. Answers fast: no parsing here."""
 
 import json
-from datetime import UTC, datetime
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
@@ -9,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory_ledger.adapters.api_gateway import UndecodableBody, raw_body_of
 from inventory_ledger.bootstrap import ingress_dependencies
+from inventory_ledger.clock import utc_now
 from inventory_ledger.observability import logger, metrics, tracer
 from inventory_ledger.service.ingest import accept_delivery, record_outcome
 
@@ -33,7 +33,7 @@ def receive_webhook() -> Response[str]:
         secrets=deps.secrets,
         queue=deps.queue,
         max_body_bytes=deps.max_body_bytes,
-        now=datetime.now(UTC),
+        now=utc_now(),
         max_age=deps.max_age,
         registry=deps.registry,
     )

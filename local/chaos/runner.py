@@ -30,8 +30,9 @@ from chaos.plan import (
 )
 from chaos.reference import ShopifyIds
 from demo.seed import SHOP, TOPICS
-from demo.story import Story, now
+from demo.story import Story
 from inventory_ledger import bootstrap
+from inventory_ledger.clock import utc_now
 from inventory_ledger.domain import operations
 from inventory_ledger.domain.movements import Movement
 from inventory_ledger.service.operations import record_operation
@@ -295,7 +296,7 @@ class Runner:
                 self.control("POST", "/admin/levels", {"sku": sku, "location": location, "available": available})
 
     def _record(self, movements: list[Movement]) -> None:
-        record_operation(movements, bootstrap.ledger(), now)
+        record_operation(movements, bootstrap.ledger(), utc_now)
 
 
 def _succeeded(attempt: Attempt) -> bool:

@@ -4,22 +4,18 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from demo.seed import LOCATIONS, SHOP, TOKEN, WEBHOOK_SECRET, skus
 from inventory_ledger import bootstrap
+from inventory_ledger.clock import utc_now as now
 from inventory_ledger.domain import operations
 from inventory_ledger.domain.ledger import ActivityEntry, LevelKey, MovementKind
 from inventory_ledger.service.onboarding import onboard_shop
 from inventory_ledger.service.operations import record_operation
 from local_stack.stack import LocalStack
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -4,7 +4,6 @@ secret where the functions look, and onboarded into the ledger, so README's comm
 The credentials are the simulator's, printed by `make up`: not secrets.
 """
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -42,6 +41,7 @@ def simulator_seed(webhook_url: str) -> dict[str, Any]:
 def onboard(resources: Any) -> "OnboardingResult":
     """The shop's secret, then the ledger's own onboarding from the simulator (the stack must be active)."""
     from inventory_ledger import bootstrap
+    from inventory_ledger.clock import utc_now
     from inventory_ledger.service.onboarding import onboard_shop
 
     resources.put_shop_secret(SHOP, [WEBHOOK_SECRET], TOKEN)
@@ -51,5 +51,5 @@ def onboard(resources: Any) -> "OnboardingResult":
         ledger=bootstrap.ledger(),
         directory=bootstrap.merchant_directory(),
         shopify=bootstrap.shopify_levels_for(SHOP),
-        now=lambda: datetime.now(UTC),
+        now=utc_now,
     )

@@ -3,9 +3,9 @@
 import json
 import math
 import time
-from datetime import UTC, datetime
 
 from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
+from inventory_ledger.clock import utc_now as now
 from inventory_ledger.domain.webhooks import Topic
 from inventory_ledger.service.consume import consume_message
 from local_stack.aws import LocalResources
@@ -16,10 +16,6 @@ from tests.support.shopify_payloads import BIG, envelope, order
 # A transactional write costs 2 WCU per KB of each item (docs.aws.amazon.com, "Capacity units for
 # transactions"); a line writes its balance, its order-line record and its entry: 6 WCU at best.
 IDEAL_WCU_PER_LINE = 6.0
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _onboard(resources: LocalResources) -> DynamoDbLedger:

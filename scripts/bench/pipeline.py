@@ -29,6 +29,7 @@ import httpx
 
 from inventory_ledger import bootstrap
 from inventory_ledger.adapters.dynamodb.ledger_repository import ACK_CONCURRENCY
+from inventory_ledger.clock import utc_now as now
 from inventory_ledger.domain import operations
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.service.onboarding import onboard_shop
@@ -46,10 +47,6 @@ STORE = "Store"
 OPENING, RECEIVED = 10, 5
 SUSTAINED_LEVELS_PER_SECOND = 100.0 / 10.0 * 250
 GOAL_MS = 1000.0
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _seed(skus: list[str], locations: list[str]) -> Callable[[str], dict[str, Any]]:

@@ -17,7 +17,7 @@ import logging
 import time
 import tracemalloc
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -25,6 +25,7 @@ import httpx
 from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
 from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
 from inventory_ledger.adapters.shopify.levels import BulkSettings, ShopifyLevelsReader
+from inventory_ledger.clock import utc_now
 from inventory_ledger.domain.drift import HealingPolicy
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey
 from inventory_ledger.domain.pushing import LevelPush
@@ -134,7 +135,7 @@ def measure(levels: int, bulk: bool) -> dict[str, Any]:
             shopify_levels=lambda shop: reader,
             shopify_inventory=lambda shop: None,  # type: ignore[arg-type,return-value]
             reports=None,
-            now=lambda: datetime.now(UTC),
+            now=utc_now,
         )
         tracemalloc.start()
         started = time.perf_counter()

@@ -8,7 +8,8 @@ from typing import Any
 
 from inventory_ledger import bootstrap
 from inventory_ledger.cli.known import require_level
-from inventory_ledger.cli.output import ALREADY_APPLIED, NOT_FOUND, OK, CommandError, Output, now, pairs, table
+from inventory_ledger.cli.output import ALREADY_APPLIED, NOT_FOUND, OK, CommandError, Output, pairs, table
+from inventory_ledger.clock import utc_now as now
 from inventory_ledger.domain import operations
 from inventory_ledger.domain.ledger import ActivityEntry, LevelKey
 from inventory_ledger.service.operations import record_operation

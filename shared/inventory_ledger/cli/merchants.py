@@ -4,7 +4,8 @@ import argparse
 from typing import Any
 
 from inventory_ledger import bootstrap
-from inventory_ledger.cli.output import OK, USAGE, CommandError, Output, now, pairs
+from inventory_ledger.cli.output import OK, USAGE, CommandError, Output, pairs
+from inventory_ledger.clock import utc_now as now
 from inventory_ledger.config import report_settings
 from inventory_ledger.domain.drift import HealingPolicy
 from inventory_ledger.domain.ids import id_from_gid

@@ -5,7 +5,8 @@ from typing import Any
 
 from inventory_ledger import bootstrap
 from inventory_ledger.cli.known import require_shop
-from inventory_ledger.cli.output import EMPTY, NOT_FOUND, NOTHING_TO_DO, OK, CommandError, Output, now, table
+from inventory_ledger.cli.output import EMPTY, NOT_FOUND, NOTHING_TO_DO, OK, CommandError, Output, table
+from inventory_ledger.clock import utc_now as now
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.service.apply_webhook import replay_parked
 

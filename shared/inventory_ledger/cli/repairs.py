@@ -6,7 +6,8 @@ from typing import Any
 
 from inventory_ledger import bootstrap
 from inventory_ledger.cli.known import require_level
-from inventory_ledger.cli.output import OK, Output, now, pairs
+from inventory_ledger.cli.output import OK, Output, pairs
+from inventory_ledger.clock import utc_now as now
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.service.repairs import accept_shopify_level
 

@@ -10,10 +10,10 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from pydantic import ValidationError
 
+from inventory_ledger.clock import Now
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey, OrderLineState, Source
 from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Movement, Translation
@@ -34,7 +34,6 @@ BACKOFF_BASE_SECONDS = 0.005
 BACKOFF_CAP_SECONDS = 0.25
 
 Lines = dict[tuple[int, int], OrderLineState]
-Now = Callable[[], datetime]
 
 
 @dataclass

@@ -5,7 +5,7 @@ lost races (TransientFailure). Everything else is applied or parked here, never 
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pydantic import ValidationError
@@ -100,10 +100,6 @@ def _with_stored_body(envelope: WebhookEnvelope, payloads: PayloadStore | None) 
     if payloads is None or envelope.body_ref is None:
         raise MissingPayload(envelope.body_ref or "")
     return envelope.model_copy(update={"body": payloads.get(envelope.body_ref).decode("utf-8")})
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def record_result(result: ApplyResult) -> None:

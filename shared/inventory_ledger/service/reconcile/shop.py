@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
+from inventory_ledger.clock import Now
 from inventory_ledger.domain.catch_up import CATCH_UP_MARGIN
 from inventory_ledger.domain.drift import (
     Comparison,
@@ -24,7 +25,6 @@ from inventory_ledger.service.reconcile.catch_up import CatchUp, catch_up
 from inventory_ledger.service.reconcile.heal import adopt_edits, heal
 from inventory_ledger.service.reconcile.model import (
     LocationResult,
-    Now,
     ReconcileDependencies,
     ReconcileOptions,
     ShopRun,
