@@ -15,6 +15,7 @@ from inventory_ledger.domain.movements import Movement
 from inventory_ledger.domain.onboarding import OnboardingProblem, ledger_location_names, opening_balance, slugify
 from inventory_ledger.observability import logger
 from inventory_ledger.ports import (
+    DEFAULT_BULK_THRESHOLD_SKUS,
     LedgerRepository,
     MappingConflict,
     MerchantDirectory,
@@ -58,7 +59,7 @@ def onboard_shop(
     shopify: ShopifyLevels,
     now: Callable[[], datetime],
     location_names: Mapping[int, str] | None = None,
-    bulk_threshold_skus: int = 2_000,
+    bulk_threshold_skus: int = DEFAULT_BULK_THRESHOLD_SKUS,
     actor: str | None = None,
 ) -> OnboardingResult:
     """Raises OnboardingProblem before writing anything when the request cannot work (no active

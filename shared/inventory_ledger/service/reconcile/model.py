@@ -14,6 +14,7 @@ from inventory_ledger.domain.drift import (
 )
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.ports import (
+    DEFAULT_BULK_THRESHOLD_SKUS,
     LedgerRepository,
     MerchantDirectory,
     ReportStore,
@@ -21,10 +22,6 @@ from inventory_ledger.ports import (
     ShopifyLevels,
     ShopifyOrders,
 )
-
-# At or above this many mapped SKUs a shop's levels are read with one bulk query (no cost points,
-# one file) instead of pages (a 250-level page costs ~750 points; a standard shop restores 100/s).
-DEFAULT_BULK_THRESHOLD_SKUS = 2_000
 
 
 @dataclass(frozen=True)
