@@ -223,16 +223,7 @@ def _park(
     problems: list[Problem],
     waiting_for_order: int | None = None,
 ) -> ApplyResult:
-    result.parked = ParkedEvent(
-        shop=envelope.shop_domain,
-        event_id=envelope.event_id,
-        topic=envelope.topic.value,
-        received_at=envelope.received_at,
-        parked_at=now(),
-        envelope=envelope.model_dump_json(),
-        problems=tuple(problems),
-        waiting_for_order=waiting_for_order,
-    )
+    result.parked = ParkedEvent.of(envelope, envelope.model_dump_json(), now(), problems, waiting_for_order)
     ledger.park(result.parked)
     return result
 
