@@ -9,6 +9,7 @@ Token endpoint shapes: shopify.dev, "About client credentials"
 ``[API] Invalid API key or access token (unrecognized login or wrong password)``.
 """
 
+from collections.abc import Callable
 from urllib.parse import parse_qs
 
 import httpx
@@ -174,6 +175,16 @@ EXPIRING = ExpiringOfflineCredentials(kind="expiring_offline", client_id="id", c
 ROTATED = {"access_token": "new", "expires_in": 3600, "refresh_token": "r2", "refresh_token_expires_in": 7_776_000}
 
 
+def expiring_source(
+    endpoint: TokenEndpoint, store: MemoryTokenStore, now: list[float], sleep: Callable[[float], None], **timing: float
+) -> ExpiringOfflineTokenSource:
+    """The shop's expiring offline token source on a clock the test moves (``now[0]``)."""
+    timing = {"margin_seconds": 300, "wait_seconds": 60, **timing}
+    return ExpiringOfflineTokenSource(
+        SHOP, lambda: EXPIRING, endpoint, store, clock=lambda: now[0], sleeper=sleep, **timing
+    )
+
+
 def test_a_lease_left_by_a_dead_invocation_is_taken_once_it_lapses() -> None:
     now = [10_000.0]
     expired = TokenState(
@@ -190,17 +201,7 @@ def test_a_lease_left_by_a_dead_invocation_is_taken_once_it_lapses() -> None:
     def sleep(seconds: float) -> None:
         now[0] += seconds  # the poll interval passes
 
-    source = ExpiringOfflineTokenSource(
-        SHOP,
-        lambda: EXPIRING,
-        endpoint,
-        store,
-        margin_seconds=300,
-        wait_seconds=60,
-        poll_seconds=5,
-        clock=lambda: now[0],
-        sleeper=sleep,
-    )
+    source = expiring_source(endpoint, store, now, sleep, poll_seconds=5)
     assert source.token() == "new"
     assert forms == [
         {"grant_type": ["refresh_token"], "refresh_token": ["r1"], "client_id": ["id"], "client_secret": ["secret"]}
@@ -214,16 +215,7 @@ def test_a_refresh_refused_releases_the_lease_and_fails_the_shop() -> None:
     store = MemoryTokenStore(TokenState(access_token="old", expires_at=now[0] - 1, refresh_token="r1", version=1))
     refused = httpx.Response(400, json={"error": "invalid_grant", "error_description": "used"})
     endpoint, _ = refreshing_endpoint([refused])
-    source = ExpiringOfflineTokenSource(
-        SHOP,
-        lambda: EXPIRING,
-        endpoint,
-        store,
-        margin_seconds=300,
-        wait_seconds=60,
-        clock=lambda: now[0],
-        sleeper=lambda s: None,
-    )
+    source = expiring_source(endpoint, store, now, lambda s: None)
     with pytest.raises(TokenRefused):
         source.token()
     assert store.state.lease_owner is None  # the next invocation may try (after a reinstall)
@@ -245,17 +237,7 @@ def test_waiting_past_the_deadline_for_anothers_refresh_is_transient() -> None:
     def sleep(seconds: float) -> None:
         now[0] += seconds
 
-    source = ExpiringOfflineTokenSource(
-        SHOP,
-        lambda: EXPIRING,
-        endpoint,
-        MemoryTokenStore(busy),
-        margin_seconds=300,
-        wait_seconds=20,
-        poll_seconds=5,
-        clock=lambda: now[0],
-        sleeper=sleep,
-    )
+    source = expiring_source(endpoint, MemoryTokenStore(busy), now, sleep, wait_seconds=20, poll_seconds=5)
     with pytest.raises(ShopifyTransientError):
         source.token()
     assert forms == []  # never spent a refresh token it did not hold the lease for
