@@ -2,24 +2,24 @@
 
 import argparse
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from inventory_ledger import bootstrap
-from inventory_ledger.cli.known import require_level
+from inventory_ledger.cli.known import add_level_arguments, known_level, require_level
 from inventory_ledger.cli.output import ALREADY_APPLIED, NOT_FOUND, OK, CommandError, Output, pairs, table
 from inventory_ledger.clock import utc_now as now
 from inventory_ledger.domain import operations
-from inventory_ledger.domain.ledger import ActivityEntry, LevelKey
+from inventory_ledger.domain.ledger import ActivityEntry
+from inventory_ledger.domain.movements import Movement
 from inventory_ledger.service.operations import record_operation
 
 
 def register(commands: Any) -> None:
     show = commands.add_parser("show", help="a level's balance and its activity, oldest first")
-    show.add_argument("shop")
-    show.add_argument("location")
-    show.add_argument("sku")
+    add_level_arguments(show)
     show.set_defaults(run=run_show)
 
     def movement(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -71,8 +71,7 @@ def _entry(entry: ActivityEntry) -> dict[str, Any]:
 
 
 def run_show(arguments: argparse.Namespace, out: Output) -> int:
-    key = LevelKey(arguments.shop, arguments.location, arguments.sku)
-    require_level(key)
+    key = known_level(arguments)
     ledger = bootstrap.ledger()
     balance = ledger.balances([key]).get(key)
     if balance is None:
@@ -100,7 +99,10 @@ def run_show(arguments: argparse.Namespace, out: Output) -> int:
     return OK
 
 
-def _record(arguments: argparse.Namespace, out: Output, movements: list[Any], operation_id: str) -> int:
+def _record(arguments: argparse.Namespace, out: Output, build: Callable[..., list[Movement]], *values: Any) -> int:
+    """The movements ``build(shop, *values, operation_id, actor)`` makes, recorded together once."""
+    operation_id = str(arguments.operation_id or uuid.uuid4())
+    movements = build(arguments.shop, *values, operation_id, arguments.actor)
     for movement in movements:  # before anything is written: an unknown location or SKU moves nothing
         require_level(movement.key)
     applied = record_operation(movements, bootstrap.ledger(), now)
@@ -115,49 +117,19 @@ def _record(arguments: argparse.Namespace, out: Output, movements: list[Any], op
     return OK
 
 
-def _operation_id(arguments: argparse.Namespace) -> str:
-    return str(arguments.operation_id or uuid.uuid4())
-
-
 def run_transfer(arguments: argparse.Namespace, out: Output) -> int:
-    op = _operation_id(arguments)
-    movements = operations.transfer(
-        arguments.shop,
-        arguments.sku,
-        arguments.from_location,
-        arguments.to_location,
-        arguments.quantity,
-        op,
-        arguments.actor,
-    )
-    return _record(arguments, out, movements, op)
+    a = arguments
+    return _record(a, out, operations.transfer, a.sku, a.from_location, a.to_location, a.quantity)
 
 
 def run_count(arguments: argparse.Namespace, out: Output) -> int:
-    op = _operation_id(arguments)
-    movements = operations.count(
-        arguments.shop, arguments.location, arguments.sku, arguments.counted, op, arguments.actor
-    )
-    return _record(arguments, out, movements, op)
+    return _record(arguments, out, operations.count, arguments.location, arguments.sku, arguments.counted)
 
 
 def run_adjust(arguments: argparse.Namespace, out: Output) -> int:
-    op = _operation_id(arguments)
-    movements = operations.adjust(
-        arguments.shop,
-        arguments.location,
-        arguments.sku,
-        arguments.delta,
-        operations.AdjustmentReason(arguments.reason),
-        op,
-        arguments.actor,
-    )
-    return _record(arguments, out, movements, op)
+    a = arguments
+    return _record(a, out, operations.adjust, a.location, a.sku, a.delta, operations.AdjustmentReason(a.reason))
 
 
 def run_receive(arguments: argparse.Namespace, out: Output) -> int:
-    op = _operation_id(arguments)
-    movements = operations.receive(
-        arguments.shop, arguments.location, arguments.sku, arguments.quantity, op, arguments.actor
-    )
-    return _record(arguments, out, movements, op)
+    return _record(arguments, out, operations.receive, arguments.location, arguments.sku, arguments.quantity)
