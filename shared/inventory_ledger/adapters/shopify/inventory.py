@@ -69,15 +69,7 @@ class ShopifyInventoryGateway:
             raise ValueError(
                 f"{len(quantities)} quantities exceed Shopify's {MAX_QUANTITIES_PER_CALL} per call; chunk them"
             )
-        variables = {
-            "input": {
-                "name": "available",
-                "reason": reason,
-                "referenceDocumentUri": reference_document_uri,
-                "quantities": [q.to_input() for q in quantities],
-            },
-            "idempotencyKey": idempotency_key,
-        }
+        variables = _available_input("quantities", quantities, reason, reference_document_uri, idempotency_key)
         data = self.client.execute(documents.INVENTORY_SET_QUANTITIES, variables)
         payload = MutationPayload.model_validate(_field(data, "inventorySetQuantities"))
         if not payload.user_errors:
@@ -110,15 +102,7 @@ class ShopifyInventoryGateway:
             raise ValueError("adjust_available needs at least one change")
         if len(changes) > MAX_QUANTITIES_PER_CALL:
             raise ValueError(f"{len(changes)} changes exceed Shopify's {MAX_QUANTITIES_PER_CALL} per call")
-        variables = {
-            "input": {
-                "name": "available",
-                "reason": reason,
-                "referenceDocumentUri": reference_document_uri,
-                "changes": [c.to_input() for c in changes],
-            },
-            "idempotencyKey": idempotency_key,
-        }
+        variables = _available_input("changes", changes, reason, reference_document_uri, idempotency_key)
         data = self.client.execute(documents.INVENTORY_ADJUST_QUANTITIES, variables)
         payload = MutationPayload.model_validate(_field(data, "inventoryAdjustQuantities"))
         if payload.user_errors:
@@ -262,6 +246,21 @@ def _stale_indices(user_errors: Sequence[UserError], count: int) -> set[int]:
         # A stale error without a usable path: treat every quantity as stale (never overwrite).
         return set(range(count))
     return indices
+
+
+def _available_input(
+    rows_field: str, rows: Sequence[SetQuantity | AdjustQuantity], reason: str, uri: str | None, idempotency_key: str
+) -> dict[str, object]:
+    """The variables of a write to `available`: the input (its rows under ``rows_field``) and the key."""
+    return {
+        "input": {
+            "name": "available",
+            "reason": reason,
+            "referenceDocumentUri": uri,
+            rows_field: [r.to_input() for r in rows],
+        },
+        "idempotencyKey": idempotency_key,
+    }
 
 
 def _search_literal(value: str) -> str:
