@@ -10,6 +10,7 @@ Token endpoint shapes: shopify.dev, "About client credentials"
 """
 
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
@@ -175,6 +176,11 @@ EXPIRING = ExpiringOfflineCredentials(kind="expiring_offline", client_id="id", c
 ROTATED = {"access_token": "new", "expires_in": 3600, "refresh_token": "r2", "refresh_token_expires_in": 7_776_000}
 
 
+def expired_token(now: float, *, version: int = 1, **lease: Any) -> TokenState:
+    """The stored token "old", expired a second ago, refreshable with "r1"; ``lease`` as stored."""
+    return TokenState(access_token="old", expires_at=now - 1, refresh_token="r1", version=version, **lease)
+
+
 def expiring_source(
     endpoint: TokenEndpoint, store: MemoryTokenStore, now: list[float], sleep: Callable[[float], None], **timing: float
 ) -> ExpiringOfflineTokenSource:
@@ -187,14 +193,7 @@ def expiring_source(
 
 def test_a_lease_left_by_a_dead_invocation_is_taken_once_it_lapses() -> None:
     now = [10_000.0]
-    expired = TokenState(
-        access_token="old",
-        expires_at=now[0] - 1,
-        refresh_token="r1",
-        version=3,
-        lease_owner="dead",
-        lease_until=now[0] + 30,
-    )
+    expired = expired_token(now[0], version=3, lease_owner="dead", lease_until=now[0] + 30)
     store = MemoryTokenStore(expired)
     endpoint, forms = refreshing_endpoint([httpx.Response(200, json=ROTATED)])
 
@@ -212,7 +211,7 @@ def test_a_lease_left_by_a_dead_invocation_is_taken_once_it_lapses() -> None:
 
 def test_a_refresh_refused_releases_the_lease_and_fails_the_shop() -> None:
     now = [10_000.0]
-    store = MemoryTokenStore(TokenState(access_token="old", expires_at=now[0] - 1, refresh_token="r1", version=1))
+    store = MemoryTokenStore(expired_token(now[0]))
     refused = httpx.Response(400, json={"error": "invalid_grant", "error_description": "used"})
     endpoint, _ = refreshing_endpoint([refused])
     source = expiring_source(endpoint, store, now, lambda s: None)
@@ -224,14 +223,7 @@ def test_a_refresh_refused_releases_the_lease_and_fails_the_shop() -> None:
 
 def test_waiting_past_the_deadline_for_anothers_refresh_is_transient() -> None:
     now = [10_000.0]
-    busy = TokenState(
-        access_token="old",
-        expires_at=now[0] - 1,
-        refresh_token="r1",
-        version=1,
-        lease_owner="other",
-        lease_until=now[0] + 10_000,
-    )
+    busy = expired_token(now[0], lease_owner="other", lease_until=now[0] + 10_000)
     endpoint, forms = refreshing_endpoint([])
 
     def sleep(seconds: float) -> None:
