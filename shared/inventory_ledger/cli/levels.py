@@ -36,24 +36,18 @@ def register(commands: Any) -> None:
     transfer.add_argument("quantity", type=int)
     transfer.set_defaults(run=run_transfer)
 
-    count = movement("count", "set a level to what was counted (recorded as the difference)")
-    count.add_argument("location")
-    count.add_argument("sku")
-    count.add_argument("counted", type=int)
-    count.set_defaults(run=run_count)
+    def at_level(name: str, help_text: str, amount: str, run: Callable[..., int]) -> argparse.ArgumentParser:
+        command = movement(name, help_text)
+        command.add_argument("location")
+        command.add_argument("sku")
+        command.add_argument(amount, type=int)
+        command.set_defaults(run=run)
+        return command
 
-    adjust = movement("adjust", "change a level by a signed amount, with a reason")
-    adjust.add_argument("location")
-    adjust.add_argument("sku")
-    adjust.add_argument("delta", type=int)
+    at_level("count", "set a level to what was counted (recorded as the difference)", "counted", run_count)
+    adjust = at_level("adjust", "change a level by a signed amount, with a reason", "delta", run_adjust)
     adjust.add_argument("--reason", required=True, choices=[reason.value for reason in operations.AdjustmentReason])
-    adjust.set_defaults(run=run_adjust)
-
-    receive = movement("receive", "units received at a location")
-    receive.add_argument("location")
-    receive.add_argument("sku")
-    receive.add_argument("quantity", type=int)
-    receive.set_defaults(run=run_receive)
+    at_level("receive", "units received at a location", "quantity", run_receive)
 
 
 def _entry(entry: ActivityEntry) -> dict[str, Any]:
