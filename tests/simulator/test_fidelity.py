@@ -477,6 +477,29 @@ def test_product_location_levels_read_is_sorted_and_skips_inactive(store: Store)
     assert [n["item"]["sku"] for n in nodes] == ["TEE-1"]
 
 
+def test_multi_item_set_reports_each_row_in_input_order(store: Store) -> None:
+    """The order of a multi-item group's changes is not documented
+    (https://shopify.dev/docs/api/admin-graphql/latest/objects/InventoryAdjustmentGroup#field-InventoryAdjustmentGroup.fields.changes
+    says only "The set of inventory quantity changes that occurred") and no capture holds a group of
+    two changed rows. Every single-row capture lists the named quantity then `on_hand`; we keep that
+    per row, rows in input order (approximated, docs/shopify-simulator.md). The product reads the
+    changes as a set (adapters/shopify/inventory.py), so nothing it does depends on this order."""
+    rows = [("MUG-1", "Shop location", 9, 7), ("TEE-1", "Warehouse", 4, 10)]
+    answer = product_gql(
+        store,
+        documents.INVENTORY_SET_QUANTITIES,
+        {"input": set_input(store, rows), "idempotencyKey": "order-1"},
+    )
+    changes = answer["data"]["inventorySetQuantities"]["inventoryAdjustmentGroup"]["changes"]
+    mug, tee = store.item_gid("MUG-1"), store.item_gid("TEE-1")
+    assert [(c["name"], c["delta"], c["item"]["id"]) for c in changes] == [
+        ("available", 2, mug),
+        ("on_hand", 2, mug),
+        ("available", -6, tee),
+        ("on_hand", -6, tee),
+    ]
+
+
 # ---------------------------------------------------------------- 6. seed expressiveness
 def test_seed_with_captured_ids_skuless_shared_skus_untracked_and_gift_cards(
     store: Store, gateway: ShopifyInventoryGateway
