@@ -23,7 +23,7 @@ def _answer(status_code: int, **body: object) -> Response[str]:
 def receive_webhook() -> Response[str]:
     event = app.current_event
     try:
-        raw_body = raw_body_of(event.body, event.is_base64_encoded)
+        raw_body = raw_body_of(event.body, bool(event.is_base64_encoded))
     except UndecodableBody as error:
         return _answer(400, status="invalid_body", detail=str(error))
     deps = ingress_dependencies()
@@ -41,7 +41,7 @@ def receive_webhook() -> Response[str]:
     return _answer(result.status_code, **result.answer)
 
 
-@app.exception_handler(Exception)
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]  # powertools leaves it untyped
 def unavailable(error: Exception) -> Response[str]:
     # Our side failed (Secrets Manager, SQS): 503 makes Shopify retry the delivery later.
     logger.exception("webhook not accepted: dependency failure")

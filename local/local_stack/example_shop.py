@@ -5,7 +5,10 @@ The credentials are the simulator's, printed by `make up`: not secrets.
 """
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from inventory_ledger.service.onboarding import OnboardingResult
 
 SHOP = "example.myshopify.com"
 TOKEN = "shpat_example_token"  # noqa: S105 - the simulator's, not a secret
@@ -36,13 +39,13 @@ def simulator_seed(webhook_url: str) -> dict[str, Any]:
     }
 
 
-def onboard(resources: Any) -> dict[str, object]:
+def onboard(resources: Any) -> "OnboardingResult":
     """The shop's secret, then the ledger's own onboarding from the simulator (the stack must be active)."""
     from inventory_ledger import bootstrap
     from inventory_ledger.service.onboarding import onboard_shop
 
     resources.put_shop_secret(SHOP, [WEBHOOK_SECRET], TOKEN)
-    result = onboard_shop(
+    return onboard_shop(
         SHOP,
         primary_location=PRIMARY,
         ledger=bootstrap.ledger(),
@@ -50,4 +53,3 @@ def onboard(resources: Any) -> dict[str, object]:
         shopify=bootstrap.shopify_levels_for(SHOP),
         now=lambda: datetime.now(UTC),
     )
-    return result.summary()

@@ -194,8 +194,15 @@ def reset() -> None:
     """For tests and the local driver, after they change the environment."""
     import sys
 
-    cached = [ingress_dependencies, ledger, merchant_directory, shopify_for, report_store, payload_store,
-              install_dependencies]  # fmt: skip
+    cached = [
+        ingress_dependencies,
+        ledger,
+        merchant_directory,
+        shopify_for,
+        report_store,
+        payload_store,
+        install_dependencies,
+    ]
     # Module-level client caches, only where their modules were loaded at all.
     for module, name in (
         ("inventory_ledger.adapters.dynamodb.client", "dynamodb_client"),

@@ -48,10 +48,15 @@ def sink() -> Iterator[str]:
 def test_the_simulators_signed_delivery_is_accepted_and_a_tampered_one_refused(
     local_aws: LocalResources, shopify_simulator: SimulatorServer, sink: str
 ) -> None:
-    shop = {"domain": SHOP, "access_token": "t", "webhook_secret": SECRET, "locations": [{"name": "Store"}],
-            "products": [{"title": "Tee", "variants": [{"sku": "TEE", "tracked": True}]}],
-            "levels": [{"sku": "TEE", "location": "Store", "available": 3}],
-            "webhooks": [{"topic": "orders/create", "address": sink}]}  # fmt: skip
+    shop = {
+        "domain": SHOP,
+        "access_token": "t",
+        "webhook_secret": SECRET,
+        "locations": [{"name": "Store"}],
+        "products": [{"title": "Tee", "variants": [{"sku": "TEE", "tracked": True}]}],
+        "levels": [{"sku": "TEE", "location": "Store", "available": 3}],
+        "webhooks": [{"topic": "orders/create", "address": sink}],
+    }
     httpx.post(f"{shopify_simulator.base_url}/_control/shops", json=shop, timeout=10).raise_for_status()
     local_aws.put_shop_secret(SHOP, [SECRET], "t")
     order = {"lines": [{"sku": "TEE", "quantity": 1}], "location": "Store"}

@@ -30,8 +30,12 @@ class DynamoDbDeliveryRegistry(DeliveryRegistry):
 
     def claim(self, webhook_id: str, shop_domain: str, at: datetime) -> bool:
         client = self._client or dynamodb_client()
-        item = {"pk": WEBHOOK_PREFIX + webhook_id, "sk": "SEEN", "shop": shop_domain,
-                "ttl": int((at + KEEP_FOR).timestamp())}  # fmt: skip
+        item = {
+            "pk": WEBHOOK_PREFIX + webhook_id,
+            "sk": "SEEN",
+            "shop": shop_domain,
+            "ttl": int((at + KEEP_FOR).timestamp()),
+        }
         try:
             client.put_item(
                 TableName=self.table_name,

@@ -87,8 +87,11 @@ def run_show(arguments: argparse.Namespace, out: Output) -> int:
         "shopify_observed": balance.shopify_observed,
         "updated_at": balance.updated_at,
     }
-    data = {"level": str(key), **{k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()},
-            "entries": entries}  # fmt: skip
+    data = {
+        "level": str(key),
+        **{k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()},
+        "entries": entries,
+    }
     text = f"{key}\n{pairs(fields)}\n\n" + table(
         entries, ["applied_at", "kind", "quantity", "balance_after", "reason", "entry_id"]
     )
@@ -117,27 +120,43 @@ def _operation_id(arguments: argparse.Namespace) -> str:
 
 def run_transfer(arguments: argparse.Namespace, out: Output) -> int:
     op = _operation_id(arguments)
-    movements = operations.transfer(arguments.shop, arguments.sku, arguments.from_location, arguments.to_location,
-                                    arguments.quantity, op, arguments.actor)  # fmt: skip
+    movements = operations.transfer(
+        arguments.shop,
+        arguments.sku,
+        arguments.from_location,
+        arguments.to_location,
+        arguments.quantity,
+        op,
+        arguments.actor,
+    )
     return _record(arguments, out, movements, op)
 
 
 def run_count(arguments: argparse.Namespace, out: Output) -> int:
     op = _operation_id(arguments)
-    movements = operations.count(arguments.shop, arguments.location, arguments.sku, arguments.counted, op,
-                                 arguments.actor)  # fmt: skip
+    movements = operations.count(
+        arguments.shop, arguments.location, arguments.sku, arguments.counted, op, arguments.actor
+    )
     return _record(arguments, out, movements, op)
 
 
 def run_adjust(arguments: argparse.Namespace, out: Output) -> int:
     op = _operation_id(arguments)
-    movements = operations.adjust(arguments.shop, arguments.location, arguments.sku, arguments.delta,
-                                  operations.AdjustmentReason(arguments.reason), op, arguments.actor)  # fmt: skip
+    movements = operations.adjust(
+        arguments.shop,
+        arguments.location,
+        arguments.sku,
+        arguments.delta,
+        operations.AdjustmentReason(arguments.reason),
+        op,
+        arguments.actor,
+    )
     return _record(arguments, out, movements, op)
 
 
 def run_receive(arguments: argparse.Namespace, out: Output) -> int:
     op = _operation_id(arguments)
-    movements = operations.receive(arguments.shop, arguments.location, arguments.sku, arguments.quantity, op,
-                                   arguments.actor)  # fmt: skip
+    movements = operations.receive(
+        arguments.shop, arguments.location, arguments.sku, arguments.quantity, op, arguments.actor
+    )
     return _record(arguments, out, movements, op)

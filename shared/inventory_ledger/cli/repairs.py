@@ -22,9 +22,12 @@ def register(commands: Any) -> None:
 def run_accept(arguments: argparse.Namespace, out: Output) -> int:
     key = LevelKey(arguments.shop, arguments.location, arguments.sku)
     require_level(key)  # before Shopify is read: a typo names the known ones and changes nothing
-    accepted = accept_shopify_level(key, bootstrap.ledger(), bootstrap.merchant_directory(), bootstrap.shopify_for,
-                                    now)  # fmt: skip
-    data = {"level": str(key), "shopify_level": accepted.shopify_level, "ledger_before": accepted.ledger_before,
-            "entries": list(accepted.entry_ids)}  # fmt: skip
+    accepted = accept_shopify_level(key, bootstrap.ledger(), bootstrap.merchant_directory(), bootstrap.shopify_for, now)
+    data = {
+        "level": str(key),
+        "shopify_level": accepted.shopify_level,
+        "ledger_before": accepted.ledger_before,
+        "entries": list(accepted.entry_ids),
+    }
     out.document(data, pairs(data))
     return OK

@@ -45,11 +45,23 @@ def transfer(
         raise InvalidOperation("a transfer moves at least one unit")
     source = _source(operation_id, actor)
     return [
-        Movement(LevelKey(shop, from_location, sku), MovementKind.TRANSFER_OUT, quantity,
-                 f"transfer/{operation_id}/out", source, reason=f"to {to_location}"),
-        Movement(LevelKey(shop, to_location, sku), MovementKind.TRANSFER_IN, quantity,
-                 f"transfer/{operation_id}/in", source, reason=f"from {from_location}"),
-    ]  # fmt: skip
+        Movement(
+            LevelKey(shop, from_location, sku),
+            MovementKind.TRANSFER_OUT,
+            quantity,
+            f"transfer/{operation_id}/out",
+            source,
+            reason=f"to {to_location}",
+        ),
+        Movement(
+            LevelKey(shop, to_location, sku),
+            MovementKind.TRANSFER_IN,
+            quantity,
+            f"transfer/{operation_id}/in",
+            source,
+            reason=f"from {from_location}",
+        ),
+    ]
 
 
 def count(
@@ -58,8 +70,17 @@ def count(
     if counted < 0:
         raise InvalidOperation("a count cannot be negative")
     key = LevelKey(shop, location, sku)
-    return [Movement(key, MovementKind.COUNT, 0, f"count/{operation_id}", _source(operation_id, actor),
-                     reason="cycle count", counted=counted)]  # fmt: skip
+    return [
+        Movement(
+            key,
+            MovementKind.COUNT,
+            0,
+            f"count/{operation_id}",
+            _source(operation_id, actor),
+            reason="cycle count",
+            counted=counted,
+        )
+    ]
 
 
 def adjust(
@@ -74,8 +95,16 @@ def adjust(
     if delta == 0:
         raise InvalidOperation("an adjustment changes the level")
     key = LevelKey(shop, location, sku)
-    return [Movement(key, MovementKind.ADJUSTMENT, delta, f"adjustment/{operation_id}",
-                     _source(operation_id, actor), reason=reason.value)]  # fmt: skip
+    return [
+        Movement(
+            key,
+            MovementKind.ADJUSTMENT,
+            delta,
+            f"adjustment/{operation_id}",
+            _source(operation_id, actor),
+            reason=reason.value,
+        )
+    ]
 
 
 def receive(
@@ -84,5 +113,13 @@ def receive(
     if quantity <= 0:
         raise InvalidOperation("a receipt brings at least one unit")
     key = LevelKey(shop, location, sku)
-    return [Movement(key, MovementKind.RECEIPT, quantity, f"receipt/{operation_id}",
-                     _source(operation_id, actor), reason="received")]  # fmt: skip
+    return [
+        Movement(
+            key,
+            MovementKind.RECEIPT,
+            quantity,
+            f"receipt/{operation_id}",
+            _source(operation_id, actor),
+            reason="received",
+        )
+    ]

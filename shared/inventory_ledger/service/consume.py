@@ -79,10 +79,14 @@ def _lifecycle(
     result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
     if lifecycle is None:  # a wiring mistake: keep the event for operators rather than lose it
         result.parked = ParkedEvent(
-            shop=envelope.shop_domain, event_id=envelope.event_id, topic=envelope.topic.value,
-            received_at=envelope.received_at, parked_at=now(), envelope=body,
+            shop=envelope.shop_domain,
+            event_id=envelope.event_id,
+            topic=envelope.topic.value,
+            received_at=envelope.received_at,
+            parked_at=now(),
+            envelope=body,
             problems=(Problem(ProblemKind.INVALID_PAYLOAD, "no lifecycle handler configured"),),
-        )  # fmt: skip
+        )
         ledger.park(result.parked)
     else:
         result.skipped.append(handle_lifecycle(envelope, ledger, lifecycle, now))

@@ -147,8 +147,12 @@ class MemoryTokenStore:
             return None
         assert grant.refresh_token is not None
         assert grant.expires_in is not None
-        self.state = TokenState(access_token=grant.access_token, expires_at=now + grant.expires_in,
-                                refresh_token=grant.refresh_token, version=version + 1)  # fmt: skip
+        self.state = TokenState(
+            access_token=grant.access_token,
+            expires_at=now + grant.expires_in,
+            refresh_token=grant.refresh_token,
+            version=version + 1,
+        )
         return self.state
 
     def release(self, shop: str, owner: str) -> None:
@@ -172,8 +176,14 @@ ROTATED = {"access_token": "new", "expires_in": 3600, "refresh_token": "r2", "re
 
 def test_a_lease_left_by_a_dead_invocation_is_taken_once_it_lapses() -> None:
     now = [10_000.0]
-    expired = TokenState(access_token="old", expires_at=now[0] - 1, refresh_token="r1", version=3,
-                         lease_owner="dead", lease_until=now[0] + 30)  # fmt: skip
+    expired = TokenState(
+        access_token="old",
+        expires_at=now[0] - 1,
+        refresh_token="r1",
+        version=3,
+        lease_owner="dead",
+        lease_until=now[0] + 30,
+    )
     store = MemoryTokenStore(expired)
     endpoint, forms = refreshing_endpoint([httpx.Response(200, json=ROTATED)])
 
@@ -192,8 +202,9 @@ def test_a_lease_left_by_a_dead_invocation_is_taken_once_it_lapses() -> None:
         sleeper=sleep,
     )
     assert source.token() == "new"
-    assert forms == [{"grant_type": ["refresh_token"], "refresh_token": ["r1"], "client_id": ["id"],
-                      "client_secret": ["secret"]}]  # fmt: skip
+    assert forms == [
+        {"grant_type": ["refresh_token"], "refresh_token": ["r1"], "client_id": ["id"], "client_secret": ["secret"]}
+    ]
     assert store.state.version == 4
     assert store.state.lease_owner is None
 
@@ -221,8 +232,14 @@ def test_a_refresh_refused_releases_the_lease_and_fails_the_shop() -> None:
 
 def test_waiting_past_the_deadline_for_anothers_refresh_is_transient() -> None:
     now = [10_000.0]
-    busy = TokenState(access_token="old", expires_at=now[0] - 1, refresh_token="r1", version=1,
-                      lease_owner="other", lease_until=now[0] + 10_000)  # fmt: skip
+    busy = TokenState(
+        access_token="old",
+        expires_at=now[0] - 1,
+        refresh_token="r1",
+        version=1,
+        lease_owner="other",
+        lease_until=now[0] + 10_000,
+    )
     endpoint, forms = refreshing_endpoint([])
 
     def sleep(seconds: float) -> None:

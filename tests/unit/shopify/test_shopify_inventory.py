@@ -6,7 +6,6 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import ValidationError
-from shopify_fakes import TOKEN, FakeClock, FakeShopify, capture, cost_extension, make_client
 
 from inventory_ledger.adapters.shopify.errors import BulkOperationError, ShopifyGraphQLError, ShopifyUserErrors
 from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway, parse_bulk_levels
@@ -18,6 +17,7 @@ from inventory_ledger.adapters.shopify.models import (
     QuantityStatus,
     SetQuantity,
 )
+from tests.support.shopify_fakes import TOKEN, FakeClock, FakeShopify, capture, cost_extension, make_client
 
 BIG_ITEM = "gid://shopify/InventoryItem/271878346596884015"  # beyond 2^53
 BIG_LOCATION = "gid://shopify/Location/9007199254740993"  # 2^53 + 1
@@ -38,7 +38,7 @@ def mutation_answer(name: str, payload: dict[str, Any]) -> httpx.Response:
 
 
 def sent(shopify: FakeShopify, index: int = -1) -> dict[str, Any]:
-    return json.loads(shopify.requests[index].content)  # type: ignore[no-any-return]
+    return json.loads(shopify.requests[index].content)
 
 
 # ---------------------------------------------------------------- set_available
@@ -219,7 +219,7 @@ def test_ids_beyond_2_53_reach_shopify_intact(gateway: ShopifyInventoryGateway, 
 
 def test_quantities_must_be_ints_and_ids_gids() -> None:
     with pytest.raises(ValidationError):
-        SetQuantity(inventory_item_id=BIG_ITEM, location_id=LOCATION, quantity=1.0, change_from_quantity=0)  # type: ignore[arg-type]
+        SetQuantity(inventory_item_id=BIG_ITEM, location_id=LOCATION, quantity=1.0, change_from_quantity=0)
     with pytest.raises(ValidationError):
         SetQuantity(inventory_item_id="271878346596884015", location_id=LOCATION, quantity=1, change_from_quantity=0)
 

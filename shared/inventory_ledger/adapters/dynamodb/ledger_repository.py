@@ -29,9 +29,15 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 TRANSIENT_CODES = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-     "InternalServerError", "ServiceUnavailable", "TransactionInProgressException"}
-)  # fmt: skip
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    }
+)
 
 
 # Pusher acknowledgements written at once per Shopify call (up to 250 levels).
@@ -300,12 +306,17 @@ class DynamoDbLedger(LedgerRepository):
             push.key,
             "pushed_version = :version, pushed_quantity = :quantity, pushed_at = :at, push_status = :applied, "
             "last_agreed_at = :at",
-            {":moved": push.quantity - push.change_from, ":version": push.version, ":quantity": push.quantity,
-             ":at": at.isoformat(), ":applied": "applied"},
+            {
+                ":moved": push.quantity - push.change_from,
+                ":version": push.version,
+                ":quantity": push.quantity,
+                ":at": at.isoformat(),
+                ":applied": "applied",
+            },
             "attribute_exists(pk) AND (attribute_not_exists(pushed_version) OR pushed_version < :version)",
             add="shopify_expected :moved",
             remove="stale_since",
-        )  # fmt: skip
+        )
 
     def acknowledge_pushes(self, pushes: Sequence[LevelPush], at: datetime) -> list[bool]:
         # One conditional UpdateItem per level, several in flight (boto3 clients are thread-safe):
@@ -352,10 +363,17 @@ class DynamoDbLedger(LedgerRepository):
             "reason = :reason, last_failed_at = :at, marked_at = if_not_exists(marked_at, :at) ADD attempts :one",
             ExpressionAttributeNames={"#location": "location"},
             ExpressionAttributeValues=items.to_attributes(
-                {":type": "repush", ":shop": key.shop, ":location": key.location, ":sku": key.sku,
-                 ":reason": reason, ":at": at.isoformat(), ":one": 1}
+                {
+                    ":type": "repush",
+                    ":shop": key.shop,
+                    ":location": key.location,
+                    ":sku": key.sku,
+                    ":reason": reason,
+                    ":at": at.isoformat(),
+                    ":one": 1,
+                }
             ),
-        )  # fmt: skip
+        )
         if not failed:
             return
         self._pusher_update(

@@ -62,9 +62,16 @@ class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
         )
 
     def record_compliance(self, shop: str, topic: str, event_id: str, at: datetime, detail: str) -> None:
-        record = {"pk": items.shop_pk(shop), "sk": f"COMPLIANCE#{event_id}", "item_type": "compliance_record",
-                  "shop": shop, "topic": topic, "event_id": event_id, "done_at": at.isoformat(),
-                  "detail": detail}  # fmt: skip
+        record = {
+            "pk": items.shop_pk(shop),
+            "sk": f"COMPLIANCE#{event_id}",
+            "item_type": "compliance_record",
+            "shop": shop,
+            "topic": topic,
+            "event_id": event_id,
+            "done_at": at.isoformat(),
+            "detail": detail,
+        }
         self.client.put_item(TableName=self.table_name, Item=items.to_attributes(record))
 
     def compliance_records(self, shop: str) -> list[dict[str, str]]:
@@ -105,10 +112,17 @@ class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
     def map_location(self, shop: str, location: str, shopify_location_id: int, name: str = "") -> None:
         self._pair(
             shop,
-            (f"LOCATION#{location}", {"shopify_location_id": str(shopify_location_id), "location": location,
-                                      "name": name, "item_type": "location"}),
+            (
+                f"LOCATION#{location}",
+                {
+                    "shopify_location_id": str(shopify_location_id),
+                    "location": location,
+                    "name": name,
+                    "item_type": "location",
+                },
+            ),
             (f"SHOPIFY_LOCATION#{shopify_location_id}", {"location": location, "item_type": "shopify_location"}),
-        )  # fmt: skip
+        )
 
     def set_primary_location(self, shop: str, location: str) -> None:
         try:
@@ -140,10 +154,17 @@ class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
     def map_sku(self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None) -> None:
         self._pair(
             shop,
-            (f"SKU#{sku}", {"inventory_item_id": str(inventory_item_id), "sku": sku,
-                            "variant_id": None if variant_id is None else str(variant_id), "item_type": "sku"}),
+            (
+                f"SKU#{sku}",
+                {
+                    "inventory_item_id": str(inventory_item_id),
+                    "sku": sku,
+                    "variant_id": None if variant_id is None else str(variant_id),
+                    "item_type": "sku",
+                },
+            ),
             (f"INVENTORY_ITEM#{inventory_item_id}", {"sku": sku, "item_type": "inventory_item"}),
-        )  # fmt: skip
+        )
 
     def locations(self, shop: str) -> dict[str, int]:
         found = self._query(items.shop_pk(shop), "LOCATION#")
@@ -214,9 +235,11 @@ class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
 
     def record_location_reconciled(self, shop: str, location: str, at: datetime, run_id: str) -> None:
         self._set_existing(
-            shop, f"LOCATION#{location}", "reconciled_at = :at, reconciled_by = :run",
+            shop,
+            f"LOCATION#{location}",
+            "reconciled_at = :at, reconciled_by = :run",
             {":at": at.isoformat(), ":run": run_id},
-        )  # fmt: skip
+        )
 
     def onboarded_at(self, shop: str) -> datetime | None:
         config = self._config_item(shop, items.CONFIG_SK)
