@@ -484,7 +484,7 @@ def test_multi_item_set_reports_each_row_in_input_order(store: Store) -> None:
     two changed rows. Every single-row capture lists the named quantity then `on_hand`; we keep that
     per row, rows in input order (approximated, docs/shopify-simulator.md). The product reads the
     changes as a set (adapters/shopify/inventory.py), so nothing it does depends on this order."""
-    rows = [("MUG-1", "Shop location", 9, 7), ("TEE-1", "Warehouse", 4, 10)]
+    rows: list[tuple[str, str, int, int | None]] = [("MUG-1", "Shop location", 9, 7), ("TEE-1", "Warehouse", 4, 10)]
     answer = product_gql(
         store,
         documents.INVENTORY_SET_QUANTITIES,
