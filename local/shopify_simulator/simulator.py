@@ -12,6 +12,8 @@ from .control_models import LevelRef, LevelSpec, SeedFile, ShopSeed, ShopSpec
 from .delivery import DeliveryEngine
 from .faults import FaultInjector
 from .ids import gid
+from .jsonish import JsonObject
+from .lifecycle import COMPLIANCE_TOPICS, uninstall
 from .quantities import STORED_STATES
 from .state import Shop, SimulatorState
 
@@ -39,6 +41,14 @@ class Simulator:
         self.state.reset()
         self.delivery.reset()
         self.faults.clear()
+
+    def uninstall_app(self, shop: Shop) -> JsonObject:
+        """app/uninstalled, then the shop's subscriptions go (the compliance ones are the app's own)."""
+        body = uninstall(self.state, shop)
+        for sub in self.delivery.subscriptions(shop.domain):
+            if sub.topic not in COMPLIANCE_TOPICS:
+                self.delivery.unsubscribe(shop.domain, sub.id)
+        return body
 
     # -- seeding -------------------------------------------------------------------------------
     def seed(self, seed: SeedFile | dict[str, Any] | str | Path) -> list[Shop]:
@@ -148,6 +158,8 @@ class Simulator:
                 "domain": shop.domain,
                 "plan": shop.plan,
                 "webhook_api_version": shop.webhook_api_version,
+                "id": shop.id,
+                "app_installed": shop.app_installed,
                 "primary_location_id": shop.primary_location_id,
                 "throttle_status": shop.bucket.status(),
                 "locations": [

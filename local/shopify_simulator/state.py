@@ -192,6 +192,9 @@ class Shop:
     # Active locations a store may hold; deactivated ones don't count
     # (https://help.shopify.com/en/manual/locations/setting-up-your-locations: 1000 on paid plans).
     location_limit: int = 1000
+    id: int = 0
+    created_at: float = 0.0
+    app_installed: bool = True  # False after app/uninstalled: the app's tokens stop working
 
     def item_by_sku(self, sku: str) -> InventoryItem | None:
         return next((i for i in self.items.values() if i.sku == sku), None)
@@ -262,6 +265,8 @@ class SimulatorState:
                 plan=plan,
                 bucket=LeakyBucket(size, rate, self.clock),
                 webhook_api_version=webhook_api_version,
+                id=self.ids.next(),
+                created_at=self.clock.now(),
             )
             self.shops[domain] = shop
             return shop
