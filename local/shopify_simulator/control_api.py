@@ -72,8 +72,9 @@ class ControlAPI:
     def __call__(self, request: Request) -> Response:
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
-            endpoint, args = adapter.match()
+            endpoint, matched = adapter.match()
             handler: Callable[..., Any] = getattr(self, f"_{endpoint}")
+            args = dict(matched)
             if "shop" in args:
                 args["shop"] = self._shop(args["shop"])
             result = handler(request, **args)

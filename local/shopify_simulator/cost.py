@@ -47,6 +47,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLUnionType,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
@@ -155,7 +156,7 @@ class CostCalculator:
     def _arg(self, node: FieldNode, name: str) -> object:
         for arg in node.arguments or ():
             if arg.name.value == name:
-                return value_from_ast_untyped(arg.value, self.variables)
+                return value_from_ast_untyped(arg.value, dict(self.variables))
         return None
 
     def _page_size(self, node: FieldNode) -> int:
@@ -169,10 +170,11 @@ class CostCalculator:
 
     def _field_def(self, parent: GraphQLNamedType | None, name: str) -> GraphQLField | None:
         field = _fields_of(parent).get(name)
-        if field is None and parent is not None and is_abstract_type(parent):
-            for obj in self.schema.get_possible_types(parent):  # type: ignore[arg-type]
+        if field is None and isinstance(parent, GraphQLInterfaceType | GraphQLUnionType):
+            for obj in self.schema.get_possible_types(parent):
                 if name in obj.fields:
-                    return obj.fields[name]
+                    found: GraphQLField = obj.fields[name]
+                    return found
         return field
 
     def _item_kinds(self, connection_type: GraphQLNamedType, node: FieldNode, value: JsonValue) -> Iterator[_Item]:

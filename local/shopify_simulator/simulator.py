@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .clock import Clock, ManualClock
 from .commerce import Commerce, CommerceError
@@ -15,7 +15,7 @@ from .ids import gid
 from .jsonish import JsonObject
 from .lifecycle import COMPLIANCE_TOPICS, uninstall
 from .quantities import STORED_STATES
-from .state import Shop, SimulatorState
+from .state import Shop, SimulatorState, VariantSeed
 
 
 class Simulator:
@@ -83,7 +83,8 @@ class Simulator:
                 if loc_spec.primary:
                     shop.primary_location_id = loc.id
             for prod in spec.products:
-                variants = [v.model_dump(exclude_none=True) | {"sku": v.sku} for v in prod.variants]
+                # A VariantSpec's fields are VariantSeed's keys, so its dump is one.
+                variants = [cast(VariantSeed, v.model_dump()) for v in prod.variants]
                 try:
                     self.state.add_product(shop, prod.title, variants, prod.status, prod.id, prod.gift_card)
                 except ValueError as exc:
