@@ -9,7 +9,7 @@ What the page does not say, fitted to the `extensions.cost` of real answers (the
 reference/shopify/payloads/graphql-captures-*, and the same recorder's public captures
 airhorns/shopify-draft-proxy fixtures/conformance/*/2026-04/products/inventory-item-levels-connection-
 windowing-2026-04.json, inventory-live-hybrid-cold-authoritative-reads.json, inventory-move-adjustment-
-group-shape.json and admin-platform/connection-overlay-windowing.json; 25 answers, all reproduced):
+group-shape.json and admin-platform/connection-overlay-windowing.json: 14 of their answers, worked by hand):
 
 - requested, a connection: 2 + ceil(item x max(1, log2(size) + 0.5)), size = `first` or `last`,
   item = the cost of one node with its selection. Pages grow logarithmically, not linearly
