@@ -63,7 +63,11 @@ def test_an_uninstall_stops_pushes_and_reconciliation_and_keeps_the_ledger(
 
     assert receive_and_push(2, "po-1").failed == {}
     assert merchant.shopify_available("warehouse", "A") == 12
-    consume(local_aws, Topic.APP_UNINSTALLED, {"id": 1, "domain": DEMO_SHOP}, DEMO_SHOP, "uninstall-1")
+    # The merchant uninstalls the app in Shopify: the simulator sends app/uninstalled (the shop's REST
+    # resource) and the app's token stops working there; the consumer gets that very body.
+    merchant.control("POST", "/app/uninstall")
+    [uninstalled] = merchant.events("app/uninstalled")
+    consume(local_aws, Topic.APP_UNINSTALLED, json.loads(uninstalled["body"]), DEMO_SHOP, uninstalled["event_id"])
 
     report = receive_and_push(3, "po-2")
     assert report.pushed == []
@@ -76,6 +80,7 @@ def test_an_uninstall_stops_pushes_and_reconciliation_and_keeps_the_ledger(
     assert record["topic"] == "app/uninstalled"
 
     # Installed and onboarded again: active, and the level catches up.
+    merchant.control("POST", "/app/install")
     directory.register_shop(DEMO_SHOP, onboarded_at=now())
     assert DEMO_SHOP in directory.shops()
     assert len(push_levels([key], merchant.ledger, directory, bootstrap.shopify_for, now).pushed) == 1
