@@ -46,7 +46,7 @@ class RecordingReader(ShopifyOrdersReader):
                 self.pages.append(((variables or {})["first"], client.last_cost))
             return data
 
-        client.execute = recording  # type: ignore[method-assign]
+        client.execute = recording  # type: ignore[method-assign,assignment]
 
 
 def sell(merchant: SimulatedMerchant, sku: str, location: str = "Main Warehouse", quantity: int = 1) -> None:

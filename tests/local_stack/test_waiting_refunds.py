@@ -10,6 +10,7 @@ resources/refund)."""
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -114,7 +115,7 @@ def test_a_refund_whose_order_never_comes_is_settled_and_alarmed_at_the_deadline
     record_run_metrics([late])
     from inventory_ledger.observability import metrics
 
-    flushed = metrics.serialize_metric_set()
+    flushed: dict[str, Any] = dict(metrics.serialize_metric_set())
     metrics.clear_metrics()
     assert flushed["RefundsPastDeadline"] == [1.0]
 

@@ -10,12 +10,13 @@ level's instant), so the replay records it and subtracts nothing twice.
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import batched
 
 from inventory_ledger.domain.onboarding import opening_balance, slugify
 from inventory_ledger.observability import logger
 from inventory_ledger.ports import LedgerRepository, MerchantDirectory, ShopifyLevels
 from inventory_ledger.service.apply_webhook import replay_parked
-from inventory_ledger.service.onboarding import LEVELS_PER_TRANSACTION, chunks, commit_openings
+from inventory_ledger.service.onboarding import LEVELS_PER_TRANSACTION, commit_openings
 
 
 @dataclass
@@ -55,40 +56,59 @@ def map_and_import(
     result = MappingResult(shop)
     if directory.onboarded_at(shop) is None:
         raise LookupError(f"{shop} is not onboarded (ledgerctl onboard)")
-    active = {location.id: location for location in shopify.locations() if location.is_active}
-    for asked in locations:
-        found = [loc for loc in active.values() if asked in (loc.name, str(loc.id), f"gid://shopify/Location/{loc.id}")
-                 or slugify(asked) == slugify(loc.name)]  # fmt: skip
+    _map_locations(shop, locations, directory, shopify, result)
+    _map_skus(shop, skus, directory, shopify, result)
+    _import(shop, ledger, directory, shopify, now, actor, result)
+    for location in result.locations:
+        directory.record_location_reconciled(shop, location, now(), "mapping")
+    _replay(shop, ledger, now, result)
+    logger.info("mapped", extra=result.summary())
+    return result
+
+
+def _map_locations(shop: str, asked: Sequence[str], directory: MerchantDirectory, shopify: ShopifyLevels,
+                   result: MappingResult) -> None:  # fmt: skip
+    active = [location for location in shopify.locations() if location.is_active]
+    for name in asked:
+        found = [loc for loc in active if name in (loc.name, str(loc.id), f"gid://shopify/Location/{loc.id}")
+                 or slugify(name) == slugify(loc.name)]  # fmt: skip
         if not found:
-            raise LookupError(f"Shopify has no active location {asked!r}")
+            raise LookupError(f"Shopify has no active location {name!r}")
         directory.map_location(shop, slugify(found[0].name), found[0].id, found[0].name)
         result.locations[slugify(found[0].name)] = found[0].id
-    wanted = set(skus)
+
+
+def _map_skus(shop: str, asked: Sequence[str], directory: MerchantDirectory, shopify: ShopifyLevels,
+              result: MappingResult) -> None:  # fmt: skip
+    wanted = set(asked)
     for variant in shopify.variants():
         if variant.sku in wanted:
             directory.map_sku(shop, variant.sku, variant.inventory_item_id, variant.variant_id)
             result.skus[variant.sku] = variant.inventory_item_id
     if missing := wanted - result.skus.keys():
         raise LookupError(f"Shopify has no variant with SKU {', '.join(sorted(missing))}")
-    mapped_locations = directory.locations(shop)
+
+
+def _import(shop: str, ledger: LedgerRepository, directory: MerchantDirectory, shopify: ShopifyLevels,
+            now: Callable[[], datetime], actor: str | None, result: MappingResult) -> None:  # fmt: skip
+    """The opening balance of each level a new location or SKU adds; the other levels are untouched."""
     items = {item_id: sku for sku, item_id in directory.skus(shop).items()}
-    by_shopify_id = {shopify_id: name for name, shopify_id in mapped_locations.items()}
-    new_items = set(result.skus.values())
-    new_locations = set(result.locations.values())
-    levels = shopify.levels(list(by_shopify_id), bulk=False)
+    by_shopify_id = {shopify_id: name for name, shopify_id in directory.locations(shop).items()}
+    new_items, new_locations = set(result.skus.values()), set(result.locations.values())
     openings = (
         opening_balance(shop, by_shopify_id[level.location_id], items[level.inventory_item_id], level.available,
                         actor, level.updated_at)
-        for level in levels
+        for level in shopify.levels(list(by_shopify_id), bulk=False)
         if level.inventory_item_id in items
         and (level.inventory_item_id in new_items or level.location_id in new_locations)
     )  # fmt: skip
-    for chunk in chunks(openings, LEVELS_PER_TRANSACTION):
-        written = commit_openings(chunk, ledger, now)
+    for chunk in batched(openings, LEVELS_PER_TRANSACTION):
+        written = commit_openings(list(chunk), ledger, now)
         result.opening_balances += written
         result.already_imported += len(chunk) - written
-    for location in result.locations:
-        directory.record_location_reconciled(shop, location, now(), "mapping")
+
+
+def _replay(shop: str, ledger: LedgerRepository, now: Callable[[], datetime], result: MappingResult) -> None:
     for parked in ledger.parked_events(shop):
         if parked.is_waiting:
             continue  # its order releases it
@@ -97,5 +117,3 @@ def map_and_import(
             result.replayed.append(parked.event_id)
         else:
             result.still_parked[parked.event_id] = replayed.parked.reason
-    logger.info("mapped", extra=result.summary())
-    return result

@@ -93,19 +93,35 @@ def _align(
     balance = ledger.balances([key]).get(key)
     if balance is None:
         raise LookupError(f"{key} holds no balance (import one with a count)")
-    probe = LevelPush(key, balance.version, balance.quantity, balance.shopify_expected, items[key.sku],
-                      locations[key.location])  # fmt: skip
+    probe = LevelPush(
+        key, balance.version, balance.quantity, balance.shopify_expected, items[key.sku], locations[key.location]
+    )
     available = shopify_for(key.shop).read_available([probe]).get(key)
     if available is None:
         raise LookupError(f"Shopify does not stock {key.sku} at {key.location}")
     operation = f"{reason}/{key.location}/{key.sku}/v{balance.version}"
     source = Source(topic=reason, operation_id=operation, actor=actor)
-    align = ActivityEntry(key=key, entry_id=f"{operation}/shopify", kind=MovementKind.HEAL, quantity=0,
-                          balance_after=balance.quantity, version_after=balance.version, applied_at=now(),
-                          source=source, reason=f"{reason}: Shopify showed {available}")  # fmt: skip
+    align = ActivityEntry(
+        key=key,
+        entry_id=f"{operation}/shopify",
+        kind=MovementKind.HEAL,
+        quantity=0,
+        balance_after=balance.quantity,
+        version_after=balance.version,
+        applied_at=now(),
+        source=source,
+        reason=f"{reason}: Shopify showed {available}",
+    )
     ledger.acknowledge_heal(
-        LevelPush(key, balance.version, available, balance.shopify_expected, probe.inventory_item_id,
-                  probe.shopify_location_id),
-        balance.shopify_expected, align,
-    )  # fmt: skip
+        LevelPush(
+            key,
+            balance.version,
+            available,
+            balance.shopify_expected,
+            probe.inventory_item_id,
+            probe.shopify_location_id,
+        ),
+        balance.shopify_expected,
+        align,
+    )
     return balance, available, operation, source

@@ -54,10 +54,17 @@ class CatchUp:
         return self.complete and sku not in self.unvouched_skus
 
     def summary(self) -> dict[str, Any]:
-        return {"since": self.since.isoformat(), "cut_off": self.cut_off.isoformat(), "orders_read": self.orders_read,
-                "webhooks_missed": self.webhooks_missed, "orders_unknown": self.orders_unknown,
-                "entries_applied": self.entries_applied, "parked": self.parked,
-                "orders_truncated": self.orders_truncated, "finished": self.finished}  # fmt: skip
+        return {
+            "since": self.since.isoformat(),
+            "cut_off": self.cut_off.isoformat(),
+            "orders_read": self.orders_read,
+            "webhooks_missed": self.webhooks_missed,
+            "orders_unknown": self.orders_unknown,
+            "entries_applied": self.entries_applied,
+            "parked": self.parked,
+            "orders_truncated": self.orders_truncated,
+            "finished": self.finished,
+        }
 
 
 def catch_up(
@@ -70,7 +77,6 @@ def catch_up(
     since: datetime | None = None,
     record: bool = True,
     window: timedelta = CATCH_UP_WINDOW,
-    clock: Callable[[], float] = time.monotonic,
 ) -> CatchUp:
     """Applies every Shopify order movement since ``since`` (default: the shop's caught-up instant
     minus the margin); stores the cut-off as caught up when ``record`` and every order was read within
@@ -80,9 +86,9 @@ def catch_up(
     cut_off = now()
     start = since or catch_up_from(directory.caught_up_at(shop), directory.onboarded_at(shop), cut_off)
     result = CatchUp(start, cut_off)
-    closes = clock() + window.total_seconds()
+    closes = time.monotonic() + window.total_seconds()
     for fetched in orders.orders_updated_since(start):
-        if clock() > closes:
+        if time.monotonic() > closes:
             result.finished = False
             logger.warning("catch-up did not finish in its window", extra={"shop": shop, **result.summary()})
             break
@@ -98,8 +104,9 @@ def catch_up(
     return result
 
 
-def _apply_order(shop: str, fetched: FetchedOrder, ledger: LedgerRepository, now: Callable[[], datetime],
-                 result: CatchUp) -> None:  # fmt: skip
+def _apply_order(
+    shop: str, fetched: FetchedOrder, ledger: LedgerRepository, now: Callable[[], datetime], result: CatchUp
+) -> None:
     order_id = fetched.order.id
     steps: list[tuple[Topic, dict[str, Any], str]] = [(Topic.ORDERS_CREATE, fetched.body, f"order/{order_id}")]
     if fetched.cancelled:
@@ -123,8 +130,9 @@ def _count(applied: ApplyResult, updated_at: datetime, result: CatchUp, *, unkno
         result.moved[entry.key] = max(result.moved.get(entry.key, updated_at), updated_at)
 
 
-def _envelope(shop: str, topic: Topic, body: dict[str, Any], name: str, updated_at: datetime,
-              received_at: datetime) -> WebhookEnvelope:  # fmt: skip
+def _envelope(
+    shop: str, topic: Topic, body: dict[str, Any], name: str, updated_at: datetime, received_at: datetime
+) -> WebhookEnvelope:
     return WebhookEnvelope(
         topic=topic,
         shop_domain=shop,

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 
+from inventory_ledger.clock import Now
 from inventory_ledger.domain.catch_up import CATCH_UP_MARGIN
 from inventory_ledger.domain.drift import (
     OWN_PUSH_CAUSES,
@@ -26,7 +27,6 @@ from inventory_ledger.service.reconcile.catch_up import CatchUp, catch_up
 from inventory_ledger.service.reconcile.heal import adopt_edits, heal
 from inventory_ledger.service.reconcile.model import (
     LocationResult,
-    Now,
     ReconcileDependencies,
     ReconcileOptions,
     ShopRun,
@@ -63,29 +63,40 @@ def reconcile_shop(
     bulk = len(items_by_sku) >= options.bulk_threshold_skus
     run = ShopRun(options.run_id or new_run_id(started), shop, started, "bulk" if bulk else "paged", healing)
     reader = deps.shopify_levels(shop)
-    logger.info("reconciling", extra={"shop": shop, "run_id": run.run_id, "locations": list(targets),
-                                      "skus": len(items_by_sku), "read_mode": run.read_mode})  # fmt: skip
+    logger.info(
+        "reconciling",
+        extra={
+            "shop": shop,
+            "run_id": run.run_id,
+            "locations": list(targets),
+            "skus": len(items_by_sku),
+            "read_mode": run.read_mode,
+        },
+    )
 
     read = _catch_up(shop, deps, run, options.catch_up_window)
     # Levels are judged by a catch-up only when it read every order whole (finished, nothing truncated).
     caught = read if read is not None and read.complete else None
-    if caught is not None:
-        # After a catch-up that read Shopify: an order it still returns has released its refunds.
-        waiting = settle_waiting_refunds(shop, deps.ledger, deps.now, options.refund_wait_deadline)
-        run.waiting_refunds = waiting.summary()
-        restocks_on_the_way = waiting.pending
-    else:
-        restocks_on_the_way = waiting_refund_levels(shop, deps.ledger)
+    restocks_on_the_way = _waiting_refunds(shop, deps, run, options, caught)
 
     for name, read_at, available, unmapped_skus in _shopify_by_location(reader, targets, bulk, deps.now):
         result = LocationResult(name, targets[name])
         run.locations.append(result)
         comparisons = compare_location(
-            shop, name, targets[name], deps.ledger.balances_at(shop, name, items_by_sku), available,
-            items_by_sku, skus_by_item, now=deps.now(), shopify_skus=unmapped_skus,
+            shop,
+            name,
+            targets[name],
+            deps.ledger.balances_at(shop, name, items_by_sku),
+            available,
+            items_by_sku,
+            skus_by_item,
+            now=deps.now(),
+            shopify_skus=unmapped_skus,
             location_agreed_at=deps.directory.location_reconciled_at(shop, name),
-            settle_window=options.settle_window, read_at=read_at, caught_up=caught is not None,
-        )  # fmt: skip
+            settle_window=options.settle_window,
+            read_at=read_at,
+            caught_up=caught is not None,
+        )
         heal_candidates = _resolvable(healing, _account(comparisons, result, run, deps, restocks_on_the_way))
         if heal_candidates:
             heal_candidates = _unmoved_since(caught, heal_candidates, shop, deps, run)
@@ -104,6 +115,18 @@ def reconcile_shop(
         write_report(run, deps.reports)
     logger.info("reconciled", extra=run.summary())
     return run
+
+
+def _waiting_refunds(
+    shop: str, deps: ReconcileDependencies, run: ShopRun, options: ReconcileOptions, caught: CatchUp | None
+) -> set[LevelKey]:
+    """Settles refunds past the deadline after a catch-up that read Shopify (an order it still returns
+    has released its refunds by then); returns the levels the refunds still waiting will restock."""
+    if caught is None:
+        return waiting_refund_levels(shop, deps.ledger)
+    waiting = settle_waiting_refunds(shop, deps.ledger, deps.now, options.refund_wait_deadline)
+    run.waiting_refunds = waiting.summary()
+    return waiting.pending
 
 
 def _resolvable(healing: HealingPolicy, candidates: list[Comparison]) -> list[Comparison]:
@@ -146,8 +169,15 @@ def _unmoved_since(
                 run.heal_notes[comparison.row.key] = "not healed: no complete catch-up from Shopify's orders this run"
         return []
     try:
-        again = catch_up(shop, deps.ledger, deps.directory, deps.shopify_orders(shop), deps.now,
-                         since=caught.cut_off - CATCH_UP_MARGIN, record=False)  # fmt: skip
+        again = catch_up(
+            shop,
+            deps.ledger,
+            deps.directory,
+            deps.shopify_orders(shop),
+            deps.now,
+            since=caught.cut_off - CATCH_UP_MARGIN,
+            record=False,
+        )
     except (TransientFailure, PushRefused) as error:
         for comparison in candidates:
             if comparison.row is not None:
