@@ -77,3 +77,26 @@ def test_the_report_policy_still_re_pushes_the_ledger_s_own_push(merchant: DemoM
     assert (row.cause.value, run.heal_notes[KEY]) == ("push_never_landed", "healed")
     assert merchant.shopify_available("store-a", "A") == 13 == merchant.balance("store-a", "A").quantity
     assert [e.kind for e in merchant.ledger.entries(KEY)].count(MovementKind.HEAL) == 1
+
+
+def test_a_level_set_aside_then_found_stale_on_its_re_push_is_resolved_by_the_same_sweep(
+    merchant: DemoMerchant,
+) -> None:
+    """Shopify refuses every call (401: shopify.dev, a revoked or invalid access token) when a receipt
+    is pushed: the level is set aside. Meanwhile someone edits it in Shopify's admin (10 -> 4). Shopify
+    answers again; the sweep's re-push is refused as stale, so the sweep catches up then (no order
+    explains it) and the default policy adopts the edit: ledger = Shopify = 5, nothing left marked."""
+    merchant.control("POST", "/faults", {"kind": "status", "status": 401, "count": 100})
+    record_operation(operations.receive(SHOP, "store-a", "A", 1, "po-1"), merchant.ledger, now)
+    directory = bootstrap.merchant_directory()
+    assert KEY in push_levels([KEY], merchant.ledger, directory, bootstrap.shopify_for, now).set_aside
+    merchant.control("DELETE", "/faults")
+    merchant.control("POST", "/admin/levels", {"sku": "A", "location": "Store A", "available": 4})
+
+    sweep = repush_marked(
+        merchant.ledger, directory, bootstrap.shopify_for, now, orders_for=bootstrap.shopify_orders_for
+    )
+    assert (sweep.caught_up_shops, sweep.stale_adopted) == (1, 1)
+    balance = merchant.balance("store-a", "A")
+    assert (merchant.shopify_available("store-a", "A"), balance.quantity, balance.shopify_expected) == (5, 5, 5)
+    assert merchant.ledger.repush_marks(SHOP) == []

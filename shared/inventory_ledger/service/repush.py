@@ -101,13 +101,15 @@ def repush_marked(
         report.marked += len(marks)
         stale = [b.key for b in ledger.balances(marks).values() if b.push_status == "stale"]
         cut_off = _catch_up(shop, ledger, directory, orders_for, now, report) if stale else None
-        pushed = push_levels(marks, ledger, directory, shopify_for, now, breaker)
-        report.pushes.merge(pushed)
-        report.pushed += len(pushed.pushed)
-        report.shops_down.update(pushed.shops_down)
-        # A level a waiting refund will restock is not an edit: it resolves when the refund is applied.
-        still_stale = {push.key for push in pushed.stale} - waiting_refund_levels(shop, ledger)
-        still_stale = {key for key in still_stale if key.sku not in report.unvouched_skus}
+        pushed = _push(marks, ledger, directory, shopify_for, now, breaker, report)
+        still_stale = _unresolved(shop, pushed, ledger, report)
+        if still_stale and cut_off is None:
+            # Set aside while Shopify failed, and stale on the re-push (an edit or a lost webhook meanwhile):
+            # catch up now and push again, then resolve what is still stale.
+            cut_off = _catch_up(shop, ledger, directory, orders_for, now, report)
+            if cut_off is not None:
+                again = _push(sorted(still_stale), ledger, directory, shopify_for, now, breaker, report)
+                still_stale = _unresolved(shop, again, ledger, report)
         if still_stale and cut_off is not None and orders_for is not None:
             resolving = _Stale(shop, ledger, directory, shopify_for, orders_for, now)
             _resolve(resolving, sorted(still_stale), cut_off, report)
@@ -118,6 +120,23 @@ def repush_marked(
             elif ledger.clear_repush(key, now() + timedelta(seconds=1) if key in still_stale else started):
                 report.cleared += 1
     return report
+
+
+def _push(keys: list[LevelKey], ledger: LedgerRepository, directory: MerchantDirectory,
+          shopify_for: Callable[[str], ShopifyInventory], now: Callable[[], datetime], breaker: ShopBreaker,
+          report: RepushReport) -> PushReport:  # fmt: skip
+    pushed = push_levels(keys, ledger, directory, shopify_for, now, breaker)
+    report.pushes.merge(pushed)
+    report.pushed += len(pushed.pushed)
+    report.shops_down.update(pushed.shops_down)
+    return pushed
+
+
+def _unresolved(shop: str, pushed: PushReport, ledger: LedgerRepository, report: RepushReport) -> set[LevelKey]:
+    """The levels still stale that are the policy's to resolve: not one a waiting refund will restock (it
+    resolves when the refund is applied), nor one of a SKU whose order the catch-up could not read whole."""
+    still_stale = {push.key for push in pushed.stale} - waiting_refund_levels(shop, ledger)
+    return {key for key in still_stale if key.sku not in report.unvouched_skus}
 
 
 def _catch_up(
