@@ -7,7 +7,7 @@ from typing import Protocol
 
 from inventory_ledger.domain.catch_up import FetchedOrder
 from inventory_ledger.domain.credentials import ExpiringOfflineCredentials, TokenGrant, TokenState
-from inventory_ledger.domain.drift import ShopifyLevel
+from inventory_ledger.domain.drift import HealingPolicy, ShopifyLevel
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
 from inventory_ledger.domain.merchant import MerchantView
 from inventory_ledger.domain.onboarding import ShopifyLocation, ShopifyVariant
@@ -284,12 +284,13 @@ class MerchantDirectory(ABC):
     # -- reconciliation ---------------------------------------------------------------------------
 
     @abstractmethod
-    def healing_policy(self, shop: str) -> str:
-        """`report` (the default) or `heal`; raises LookupError for an unknown shop."""
+    def healing_policy(self, shop: str) -> HealingPolicy:
+        """The merchant's policy (REPORT unless set); raises LookupError for an unknown shop."""
 
     @abstractmethod
     def set_healing_policy(self, shop: str, policy: str) -> None:
-        """Stores `report` or `heal` on the merchant; raises LookupError for an unknown shop."""
+        """Stores a HealingPolicy (or its value, as an operator types it: ValueError for anything else) on
+        the merchant; raises LookupError for an unknown shop."""
 
     @abstractmethod
     def location_reconciled_at(self, shop: str, location: str) -> datetime | None:

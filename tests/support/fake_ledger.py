@@ -8,7 +8,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
 
-from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
+from inventory_ledger.domain.drift import HealingPolicy
+from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState, PushStatus
 from inventory_ledger.domain.merchant import MerchantView
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush
@@ -127,7 +128,7 @@ class InMemoryLedger(LedgerRepository):
                 old,
                 shopify_expected=old.shopify_expected + push.quantity - push.change_from,
                 pushed_version=push.version,
-                push_status="applied",
+                push_status=PushStatus.APPLIED,
                 stale_since=None,
                 last_agreed_at=at,
             )
@@ -135,10 +136,10 @@ class InMemoryLedger(LedgerRepository):
 
     def record_stale_push(self, push: LevelPush, at: datetime) -> None:
         old = self.balance_by_key[push.key]
-        self.balance_by_key[push.key] = replace(old, push_status="stale", stale_since=old.stale_since or at)
+        self.balance_by_key[push.key] = replace(old, push_status=PushStatus.STALE, stale_since=old.stale_since or at)
 
     def record_unpushable(self, key: LevelKey, reason: str, at: datetime) -> None:
-        self.balance_by_key[key] = replace(self.balance_by_key[key], push_status="unpushable")
+        self.balance_by_key[key] = replace(self.balance_by_key[key], push_status=PushStatus.UNPUSHABLE)
 
     def record_shopify_observation(self, key: LevelKey, available: int, at: datetime) -> None:
         self.balance_by_key[key] = replace(self.balance_by_key[key], shopify_observed=available, observed_at=at)
@@ -147,7 +148,7 @@ class InMemoryLedger(LedgerRepository):
         with self._lock:
             self.repush[key] = (reason, at)
             if failed and key in self.balance_by_key:
-                self.balance_by_key[key] = replace(self.balance_by_key[key], push_status="failed")
+                self.balance_by_key[key] = replace(self.balance_by_key[key], push_status=PushStatus.FAILED)
 
     def repush_marks(self, shop: str) -> list[LevelKey]:
         return sorted(key for key in self.repush if key.shop == shop)
@@ -183,7 +184,7 @@ class InMemoryLedger(LedgerRepository):
             self.balance_by_key[push.key] = replace(
                 old,
                 shopify_expected=old.shopify_expected + push.quantity - expected_read,
-                push_status="healed",
+                push_status=PushStatus.HEALED,
                 stale_since=None,
                 drift_since=None,
                 shopify_observed=None,
@@ -200,7 +201,7 @@ class InMemoryDirectory(MerchantDirectory):
     def __init__(self, locations: dict[str, int], skus: dict[str, int]) -> None:
         self.location_ids = dict(locations)
         self.item_ids = dict(skus)
-        self.policy = "report"
+        self.policy = HealingPolicy.REPORT
         self.reconciled: dict[str, tuple[datetime, str]] = {}
         self.onboarded: datetime | None = None
         self.caught_up: datetime | None = None
@@ -234,13 +235,11 @@ class InMemoryDirectory(MerchantDirectory):
             {sku: self.item_ids[sku] for sku in skus if sku in self.item_ids},
         )
 
-    def healing_policy(self, shop: str) -> str:
+    def healing_policy(self, shop: str) -> HealingPolicy:
         return self.policy
 
     def set_healing_policy(self, shop: str, policy: str) -> None:
-        if policy not in ("report", "heal"):
-            raise ValueError(policy)
-        self.policy = policy
+        self.policy = HealingPolicy(policy)
 
     def location_reconciled_at(self, shop: str, location: str) -> datetime | None:
         return self.reconciled[location][0] if location in self.reconciled else None

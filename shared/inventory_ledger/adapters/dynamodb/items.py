@@ -10,7 +10,15 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey, MovementKind, OrderLineState, Source
+from inventory_ledger.domain.ledger import (
+    ActivityEntry,
+    Balance,
+    LevelKey,
+    MovementKind,
+    OrderLineState,
+    PushStatus,
+    Source,
+)
 from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.privacy import scrub_envelope
@@ -81,7 +89,7 @@ def balance_from_item(item: Item) -> Balance:
         version=int(item.get("version", 0)),
         shopify_expected=int(item.get("shopify_expected", 0)),
         pushed_version=int(item.get("pushed_version", 0)),
-        push_status=item.get("push_status"),
+        push_status=PushStatus(item["push_status"]) if item.get("push_status") else None,
         stale_since=_time(item.get("stale_since")),
         last_agreed_at=_time(item.get("last_agreed_at")),
         shopify_observed=_int_or_none(item.get("shopify_observed")),

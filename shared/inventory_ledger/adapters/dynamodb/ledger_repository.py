@@ -20,6 +20,7 @@ from inventory_ledger.domain.ledger import (
     LevelKey,
     LineUpdate,
     OrderLineState,
+    PushStatus,
 )
 from inventory_ledger.domain.merchant import MerchantView
 from inventory_ledger.domain.parking import ParkedEvent
@@ -266,7 +267,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
                 ":version": push.version,
                 ":quantity": push.quantity,
                 ":at": at.isoformat(),
-                ":applied": "applied",
+                ":applied": PushStatus.APPLIED.value,
             },
             "attribute_exists(pk) AND (attribute_not_exists(pushed_version) OR pushed_version < :version)",
             add="shopify_expected :moved",
@@ -285,7 +286,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         self._pusher_update(
             push.key,
             "push_status = :stale, stale_version = :version, stale_since = if_not_exists(stale_since, :at)",
-            {":stale": "stale", ":version": push.version, ":at": at.isoformat()},
+            {":stale": PushStatus.STALE.value, ":version": push.version, ":at": at.isoformat()},
             "attribute_exists(pk)",
         )
 
@@ -293,7 +294,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         self._pusher_update(
             key,
             "push_status = :unpushable, push_problem = :reason, push_problem_at = :at",
-            {":unpushable": "unpushable", ":reason": reason, ":at": at.isoformat()},
+            {":unpushable": PushStatus.UNPUSHABLE.value, ":reason": reason, ":at": at.isoformat()},
             "attribute_exists(pk)",
         )
 
@@ -334,7 +335,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         self._pusher_update(
             key,
             "push_status = :failed, push_problem = :reason, push_problem_at = :at",
-            {":failed": "failed", ":reason": reason, ":at": at.isoformat()},
+            {":failed": PushStatus.FAILED.value, ":reason": reason, ":at": at.isoformat()},
             "attribute_exists(pk)",
         )
 
@@ -394,7 +395,12 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
 
     def acknowledge_heal(self, push: LevelPush, expected_read: int, entry: ActivityEntry) -> bool:
         at = entry.applied_at.isoformat()
-        values = {":moved": push.quantity - expected_read, ":at": at, ":healed": "healed", ":by": "reconciler"}
+        values = {
+            ":moved": push.quantity - expected_read,
+            ":at": at,
+            ":healed": PushStatus.HEALED.value,
+            ":by": "reconciler",
+        }
         operations: list[dict[str, Any]] = [
             {
                 "Update": {

@@ -211,16 +211,16 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
                 raise LookupError(f"{shop}: no {sort_key} item (not onboarded, or not mapped)") from error
             raise
 
-    def healing_policy(self, shop: str) -> str:
+    def healing_policy(self, shop: str) -> HealingPolicy:
         config = self._config_item(shop, items.CONFIG_SK)
         if config is None:
             raise LookupError(f"{shop} is not onboarded")
-        return str(config.get("healing_policy") or HealingPolicy.REPORT.value)
+        return HealingPolicy(config.get("healing_policy") or HealingPolicy.REPORT)
 
     def set_healing_policy(self, shop: str, policy: str) -> None:
         if policy not in HEALING_POLICIES:
             raise ValueError(f"healing policy must be one of {', '.join(HEALING_POLICIES)}")
-        self._set_existing(shop, items.CONFIG_SK, "healing_policy = :policy", {":policy": policy})
+        self._set_existing(shop, items.CONFIG_SK, "healing_policy = :policy", {":policy": HealingPolicy(policy).value})
 
     def location_reconciled_at(self, shop: str, location: str) -> datetime | None:
         item = self._config_item(shop, f"LOCATION#{location}")
