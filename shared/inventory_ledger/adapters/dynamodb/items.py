@@ -5,7 +5,7 @@ turned into floats by any client on the way.
 """
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -207,10 +207,6 @@ def parked_from_item(item: Item) -> ParkedEvent:
         problems=tuple(Problem(ProblemKind(p["kind"]), p["detail"]) for p in item["problems"]),
         waiting_for_order=_int_or_none(item.get("waiting_for_order")),
     )
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 def merchant_view_from_items(shop: str, config: Item, found: Iterable[Item]) -> MerchantView:

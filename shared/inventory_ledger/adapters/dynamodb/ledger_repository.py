@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from inventory_ledger.adapters.dynamodb import items
 from inventory_ledger.adapters.dynamodb.client import TRANSIENT_CODES, DynamoDbTable
+from inventory_ledger.clock import utc_now
 from inventory_ledger.domain.ledger import (
     ActivityEntry,
     Balance,
@@ -114,7 +115,9 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
     # -- the change ----------------------------------------------------------------------------
 
     def commit(self, change: LedgerChange) -> None:
-        operations = [self._balance_update(u) for u in change.balances]
+        # When the change happened: its entries' instant, from the clock the use case was given.
+        changed_at = max((entry.applied_at for entry in change.entries), default=None) or utc_now()
+        operations = [self._balance_update(u, changed_at) for u in change.balances]
         operations += [self._line_update(u) for u in change.lines]
         first_entry = len(operations)
         operations += [self._entry_put(e) for e in change.entries]
@@ -134,7 +137,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         # What the table charged, for the benchmark and the WriteUnits metric.
         self.write_units += sum(c.get("CapacityUnits", 0.0) for c in response.get("ConsumedCapacity", []))
 
-    def _balance_update(self, update: BalanceUpdate) -> dict[str, Any]:
+    def _balance_update(self, update: BalanceUpdate, changed_at: datetime) -> dict[str, Any]:
         key = update.key
         condition = "attribute_not_exists(version)" if update.expected_version == 0 else "version = :expected"
         values: dict[str, Any] = {
@@ -159,7 +162,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
                 "updated_at = :now",
                 "ConditionExpression": condition,
                 "ExpressionAttributeNames": {"#location": "location"},
-                "ExpressionAttributeValues": items.to_attributes({**values, ":now": items.now_iso()}),
+                "ExpressionAttributeValues": items.to_attributes({**values, ":now": changed_at.isoformat()}),
             }
         }
 
