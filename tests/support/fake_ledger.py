@@ -205,18 +205,23 @@ class InMemoryDirectory(MerchantDirectory):
         self.reconciled: dict[str, tuple[datetime, str]] = {}
         self.onboarded: datetime | None = None
         self.caught_up: datetime | None = None
+        self.registered: set[str] = set()
+        self.primary: str | None = None
 
     def register_shop(self, shop: str, *, onboarded_at: datetime) -> None:
-        raise NotImplementedError
+        self.registered.add(shop)
+        self.onboarded = self.onboarded or onboarded_at  # as DynamoDB's if_not_exists
 
     def shops(self) -> list[str]:
-        raise NotImplementedError
+        return sorted(self.registered)
 
     def map_location(self, shop: str, location: str, shopify_location_id: int, name: str = "") -> None:
         self.location_ids[location] = shopify_location_id
 
     def set_primary_location(self, shop: str, location: str) -> None:
-        raise NotImplementedError
+        if location not in self.location_ids:
+            raise LookupError(f"{shop} has no location {location!r}")
+        self.primary = location
 
     def map_sku(self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None) -> None:
         self.item_ids[sku] = inventory_item_id
