@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from inventory_ledger.adapters.shopify.errors import RETRY_LATER, REFUSED_FOR_GOOD
+from inventory_ledger.adapters.shopify.errors import REFUSED_FOR_GOOD, RETRY_LATER
 from inventory_ledger.ports import PushRefused, TransientFailure
 
 
