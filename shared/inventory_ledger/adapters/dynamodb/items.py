@@ -5,6 +5,7 @@ turned into floats by any client on the way.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,10 +24,39 @@ from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.privacy import scrub_envelope
 
+# Every key of the ledger table is spelled here, and only here (docs/contracts.md lists them).
 BALANCE_SK = "BALANCE"
 ENTRY_PREFIX = "ENTRY#"
 LINE_PREFIX = "LINE#"
 CONFIG_SK = "CONFIG"
+SHOP_PREFIX = "SHOP#"
+REGISTRY_PK = "SHOPS"  # one item per onboarded shop, sk = SHOP#<shop>
+REPUSH_PREFIX = "LEVEL#"
+WEBHOOK_SK = "SEEN"
+TOKEN_SK = "TOKEN"  # noqa: S105 (a sort key)
+
+
+@dataclass(frozen=True)
+class KeyKind:
+    """A kind of key: its prefix (what a begins_with query asks for) and the key of one value."""
+
+    prefix: str
+
+    def of(self, value: object) -> str:
+        return f"{self.prefix}{value}"
+
+
+# In a shop's partition (SHOP#<shop>), beside its CONFIG: one item per mapping each way, compliance records.
+LOCATION = KeyKind("LOCATION#")
+SHOPIFY_LOCATION = KeyKind("SHOPIFY_LOCATION#")
+SKU = KeyKind("SKU#")
+INVENTORY_ITEM = KeyKind("INVENTORY_ITEM#")
+COMPLIANCE = KeyKind("COMPLIANCE#")
+# An order's lines (ORDER#<shop>#<id>), and the events parked for a shop or waiting for an order.
+LINE = KeyKind(LINE_PREFIX)
+PARKED = KeyKind("EVENT#")
+WAITING = KeyKind("WAITING#")
+WEBHOOK = KeyKind("WEBHOOK#")  # a partition of its own per webhook id
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -59,7 +89,16 @@ def order_pk(shop: str, order_id: int) -> str:
 
 
 def shop_pk(shop: str) -> str:
-    return f"SHOP#{shop}"
+    return f"{SHOP_PREFIX}{shop}"
+
+
+def shop_key(shop: str, sort_key: str) -> dict[str, Any]:
+    """An item of the shop's partition: its CONFIG, a mapping (LOCATION.of(name), SKU.of(sku), ...)."""
+    return to_attributes({"pk": shop_pk(shop), "sk": sort_key})
+
+
+def token_key(shop: str) -> dict[str, Any]:
+    return to_attributes({"pk": f"ADMIN_TOKEN#{shop}", "sk": TOKEN_SK})
 
 
 def parked_pk(shop: str) -> str:
@@ -71,7 +110,9 @@ def repush_pk(shop: str) -> str:
 
 
 def repush_key(key: LevelKey) -> dict[str, Any]:
-    return to_attributes({"pk": repush_pk(key.shop), "sk": f"LEVEL#{key_part(key.location)}#{key_part(key.sku)}"})
+    return to_attributes(
+        {"pk": repush_pk(key.shop), "sk": f"{REPUSH_PREFIX}{key_part(key.location)}#{key_part(key.sku)}"}
+    )
 
 
 def balance_key(key: LevelKey) -> dict[str, Any]:
@@ -181,7 +222,7 @@ def entry_from_item(item: Item) -> ActivityEntry:
 def parked_item(event: ParkedEvent) -> Item:
     return {
         "pk": parked_pk(event.shop),
-        "sk": f"EVENT#{event.event_id}",
+        "sk": PARKED.of(event.event_id),
         "item_type": "parked_event",
         "shop": event.shop,
         "event_id": event.event_id,

@@ -58,11 +58,10 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         skus: Iterable[str] = (),
         inventory_item_ids: Iterable[int] = (),
     ) -> MerchantView | None:
-        pk = items.shop_pk(shop)
         sort_keys = {items.CONFIG_SK}
-        sort_keys |= {f"SHOPIFY_LOCATION#{location_id}" for location_id in set(shopify_location_ids)}
-        sort_keys |= {f"SKU#{sku}" for sku in set(skus)}
-        sort_keys |= {f"INVENTORY_ITEM#{item_id}" for item_id in set(inventory_item_ids)}
+        sort_keys |= {items.SHOPIFY_LOCATION.of(location_id) for location_id in set(shopify_location_ids)}
+        sort_keys |= {items.SKU.of(sku) for sku in set(skus)}
+        sort_keys |= {items.INVENTORY_ITEM.of(item_id) for item_id in set(inventory_item_ids)}
         # The mapping items this container read in the last MAPPING_TTL_SECONDS are used as read; only
         # the rest is read (one BatchGetItem), and what is not found is asked for again next time.
         cached = self._mappings.setdefault(shop, {})
@@ -70,9 +69,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         found = {sk: cached[sk][1] for sk in sort_keys if sk in cached and now - cached[sk][0] < MAPPING_TTL_SECONDS}
         missing = sort_keys - found.keys()
         if missing:
-            for item in self._batch_get(
-                [items.to_attributes({"pk": pk, "sk": sk}) for sk in sorted(missing)], consistent=True
-            ):
+            for item in self._batch_get([items.shop_key(shop, sk) for sk in sorted(missing)], consistent=True):
                 found[item["sk"]] = item
                 cached[item["sk"]] = (now, item)
         config = found.get(items.CONFIG_SK)
@@ -96,7 +93,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
     ) -> tuple[dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
         # One BatchGetItem for both (up to 100 keys a call): the lines are the order's, by id.
         pk = items.order_pk(shop, order_id)
-        line_keys = [items.to_attributes({"pk": pk, "sk": f"{items.LINE_PREFIX}{i}"}) for i in set(line_item_ids)]
+        line_keys = [items.to_attributes({"pk": pk, "sk": items.LINE.of(i)}) for i in set(line_item_ids)]
         lines: dict[tuple[int, int], OrderLineState] = {}
         balances: dict[LevelKey, Balance] = {}
         for item in self._batch_get(line_keys + [items.balance_key(key) for key in set(keys)], consistent=True):
@@ -192,7 +189,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
                 "Key": items.to_attributes(
                     {
                         "pk": items.order_pk(update.shop, update.order_id),
-                        "sk": f"{items.LINE_PREFIX}{update.line_item_id}",
+                        "sk": items.LINE.of(update.line_item_id),
                     }
                 ),
                 "UpdateExpression": f"{add} SET item_type = :type, shop = :shop, order_id = :order, "
@@ -223,21 +220,25 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
             pointer = {
                 **item,
                 "pk": items.order_pk(event.shop, event.waiting_for_order),
-                "sk": f"WAITING#{event.event_id}",
+                "sk": items.WAITING.of(event.event_id),
             }
             self._call(self.client.put_item, TableName=self.table_name, Item=items.to_attributes(pointer))
 
     def parked_events(self, shop: str) -> list[ParkedEvent]:
-        parked = [items.parked_from_item(item) for item in self._query(items.parked_pk(shop), "EVENT#")]
+        parked = [items.parked_from_item(item) for item in self._query(items.parked_pk(shop), items.PARKED.prefix)]
         return sorted(parked, key=lambda event: event.received_at)
 
     def waiting_for_order(self, shop: str, order_id: int) -> list[ParkedEvent]:
-        return [items.parked_from_item(item) for item in self._query(items.order_pk(shop, order_id), "WAITING#")]
+        return [
+            items.parked_from_item(item) for item in self._query(items.order_pk(shop, order_id), items.WAITING.prefix)
+        ]
 
     def unpark(self, event: ParkedEvent) -> None:
-        keys = [{"pk": items.parked_pk(event.shop), "sk": f"EVENT#{event.event_id}"}]
+        keys = [{"pk": items.parked_pk(event.shop), "sk": items.PARKED.of(event.event_id)}]
         if event.waiting_for_order is not None:
-            keys.append({"pk": items.order_pk(event.shop, event.waiting_for_order), "sk": f"WAITING#{event.event_id}"})
+            keys.append(
+                {"pk": items.order_pk(event.shop, event.waiting_for_order), "sk": items.WAITING.of(event.event_id)}
+            )
         for key in keys:
             self._call(self.client.delete_item, TableName=self.table_name, Key=items.to_attributes(key))
 
@@ -343,7 +344,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         )
 
     def repush_marks(self, shop: str) -> list[LevelKey]:
-        found = self._query(items.repush_pk(shop), "LEVEL#")
+        found = self._query(items.repush_pk(shop), items.REPUSH_PREFIX)
         return sorted(LevelKey(item["shop"], item["location"], item["sku"]) for item in found)
 
     def clear_repush(self, key: LevelKey, failed_before: datetime) -> bool:
