@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
     from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
+    from inventory_ledger.adapters.dynamodb.nightly_runs import DynamoDbNightlyRunLog
     from inventory_ledger.adapters.s3_payloads import S3PayloadStore
     from inventory_ledger.adapters.s3_reports import S3ReportStore
     from inventory_ledger.adapters.secrets import SecretsManagerShopSecrets
@@ -179,6 +180,14 @@ def reconcile_dependencies(*, with_reports: bool = True) -> "ReconcileDependenci
     )
 
 
+@lru_cache(maxsize=1)
+def nightly_run_log() -> "DynamoDbNightlyRunLog":
+    from inventory_ledger.adapters.dynamodb.nightly_runs import DynamoDbNightlyRunLog
+    from inventory_ledger.config import ledger_settings
+
+    return DynamoDbNightlyRunLog(ledger_settings().ledger_table_name)
+
+
 def reconcile_options() -> "ReconcileOptions":
     from inventory_ledger.config import report_settings
     from inventory_ledger.service.reconcile import ReconcileOptions
@@ -195,7 +204,7 @@ def reset() -> None:
     import sys
 
     cached = [ingress_dependencies, ledger, merchant_directory, shopify_for, report_store, payload_store,
-              install_dependencies]  # fmt: skip
+              install_dependencies, nightly_run_log]  # fmt: skip
     # Module-level client caches, only where their modules were loaded at all.
     for module, name in (
         ("inventory_ledger.adapters.dynamodb.client", "dynamodb_client"),

@@ -88,6 +88,10 @@ class FanoutSettings(LedgerSettings):
     reconcile_queue_url: str
     # A shop with at least this many mapped levels is reconciled one location per message.
     reconcile_split_at_levels: int = Field(default=20_000, ge=1)
+    # Where the night's summary is written (the summariser's run of the same function needs it).
+    report_bucket_name: str | None = None
+    # The summariser closes the latest run started within this many hours.
+    nightly_summary_lookback_hours: float = Field(default=24.0, gt=0)
 
 
 @lru_cache(maxsize=1)
