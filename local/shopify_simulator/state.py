@@ -192,6 +192,8 @@ class Shop:
     # Active locations a store may hold; deactivated ones don't count
     # (https://help.shopify.com/en/manual/locations/setting-up-your-locations: 1000 on paid plans).
     location_limit: int = 1000
+    # Subscriptions created through the API (shop-scoped: webhook_subscriptions.py), id -> created at.
+    api_webhook_subscriptions: dict[int, float] = field(default_factory=dict)
 
     def item_by_sku(self, sku: str) -> InventoryItem | None:
         return next((i for i in self.items.values() if i.sku == sku), None)
@@ -239,6 +241,8 @@ class SimulatorState:
         self.default_plan = "standard"
         # Set by the server to the webhook delivery engine: (shop, topic, REST body) -> None.
         self.emit: Callable[[Shop, str, dict[str, Any]], None] = lambda shop, topic, body: None
+        # Set by the simulator to its delivery engine (the subscriptions the API creates deliver too).
+        self.delivery: Any = None
 
     def reset(self) -> None:
         with self.lock:

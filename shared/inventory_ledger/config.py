@@ -8,6 +8,8 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from inventory_ledger.domain.subscriptions import SubscriptionMode
+
 DEFAULT_SHOPIFY_API_VERSION = "2026-07"
 
 
@@ -82,6 +84,14 @@ class ReportSettings(_Settings):
     reconcile_bulk_threshold_skus: int = Field(default=2_000, ge=1)
     # How long the reconciler waits for a bulk query (its own, or one already running for the shop).
     reconcile_bulk_deadline_seconds: float = Field(default=600.0, gt=0)
+
+
+class SubscriptionSettings(_Settings):
+    # "app": the subscriptions live in shopify.app.toml (invisible to the API: not checked); "shop":
+    # onboarding creates them per shop through the API and every reconciliation checks them.
+    webhook_subscriptions: SubscriptionMode = SubscriptionMode.APP
+    # The deployed webhook endpoint (the stack's WebhookUrl output) the subscriptions must point at.
+    webhook_url: str | None = None
 
 
 class FanoutSettings(LedgerSettings):

@@ -14,6 +14,7 @@ from inventory_ledger.domain.nightly import MessageOutcome, NightlyPlan
 from inventory_ledger.domain.onboarding import ShopifyLocation, ShopifyVariant
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush, PushOutcome
+from inventory_ledger.domain.subscriptions import WebhookSubscription
 from inventory_ledger.domain.webhooks import WebhookEnvelope
 
 
@@ -325,6 +326,22 @@ class ShopLifecycle(ABC):
 
     @abstractmethod
     def compliance_records(self, shop: str) -> list[dict[str, str]]: ...
+
+
+class ShopifyWebhookSubscriptions(ABC):
+    """One shop's shop-scoped webhook subscriptions (the app's toml ones are invisible here)."""
+
+    @abstractmethod
+    def subscriptions(self) -> list[WebhookSubscription]:
+        """Every shop-scoped subscription of this app; raises TransientFailure or PushRefused."""
+
+    @abstractmethod
+    def create(self, topic: str, uri: str) -> WebhookSubscription | str:
+        """The new subscription, or Shopify's userErrors as one line."""
+
+    @abstractmethod
+    def delete(self, subscription_id: str) -> str | None:
+        """None when deleted, else Shopify's userErrors as one line."""
 
 
 class NightlyRunLog(ABC):

@@ -39,7 +39,7 @@ def reconcile_for_the_night(
         log.record_outcome(request.run_id, failed, now())
         raise
     shop_run = result.runs[0]
-    missing = tuple(getattr(shop_run, "subscriptions_missing", ()) or ())
+    missing = tuple(shop_run.subscriptions_missing)
     reconciled = MessageOutcome(request.shop, request.location, MessageStatus.RECONCILED,
                                 drifted=shop_run.total("drifted"), levels=shop_run.total("checked"),
                                 subscriptions_missing=missing)  # fmt: skip

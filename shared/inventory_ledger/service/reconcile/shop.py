@@ -86,12 +86,28 @@ def reconcile_shop(
     if caught is not None:
         deps.directory.record_caught_up(shop, caught.cut_off)
 
+    _check_subscriptions(shop, deps, run)
     run.finished_at = deps.now()
     run.seconds = time.monotonic() - clock
     if deps.reports is not None:
         write_report(run, deps.reports)
     logger.info("reconciled", extra=run.summary())
     return run
+
+
+def _check_subscriptions(shop: str, deps: ReconcileDependencies, run: ShopRun) -> None:
+    """Reports missing webhook subscriptions; a check Shopify cannot answer is reported, never fatal."""
+    if deps.webhook_subscriptions is None:
+        return
+    try:
+        check = deps.webhook_subscriptions(shop)
+    except (TransientFailure, PushRefused, ValueError) as error:
+        run.webhook_subscriptions = {"checked": False, "note": f"{type(error).__name__}: {error}"}
+        return
+    run.webhook_subscriptions = check.summary()
+    run.subscriptions_missing = list(check.missing)
+    if check.missing:
+        logger.warning("webhook subscriptions missing", extra={"shop": shop, "webhook_subscriptions": check.summary()})
 
 
 def _catch_up(shop: str, deps: ReconcileDependencies, run: ShopRun) -> CatchUp | None:
