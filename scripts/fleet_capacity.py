@@ -18,6 +18,8 @@ Lambda's limits (900 s per invocation).
 """
 
 import argparse
+import contextlib
+import io
 import logging
 import math
 import os
@@ -30,7 +32,6 @@ from typing import Any
 
 # The figures, not the functions' JSON logs and metrics, on stdout (set before powertools is imported).
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
 from inventory_ledger import bootstrap
 from inventory_ledger.service.onboarding import onboard_shop
@@ -211,9 +212,10 @@ def main() -> None:
           f"plan {args.plan}, table on {args.dynamodb}")  # fmt: skip
     with LocalStack(dynamodb=args.dynamodb, simulator_seed=seed(merchants, args.plan),
                     handlers={"ledger_consumer": None, "level_pusher": None}) as stack:  # fmt: skip
-        setup = onboard(stack, merchants)
+        with contextlib.redirect_stdout(io.StringIO()):  # the functions' metric lines (EMF)
+            setup = onboard(stack, merchants)
+            ran = night(stack, merchants, args.timeout)
         print(f"  onboarded in {setup:,.0f} s (not part of the night)")
-        ran = night(stack, merchants, args.timeout)
     summary = ran["summary"]
     print(f"\nThe local night ({len(merchants)} merchants, one reconciliation at a time)")
     _line("fan-out: messages queued", f"{ran['fanout']['messages']} in {ran['fanout_seconds']:.2f} s")

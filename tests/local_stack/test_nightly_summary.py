@@ -116,8 +116,10 @@ def test_without_a_fanout_every_merchant_is_not_run_and_a_bad_request_is_refused
     summary = fanout({"summarise": True}, FakeLambdaContext())
     assert (summary["merchants"], summary["not_run_shops"], summary["run_id"]) == (1, [FAILING], None)
     assert summary["note"] == "no nightly fan-out started in the window"
-    unknown = fanout({"summarise": "no-such-night"}, FakeLambdaContext())
-    assert unknown["note"] == "no nightly run 'no-such-night' is recorded"
+    with pytest.raises(LookupError, match="no nightly run 'no-such-night' is recorded"):
+        fanout({"summarise": "no-such-night"}, FakeLambdaContext())
+    stored = local_aws.client("s3").list_objects_v2(Bucket=local_aws.report_bucket_name, Prefix="nightly/")
+    assert len(stored["Contents"]) == 1  # the first summary only: the refused one wrote nothing
     for bad in (False, "", 3):
         with pytest.raises(ValueError, match="summarise"):
             fanout({"summarise": bad}, FakeLambdaContext())

@@ -61,14 +61,15 @@ def summarise_night(
     run_id: str | None = None,
     lookback: timedelta = DEFAULT_LOOKBACK,
 ) -> NightlySummary:
-    """The summary of the given run, or of the latest one started within `lookback`; without one,
-    every active merchant is reported not run. Written to the report bucket, published, logged."""
+    """The summary of the given run (LookupError when none is recorded: nothing written), or of the
+    latest one started within `lookback`; without one, every active merchant is reported not run.
+    Written to the report bucket, published, logged."""
     plan = log.plan(run_id) if run_id is not None else log.latest_plan(now - lookback)
+    if run_id is not None and plan is None:  # a mistyped id must not page anyone
+        raise LookupError(f"no nightly run {run_id!r} is recorded")
     outcomes = log.outcomes(plan.run_id) if plan is not None else []
     shops = directory.shops() if plan is None else []
     summary = summarise(plan, outcomes, closed_at=now, shops=shops)
-    if run_id is not None and plan is None:
-        summary.note = f"no nightly run {run_id!r} is recorded"
     body = json.dumps(summary.as_dict(), indent=1).encode()
     location = reports.put(summary_key(summary), body, "application/json")
     for name, value in (
