@@ -22,7 +22,6 @@ import contextlib
 import io
 import logging
 import math
-import os
 import statistics
 import time
 from collections.abc import Callable
@@ -30,10 +29,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-# The figures, not the functions' JSON logs and metrics, on stdout (set before powertools is imported).
-os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-
 from inventory_ledger import bootstrap
+from inventory_ledger.observability import logger
 from inventory_ledger.service.onboarding import onboard_shop
 from local_stack.functions import RECONCILE_FANOUT
 from local_stack.stack import LocalStack
@@ -191,7 +188,9 @@ def extrapolate(merchants: list[Merchant], plan: str, concurrency: int) -> None:
 
 
 def main() -> None:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the simulator's request lines
+    # The figures on stdout, not the functions' JSON logs or the simulator's request lines.
+    logger.setLevel(logging.WARNING)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--small", type=int, default=30, help="merchants with few levels (paged reads)")
     parser.add_argument("--small-locations", type=int, default=2)
