@@ -3,14 +3,46 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol, TypedDict
 
 from .clock import Clock, SystemClock
 from .ids import IdGenerator
+from .jsonish import JsonObject
+from .obj import Obj
 from .quantities import STORED_STATES, read
 from .throttle import PLANS, LeakyBucket
+
+
+class SubscriptionRecord(Protocol):
+    """One webhook subscription as the delivery engine holds it."""
+
+    id: int
+    topic: str
+    address: str
+
+
+class SubscriptionRegistry(Protocol):
+    """The delivery engine's subscriptions (delivery.py), as webhook_subscriptions.py uses them."""
+
+    def subscribe(self, shop: str, topic: str, address: str) -> SubscriptionRecord: ...
+
+    def subscriptions(self, shop: str) -> Sequence[SubscriptionRecord]: ...
+
+    def unsubscribe(self, shop: str, sub_id: int) -> bool: ...
+
+
+class VariantSeed(TypedDict, total=False):
+    """One variant to create: sku None is a variant without a SKU; a missing key takes the default."""
+
+    sku: str | None
+    title: str
+    price: str | None
+    tracked: bool
+    id: int | None
+    inventory_item_id: int | None
+    requires_shipping: bool | None
 
 
 @dataclass
@@ -164,7 +196,7 @@ class BulkOperation:
 class IdempotentRecord:
     field: str
     fingerprint: str
-    payload: Any
+    payload: Obj  # the answer replayed for the same key
 
 
 @dataclass
@@ -192,6 +224,9 @@ class Shop:
     # Active locations a store may hold; deactivated ones don't count
     # (https://help.shopify.com/en/manual/locations/setting-up-your-locations: 1000 on paid plans).
     location_limit: int = 1000
+    id: int = 0
+    created_at: float = 0.0
+    app_installed: bool = True  # False after app/uninstalled: the app's tokens stop working
     # Subscriptions created through the API (shop-scoped: webhook_subscriptions.py), id -> created at.
     api_webhook_subscriptions: dict[int, float] = field(default_factory=dict)
 
@@ -240,9 +275,9 @@ class SimulatorState:
         self.base_url = ""
         self.default_plan = "standard"
         # Set by the server to the webhook delivery engine: (shop, topic, REST body) -> None.
-        self.emit: Callable[[Shop, str, dict[str, Any]], None] = lambda shop, topic, body: None
+        self.emit: Callable[[Shop, str, JsonObject], None] = lambda shop, topic, body: None
         # Set by the simulator to its delivery engine (the subscriptions the API creates deliver too).
-        self.delivery: Any = None
+        self.delivery: SubscriptionRegistry | None = None
 
     def reset(self) -> None:
         with self.lock:
@@ -266,6 +301,8 @@ class SimulatorState:
                 plan=plan,
                 bucket=LeakyBucket(size, rate, self.clock),
                 webhook_api_version=webhook_api_version,
+                id=self.ids.next(),
+                created_at=self.clock.now(),
             )
             self.shops[domain] = shop
             return shop
@@ -304,13 +341,12 @@ class SimulatorState:
         self,
         shop: Shop,
         title: str,
-        variants: list[dict[str, Any]],
+        variants: list[VariantSeed],
         status: str = "ACTIVE",
         product_id: int | None = None,
         gift_card: bool = False,
     ) -> Product:
-        """`variants`: dicts with optional sku (None: no SKU), title, price, tracked, id,
-        inventory_item_id, requires_shipping."""
+        """`variants`: what each variant says of itself; what it leaves out takes Shopify's default."""
         with self.lock:
             now = self.clock.now()
             handle = "-".join(title.lower().split())
@@ -328,7 +364,9 @@ class SimulatorState:
                     item_id,
                 )
                 # A gift card needs no shipping (Shopify's default for gift card products).
-                requires_shipping = bool(spec.get("requires_shipping", not gift_card))
+                requires_shipping = spec.get("requires_shipping")
+                if requires_shipping is None:
+                    requires_shipping = not gift_card
                 item = InventoryItem(
                     item_id, variant.id, variant.sku, bool(spec.get("tracked", True)), requires_shipping, now, now
                 )

@@ -26,10 +26,11 @@ from urllib.parse import urlsplit
 from graphql import GraphQLEnumType, GraphQLResolveInfo
 
 from .clock import iso
-from .graph import ExecContext, Obj, connection
+from .graph import ExecContext, connection
 from .ids import gid, parse_gid_of
-from .mutations.common import user_error
+from .obj import Obj
 from .schema import get_schema
+from .state import SubscriptionRecord, SubscriptionRegistry
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _REST_TOPIC = re.compile(r"`([a-z_]+/[a-z_]+)`")
@@ -49,7 +50,16 @@ def topics(version: str) -> dict[str, str]:
     return found
 
 
-def _subscription_obj(ctx: ExecContext, sub: Any, created_at: float) -> Obj:
+def _user_error(field: list[str], message: str) -> Obj:
+    return Obj("UserError", field=field, message=message)
+
+
+def _registry(ctx: ExecContext) -> SubscriptionRegistry:
+    assert ctx.state.delivery is not None, "the simulator wires its delivery engine into the state"
+    return ctx.state.delivery
+
+
+def _subscription_obj(ctx: ExecContext, sub: SubscriptionRecord, created_at: float) -> Obj:
     enum_name = next((name for name, rest in topics(ctx.version).items() if rest == sub.topic), sub.topic)
     version = Obj("ApiVersion", handle=ctx.shop.webhook_api_version, displayName=ctx.shop.webhook_api_version,
                   supported=True)  # fmt: skip
@@ -73,9 +83,9 @@ def _subscription_obj(ctx: ExecContext, sub: Any, created_at: float) -> Obj:
     )
 
 
-def _shop_scoped(ctx: ExecContext) -> list[tuple[Any, float]]:
+def _shop_scoped(ctx: ExecContext) -> list[tuple[SubscriptionRecord, float]]:
     created = ctx.shop.api_webhook_subscriptions
-    return [(sub, created[sub.id]) for sub in ctx.state.delivery.subscriptions(ctx.shop.domain) if sub.id in created]
+    return [(sub, created[sub.id]) for sub in _registry(ctx).subscriptions(ctx.shop.domain) if sub.id in created]
 
 
 def webhook_subscriptions(ctx: ExecContext) -> Any:
@@ -83,9 +93,9 @@ def webhook_subscriptions(ctx: ExecContext) -> Any:
         wanted = {topics(ctx.version).get(t, t) for t in args.pop("topics", None) or ()}
         args.pop("format", None)
         args.pop("query", None)
-        sort_key = args.pop("sortKey", None) or "CREATED_AT"
+        by_id = (args.pop("sortKey", None) or "CREATED_AT") == "ID"
         found = [(sub, at) for sub, at in _shop_scoped(ctx) if not wanted or sub.topic in wanted]
-        found.sort(key=lambda pair: (pair[1], pair[0].id) if sort_key == "CREATED_AT" else (pair[0].id, 0))
+        found.sort(key=lambda pair: (float(pair[0].id), 0.0) if by_id else (pair[1], float(pair[0].id)))
         nodes = [(sub.id, _subscription_obj(ctx, sub, at)) for sub, at in found]
         return connection(info, "WebhookSubscriptionConnection", nodes, presorted=True, **args)
 
@@ -111,11 +121,10 @@ def create(info: GraphQLResolveInfo, topic: str, webhookSubscription: dict[str, 
     problem = _address_problem(address)
     if problem is None and any(s.topic == rest_topic and s.address == address for s, _ in _shop_scoped(ctx)):
         problem = "Address for this topic has already been taken"
-    if problem is not None:
-        return Obj("WebhookSubscriptionCreatePayload", webhookSubscription=None,
-                   userErrors=[user_error("UserError", field, problem, None)])  # fmt: skip
-    assert address is not None
-    sub = ctx.state.delivery.subscribe(ctx.shop.domain, rest_topic, address)
+    if problem is not None or address is None:
+        error = _user_error(field, problem or "Address can't be blank")
+        return Obj("WebhookSubscriptionCreatePayload", webhookSubscription=None, userErrors=[error])
+    sub = _registry(ctx).subscribe(ctx.shop.domain, rest_topic, address)
     now = ctx.state.clock.now()
     ctx.shop.api_webhook_subscriptions[sub.id] = now
     return Obj("WebhookSubscriptionCreatePayload", webhookSubscription=_subscription_obj(ctx, sub, now), userErrors=[])
@@ -125,8 +134,8 @@ def delete(info: GraphQLResolveInfo, id: str) -> Obj:
     ctx: ExecContext = info.context
     number = parse_gid_of("WebhookSubscription", id)
     if number is None or number not in ctx.shop.api_webhook_subscriptions:
-        error = user_error("UserError", ["id"], "Webhook subscription does not exist", None)
+        error = _user_error(["id"], "Webhook subscription does not exist")
         return Obj("WebhookSubscriptionDeletePayload", deletedWebhookSubscriptionId=None, userErrors=[error])
-    ctx.state.delivery.unsubscribe(ctx.shop.domain, number)
+    _registry(ctx).unsubscribe(ctx.shop.domain, number)
     del ctx.shop.api_webhook_subscriptions[number]
     return Obj("WebhookSubscriptionDeletePayload", deletedWebhookSubscriptionId=id, userErrors=[])

@@ -6,9 +6,11 @@ webhook ingress never loads the Shopify client, httpx or the DynamoDB adapters.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from inventory_ledger.clock import utc_now
 
 if TYPE_CHECKING:
     from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
@@ -179,7 +181,7 @@ def reconcile_dependencies(*, with_reports: bool = True) -> "ReconcileDependenci
         shopify_orders=shopify_orders_for,
         webhook_subscriptions=_nightly_subscription_check(),
         reports=report_store() if with_reports else None,
-        now=lambda: datetime.now(UTC),
+        now=utc_now,
     )
 
 
@@ -235,8 +237,16 @@ def reset() -> None:
     """For tests and the local driver, after they change the environment."""
     import sys
 
-    cached = [ingress_dependencies, ledger, merchant_directory, shopify_for, report_store, payload_store,
-              install_dependencies, nightly_run_log]  # fmt: skip
+    cached = [
+        ingress_dependencies,
+        ledger,
+        merchant_directory,
+        shopify_for,
+        report_store,
+        payload_store,
+        install_dependencies,
+        nightly_run_log,
+    ]
     # Module-level client caches, only where their modules were loaded at all.
     for module, name in (
         ("inventory_ledger.adapters.dynamodb.client", "dynamodb_client"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .conftest import Sink, Store, wait_until
 
 LIST = """query Subs($first: Int!, $topics: [WebhookSubscriptionTopic!]) {
@@ -21,11 +23,11 @@ DELETE = """mutation Delete($id: ID!) {
 }"""
 
 
-def _create(store: Store, topic: str, uri: str) -> dict:
+def _create(store: Store, topic: str, uri: str) -> dict[str, Any]:
     return store.gql(CREATE, {"topic": topic, "uri": uri})["data"]["webhookSubscriptionCreate"]
 
 
-def _listed(store: Store, **variables: object) -> list[dict]:
+def _listed(store: Store, **variables: object) -> list[dict[str, Any]]:
     return store.gql(LIST, {"first": 50, **variables})["data"]["webhookSubscriptions"]["nodes"]
 
 

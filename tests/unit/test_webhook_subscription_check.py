@@ -11,7 +11,8 @@ URL = "https://api.example.com/prod/webhooks/shopify"
 
 class Shopify(ShopifyWebhookSubscriptions):
     def __init__(self, found: list[WebhookSubscription], refuse: str | None = None) -> None:
-        self.found, self.refuse, self.calls = list(found), refuse, []  # type: list[str]
+        self.found, self.refuse = list(found), refuse
+        self.calls: list[str] = []
 
     def subscriptions(self) -> list[WebhookSubscription]:
         return list(self.found)
