@@ -5,7 +5,8 @@ Two kinds of subscription deliver alike (delivery.py), but only one is visible t
 - app-scoped ones, declared in shopify.app.toml: here the seed's `webhooks` and the control API's
   `POST /_control/shops/<shop>/webhooks`. The query never returns them ("Returns only shop-scoped
   subscriptions, not app-scoped subscriptions configured in TOML files",
-  https://shopify.dev/docs/api/admin-graphql/2026-07/queries/webhookSubscriptions).
+  https://shopify.dev/docs/api/admin-graphql/2025-07/queries/webhookSubscriptions; the 2025-10 page
+  says the same).
 - shop-scoped ones, created through the API: listed, and deletable, by the API.
 
 Create answers userErrors, never a top-level error, for an address it will not deliver to: not an

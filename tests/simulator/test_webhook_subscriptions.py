@@ -32,7 +32,7 @@ def _listed(store: Store, **variables: object) -> list[dict[str, Any]]:
 
 
 def test_the_query_lists_shop_scoped_subscriptions_not_the_apps_toml_ones(store: Store, sink: Sink) -> None:
-    """https://shopify.dev/docs/api/admin-graphql/2026-07/queries/webhookSubscriptions: "Returns only
+    """https://shopify.dev/docs/api/admin-graphql/2025-07/queries/webhookSubscriptions: "Returns only
     shop-scoped subscriptions, not app-scoped subscriptions configured in TOML files" (the control
     API's subscriptions play the TOML ones: they deliver, and the query does not see them)."""
     store.control("POST", "/webhooks", {"topic": "orders/create", "address": sink.url})
@@ -53,7 +53,8 @@ def test_the_query_lists_shop_scoped_subscriptions_not_the_apps_toml_ones(store:
 def test_create_answers_user_errors_for_an_address_it_will_not_deliver_to(store: Store) -> None:
     """https://shopify.dev/docs/apps/build/webhooks/subscribe/https: the endpoint must be an HTTPS
     address; the same topic and address twice is "Address for this topic has already been taken"
-    (PubSubWebhookSubscriptionCreateUserErrorCode TAKEN, shopify.dev/docs/api/admin-graphql/2026-07)."""
+    (https://shopify.dev/docs/api/admin-graphql/latest/enums/PubSubWebhookSubscriptionCreateUserErrorCode,
+    TAKEN)."""
     for uri, message in (
         ("http://hooks.example.com/webhooks", "Address protocol http:// is not supported"),
         ("not a url", "Address is invalid"),
@@ -82,8 +83,9 @@ def test_a_topic_outside_the_enum_is_refused_by_the_schema(store: Store) -> None
 
 
 def test_delete_removes_a_shop_scoped_subscription_and_refuses_an_unknown_id(store: Store, sink: Sink) -> None:
-    """https://shopify.dev/docs/api/admin-graphql/2026-07/mutations/webhookSubscriptionDelete: returns
-    the deleted subscription's id; future webhooks to its endpoint stop."""
+    """webhookSubscriptionDelete "stops all future webhooks to its endpoint. Returns the deleted
+    subscription's ID" (its description in the 2026-07 schema, reference/shopify/schema/, which
+    shopify.dev/docs/api/admin-graphql renders)."""
     created = _create(store, "INVENTORY_LEVELS_UPDATE", sink.url)["webhookSubscription"]
     answer = store.gql(DELETE, {"id": created["id"]})["data"]["webhookSubscriptionDelete"]
     assert answer == {"deletedWebhookSubscriptionId": created["id"], "userErrors": []}
