@@ -69,8 +69,7 @@ def test_the_summary_counts_reconciled_drifted_failed_and_never_run_merchants(
     assert (planned["run_id"], planned["shops"], planned["messages"]) == ("night-1", 3, 3)
     _lose_the_message_of(local_aws, LOST, expected=3)  # never reconciled
 
-    driver = start_driver(local_aws, handlers={"ledger_consumer": None, "level_pusher": None,
-                                               "reconcile_fanout": None})  # fmt: skip
+    driver = start_driver(local_aws, handlers={"ledger_consumer": None, "level_pusher": None})
     driver.drain(timeout=120)
     capsys.readouterr()
     # The summary's log line (a warning: merchants failed); powertools' handler holds the stream it was
@@ -80,7 +79,11 @@ def test_the_summary_counts_reconciled_drifted_failed_and_never_run_merchants(
     warnings: list[tuple[str, dict[str, Any]]] = []
     monkeypatch.setattr(logger, "warning", lambda message, extra: warnings.append((message, extra)))
 
-    summary = fanout({"summarise": "night-1"}, FakeLambdaContext())
+    import httpx
+
+    answer = httpx.post(f"{driver.base_url}/_driver/summary", params={"run_id": "night-1"}, timeout=60).json()
+    assert answer["ok"] is True
+    summary = answer["response"]
     assert summary["merchants"] == 3
     assert (summary["reconciled"], summary["failed"], summary["not_run"]) == (1, 1, 1)
     assert list(summary["failed_shops"]) == [FAILING]
