@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory_ledger.bootstrap import nightly_run_log, reconcile_dependencies, reconcile_options
+from inventory_ledger.clock import utc_now
 from inventory_ledger.observability import logger, metrics, tracer
 from inventory_ledger.service.reconcile import ReconcileRequest, ReconcileResult, reconcile, record_result_metrics
 from inventory_ledger.service.reconcile.nightly import reconcile_for_the_night
@@ -37,8 +38,7 @@ def queued(record: SQSRecord) -> dict[str, Any]:
         raise ValueError("a queued reconciliation names its shop")  # never every merchant from the queue
     if request.run_id is None:  # sent by hand: no night to join
         return run(request)
-    deps = reconcile_dependencies()
-    return reconcile_for_the_night(request, reconciled, nightly_run_log(), deps.now).summary()
+    return reconcile_for_the_night(request, reconciled, nightly_run_log(), utc_now).summary()
 
 
 @logger.inject_lambda_context

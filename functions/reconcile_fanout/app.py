@@ -5,7 +5,7 @@ merchant's outcome into the night's summary.
 drift_reconciler consumes the queue one message at a time; see docs/operations.md.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,6 +14,7 @@ from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMercha
 from inventory_ledger.adapters.dynamodb.nightly_runs import DynamoDbNightlyRunLog
 from inventory_ledger.adapters.reconcile_queue import SqsReconcileQueue
 from inventory_ledger.adapters.s3_reports import S3ReportStore
+from inventory_ledger.clock import utc_now
 from inventory_ledger.config import FanoutSettings
 from inventory_ledger.observability import logger, metrics, tracer
 from inventory_ledger.service.fanout import fan_out
@@ -29,7 +30,7 @@ def summarise(settings: FanoutSettings, asked: Any) -> dict[str, Any]:
         DynamoDbNightlyRunLog(settings.ledger_table_name),
         DynamoDbMerchantDirectory(settings.ledger_table_name),
         S3ReportStore(settings.report_bucket_name),
-        datetime.now(UTC),
+        utc_now(),
         run_id=None if asked is True else asked.strip(),
         lookback=timedelta(hours=settings.nightly_summary_lookback_hours),
     )
@@ -50,6 +51,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         split_at_levels=settings.reconcile_split_at_levels,
         run_id=str(event.get("id") or context.aws_request_id),
         run_log=DynamoDbNightlyRunLog(table),
-        started_at=datetime.now(UTC),
+        started_at=utc_now(),
     )
     return summary.as_dict()
