@@ -13,6 +13,7 @@ from itertools import batched
 
 from inventory_ledger.domain.movements import Movement
 from inventory_ledger.domain.onboarding import OnboardingProblem, ledger_location_names, opening_balance, slugify
+from inventory_ledger.domain.subscriptions import SubscriptionCheck
 from inventory_ledger.observability import logger
 from inventory_ledger.ports import (
     DEFAULT_BULK_THRESHOLD_SKUS,
@@ -37,6 +38,8 @@ class OnboardingResult:
     skus_skipped: dict[str, str] = field(default_factory=dict)
     opening_balances: int = 0
     already_imported: int = 0
+    # The shop's webhook subscriptions after onboarding ensured them (None: not asked to).
+    webhooks: SubscriptionCheck | None = None
 
     def summary(self) -> dict[str, object]:
         return {
@@ -47,6 +50,7 @@ class OnboardingResult:
             "skus_skipped": dict(self.skus_skipped),
             "opening_balances": self.opening_balances,
             "already_imported": self.already_imported,
+            **({"webhooks": self.webhooks.summary()} if self.webhooks is not None else {}),
         }
 
 
@@ -61,6 +65,7 @@ def onboard_shop(
     location_names: Mapping[int, str] | None = None,
     bulk_threshold_skus: int = DEFAULT_BULK_THRESHOLD_SKUS,
     actor: str | None = None,
+    ensure_webhooks: Callable[[], SubscriptionCheck] | None = None,
 ) -> OnboardingResult:
     """Raises OnboardingProblem before writing anything when the request cannot work (no active
     location, two locations with one name, an unknown primary), MappingConflict when a location is
@@ -119,6 +124,8 @@ def onboard_shop(
     # "last agreed" until a push or a reconciliation says later).
     for name in result.locations:
         directory.record_location_reconciled(shop, name, read_at, "onboarding")
+    if ensure_webhooks is not None:
+        result.webhooks = ensure_webhooks()
     logger.info("onboarded", extra=result.summary())
     return result
 
