@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
 
-from inventory_ledger.domain.drift import HealingPolicy
+from inventory_ledger.domain.drift import DEFAULT_HEALING_POLICY, HealingPolicy
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState, PushStatus
 from inventory_ledger.domain.merchant import MerchantView
 from inventory_ledger.domain.parking import ParkedEvent
@@ -85,6 +85,7 @@ class InMemoryLedger(LedgerRepository):
                     version=old.version + 1,
                     shopify_expected=old.shopify_expected + update.shopify_expected_delta,
                     updated_at=changed_at or old.updated_at,
+                    imported_at=old.imported_at or update.imported_at,
                 )
             for line in change.lines:
                 key = (line.shop, line.order_id, line.line_item_id)
@@ -201,7 +202,7 @@ class InMemoryDirectory(MerchantDirectory):
     def __init__(self, locations: dict[str, int], skus: dict[str, int]) -> None:
         self.location_ids = dict(locations)
         self.item_ids = dict(skus)
-        self.policy = HealingPolicy.REPORT
+        self.policy = DEFAULT_HEALING_POLICY  # as the DynamoDB directory answers
         self.reconciled: dict[str, tuple[datetime, str]] = {}
         self.onboarded: datetime | None = None
         self.caught_up: datetime | None = None

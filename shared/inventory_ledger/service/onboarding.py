@@ -13,6 +13,7 @@ from itertools import batched
 
 from inventory_ledger.domain.movements import Movement
 from inventory_ledger.domain.onboarding import OnboardingProblem, ledger_location_names, opening_balance, slugify
+from inventory_ledger.domain.subscriptions import SubscriptionCheck
 from inventory_ledger.observability import logger
 from inventory_ledger.ports import (
     DEFAULT_BULK_THRESHOLD_SKUS,
@@ -37,6 +38,8 @@ class OnboardingResult:
     skus_skipped: dict[str, str] = field(default_factory=dict)
     opening_balances: int = 0
     already_imported: int = 0
+    # The shop's webhook subscriptions after onboarding ensured them (None: not asked to).
+    webhooks: SubscriptionCheck | None = None
 
     def summary(self) -> dict[str, object]:
         return {
@@ -47,6 +50,7 @@ class OnboardingResult:
             "skus_skipped": dict(self.skus_skipped),
             "opening_balances": self.opening_balances,
             "already_imported": self.already_imported,
+            **({"webhooks": self.webhooks.summary()} if self.webhooks is not None else {}),
         }
 
 
@@ -61,6 +65,7 @@ def onboard_shop(
     location_names: Mapping[int, str] | None = None,
     bulk_threshold_skus: int = DEFAULT_BULK_THRESHOLD_SKUS,
     actor: str | None = None,
+    ensure_webhooks: Callable[[], SubscriptionCheck] | None = None,
 ) -> OnboardingResult:
     """Raises OnboardingProblem before writing anything when the request cannot work (no active
     location, two locations with one name, an unknown primary), MappingConflict when a location is
@@ -100,18 +105,27 @@ def onboard_shop(
     read_at = now()
     levels = shopify.levels(list(by_shopify_id), bulk=len(items) >= bulk_threshold_skus)
     openings = (
-        opening_balance(shop, by_shopify_id[level.location_id], items[level.inventory_item_id], level.available, actor)
+        opening_balance(
+            shop,
+            by_shopify_id[level.location_id],
+            items[level.inventory_item_id],
+            level.available,
+            actor,
+            level.updated_at,
+        )
         for level in levels
         if level.inventory_item_id in items
     )
     for chunk in batched(openings, LEVELS_PER_TRANSACTION):
-        written = _commit_openings(list(chunk), ledger, now)
+        written = commit_openings(list(chunk), ledger, now)
         result.opening_balances += written
         result.already_imported += len(chunk) - written
     # The imported levels are Shopify's: each agreed with it then (what the reconciler reports as
     # "last agreed" until a push or a reconciliation says later).
     for name in result.locations:
         directory.record_location_reconciled(shop, name, read_at, "onboarding")
+    if ensure_webhooks is not None:
+        result.webhooks = ensure_webhooks()
     logger.info("onboarded", extra=result.summary())
     return result
 
@@ -124,7 +138,7 @@ def _primary(asked: str, names: Mapping[int, str], shopify_names: Mapping[int, s
     raise OnboardingProblem(f"no active location named {asked!r}; there are: {', '.join(sorted(names.values()))}")
 
 
-def _commit_openings(movements: list[Movement], ledger: LedgerRepository, now: Callable[[], datetime]) -> int:
+def commit_openings(movements: list[Movement], ledger: LedgerRepository, now: Callable[[], datetime]) -> int:
     """Commits the chunk in one transaction (the ledger's own retry on lost races); if a level was
     imported before, the transaction wrote nothing, so each level is committed on its own."""
     written = len(record_operation(movements, ledger, now))

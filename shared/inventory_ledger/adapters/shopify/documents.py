@@ -79,6 +79,7 @@ query LocationInventoryLevelsPage($locationId: ID!, $first: Int!, $after: String
         id
         item { id sku }
         quantities(names: ["available", "committed", "on_hand"]) { name quantity }
+        updatedAt
       }
       pageInfo { hasNextPage endCursor }
     }
@@ -102,6 +103,7 @@ BULK_LEVELS_QUERY: Final = """
               id
               item { id sku }
               quantities(names: ["available", "committed", "on_hand"]) { name quantity }
+              updatedAt
             }
           }
         }
@@ -169,7 +171,7 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
           variant { id inventoryItem { id tracked } }
         }
       }
-      fulfillments(first: 3) {
+      fulfillments(first: 4) {
         id
         status
         location { id }
@@ -178,7 +180,7 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
           nodes { quantity lineItem { id } }
         }
       }
-      refunds(first: 3) {
+      refunds(first: 4) {
         id
         createdAt
         refundLineItems(first: 20) {
@@ -188,6 +190,35 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
       }
     }
     pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+# Shop-scoped webhook subscriptions (onboarding creates them, the reconciler checks them, in mode
+# "shop"); the app's shopify.app.toml subscriptions are not returned by this query.
+WEBHOOK_SUBSCRIPTIONS_PAGE: Final = """
+query WebhookSubscriptionsPage($first: Int!, $after: String) {
+  webhookSubscriptions(first: $first, after: $after) {
+    nodes { id topic uri }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_CREATE: Final = """
+mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $uri: String!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: {uri: $uri, format: JSON}) {
+    webhookSubscription { id topic uri }
+    userErrors { field message }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_DELETE: Final = """
+mutation WebhookSubscriptionDelete($id: ID!) {
+  webhookSubscriptionDelete(id: $id) {
+    deletedWebhookSubscriptionId
+    userErrors { field message }
   }
 }
 """

@@ -1,6 +1,6 @@
 """One invocation of the reconciler: the nightly run (every merchant) or one merchant."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -18,6 +18,8 @@ class ReconcileRequest(BaseModel):
     shop: str | None = Field(default=None, min_length=1)
     location: str | None = Field(default=None, min_length=1)
     heal: bool | None = None
+    # The nightly run this message belongs to (set by the fan-out): its outcome joins that night's summary.
+    run_id: str | None = Field(default=None, min_length=1, max_length=200)
     detail_type: str | None = Field(default=None, alias="detail-type")
 
     @model_validator(mode="after")
@@ -49,7 +51,10 @@ def reconcile(request: ReconcileRequest, deps: ReconcileDependencies, options: R
     merchant's failure (Shopify down, a revoked token) is reported and the others still run."""
     result = ReconcileResult()
     if request.heal is not None:
-        options = ReconcileOptions(options.settle_window, options.bulk_threshold_skus, request.heal, options.run_id)
+        options = replace(options, heal=request.heal)
+    if request.run_id is not None:  # the night's id; a location's report gets its own key
+        suffix = "" if request.location is None else f"-{request.location}"
+        options = replace(options, run_id=request.run_id + suffix)
     if request.shop is not None:
         result.runs.append(reconcile_shop(request.shop, deps, location=request.location, options=options))
         return result

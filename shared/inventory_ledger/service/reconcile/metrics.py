@@ -24,7 +24,17 @@ def record_run_metrics(runs: Sequence[ShopRun]) -> None:
     # Orders, cancellations and refunds the catch-up applied: webhooks the ledger never received.
     missed = sum(int(r.catch_up.get("webhooks_missed", 0)) for r in runs)
     metrics.add_metric(name="WebhooksMissed", unit=MetricUnit.Count, value=missed)
+    # Refunds found waiting for their order past the deadline (settled or left parked): RefundsPastDeadlineAlarm.
+    past = sum(int(r.waiting_refunds.get("past_deadline", 0)) for r in runs)
+    metrics.add_metric(name="RefundsPastDeadline", unit=MetricUnit.Count, value=past)
     metrics.add_metric(name="LevelsReconciled", unit=MetricUnit.Count, value=sum(r.total("checked") for r in runs))
+    # Shops whose webhook subscriptions lack a topic the ledger consumes (mode "shop" only).
+    missing = [r for r in runs if r.subscriptions_missing]
+    metrics.add_metric(name="ShopsMissingWebhookSubscriptions", unit=MetricUnit.Count, value=len(missing))
+    for run in missing:
+        with single_metric(name="WebhookSubscriptionsMissing", unit=MetricUnit.Count,
+                           value=len(run.subscriptions_missing), namespace=metrics.namespace) as metric:  # fmt: skip
+            metric.add_dimension(name="shop", value=run.shop)
 
 
 def record_result_metrics(result: "ReconcileResult") -> None:
