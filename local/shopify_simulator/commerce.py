@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from .ids import gid
-from .state import Fulfillment, InventoryLevel, LineItem, Order, Refund, RefundLine, Shop, SimulatorState
+from .state import (
+    Fulfillment,
+    InventoryItem,
+    InventoryLevel,
+    LineItem,
+    Order,
+    Refund,
+    RefundLine,
+    Shop,
+    SimulatorState,
+)
 from .webhooks import inventory_level_body, order_body, refund_body
 
 
@@ -23,8 +33,12 @@ class CommerceError(ValueError):
 
 @dataclass
 class OrderLineSpec:
-    sku: str
+    """One line: by SKU, or by inventory item (a SKU several variants share), or a custom line."""
+
+    sku: str | None
     quantity: int
+    inventory_item_id: int | None = None
+    custom_title: str | None = None
 
 
 class Commerce:
@@ -73,17 +87,15 @@ class Commerce:
     ) -> Order:
         """POS when `location_id` is given (order.location_id set), online otherwise (null)."""
         with self.state.lock:
-            resolved = []
+            resolved: list[tuple[InventoryItem | None, OrderLineSpec]] = []
             for spec in lines:
-                item = shop.item_by_sku(spec.sku)
-                if item is None:
-                    raise CommerceError(f"unknown sku {spec.sku}")
                 if spec.quantity <= 0:
                     raise CommerceError("quantity must be positive")
-                resolved.append((item, spec.quantity))
+                resolved.append((self._line_item(shop, spec), spec))
             if location_id is not None and location_id not in shop.locations:
                 raise CommerceError(f"unknown location {location_id}")
-            assigned = location_id or self._route(shop, [(i.id, q) for i, q in resolved])
+            tracked = [(i.id, spec.quantity) for i, spec in resolved if i is not None and i.tracked]
+            assigned = location_id or self._route(shop, tracked)
             now = self.state.clock.now()
             shop.order_number += 1
             order = Order(
@@ -96,7 +108,14 @@ class Commerce:
                 updated_at=now,
                 email=email,
             )
-            for item, qty in resolved:
+            for item, spec in resolved:
+                qty = spec.quantity
+                if item is None:  # a custom line: no variant, no inventory
+                    order.line_items.append(
+                        LineItem(self.state.ids.next(), None, None, spec.sku, spec.custom_title or "Custom item",
+                                 qty, "10.00", assigned)
+                    )  # fmt: skip
+                    continue
                 variant = shop.variants[item.variant_id]
                 product = shop.products[variant.product_id]
                 order.line_items.append(
@@ -117,6 +136,22 @@ class Commerce:
             self.state.emit(shop, "orders/create", order_body(shop, order))
             return order
 
+    @staticmethod
+    def _line_item(shop: Shop, spec: OrderLineSpec) -> InventoryItem | None:
+        if spec.custom_title is not None:
+            return None
+        if spec.inventory_item_id is not None:
+            item = shop.items.get(spec.inventory_item_id)
+            if item is None:
+                raise CommerceError(f"unknown inventory item {spec.inventory_item_id}")
+            return item
+        sharing = [i for i in shop.items.values() if i.sku == spec.sku]
+        if not sharing:
+            raise CommerceError(f"unknown sku {spec.sku}")
+        if len(sharing) > 1:
+            raise CommerceError(f"sku {spec.sku} is shared by {len(sharing)} variants: name the inventory_item_id")
+        return sharing[0]
+
     def fulfil(self, shop: Shop, order_id: int, lines: dict[int, int] | None = None) -> Fulfillment:
         """Fulfil `lines` (line id -> quantity), or everything open. Takes committed and on_hand."""
         with self.state.lock:
@@ -132,8 +167,8 @@ class Commerce:
                     raise CommerceError(f"cannot fulfil {qty} of line {line_id}")
                 line.fulfilled += qty
                 location_id = line.location_id
-                item = shop.items[shop.variants[line.variant_id].inventory_item_id]
-                if item.tracked and line.location_id is not None:
+                item = shop.item_of(line)
+                if item is not None and item.tracked and line.location_id is not None:
                     self._move(shop, self._level(shop, item.id, line.location_id), committed=-qty)
                 taken.append((line_id, qty))
             if not taken or location_id is None:
@@ -149,8 +184,8 @@ class Commerce:
 
     def _restock_open(self, shop: Shop, line: LineItem, qty: int, restock: bool) -> None:
         """Units still committed leave committed; with a restock they go back to available."""
-        item = shop.items[shop.variants[line.variant_id].inventory_item_id]
-        if item.tracked and line.location_id is not None and qty:
+        item = shop.item_of(line)
+        if item is not None and item.tracked and line.location_id is not None and qty:
             level = self._level(shop, item.id, line.location_id)
             self._move(shop, level, committed=-qty, available=qty if restock else 0)
 
@@ -214,12 +249,12 @@ class Commerce:
                 open_qty = 0 if kind == "return" else min(qty, line.unfulfilled)
                 if kind == "cancel" and qty > line.unfulfilled:
                     raise CommerceError("restock_type cancel needs unfulfilled units")
-                item = shop.items[shop.variants[line.variant_id].inventory_item_id]
+                item = shop.item_of(line)
                 if kind in ("cancel", "no_restock", "legacy_restock"):
                     self._restock_open(shop, line, open_qty, restock=kind != "no_restock")
                     line.released += open_qty
                 returned = qty if kind == "return" else (qty - open_qty if kind == "legacy_restock" else 0)
-                if returned and item.tracked:
+                if returned and item is not None and item.tracked:
                     self._move(shop, self._level(shop, item.id, int(location_id)), available=returned)
                 line.refunded += qty
                 made.append(

@@ -196,7 +196,10 @@ class ControlAPI:
                 raise CommerceError(f"unknown location {body.location}")
             location_id = loc.id
         order = self.sim.commerce.place_order(
-            shop, [OrderLineSpec(li.sku, li.quantity) for li in body.lines], location_id, body.email
+            shop,
+            [OrderLineSpec(li.sku, li.quantity, li.inventory_item_id, li.custom_title) for li in body.lines],
+            location_id,
+            body.email,
         )
         with self.sim.state.lock:
             return _json(order_body(shop, order), 201)

@@ -108,8 +108,18 @@ class PlanUpdate(_Model):
 
 
 class OrderLine(_Model):
-    sku: str
+    """By sku, by inventory_item_id (a SKU several variants share), or a custom line (custom_title)."""
+
+    sku: str | None = None
+    inventory_item_id: int | None = Field(default=None, gt=0)
+    custom_title: str | None = None
     quantity: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> OrderLine:
+        if self.custom_title is None and (self.sku is None) == (self.inventory_item_id is None):
+            raise ValueError("give exactly one of sku, inventory_item_id (or a custom_title)")
+        return self
 
 
 class PlaceOrder(_Model):

@@ -79,8 +79,8 @@ class InventoryLevel:
 @dataclass
 class LineItem:
     id: int
-    variant_id: int
-    product_id: int
+    variant_id: int | None  # None: a custom line (no product, no inventory)
+    product_id: int | None
     sku: str | None
     title: str
     quantity: int
@@ -195,6 +195,11 @@ class Shop:
 
     def item_by_sku(self, sku: str) -> InventoryItem | None:
         return next((i for i in self.items.values() if i.sku == sku), None)
+
+    def item_of(self, line: LineItem) -> InventoryItem | None:
+        """The inventory item a line's units come from; None for a custom line."""
+        variant = self.variants.get(line.variant_id) if line.variant_id is not None else None
+        return self.items.get(variant.inventory_item_id) if variant is not None else None
 
     def location_by_name(self, name: str) -> Location | None:
         return next((loc for loc in self.locations.values() if loc.name == name), None)

@@ -41,7 +41,9 @@ def inventory_level_body(level: InventoryLevel, now: float) -> dict[str, Any]:
 
 
 def line_item_body(shop: Shop, line: LineItem) -> dict[str, Any]:
-    variant = shop.variants.get(line.variant_id)
+    variant = shop.variants.get(line.variant_id) if line.variant_id is not None else None
+    product = shop.products.get(variant.product_id) if variant is not None else None
+    item = shop.item_of(line)
     fulfillment_status = None
     if line.fulfilled and line.fulfilled >= line.quantity - line.released:
         fulfillment_status = "fulfilled"
@@ -55,23 +57,24 @@ def line_item_body(shop: Shop, line: LineItem) -> dict[str, Any]:
         "fulfillable_quantity": line.unfulfilled,
         "fulfillment_service": "manual",
         "fulfillment_status": fulfillment_status,
-        "gift_card": False,
+        "gift_card": bool(product and product.is_gift_card),
         "grams": 0,
         "name": line.title,
         "price": line.price,
         "price_set": _money(line.price),
-        "product_exists": True,
+        "product_exists": product is not None,
         "product_id": line.product_id,
         "properties": [],
         "quantity": line.quantity,
-        "requires_shipping": True,
+        "requires_shipping": item.requires_shipping if item is not None else True,
         "sku": line.sku,
         "taxable": True,
         "title": line.title,
         "total_discount": "0.00",
         "total_discount_set": _money("0.00"),
         "variant_id": line.variant_id,
-        "variant_inventory_management": "shopify",
+        # "shopify" when Shopify tracks the variant's inventory, null when it does not (REST LineItem).
+        "variant_inventory_management": "shopify" if item is not None and item.tracked else None,
         "variant_title": variant.title if variant else None,
         "vendor": None,
         "tax_lines": [],

@@ -64,7 +64,9 @@ def fetched_order(node: dict[str, Any]) -> FetchedOrder:
             "variant_id": _numeric(variant), "quantity": line.get("quantity", 0),
             "fulfillable_quantity": line.get("unfulfilledQuantity"),
             "inventory_item_id": _numeric(item), "tracked": item.get("tracked"),
+            "gift_card": bool(line.get("isGiftCard")),
         })  # fmt: skip
+    lines_by_id = {line["id"]: line for line in lines}
     fulfillments = [
         {
             "id": id_from_gid(f["id"]), "location_id": _numeric(f.get("location")),
@@ -89,7 +91,9 @@ def fetched_order(node: dict[str, Any]) -> FetchedOrder:
             "refund_line_items": [
                 {"id": id_from_gid(rl["id"]), "line_item_id": _numeric(rl.get("lineItem")),
                  "quantity": rl.get("quantity", 0), "restock_type": str(rl.get("restockType") or "no_restock").lower(),
-                 "location_id": _numeric(rl.get("location"))}
+                 "location_id": _numeric(rl.get("location")),
+                 # As the webhook's refund line carries its line item: a gift card's return then waits for nothing.
+                 "line_item": lines_by_id.get(_numeric(rl.get("lineItem")))}
                 for rl in _nodes(r.get("refundLineItems"))
             ],
         }

@@ -1,6 +1,7 @@
 """A movement is what an event asks of one level, before the ledger's state decides what it does."""
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from inventory_ledger.domain.ledger import LevelKey, MovementKind, Source
 from inventory_ledger.domain.merchant import Problem
@@ -34,10 +35,35 @@ class Movement:
         return -self.quantity if self.kind in DECREASING else self.quantity
 
 
+@dataclass(frozen=True)
+class SkippedLine:
+    line_item_id: int
+    reason: "SkipReason"
+    sku: str | None
+
+    def __str__(self) -> str:
+        return f"line {self.line_item_id} skipped: {self.reason.value}" + (f" (SKU {self.sku!r})" if self.sku else "")
+
+
+class SkipReason(StrEnum):
+    """Why an order line is not stock: Shopify moves no inventory for it, so neither does the ledger."""
+
+    GIFT_CARD = "gift_card"
+    UNTRACKED = "untracked"
+    # A custom line (no variant), or a product deleted before the ledger ever took stock for it.
+    CUSTOM_ITEM = "custom_item"
+    # A variant without a SKU: onboarding maps none (docs/ledger.md).
+    NO_SKU = "no_sku"
+
+
 @dataclass
 class Translation:
     """The movements an event asks for, and the problems that kept parts of it from becoming any."""
 
     movements: list[Movement] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped_lines: list[SkippedLine] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> list[str]:
+        return [str(line) for line in self.skipped_lines]

@@ -35,7 +35,30 @@ class LineItem(_WithGid):
     variant_id: ShopifyId | None = None
     quantity: int = Field(ge=0)
     fulfillable_quantity: int | None = None
+    # null, "partial" or "fulfilled": the line's own word, which fulfillments[] may not repeat.
     fulfillment_status: str | None = None
+    gift_card: bool = False
+    # False for a custom line, or a product deleted since the order.
+    product_exists: bool | None = None
+    # "shopify" when Shopify tracks the variant's inventory, null when it does not.
+    variant_inventory_management: str | None = None
+    # The catch-up's GraphQL read carries these instead (domain/catch_up.py).
+    inventory_item_id: ShopifyId | None = None
+    tracked: bool | None = None
+
+    @property
+    def without_variant(self) -> bool:
+        """The payload says the line has no variant (a custom line, or its product deleted since)."""
+        return "variant_id" in self.model_fields_set and self.variant_id is None
+
+    @property
+    def inventory_tracked(self) -> bool | None:
+        """Whether Shopify tracks this line's inventory, by the payload; None when it does not say."""
+        if self.tracked is not None:
+            return self.tracked
+        if "variant_inventory_management" in self.model_fields_set:
+            return self.variant_inventory_management is not None
+        return None
 
 
 class FulfillmentLine(_WithGid):
@@ -63,14 +86,24 @@ class Order(_WithGid):
     line_items: list[LineItem]
     fulfillments: list[Fulfillment] = []
 
-    def fulfilled_quantity(self, line_item_id: int) -> int:
-        return sum(
-            line.quantity
+    def fulfilled_quantity(self, line: LineItem | int) -> int:
+        """Units of the line shipped: what fulfillments[] lists, or all of them when the line itself
+        says `fulfilled` (a fulfilment the list does not carry still took the units)."""
+        if isinstance(line, int):
+            found = next((li for li in self.line_items if li.id == line), None)
+            if found is None:
+                return 0
+            line = found
+        listed = sum(
+            fulfilled.quantity
             for fulfillment in self.fulfillments
             if fulfillment.status not in ("cancelled", "error", "failure")
-            for line in fulfillment.line_items
-            if line.id == line_item_id
+            for fulfilled in fulfillment.line_items
+            if fulfilled.id == line.id
         )
+        if line.fulfillment_status == "fulfilled":
+            return max(listed, line.quantity)
+        return listed
 
 
 class RestockType(StrEnum):

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey, OrderLineState, Source
 from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
-from inventory_ledger.domain.movements import Movement, Translation
+from inventory_ledger.domain.movements import Movement, SkippedLine, Translation
 from inventory_ledger.domain.orders import apply_order_cancelled, apply_order_created, apply_refund_created
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.planning import plan_change
@@ -45,6 +45,8 @@ class ApplyResult:
     applied: list[ActivityEntry] = field(default_factory=list)
     parked: ParkedEvent | None = None
     skipped: list[str] = field(default_factory=list)
+    # Order lines that are not stock (gift cards, untracked, custom): counted by reason (consume.py).
+    skipped_lines: list[SkippedLine] = field(default_factory=list)
     released: list["ApplyResult"] = field(default_factory=list)
 
     @property
@@ -82,6 +84,7 @@ def apply_envelope(envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now
     )
     translation = apply_movements(ledger, merchant.shop, order_id, translate, now, result.applied, line_ids=line_ids)
     result.skipped = translation.skipped
+    result.skipped_lines = translation.skipped_lines
     if translation.problems:
         waiting = order_id if all(p.kind is ProblemKind.WAITING_FOR_ORDER for p in translation.problems) else None
         _park(result, envelope, ledger, now, translation.problems, waiting_for_order=waiting)
@@ -203,11 +206,16 @@ def _parse(envelope: WebhookEnvelope) -> Order | Refund | InventoryLevel:
 def _merchant_for(payload: Order | Refund, shop: str, ledger: LedgerRepository, order_id: int) -> MerchantView | None:
     if isinstance(payload, Order):
         location_ids = {payload.location_id} - {None}
-        skus = {line.sku for line in payload.line_items if line.sku}
+        items = list(payload.line_items)
     else:
         location_ids = {line.location_id for line in payload.refund_line_items} - {None}
-        skus = {line.line_item.sku for line in payload.refund_line_items if line.line_item and line.line_item.sku}
-    return ledger.merchant_view(shop, shopify_location_ids=location_ids, skus=skus)  # type: ignore[arg-type]
+        items = [line.line_item for line in payload.refund_line_items if line.line_item]
+    return ledger.merchant_view(
+        shop,
+        shopify_location_ids=location_ids,  # type: ignore[arg-type]
+        skus={line.sku for line in items if line.sku},
+        variant_ids={line.variant_id for line in items if line.variant_id is not None},
+    )
 
 
 def _invalid(error: ValidationError) -> Problem:

@@ -86,12 +86,14 @@ class DynamoDbLedger(LedgerRepository):
         shopify_location_ids: Iterable[int] = (),
         skus: Iterable[str] = (),
         inventory_item_ids: Iterable[int] = (),
+        variant_ids: Iterable[int] = (),
     ) -> MerchantView | None:
         pk = items.shop_pk(shop)
         sort_keys = {items.CONFIG_SK}
         sort_keys |= {f"SHOPIFY_LOCATION#{location_id}" for location_id in set(shopify_location_ids)}
         sort_keys |= {f"SKU#{sku}" for sku in set(skus)}
         sort_keys |= {f"INVENTORY_ITEM#{item_id}" for item_id in set(inventory_item_ids)}
+        sort_keys |= {f"VARIANT#{variant_id}" for variant_id in set(variant_ids)}
         # The mapping items this container read in the last MAPPING_TTL_SECONDS are used as read; only
         # the rest is read (one BatchGetItem), and what is not found is asked for again next time.
         cached = self._mappings.setdefault(shop, {})

@@ -69,7 +69,7 @@ query ProductVariantsPage($first: Int!, $after: String, $query: String) {
     nodes {
       id
       sku
-      inventoryItem { id }
+      inventoryItem { id tracked }
     }
     pageInfo { hasNextPage endCursor }
   }
@@ -172,6 +172,7 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
           sku
           quantity
           unfulfilledQuantity
+          isGiftCard
           variant { id inventoryItem { id tracked } }
         }
       }

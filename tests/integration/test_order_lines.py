@@ -1,0 +1,158 @@
+"""Order lines through the simulator and moto server: two variants sharing one SKU are two levels, lines
+that are not stock (gift card, untracked, custom) move nothing on either side, and the webhook path
+and the reconciler's catch-up agree.
+
+Shopify allows several variants with one SKU (the SKU is not unique:
+https://shopify.dev/docs/api/admin-graphql/latest/objects/ProductVariant#field-sku); a line item names
+its variant (`variant_id`, REST Order LineItem); a gift card line carries `gift_card: true`, an untracked
+variant's line `variant_inventory_management: null`, and Shopify moves no inventory for either or for a
+custom line (https://shopify.dev/docs/api/admin-rest/latest/resources/order).
+"""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from inventory_ledger import bootstrap
+from inventory_ledger.domain.ledger import LevelKey
+from inventory_ledger.domain.movements import SkipReason
+from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
+from inventory_ledger.service.apply_webhook import ApplyResult, apply_envelope
+from inventory_ledger.service.reconcile import reconcile_shop
+from local_stack.aws import LocalResources
+from shopify_simulator import SimulatorServer
+from tests.conftest import forget_cached_clients
+from tests.support.simulated_merchant import SimulatedMerchant, align_simulator_clock, onboard
+
+pytestmark = pytest.mark.integration
+
+SHOP = "lines.myshopify.com"
+TOKEN = "shpat_lines_test"
+
+
+@pytest.fixture
+def merchant(
+    local_aws: LocalResources, shopify_simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> SimulatedMerchant:
+    spec = {
+        "domain": SHOP,
+        "access_token": TOKEN,
+        "plan": "plus",
+        "locations": [{"name": "Main Warehouse", "primary": True}, {"name": "Store"}],
+        "products": [
+            {"title": "Tee", "variants": [{"sku": "TEE", "title": "Red"}, {"sku": "TEE", "title": "Blue"}]},
+            {"title": "Gift card", "gift_card": True, "variants": [{"sku": "CARD", "tracked": False}]},
+            {"title": "Bag", "variants": [{"sku": "BAG", "tracked": False}]},
+            {"title": "Mug", "variants": [{"sku": "MUG"}]},
+        ],
+    }
+    align_simulator_clock(shopify_simulator.base_url)
+    response = httpx.post(f"{shopify_simulator.base_url}/_control/shops", json=spec, timeout=10)
+    assert response.status_code == 201, response.text
+    shop = SimulatedMerchant(SHOP, shopify_simulator, local_aws)
+    for variant in shop.control("GET", "")["variants"]:
+        for location in ("Main Warehouse", "Store"):
+            level = {"inventory_item_id": variant["inventory_item_id"], "location": location, "available": 10}
+            shop.control("POST", "/levels", level)
+    local_aws.put_shop_secret(SHOP, ["whsec"], TOKEN)
+    monkeypatch.setenv("SHOPIFY_ADMIN_URL_TEMPLATE", shopify_simulator.graphql_url_template)
+    forget_cached_clients()
+    onboard(shop)
+    return shop
+
+
+def tees(merchant: SimulatedMerchant) -> tuple[int, int]:
+    items = [v["inventory_item_id"] for v in merchant.control("GET", "")["variants"] if v["sku"] == "TEE"]
+    red, blue = sorted(items)
+    return red, blue
+
+
+def shopify_available(merchant: SimulatedMerchant, item_id: int, location: str) -> int:
+    for level in merchant.control("GET", "/levels")["levels"]:
+        if level["inventory_item_id"] == item_id and level["location_name"] == location:
+            return int(level["quantities"]["available"])
+    raise LookupError((item_id, location))
+
+
+def deliver(merchant: SimulatedMerchant, topic: str) -> list[ApplyResult]:
+    """The shop's events of one topic, each delivered twice, as the consumer would apply them."""
+    results = []
+    for event in merchant.control("GET", "/events")["events"]:
+        if event["topic"] != topic:
+            continue
+        for _ in range(2):
+            envelope = WebhookEnvelope(
+                topic=Topic(topic), shop_domain=SHOP, webhook_id=str(uuid.uuid4()), event_id=event["event_id"],
+                triggered_at=datetime.now(UTC), api_version="2026-07", received_at=datetime.now(UTC),
+                body=event["body"],
+            )  # fmt: skip
+            results.append(apply_envelope(envelope, bootstrap.ledger(), lambda: datetime.now(UTC)))
+    return results
+
+
+def ledger_level(sku: str, location: str) -> int:
+    key = LevelKey(SHOP, location, sku)
+    return bootstrap.ledger().balances([key])[key].quantity
+
+
+def test_shared_sku_variants_are_two_levels_and_non_stock_lines_move_nothing(merchant: SimulatedMerchant) -> None:
+    red, blue = tees(merchant)
+    directory = bootstrap.merchant_directory()
+    # Onboarding names each of the two items' levels: the plain SKU names neither.
+    assert {f"TEE@{red}", f"TEE@{blue}", "CARD", "BAG", "MUG"} == set(directory.skus(SHOP))
+
+    lines: list[dict[str, Any]] = [
+        {"inventory_item_id": red, "quantity": 2},
+        {"inventory_item_id": blue, "quantity": 1},
+        {"sku": "CARD", "quantity": 1},
+        {"sku": "BAG", "quantity": 1},
+        {"custom_title": "Gift wrapping", "quantity": 1},
+        {"sku": "MUG", "quantity": 3},
+    ]
+    placed = merchant.control("POST", "/orders", {"lines": lines, "location": "Store"})
+    first, again = deliver(merchant, "orders/create")
+    assert first.parked is None
+    assert again.applied == []
+    assert sorted(s.reason for s in first.skipped_lines) == sorted(
+        [SkipReason.GIFT_CARD, SkipReason.UNTRACKED, SkipReason.CUSTOM_ITEM]
+    )
+    assert (ledger_level(f"TEE@{red}", "store"), ledger_level(f"TEE@{blue}", "store")) == (8, 9)
+    assert (ledger_level("CARD", "store"), ledger_level("BAG", "store"), ledger_level("MUG", "store")) == (10, 10, 7)
+    assert (shopify_available(merchant, red, "Store"), shopify_available(merchant, blue, "Store")) == (8, 9)
+
+    # Ship the red tees, then cancel: only the blue tee and the mugs come back, each to its own level.
+    red_line = next(li["id"] for li in placed["line_items"] if li["sku"] == "TEE" and li["quantity"] == 2)
+    merchant.control("POST", f"/orders/{placed['id']}/fulfil", {"lines": [{"line_item_id": red_line, "quantity": 2}]})
+    merchant.control("POST", f"/orders/{placed['id']}/cancel", {"restock": True})
+    deliver(merchant, "orders/cancelled")
+    deliver(merchant, "refunds/create")
+    assert (ledger_level(f"TEE@{red}", "store"), ledger_level(f"TEE@{blue}", "store")) == (8, 10)
+    assert ledger_level("MUG", "store") == 10
+    assert (shopify_available(merchant, red, "Store"), shopify_available(merchant, blue, "Store")) == (8, 10)
+
+    # The catch-up reads the same order from Shopify's GraphQL and finds nothing the webhooks missed;
+    # every level agrees with Shopify.
+    run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
+    assert run.catch_up["webhooks_missed"] == 0
+    assert run.total("drifted") == 0
+    assert run.rows == []
+    assert [(p.topic, p.problems) for p in bootstrap.ledger().parked_events(SHOP)] == []
+
+
+def test_an_order_delivered_only_through_the_catch_up_moves_the_same_levels(merchant: SimulatedMerchant) -> None:
+    """Its webhook never comes: the catch-up applies it, by variant, with the same skips."""
+    red, blue = tees(merchant)
+    lines = [{"inventory_item_id": blue, "quantity": 2}, {"sku": "CARD", "quantity": 1}]
+    merchant.control("POST", "/orders", {"lines": lines})  # online: the primary location
+    run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
+    assert run.catch_up["webhooks_missed"] == 1
+    assert (ledger_level(f"TEE@{red}", "main-warehouse"), ledger_level(f"TEE@{blue}", "main-warehouse")) == (10, 8)
+    assert ledger_level("CARD", "main-warehouse") == 10
+    assert run.total("drifted") == 0
+    # Onboarding again keeps every level's name (and imports nothing twice).
+    again = onboard(merchant)
+    assert again.opening_balances == 0
+    assert {f"TEE@{red}", f"TEE@{blue}"} <= set(bootstrap.merchant_directory().skus(SHOP))
