@@ -19,12 +19,13 @@ from .state import (
     InventoryLevel,
     LineItem,
     Order,
+    OrderEdit,
     Refund,
     RefundLine,
     Shop,
     SimulatorState,
 )
-from .webhooks import inventory_level_body, order_body, refund_body
+from .webhooks import inventory_level_body, order_body, order_edit_body, refund_body
 
 
 class CommerceError(ValueError):
@@ -241,7 +242,7 @@ class Commerce:
                 line = order.line(int(spec["line_item_id"]))
                 qty = int(spec["quantity"])
                 kind = str(spec.get("restock_type", "no_restock"))
-                if line is None or qty <= 0 or qty > line.quantity - line.refunded:
+                if line is None or qty <= 0 or qty > line.quantity - line.refunded - line.removed:
                     raise CommerceError(f"cannot refund {qty} of line {spec.get('line_item_id')}")
                 if kind not in ("return", "cancel", "no_restock", "legacy_restock"):
                     raise CommerceError(f"unknown restock_type {kind}")
@@ -273,6 +274,70 @@ class Commerce:
             order.updated_at = now
             self.state.emit(shop, "refunds/create", refund_body(shop, order, refund))
             return refund
+
+    def edit_order(
+        self, shop: Shop, order_id: int, added: list[OrderLineSpec], changed: list[tuple[int, int, bool]]
+    ) -> OrderEdit:
+        """Commit an order edit: `added` lines (new line items), `changed` (line id, new quantity,
+        restock) for existing lines. Only open units can be edited (orderEditCommit: "You can only edit
+        unfulfilled line items"). Added units are committed where the order's units are; removed units
+        leave committed, back to available when restocked. Emits orders/edited, then orders/updated."""
+        with self.state.lock:
+            order = self._order(shop, order_id)
+            if order.cancelled_at is not None:
+                raise CommerceError("order is cancelled")
+            location_id = next((li.location_id for li in order.line_items if li.location_id is not None), None)
+            location_id = location_id or order.location_id or self._route(shop, [])
+            additions: list[tuple[int, int]] = []
+            removals: list[tuple[int, int]] = []
+            for line_id, quantity, restock in changed:
+                line = order.line(line_id)
+                if line is None or quantity < 0:
+                    raise CommerceError(f"cannot set line {line_id} to {quantity}")
+                current = line.quantity - line.refunded - line.removed
+                if quantity > current:
+                    delta = quantity - current
+                    line.quantity += delta
+                    item = shop.item_of(line)
+                    if item is not None and item.tracked and line.location_id is not None:
+                        self._move(
+                            shop, self._level(shop, item.id, line.location_id), available=-delta, committed=delta
+                        )
+                    additions.append((line.id, delta))
+                elif quantity < current:
+                    delta = current - quantity
+                    if delta > line.unfulfilled:
+                        raise CommerceError(f"line {line_id}: only unfulfilled units can be removed")
+                    self._restock_open(shop, line, delta, restock)
+                    line.removed += delta
+                    removals.append((line.id, delta))
+            for spec in added:
+                item = self._line_item(shop, spec)
+                variant = shop.variants[item.variant_id] if item is not None else None
+                line = LineItem(
+                    id=self.state.ids.next(),
+                    variant_id=variant.id if variant else None,
+                    product_id=variant.product_id if variant else None,
+                    sku=item.sku if item is not None else spec.sku,
+                    title=shop.products[variant.product_id].title if variant else spec.custom_title or "Custom item",
+                    quantity=spec.quantity,
+                    price=variant.price if variant else "10.00",
+                    location_id=location_id,
+                )
+                order.line_items.append(line)
+                if item is not None and item.tracked:
+                    self._move(shop, self._level(shop, item.id, location_id), available=-spec.quantity,
+                               committed=spec.quantity)  # fmt: skip
+                additions.append((line.id, spec.quantity))
+            if not additions and not removals:
+                raise CommerceError("the edit changes nothing")
+            now = self.state.clock.now()
+            edit = OrderEdit(self.state.ids.next(), now, additions, removals)
+            order.edits.append(edit)
+            order.updated_at = now
+            self.state.emit(shop, "orders/edited", order_edit_body(order, edit))
+            self.state.emit(shop, "orders/updated", order_body(shop, order))
+            return edit
 
     def admin_set_available(self, shop: Shop, item_id: int, location_id: int, available: int) -> InventoryLevel:
         """A merchant edits `available` in the admin: on_hand follows; inventory_levels/update fires."""

@@ -19,7 +19,7 @@ from .faults import Fault
 from .simulator import Simulator
 from .state import Shop
 from .throttle import PLANS, LeakyBucket
-from .webhooks import order_body, refund_body
+from .webhooks import order_body, order_edit_body, refund_body
 
 S = "/_control/shops/<shop>"
 RULES = [
@@ -47,6 +47,7 @@ RULES = [
     (f"{S}/orders/<int:order_id>/fulfil", "POST", "fulfil"),
     (f"{S}/orders/<int:order_id>/cancel", "POST", "cancel"),
     (f"{S}/orders/<int:order_id>/refunds", "POST", "refund"),
+    (f"{S}/orders/<int:order_id>/edits", "POST", "edit_order"),
     (f"{S}/faults", "GET", "list_faults"),
     (f"{S}/faults", "POST", "add_fault"),
     (f"{S}/faults", "DELETE", "clear_faults"),
@@ -227,6 +228,14 @@ class ControlAPI:
         refund = self.sim.commerce.refund(shop, order_id, [li.model_dump() for li in body.lines], body.note)
         with self.sim.state.lock:
             return _json(refund_body(shop, shop.orders[order_id], refund), 201)
+
+    def _edit_order(self, request: Request, shop: Shop, order_id: int) -> Response:
+        body = self._body(request, m.OrderEditSpec)
+        added = [OrderLineSpec(li.sku, li.quantity, li.inventory_item_id, li.custom_title) for li in body.add]
+        changed = [(li.line_item_id, li.quantity, li.restock) for li in body.set]
+        edit = self.sim.commerce.edit_order(shop, order_id, added, changed)
+        with self.sim.state.lock:
+            return _json(order_edit_body(shop.orders[order_id], edit), 201)
 
     def _list_faults(self, request: Request, shop: Shop) -> dict[str, Any]:
         return {

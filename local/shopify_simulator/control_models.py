@@ -131,6 +131,21 @@ class PlaceOrder(_Model):
     email: str | None = None
 
 
+class EditSetQuantity(_Model):
+    """orderEditSetQuantity: a line's new quantity; `restock` for units removed (Shopify's default)."""
+
+    line_item_id: int
+    quantity: int = Field(ge=0)
+    restock: bool = True
+
+
+class OrderEditSpec(_Model):
+    """One committed order edit: new lines (orderEditAddVariant / AddCustomItem) and quantity changes."""
+
+    add: list[OrderLine] = Field(default_factory=list)
+    set: list[EditSetQuantity] = Field(default_factory=list)
+
+
 class FulfilLine(_Model):
     line_item_id: int
     quantity: int = Field(gt=0)

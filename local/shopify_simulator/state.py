@@ -89,6 +89,7 @@ class LineItem:
     fulfilled: int = 0
     refunded: int = 0  # units removed from the order by refunds (restocked or not)
     released: int = 0  # of those, units that were still open (unfulfilled) when removed
+    removed: int = 0  # open units an order edit removed (`quantity` keeps counting them, as Shopify's does)
     cancelled: bool = False
 
     @property
@@ -96,7 +97,7 @@ class LineItem:
         """Units still committed (open) on this line."""
         if self.cancelled:
             return 0
-        return max(self.quantity - self.fulfilled - self.released, 0)
+        return max(self.quantity - self.fulfilled - self.released - self.removed, 0)
 
 
 @dataclass
@@ -127,6 +128,15 @@ class Refund:
 
 
 @dataclass
+class OrderEdit:
+    id: int
+    created_at: float
+    additions: list[tuple[int, int]]  # (line item id, units added)
+    removals: list[tuple[int, int]]  # (line item id, units removed)
+    staff_note: str = ""
+
+
+@dataclass
 class Order:
     id: int
     number: int
@@ -140,6 +150,7 @@ class Order:
     cancel_reason: str | None = None
     fulfillments: list[Fulfillment] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
+    edits: list[OrderEdit] = field(default_factory=list)
 
     def line(self, line_id: int) -> LineItem | None:
         return next((li for li in self.line_items if li.id == line_id), None)

@@ -16,7 +16,7 @@ from typing import Any
 
 from .clock import iso_offset
 from .ids import gid, level_gid
-from .state import InventoryLevel, LineItem, Order, Refund, Shop
+from .state import InventoryLevel, LineItem, Order, OrderEdit, Refund, Shop
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -53,7 +53,7 @@ def line_item_body(shop: Shop, line: LineItem) -> dict[str, Any]:
         "id": line.id,
         "admin_graphql_api_id": gid("LineItem", line.id),
         "attributed_staffs": [],
-        "current_quantity": max(line.quantity - line.refunded, 0),
+        "current_quantity": max(line.quantity - line.refunded - line.removed, 0),
         "fulfillable_quantity": line.unfulfilled,
         "fulfillment_service": "manual",
         "fulfillment_status": fulfillment_status,
@@ -190,4 +190,27 @@ def order_body(shop: Shop, order: Order) -> dict[str, Any]:
         ],
         "refunds": [refund_body(shop, order, r) for r in order.refunds],
         "shipping_lines": [],
+    }
+
+
+def order_edit_body(order: Order, edit: OrderEdit) -> dict[str, Any]:
+    """orders/edited: what one committed edit changed, per line item (not the order itself), as in
+    https://shopify.dev/docs/api/admin-rest/latest/resources/webhook (topic orders/edited)."""
+    no_changes: dict[str, list[Any]] = {"additions": [], "removals": []}
+    return {
+        "order_edit": {
+            "id": edit.id,
+            "app_id": None,
+            "created_at": iso_offset(edit.created_at),
+            "notify_customer": False,
+            "order_id": order.id,
+            "staff_note": edit.staff_note,
+            "user_id": None,
+            "line_items": {
+                "additions": [{"id": line_id, "delta": delta} for line_id, delta in edit.additions],
+                "removals": [{"id": line_id, "delta": delta} for line_id, delta in edit.removals],
+            },
+            "discounts": {"line_item": dict(no_changes)},
+            "shipping_lines": dict(no_changes),
+        }
     }

@@ -156,3 +156,63 @@ def test_an_order_delivered_only_through_the_catch_up_moves_the_same_levels(merc
     again = onboard(merchant)
     assert again.opening_balances == 0
     assert {f"TEE@{red}", f"TEE@{blue}"} <= set(bootstrap.merchant_directory().skus(SHOP))
+
+
+def agree(merchant: SimulatedMerchant, location: str, ledger_location: str) -> dict[str, tuple[int, int]]:
+    """Ledger and Shopify `available` of every mapped item at one location."""
+    mapped = bootstrap.merchant_directory().skus(SHOP)
+    return {sku: (ledger_level(sku, ledger_location), shopify_available(merchant, item, location))
+            for sku, item in mapped.items()}  # fmt: skip
+
+
+def test_an_order_edit_then_its_cancel_end_where_shopify_does(merchant: SimulatedMerchant) -> None:
+    """orderEditCommit then orderCancel, their webhooks (orders/edited, orders/updated, orders/cancelled,
+    refunds/create) delivered twice each: every level ends at Shopify's `available`
+    (https://shopify.dev/docs/api/admin-graphql/latest/mutations/orderEditCommit)."""
+    red, blue = tees(merchant)
+    lines = [{"inventory_item_id": red, "quantity": 3}, {"sku": "MUG", "quantity": 1}]
+    placed = merchant.control("POST", "/orders", {"lines": lines, "location": "Store"})
+    red_line, mug_line = (li["id"] for li in placed["line_items"])
+    deliver(merchant, "orders/create")
+    edit = {"add": [{"inventory_item_id": blue, "quantity": 1}],
+            "set": [{"line_item_id": red_line, "quantity": 1, "restock": True},
+                    {"line_item_id": mug_line, "quantity": 2}]}  # fmt: skip
+    merchant.control("POST", f"/orders/{placed['id']}/edits", edit)
+    deliver(merchant, "orders/edited")
+    deliver(merchant, "orders/updated")
+    expected = {f"TEE@{red}": 9, f"TEE@{blue}": 9, "MUG": 8, "CARD": 10, "BAG": 10}
+    assert {sku: pair[0] for sku, pair in agree(merchant, "Store", "store").items()} == expected
+    assert all(ledger == shopify for ledger, shopify in agree(merchant, "Store", "store").values())
+
+    merchant.control("POST", f"/orders/{placed['id']}/cancel", {"restock": True})
+    deliver(merchant, "refunds/create")  # Shopify's cancel refund first, then the cancel
+    deliver(merchant, "orders/cancelled")
+    assert {sku: pair[0] for sku, pair in agree(merchant, "Store", "store").items()} == dict.fromkeys(expected, 10)
+    assert all(ledger == shopify for ledger, shopify in agree(merchant, "Store", "store").values())
+    run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
+    assert run.catch_up["webhooks_missed"] == 0
+    assert run.total("drifted") == 0
+
+
+def test_an_edit_that_beats_the_body_naming_its_new_line_waits_and_the_catch_up_places_it(
+    merchant: SimulatedMerchant,
+) -> None:
+    """orders/updated delivered before orders/edited (Shopify promises no order): the edit's new line
+    has no variant in the edit, so the edit waits for an order body; the reconciler's catch-up (the
+    order as Shopify holds it now) places it, and nothing is counted twice."""
+    red, blue = tees(merchant)
+    placed = merchant.control("POST", "/orders", {"lines": [{"inventory_item_id": red, "quantity": 1}],
+                                                  "location": "Store"})  # fmt: skip
+    deliver(merchant, "orders/create")
+    merchant.control("POST", f"/orders/{placed['id']}/edits", {"add": [{"inventory_item_id": blue, "quantity": 2}]})
+    deliver(merchant, "orders/updated")
+    (waiting, _) = deliver(merchant, "orders/edited")
+    assert waiting.parked is not None
+    assert waiting.parked.waiting_for_order == placed["id"]
+    assert ledger_level(f"TEE@{blue}", "store") == 10
+    run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
+    assert ledger_level(f"TEE@{blue}", "store") == shopify_available(merchant, blue, "Store") == 8
+    assert bootstrap.ledger().parked_events(SHOP) == []
+    assert run.total("drifted") == 0
+    deliver(merchant, "orders/edited")  # a late redelivery changes nothing
+    assert ledger_level(f"TEE@{blue}", "store") == 8

@@ -81,7 +81,8 @@ def fetched_order(node: dict[str, Any]) -> FetchedOrder:
     body = {
         "id": order_id, "admin_graphql_api_id": node["id"], "name": node.get("name"),
         "location_id": _numeric(node.get("retailLocation")), "source_name": node.get("sourceName"),
-        "created_at": node.get("createdAt"), "cancelled_at": node.get("cancelledAt"),
+        "created_at": node.get("createdAt"), "updated_at": node.get("updatedAt"),
+        "cancelled_at": node.get("cancelledAt"),
         "line_items": lines, "fulfillments": fulfillments,
     }  # fmt: skip
     refund_bodies = tuple(

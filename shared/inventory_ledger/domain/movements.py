@@ -29,6 +29,8 @@ class Movement:
     before_onboarding: bool = False
     # Restocks the unfulfilled units of a cancelled order (from the cancel or a `cancel` refund line).
     undoes_cancellation: bool = False
+    # Restocks open units an order edit removed: they count against what a later cancel restocks.
+    releases_open_units: bool = False
 
     @property
     def signed_quantity(self) -> int:

@@ -31,6 +31,11 @@ def cancel_entry_id(order_id: int, line_item_id: int) -> str:
     return f"order/{order_id}/line/{line_item_id}/cancel"
 
 
+def cancel_sale_entry_id(order_id: int, line_item_id: int) -> str:
+    """Units an order edit added that the ledger first sees on the order's cancel."""
+    return f"order/{order_id}/line/{line_item_id}/sale-at-cancel"
+
+
 def refund_entry_id(refund_id: int, refund_line_id: int) -> str:
     return f"refund/{refund_id}/line/{refund_line_id}"
 
@@ -122,7 +127,7 @@ def _sales(order: Order, merchant: MerchantView, lines: LineStates, source: Sour
                 kind=MovementKind.SALE,
                 quantity=line.quantity,
                 entry_id=sale_entry_id(order.id, line.id),
-                source=_line_source(source, order.id, line.id),
+                source=line_source(source, order.id, line.id),
                 shopify_applied=True,
                 order_line=(order.id, line.id),
                 before_onboarding=before_onboarding,
@@ -130,7 +135,7 @@ def _sales(order: Order, merchant: MerchantView, lines: LineStates, source: Sour
         )
 
 
-def _line_source(source: Source, order_id: int, line_item_id: int) -> Source:
+def line_source(source: Source, order_id: int, line_item_id: int) -> Source:
     return Source(
         topic=source.topic,
         order_id=order_id,
@@ -151,17 +156,30 @@ def apply_order_cancelled(order: Order, merchant: MerchantView, lines: LineState
     _sales(order, merchant, lines, source, translation)
     sold_at = {m.order_line: m.key for m in translation.movements if m.order_line}
     for line in order.line_items:
-        unfulfilled = line.quantity - order.fulfilled_quantity(line)
+        known = lines.get((order.id, line.id))
         key = sold_at.get((order.id, line.id))
-        if key is None or unfulfilled <= 0:
+        if key is not None and known is not None and 0 < known.sold < line.quantity:
+            # Units an order edit added whose orders/edited has not come yet: the cancel shows them
+            # (`quantity` counts every unit ordered), so they are sold here and restocked with the rest.
+            topped_up = cancel_sale_entry_id(order.id, line.id)
+            translation.movements.append(
+                Movement(key, MovementKind.SALE, line.quantity - known.sold, topped_up,
+                         line_source(source, order.id, line.id), shopify_applied=True, order_line=(order.id, line.id),
+                         reason="units an order edit added, first seen on the cancel")
+            )  # fmt: skip
+        ordered = max(line.quantity, known.sold if known else 0)
+        unfulfilled = ordered - order.fulfilled_quantity(line)
+        if key is None:
             continue
+        # Recorded even when every unit shipped (nothing moves): an order edit heard of later finds
+        # the line settled by the cancel (order_edits.py).
         translation.movements.append(
             Movement(
                 key=key,
                 kind=MovementKind.CANCEL_RESTOCK,
-                quantity=unfulfilled,
+                quantity=max(unfulfilled, 0),
                 entry_id=cancel_entry_id(order.id, line.id),
-                source=_line_source(source, order.id, line.id),
+                source=line_source(source, order.id, line.id),
                 shopify_applied=True,
                 order_line=(order.id, line.id),
                 undoes_cancellation=True,

@@ -74,7 +74,7 @@ class Fulfillment(_WithGid):
 
 
 class Order(_WithGid):
-    """orders/create and orders/cancelled bodies."""
+    """orders/create, orders/cancelled and orders/updated bodies."""
 
     id: ShopifyId
     name: str | None = None
@@ -82,6 +82,8 @@ class Order(_WithGid):
     location_id: ShopifyId | None = None
     source_name: str | None = None
     created_at: datetime | None = None
+    # When Shopify last changed the order: a body updated at or after an edit shows the edit.
+    updated_at: datetime | None = None
     cancelled_at: datetime | None = None
     line_items: list[LineItem]
     fulfillments: list[Fulfillment] = []
@@ -142,3 +144,29 @@ class InventoryLevel(_Payload):
     location_id: ShopifyId
     available: int | None = None
     updated_at: datetime | None = None
+
+
+class EditedLine(_Payload):
+    """One line an order edit changed: the line item id and how many units were added or removed."""
+
+    id: ShopifyId
+    delta: int = Field(ge=0)
+
+
+class EditedLines(_Payload):
+    additions: list[EditedLine] = []
+    removals: list[EditedLine] = []
+
+
+class OrderEdit(_WithGid):
+    id: ShopifyId
+    order_id: ShopifyId
+    created_at: datetime | None = None
+    line_items: EditedLines = EditedLines()
+
+
+class OrderEdited(_Payload):
+    """orders/edited bodies: not the order, but what one committed edit changed
+    (https://shopify.dev/docs/api/admin-rest/latest/resources/webhook, topic orders/edited)."""
+
+    order_edit: OrderEdit

@@ -17,10 +17,11 @@ from pydantic import ValidationError
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey, OrderLineState, Source
 from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Movement, SkippedLine, Translation
+from inventory_ledger.domain.order_edits import apply_order_edited
 from inventory_ledger.domain.orders import apply_order_cancelled, apply_order_created, apply_refund_created
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.planning import plan_change
-from inventory_ledger.domain.shopify_payloads import InventoryLevel, Order, Refund
+from inventory_ledger.domain.shopify_payloads import InventoryLevel, Order, OrderEdited, Refund
 from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
 from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
 
@@ -55,7 +56,10 @@ class ApplyResult:
         return own + [entry for result in self.released for entry in result.oversells]
 
 
-def apply_envelope(envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now) -> ApplyResult:
+def apply_envelope(
+    envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now, *, order_now: Order | None = None
+) -> ApplyResult:
+    """``order_now``: the order as Shopify shows it now, when a replay has one (an order edit's new lines)."""
     result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
     source = Source(topic=envelope.topic.value, webhook_id=envelope.webhook_id, event_id=envelope.event_id)
     try:
@@ -65,23 +69,35 @@ def apply_envelope(envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now
     if isinstance(payload, InventoryLevel):
         result.skipped.append(observe_shopify_level(payload, envelope.shop_domain, ledger, now))
         return result
-    order_id = payload.id if isinstance(payload, Order) else payload.order_id
-    merchant = _merchant_for(payload, envelope.shop_domain, ledger, order_id)
+    edit = payload.order_edit if isinstance(payload, OrderEdited) else None
+    order_id = _order_id(payload)
+    merchant = _merchant_for(payload, envelope.shop_domain, ledger, order_now)
     if merchant is None:
         return _park(result, envelope, ledger, now, [Problem(ProblemKind.UNKNOWN_SHOP, envelope.shop_domain)])
+    if isinstance(payload, Order):
+        # Edits waiting for a line they created are placed by this body first: the order's own
+        # movements then find those lines sold (a cancel restocks their open units like any other).
+        result.released = _release_waiting(ledger, merchant.shop, order_id, now, payload, edits_only=True)
+        if envelope.topic is Topic.ORDERS_UPDATED:
+            return result  # nothing else in orders/updated moves stock the ledger does not hear of otherwise
 
     def translate(lines: Lines) -> Translation:
         if isinstance(payload, Refund):
             return apply_refund_created(payload, merchant, lines, source)
+        if not isinstance(payload, Order):
+            assert edit is not None
+            return apply_order_edited(edit, order_now, merchant, lines, source)
         if envelope.topic is Topic.ORDERS_CANCELLED:
             return apply_order_cancelled(payload, merchant, lines, source)
         return apply_order_created(payload, merchant, lines, source)
 
-    line_ids = (
-        [line.id for line in payload.line_items]
-        if isinstance(payload, Order)
-        else [line.line_item_id for line in payload.refund_line_items]
-    )
+    line_ids: list[int] | None
+    if isinstance(payload, Order):
+        line_ids = [line.id for line in payload.line_items]
+    elif isinstance(payload, Refund):
+        line_ids = [line.line_item_id for line in payload.refund_line_items]
+    else:
+        line_ids = None  # an edit reads all of the order's lines: a new line is placed beside the others
     translation = apply_movements(ledger, merchant.shop, order_id, translate, now, result.applied, line_ids=line_ids)
     result.skipped = translation.skipped
     result.skipped_lines = translation.skipped_lines
@@ -89,7 +105,7 @@ def apply_envelope(envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now
         waiting = order_id if all(p.kind is ProblemKind.WAITING_FOR_ORDER for p in translation.problems) else None
         _park(result, envelope, ledger, now, translation.problems, waiting_for_order=waiting)
     if isinstance(payload, Order):
-        result.released = _release_waiting(ledger, merchant.shop, order_id, now)
+        result.released += _release_waiting(ledger, merchant.shop, order_id, now, payload)
     return result
 
 
@@ -191,25 +207,40 @@ def _first_chunk(movements: list[Movement]) -> list[Movement]:
     return chosen
 
 
-PAYLOADS: dict[Topic, type[Order] | type[Refund] | type[InventoryLevel]] = {
+PAYLOADS: dict[Topic, type[Order] | type[Refund] | type[InventoryLevel] | type[OrderEdited]] = {
     Topic.ORDERS_CREATE: Order,
     Topic.ORDERS_CANCELLED: Order,
+    Topic.ORDERS_UPDATED: Order,
+    Topic.ORDERS_EDITED: OrderEdited,
     Topic.REFUNDS_CREATE: Refund,
     Topic.INVENTORY_LEVELS_UPDATE: InventoryLevel,
 }
 
 
-def _parse(envelope: WebhookEnvelope) -> Order | Refund | InventoryLevel:
+def _parse(envelope: WebhookEnvelope) -> Order | Refund | InventoryLevel | OrderEdited:
     return PAYLOADS[envelope.topic].model_validate_json(envelope.body)
 
 
-def _merchant_for(payload: Order | Refund, shop: str, ledger: LedgerRepository, order_id: int) -> MerchantView | None:
+def _order_id(payload: Order | Refund | OrderEdited) -> int:
+    if isinstance(payload, Order):
+        return payload.id
+    if isinstance(payload, Refund):
+        return payload.order_id
+    return payload.order_edit.order_id
+
+
+def _merchant_for(
+    payload: Order | Refund | OrderEdited, shop: str, ledger: LedgerRepository, order_now: Order | None
+) -> MerchantView | None:
     if isinstance(payload, Order):
         location_ids = {payload.location_id} - {None}
         items = list(payload.line_items)
-    else:
+    elif isinstance(payload, Refund):
         location_ids = {line.location_id for line in payload.refund_line_items} - {None}
         items = [line.line_item for line in payload.refund_line_items if line.line_item]
+    else:
+        location_ids = set()
+        items = list(order_now.line_items) if order_now is not None else []
     return ledger.merchant_view(
         shop,
         shopify_location_ids=location_ids,  # type: ignore[arg-type]
@@ -246,20 +277,25 @@ def _park(
     return result
 
 
-def _release_waiting(ledger: LedgerRepository, shop: str, order_id: int, now: Now) -> list[ApplyResult]:
+def _release_waiting(
+    ledger: LedgerRepository, shop: str, order_id: int, now: Now, order: Order, *, edits_only: bool = False
+) -> list[ApplyResult]:
     released = []
     for waiting in ledger.waiting_for_order(shop, order_id):
-        replayed = replay_parked(waiting, ledger, now)
-        released.append(replayed)
+        if edits_only and waiting.topic != Topic.ORDERS_EDITED.value:
+            continue
+        released.append(replay_parked(waiting, ledger, now, order_now=order))
     return released
 
 
-def replay_parked(parked: ParkedEvent, ledger: LedgerRepository, now: Now) -> ApplyResult:
+def replay_parked(
+    parked: ParkedEvent, ledger: LedgerRepository, now: Now, *, order_now: Order | None = None
+) -> ApplyResult:
     """Applies a parked event again (after a mapping was fixed, or its order arrived).
 
     It stays parked until applied: parking it again replaces it with the reasons that still hold.
     """
-    result = apply_envelope(WebhookEnvelope.model_validate_json(parked.envelope), ledger, now)
+    result = apply_envelope(WebhookEnvelope.model_validate_json(parked.envelope), ledger, now, order_now=order_now)
     if result.parked is None:
         ledger.unpark(parked)
     return result
