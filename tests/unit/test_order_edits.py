@@ -70,46 +70,45 @@ def level(ledger: InMemoryLedger, sku: str) -> int:
     return balance.quantity if balance else 0
 
 
-def test_added_units_are_sold_and_removed_units_restocked_once() -> None:
+def test_added_units_are_sold_from_the_order_body_and_removed_units_restocked_once() -> None:
     ledger = merchant()
     deliver(ledger, Topic.ORDERS_CREATE, order_body([line(LINE_A, VARIANT_A, "A", 3)], CREATED), "create")
-    for attempt in range(2):  # a redelivery changes nothing
-        deliver(ledger, Topic.ORDERS_EDITED, edit_body([(LINE_A, 2)], []), f"edit-add-{attempt}")
-    assert level(ledger, "A") == -5
-    ledger2 = merchant()
-    deliver(ledger2, Topic.ORDERS_CREATE, order_body([line(LINE_A, VARIANT_A, "A", 3)], CREATED), "create")
-    result = deliver(ledger2, Topic.ORDERS_EDITED, edit_body([], [(LINE_A, 2)]), "edit-remove")
-    deliver(ledger2, Topic.ORDERS_EDITED, edit_body([], [(LINE_A, 2)]), "edit-remove-again")
-    assert level(ledger2, "A") == -1
-    assert [e.entry_id for e in result.applied] == [f"order_edit/{EDIT}/line/{LINE_A}/remove"]
+    deliver(ledger, Topic.ORDERS_EDITED, edit_body([(LINE_A, 2)], [(LINE_A, 1)]), "edit")
+    assert level(ledger, "A") == -2  # the removal at once; the added units come with the body
+    for attempt in range(2):  # orders/updated shows A at 5 units ordered, twice: sold once
+        deliver(ledger, Topic.ORDERS_UPDATED, order_body([line(LINE_A, VARIANT_A, "A", 5)], EDITED), f"upd-{attempt}")
+    result = deliver(ledger, Topic.ORDERS_EDITED, edit_body([(LINE_A, 2)], [(LINE_A, 1)]), "edit-again")
+    assert result.applied == []
+    assert level(ledger, "A") == -4
+    assert {e.entry_id for e in ledger.entry_by_id.values()} == {
+        f"order/{ORDER}/line/{LINE_A}/sale", f"order/{ORDER}/line/{LINE_A}/sold-to/5",
+        f"order_edit/{EDIT}/line/{LINE_A}/remove",
+    }  # fmt: skip
 
 
-def test_a_line_the_edit_created_waits_for_a_body_naming_its_variant() -> None:
+def test_a_line_the_edit_created_is_sold_from_the_body_whichever_path_brings_it() -> None:
     ledger = merchant()
     deliver(ledger, Topic.ORDERS_CREATE, order_body([line(LINE_A, VARIANT_A, "A", 1)], CREATED), "create")
-    waiting = deliver(ledger, Topic.ORDERS_EDITED, edit_body([(LINE_B, 2)], []), "edit")
-    assert waiting.parked is not None
-    assert waiting.parked.waiting_for_order == ORDER
+    deliver(ledger, Topic.ORDERS_EDITED, edit_body([(LINE_B, 2)], []), "edit")
     assert level(ledger, "B") == 0
     after = order_body([line(LINE_A, VARIANT_A, "A", 1), line(LINE_B, VARIANT_B, "B", 2)], EDITED)
-    updated = deliver(ledger, Topic.ORDERS_UPDATED, after, "updated")
+    deliver(ledger, Topic.ORDERS_UPDATED, after, "updated")
     assert level(ledger, "B") == -2
-    assert [(e.entry_id, e.quantity) for r in updated.released for e in r.applied] == [
-        (f"order/{ORDER}/line/{LINE_B}/sale", -2), (f"order_edit/{EDIT}/line/{LINE_B}/add", 0)
-    ]  # fmt: skip
-    assert ledger.parked_events(SHOP) == []
     # The catch-up reads the same order later: the new line's sale is found applied.
     deliver(ledger, Topic.ORDERS_CREATE, after, "catch-up/order", webhook_id=CATCH_UP_WEBHOOK_ID)
     assert (level(ledger, "A"), level(ledger, "B")) == (-1, -2)
+    assert ledger.parked_events(SHOP) == []
 
 
-def test_orders_updated_moves_nothing_by_itself() -> None:
+def test_a_removal_before_its_order_waits_for_it() -> None:
     ledger = merchant()
-    body = order_body([line(LINE_A, VARIANT_A, "A", 3)], CREATED)
-    result = deliver(ledger, Topic.ORDERS_UPDATED, body, "updated")
-    assert result.applied == []
-    assert result.parked is None
-    assert ledger.balance_by_key == {}
+    waiting = deliver(ledger, Topic.ORDERS_EDITED, edit_body([], [(LINE_A, 1)]), "edit")
+    assert waiting.parked is not None
+    assert waiting.parked.waiting_for_order == ORDER
+    created = deliver(ledger, Topic.ORDERS_CREATE, order_body([line(LINE_A, VARIANT_A, "A", 3)], CREATED), "create")
+    assert [e.entry_id for r in created.released for e in r.applied] == [f"order_edit/{EDIT}/line/{LINE_A}/remove"]
+    assert level(ledger, "A") == -2
+    assert ledger.parked_events(SHOP) == []
 
 
 def test_a_malformed_edit_is_parked_whole() -> None:

@@ -1,137 +1,88 @@
-"""Order edits (orders/edited) turned into movements: added units sold, removed units restocked.
+"""Order edits (orders/edited): the units an edit removed are restocked; the units it added are sold
+from the order's body.
 
-Shopify lets a merchant edit only unfulfilled units (orderEditCommit, shopify.dev), and the webhook
-says per line item how many units were added or removed, not which variant a new line is nor
-whether removed units were restocked. So:
-- Added units of a line the ledger holds are a sale at that line's level, keyed by edit and line.
-- Added units already inside a line's sale (the line was first sold from a body showing the edit,
-  as the catch-up's is) are recorded with nothing moved.
-- A line the edit created is sold under its own sale id (the id orders/create and the catch-up give
-  a line), once an order body naming it is known (orders/updated or orders/cancelled, which carry
-  the order as it is now) and the order reached the ledger; until then the edit waits for it.
-- A line whose cancel the ledger applied first is settled: the cancel restocked every open unit
-  its body showed (an edit always precedes the cancel in Shopify), so the edit is recorded with
-  nothing moved; a cancel that sees units an edit added before the edit does sells them first.
-- Removed units are restocked where the line was sold, within what the line sold and sharing the
-  budget of a later cancel (they are open units it would otherwise restock again). Shopify's admin
-  restocks removed items unless told not to, and the webhook does not say: docs/ledger.md states it.
+Shopify lets a merchant edit only the open (unfulfilled) units of an open order (orderEditCommit,
+shopify.dev). The orders/edited body names, per line item, the units added or removed, but neither
+the variant of a line the edit created nor whether removed units were restocked. A line's
+`quantity` counts every unit ordered, added ones included, and keeps the removed ones. So:
+- Added units come from the order's bodies (orders/updated, which Shopify sends with the edit,
+  orders/cancelled, the catch-up): a line the ledger has not sold is sold at its quantity, and a
+  line it sold short of its quantity is sold the difference (orders.py). Any body showing the same
+  quantity finds that applied; the edit's own additions move nothing.
+- Removed units are restocked where the line was sold, keyed by edit and line, within what the
+  line sold; they count against a later cancel's restock (the cancel's body still counts them).
+  Shopify's admin restocks removed items unless told not to, and the webhook does not say: the
+  ledger restocks them (docs/ledger.md "Order edits").
+- A line whose cancel the ledger applied first is settled: Shopify edits only open orders, so the
+  edit came before the cancel, whose restock counted the removed units already. The removal is
+  recorded with nothing moved.
+- A removal of a line the ledger does not know yet, or of units an edit added that no body has
+  shown yet, waits for the order's next body (parked waiting_for_order); a line the order's body
+  shows is not stock (gift card, untracked, custom) is skipped.
 """
-
-from dataclasses import replace
 
 from inventory_ledger.domain.ledger import LevelKey, MovementKind, OrderLineState, Source
 from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Movement, SkippedLine, Translation
-from inventory_ledger.domain.orders import (
-    LineStates,
-    cancel_entry_id,
-    cancel_sale_entry_id,
-    line_level,
-    line_source,
-    sale_entry_id,
-)
-from inventory_ledger.domain.shopify_payloads import LineItem, Order, OrderEdit
+from inventory_ledger.domain.orders import LineStates, cancel_entry_id, line_level, line_source
+from inventory_ledger.domain.shopify_payloads import Order, OrderEdit
 
 
-def edit_entry_id(edit_id: int, line_item_id: int, change: str) -> str:
-    return f"order_edit/{edit_id}/line/{line_item_id}/{change}"
+def edit_entry_id(edit_id: int, line_item_id: int) -> str:
+    return f"order_edit/{edit_id}/line/{line_item_id}/remove"
 
 
 def apply_order_edited(
     edit: OrderEdit, order: Order | None, merchant: MerchantView, lines: LineStates, source: Source
 ) -> Translation:
-    """``order``: the order as Shopify shows it now, when one is at hand (to place lines the edit created)."""
+    """``order``: a body of the order, when a replay has one (to tell a removed line that is not stock)."""
     translation = Translation()
-    held = [state for (order_id, _), state in lines.items() if order_id == edit.order_id and state.sold]
     body_lines = {line.id: line for line in order.line_items} if order is not None else {}
-    shows_edit = bool(order and order.updated_at and edit.created_at and order.updated_at >= edit.created_at)
-    changes = [(change, False) for change in edit.line_items.additions]
-    changes += [(change, True) for change in edit.line_items.removals]
-    for change, removal in changes:
-        known = lines.get((edit.order_id, change.id))
-        line = body_lines.get(change.id)
-        if change.delta == 0:
+    for removed in edit.line_items.removals:
+        if removed.delta == 0:
             continue
-        if known is not None and known.sold:
-            units = change.delta
-            # Already inside the line's sale (first sold from a body showing the edit), or settled by
-            # a cancel applied first (it restocked every open unit, removed ones included): recorded
-            # with nothing moved, so a redelivery stays a no-op.
-            inside_sale = shows_edit and line is not None and known.sold >= line.quantity and not removal
-            if _cancelled(edit, known) or inside_sale:
-                units = 0
-            movement = _movement(edit, known.sku, known.location, change.id, units, source, merchant, removal=removal)
-            translation.movements.append(movement)
+        known = lines.get((edit.order_id, removed.id))
+        line = body_lines.get(removed.id)
+        settled = known is not None and _settled_by_cancel(edit, known)
+        done = known is not None and edit_entry_id(edit.id, removed.id) in known.applied
+        if done:
+            continue  # a redelivery
+        if known is not None and (settled or known.sold - known.restocked >= removed.delta):
+            translation.movements.append(_restock(edit, known, 0 if settled else removed.delta, source, merchant))
+        elif known is not None and known.sold:
+            # Removes units the edit added, which the ledger has not sold yet: it waits for the body.
+            translation.problems.append(_waiting(edit, removed.id, "its added units not sold yet"))
         elif line is not None and isinstance(skip := line_level(line, merchant), SkippedLine):
             translation.skipped_lines.append(skip)
-        elif removal or line is None or not held:
-            translation.problems.append(_waiting(edit, change.id))
         else:
-            _new_line(edit, line, change.delta, held[0].location, merchant, source, translation)
+            translation.problems.append(_waiting(edit, removed.id, "not known yet"))
     return translation
 
 
-def _new_line(
-    edit: OrderEdit,
-    line: LineItem,
-    units: int,
-    location: str,
-    merchant: MerchantView,
-    source: Source,
-    translation: Translation,
-) -> None:
-    """A line the edit created: its sale is the line's own, wherever the ledger hears of it first."""
-    level = line_level(line, merchant)
-    if isinstance(level, SkippedLine):
-        translation.skipped_lines.append(level)
-    elif isinstance(level, Problem):
-        translation.problems.append(level)
-    else:
-        added = _movement(edit, level, location, line.id, units, source, merchant)
-        translation.movements.append(replace(added, entry_id=sale_entry_id(edit.order_id, line.id)))
-        # The edit's own entry, with nothing moved: a redelivery of the edit then finds it applied.
-        translation.movements.append(replace(added, quantity=0, reason=f"order edit {edit.id}: created the line"))
-
-
-def _cancelled(edit: OrderEdit, known: OrderLineState) -> bool:
-    """Shopify edits only open orders: an edit the ledger hears of after the cancel came before it, and
-    the cancel's body (every unit ordered, every unit shipped) has settled the line already."""
-    settled = {
-        cancel_entry_id(edit.order_id, known.line_item_id),
-        cancel_sale_entry_id(edit.order_id, known.line_item_id),
-    }
-    return bool(settled & known.applied)
-
-
-def _waiting(edit: OrderEdit, line_item_id: int) -> Problem:
+def _waiting(edit: OrderEdit, line_item_id: int, why: str) -> Problem:
     return Problem(
-        ProblemKind.WAITING_FOR_ORDER,
-        f"order edit {edit.id}: line {line_item_id} of order {edit.order_id} not known yet",
+        ProblemKind.WAITING_FOR_ORDER, f"order edit {edit.id}: line {line_item_id} of order {edit.order_id} {why}"
     )
 
 
-def _movement(
-    edit: OrderEdit,
-    sku: str,
-    location: str,
-    line_item_id: int,
-    quantity: int,
-    source: Source,
-    merchant: MerchantView,
-    *,
-    removal: bool = False,
-) -> Movement:
+def _settled_by_cancel(edit: OrderEdit, known: OrderLineState) -> bool:
+    return cancel_entry_id(edit.order_id, known.line_item_id) in known.applied
+
+
+def _restock(edit: OrderEdit, known: OrderLineState, units: int, source: Source, merchant: MerchantView) -> Movement:
     before = bool(merchant.onboarded_at and edit.created_at and edit.created_at < merchant.onboarded_at)
     return Movement(
-        key=LevelKey(merchant.shop, location, sku),
-        kind=MovementKind.CANCEL_RESTOCK if removal else MovementKind.SALE,
-        quantity=quantity,
-        entry_id=edit_entry_id(edit.id, line_item_id, "remove" if removal else "add"),
-        source=line_source(source, edit.order_id, line_item_id),
+        key=LevelKey(merchant.shop, known.location, known.sku),
+        kind=MovementKind.CANCEL_RESTOCK,
+        quantity=units,
+        entry_id=edit_entry_id(edit.id, known.line_item_id),
+        source=line_source(source, edit.order_id, known.line_item_id),
         shopify_applied=True,
-        order_line=(edit.order_id, line_item_id),
-        reason=f"order edit {edit.id}: " + ("units removed (restocked)" if removal else "units added"),
-        releases_open_units=removal,
+        order_line=(edit.order_id, known.line_item_id),
+        reason=f"order edit {edit.id}: units removed (restocked)"
+        if units
+        else f"order edit {edit.id}: units removed, restocked by the cancel",
+        releases_open_units=True,
         # An edit made before onboarding is inside the imported level, like the order's own sale.
         before_onboarding=before,
     )

@@ -31,9 +31,9 @@ def cancel_entry_id(order_id: int, line_item_id: int) -> str:
     return f"order/{order_id}/line/{line_item_id}/cancel"
 
 
-def cancel_sale_entry_id(order_id: int, line_item_id: int) -> str:
-    """Units an order edit added that the ledger first sees on the order's cancel."""
-    return f"order/{order_id}/line/{line_item_id}/sale-at-cancel"
+def sold_to_entry_id(order_id: int, line_item_id: int, quantity: int) -> str:
+    """Units an order edit added, sold when a body first shows the line at ``quantity`` units."""
+    return f"order/{order_id}/line/{line_item_id}/sold-to/{quantity}"
 
 
 def refund_entry_id(refund_id: int, refund_line_id: int) -> str:
@@ -133,6 +133,26 @@ def _sales(order: Order, merchant: MerchantView, lines: LineStates, source: Sour
                 before_onboarding=before_onboarding,
             )
         )
+        if known is not None and 0 < known.sold < line.quantity:
+            translation.movements.append(_top_up(order, line, known, merchant, source))
+
+
+def _top_up(order: Order, line: LineItem, known: OrderLineState, merchant: MerchantView, source: Source) -> Movement:
+    """Units an order edit added to a line the ledger sold: `quantity` counts every unit ordered, so a
+    body showing more than the line sold sells the difference, keyed by the quantity it reaches (any
+    body showing it, webhook or catch-up, finds it applied)."""
+    changed_before = bool(merchant.onboarded_at and order.updated_at and order.updated_at < merchant.onboarded_at)
+    return Movement(
+        key=LevelKey(merchant.shop, known.location, known.sku),
+        kind=MovementKind.SALE,
+        quantity=line.quantity - known.sold,
+        entry_id=sold_to_entry_id(order.id, line.id, line.quantity),
+        source=line_source(source, order.id, line.id),
+        shopify_applied=True,
+        order_line=(order.id, line.id),
+        reason=f"units added to the line by an order edit (now {line.quantity} ordered)",
+        before_onboarding=changed_before,
+    )
 
 
 def line_source(source: Source, order_id: int, line_item_id: int) -> Source:
@@ -158,15 +178,6 @@ def apply_order_cancelled(order: Order, merchant: MerchantView, lines: LineState
     for line in order.line_items:
         known = lines.get((order.id, line.id))
         key = sold_at.get((order.id, line.id))
-        if key is not None and known is not None and 0 < known.sold < line.quantity:
-            # Units an order edit added whose orders/edited has not come yet: the cancel shows them
-            # (`quantity` counts every unit ordered), so they are sold here and restocked with the rest.
-            topped_up = cancel_sale_entry_id(order.id, line.id)
-            translation.movements.append(
-                Movement(key, MovementKind.SALE, line.quantity - known.sold, topped_up,
-                         line_source(source, order.id, line.id), shopify_applied=True, order_line=(order.id, line.id),
-                         reason="units an order edit added, first seen on the cancel")
-            )  # fmt: skip
         ordered = max(line.quantity, known.sold if known else 0)
         unfulfilled = ordered - order.fulfilled_quantity(line)
         if key is None:

@@ -59,7 +59,7 @@ class ApplyResult:
 def apply_envelope(
     envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now, *, order_now: Order | None = None
 ) -> ApplyResult:
-    """``order_now``: the order as Shopify shows it now, when a replay has one (an order edit's new lines)."""
+    """``order_now``: a body of the order, when a replay of a waiting order edit has one."""
     result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
     source = Source(topic=envelope.topic.value, webhook_id=envelope.webhook_id, event_id=envelope.event_id)
     try:
@@ -74,12 +74,6 @@ def apply_envelope(
     merchant = _merchant_for(payload, envelope.shop_domain, ledger, order_now)
     if merchant is None:
         return _park(result, envelope, ledger, now, [Problem(ProblemKind.UNKNOWN_SHOP, envelope.shop_domain)])
-    if isinstance(payload, Order):
-        # Edits waiting for a line they created are placed by this body first: the order's own
-        # movements then find those lines sold (a cancel restocks their open units like any other).
-        result.released = _release_waiting(ledger, merchant.shop, order_id, now, payload, edits_only=True)
-        if envelope.topic is Topic.ORDERS_UPDATED:
-            return result  # nothing else in orders/updated moves stock the ledger does not hear of otherwise
 
     def translate(lines: Lines) -> Translation:
         if isinstance(payload, Refund):
@@ -97,15 +91,17 @@ def apply_envelope(
     elif isinstance(payload, Refund):
         line_ids = [line.line_item_id for line in payload.refund_line_items]
     else:
-        line_ids = None  # an edit reads all of the order's lines: a new line is placed beside the others
+        line_ids = [line.id for line in payload.order_edit.line_items.removals]
     translation = apply_movements(ledger, merchant.shop, order_id, translate, now, result.applied, line_ids=line_ids)
     result.skipped = translation.skipped
     result.skipped_lines = translation.skipped_lines
     if translation.problems:
-        waiting = order_id if all(p.kind is ProblemKind.WAITING_FOR_ORDER for p in translation.problems) else None
-        _park(result, envelope, ledger, now, translation.problems, waiting_for_order=waiting)
+        waits = all(p.kind is ProblemKind.WAITING_FOR_ORDER for p in translation.problems)
+        _park(result, envelope, ledger, now, translation.problems, waiting_for_order=order_id if waits else None)
     if isinstance(payload, Order):
-        result.released += _release_waiting(ledger, merchant.shop, order_id, now, payload)
+        # Refunds and edits waiting for this order, now that its lines are in the ledger.
+        waiting = ledger.waiting_for_order(merchant.shop, order_id)
+        result.released = [replay_parked(event, ledger, now, order_now=payload) for event in waiting]
     return result
 
 
@@ -275,17 +271,6 @@ def _park(
     )
     ledger.park(result.parked)
     return result
-
-
-def _release_waiting(
-    ledger: LedgerRepository, shop: str, order_id: int, now: Now, order: Order, *, edits_only: bool = False
-) -> list[ApplyResult]:
-    released = []
-    for waiting in ledger.waiting_for_order(shop, order_id):
-        if edits_only and waiting.topic != Topic.ORDERS_EDITED.value:
-            continue
-        released.append(replay_parked(waiting, ledger, now, order_now=order))
-    return released
 
 
 def replay_parked(
