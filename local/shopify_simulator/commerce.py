@@ -339,6 +339,47 @@ class Commerce:
             self.state.emit(shop, "orders/updated", order_body(shop, order))
             return edit
 
+    def exchange(
+        self, shop: Shop, order_id: int, returned: dict[int, int], exchanged: list[OrderLineSpec], location_id: int
+    ) -> Refund:
+        """A POS exchange, as Shopify's exchange platform records it since 2025-03: a return of shipped
+        units (restocked at the till's location, a refund line `return`) and exchange items added to the
+        same order as new line items, handed over at once (committed and fulfilled there).
+        https://shopify.dev/changelog/retail-exchanges-now-use-the-shopify-exchanges-implementation;
+        https://shopify.dev/docs/apps/build/orders-fulfillment/returns-apps/read-exchanges. Emits
+        refunds/create; the exchange's own topics (returns/*) are not simulated."""
+        with self.state.lock:
+            order = self._order(shop, order_id)
+            for line_id, qty in returned.items():
+                line = order.line(line_id)
+                if line is None or qty <= 0 or qty > line.fulfilled - (line.refunded - line.released):
+                    raise CommerceError(f"cannot return {qty} of line {line_id}: only shipped units come back")
+            refund = self.refund(
+                shop,
+                order_id,
+                [{"line_item_id": i, "quantity": q, "restock_type": "return", "location_id": location_id}
+                 for i, q in returned.items()],
+                note="exchange",
+            )  # fmt: skip
+            now = self.state.clock.now()
+            taken = []
+            for spec in exchanged:
+                item = self._line_item(shop, spec)
+                if item is None:
+                    raise CommerceError("an exchange item is a product variant")
+                variant = shop.variants[item.variant_id]
+                line = LineItem(self.state.ids.next(), variant.id, variant.product_id, item.sku,
+                                shop.products[variant.product_id].title, spec.quantity, variant.price, location_id,
+                                fulfilled=spec.quantity)  # fmt: skip
+                order.line_items.append(line)
+                if item.tracked:
+                    self._move(shop, self._level(shop, item.id, location_id), available=-spec.quantity)
+                taken.append((line.id, spec.quantity))
+            if taken:
+                order.fulfillments.append(Fulfillment(self.state.ids.next(), location_id, taken, now))
+            order.updated_at = now
+            return refund
+
     def admin_set_available(self, shop: Shop, item_id: int, location_id: int, available: int) -> InventoryLevel:
         """A merchant edits `available` in the admin: on_hand follows; inventory_levels/update fires."""
         with self.state.lock:

@@ -48,6 +48,7 @@ RULES = [
     (f"{S}/orders/<int:order_id>/cancel", "POST", "cancel"),
     (f"{S}/orders/<int:order_id>/refunds", "POST", "refund"),
     (f"{S}/orders/<int:order_id>/edits", "POST", "edit_order"),
+    (f"{S}/orders/<int:order_id>/exchanges", "POST", "exchange"),
     (f"{S}/faults", "GET", "list_faults"),
     (f"{S}/faults", "POST", "add_fault"),
     (f"{S}/faults", "DELETE", "clear_faults"),
@@ -236,6 +237,18 @@ class ControlAPI:
         edit = self.sim.commerce.edit_order(shop, order_id, added, changed)
         with self.sim.state.lock:
             return _json(order_edit_body(shop.orders[order_id], edit), 201)
+
+    def _exchange(self, request: Request, shop: Shop, order_id: int) -> Response:
+        body = self._body(request, m.ExchangeSpec)
+        loc = shop.location_by_name(body.location)
+        if loc is None:
+            raise CommerceError(f"unknown location {body.location}")
+        items = [OrderLineSpec(li.sku, li.quantity, li.inventory_item_id, li.custom_title) for li in body.exchange]
+        returned = {li.line_item_id: li.quantity for li in body.returned}
+        refund = self.sim.commerce.exchange(shop, order_id, returned, items, loc.id)
+        with self.sim.state.lock:
+            return _json({"refund": refund_body(shop, shop.orders[order_id], refund),
+                          "order": order_body(shop, shop.orders[order_id])}, 201)  # fmt: skip
 
     def _list_faults(self, request: Request, shop: Shop) -> dict[str, Any]:
         return {

@@ -146,6 +146,19 @@ class OrderEditSpec(_Model):
     set: list[EditSetQuantity] = Field(default_factory=list)
 
 
+class ReturnedLine(_Model):
+    line_item_id: int
+    quantity: int = Field(gt=0)
+
+
+class ExchangeSpec(_Model):
+    """A POS exchange at a location: shipped units returned (restocked there), exchange items handed over."""
+
+    location: str
+    returned: list[ReturnedLine]
+    exchange: list[OrderLine] = Field(default_factory=list)
+
+
 class FulfilLine(_Model):
     line_item_id: int
     quantity: int = Field(gt=0)

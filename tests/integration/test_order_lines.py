@@ -216,3 +216,28 @@ def test_an_edit_whose_orders_updated_is_lost_is_completed_by_the_catch_up(merch
     assert bootstrap.ledger().parked_events(SHOP) == []
     deliver(merchant, "orders/updated")  # arriving after all: nothing counted twice
     assert ledger_level(f"TEE@{blue}", "store") == 8
+
+
+def test_a_pos_exchange_restocks_the_returned_unit_and_takes_the_new_one_where_shopify_does(
+    merchant: SimulatedMerchant,
+) -> None:
+    """A POS exchange since 2025-03 is a Return with exchange line items on the same order
+    (https://shopify.dev/changelog/retail-exchanges-now-use-the-shopify-exchanges-implementation): the
+    returned unit's refund line (`return`, at the store) restocks it; the exchange item is a new line
+    of the order, sold when the ledger reads the order (here the catch-up: returns/* are not consumed)."""
+    red, blue = tees(merchant)
+    placed = merchant.control("POST", "/orders", {"lines": [{"inventory_item_id": red, "quantity": 1}],
+                                                  "location": "Store"})  # fmt: skip
+    merchant.control("POST", f"/orders/{placed['id']}/fulfil", {})
+    deliver(merchant, "orders/create")
+    red_line = placed["line_items"][0]["id"]
+    exchange = {"location": "Store", "returned": [{"line_item_id": red_line, "quantity": 1}],
+                "exchange": [{"inventory_item_id": blue, "quantity": 1}]}  # fmt: skip
+    merchant.control("POST", f"/orders/{placed['id']}/exchanges", exchange)
+    deliver(merchant, "refunds/create")
+    assert ledger_level(f"TEE@{red}", "store") == shopify_available(merchant, red, "Store") == 10
+    assert shopify_available(merchant, blue, "Store") == 9
+    run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
+    assert ledger_level(f"TEE@{blue}", "store") == 9
+    assert run.total("drifted") == 0
+    assert run.catch_up["webhooks_missed"] == 1  # the exchange item, which no consumed topic carried
