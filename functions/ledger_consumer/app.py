@@ -2,12 +2,14 @@
 response (transient failures only: everything else is applied or parked by the service)."""
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory_ledger.bootstrap import ledger, merchant_directory, payload_store
+from inventory_ledger.clock import utc_now
 from inventory_ledger.observability import logger, metrics, tracer
-from inventory_ledger.service.consume import consume_message, utc_now
+from inventory_ledger.service.consume import consume_message
 
 # Report every failed record, even when all failed: Lambda redelivers exactly those either way. The
 # records are powertools' data classes, not Parser models: importing those builds every event model
@@ -23,5 +25,5 @@ def record_handler(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, object], context: LambdaContext) -> dict[str, object]:
+def lambda_handler(event: dict[str, object], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -9,13 +9,14 @@ schedule (an EventBridge Scheduled Event) sweeps the marked levels and pushes th
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory_ledger.adapters.dynamodb.stream import level_of
 from inventory_ledger.bootstrap import ledger, merchant_directory, shopify_for, shopify_orders_for
+from inventory_ledger.clock import utc_now
 from inventory_ledger.observability import logger, metrics, tracer
-from inventory_ledger.service.consume import utc_now
 from inventory_ledger.service.push import PushReport, ShopBreaker, push_levels, record_report
 from inventory_ledger.service.repush import record_repush_report, repush_marked
 
@@ -32,7 +33,7 @@ class PushNotDone(Exception):
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, object] | PartialItemFailureResponse:
     if "Records" not in event:
         if event.get("detail-type") != "Scheduled Event":
             raise ValueError("expected a DynamoDB stream batch or the re-push schedule's Scheduled Event")

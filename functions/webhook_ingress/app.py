@@ -1,7 +1,6 @@
 """Shopify webhook deliveries in, authentic ones onto the ingest queue. Answers fast: no parsing here."""
 
 import json
-from datetime import UTC, datetime
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
@@ -9,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory_ledger.adapters.api_gateway import UndecodableBody, raw_body_of
 from inventory_ledger.bootstrap import ingress_dependencies
+from inventory_ledger.clock import utc_now
 from inventory_ledger.observability import logger, metrics, tracer
 from inventory_ledger.service.ingest import accept_delivery, record_outcome
 
@@ -23,7 +23,7 @@ def _answer(status_code: int, **body: object) -> Response[str]:
 def receive_webhook() -> Response[str]:
     event = app.current_event
     try:
-        raw_body = raw_body_of(event.body, event.is_base64_encoded)
+        raw_body = raw_body_of(event.body, bool(event.is_base64_encoded))
     except UndecodableBody as error:
         return _answer(400, status="invalid_body", detail=str(error))
     deps = ingress_dependencies()
@@ -33,7 +33,7 @@ def receive_webhook() -> Response[str]:
         secrets=deps.secrets,
         queue=deps.queue,
         max_body_bytes=deps.max_body_bytes,
-        now=datetime.now(UTC),
+        now=utc_now(),
         max_age=deps.max_age,
         registry=deps.registry,
     )
@@ -41,7 +41,7 @@ def receive_webhook() -> Response[str]:
     return _answer(result.status_code, **result.answer)
 
 
-@app.exception_handler(Exception)
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]  # powertools leaves it untyped
 def unavailable(error: Exception) -> Response[str]:
     # Our side failed (Secrets Manager, SQS): 503 makes Shopify retry the delivery later.
     logger.exception("webhook not accepted: dependency failure")

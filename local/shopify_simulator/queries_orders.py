@@ -81,7 +81,7 @@ def _line_obj(shop: Shop, line: LineItem) -> Obj:
         quantity=line.quantity,
         unfulfilledQuantity=line.unfulfilled,
         isGiftCard=bool(item is not None and variant is not None and shop.products[variant.product_id].is_gift_card),
-        variant=Obj("ProductVariant", id=gid("ProductVariant", line.variant_id), inventoryItem=item_obj)
+        variant=Obj("ProductVariant", id=gid("ProductVariant", variant.id), inventoryItem=item_obj)
         if variant is not None
         else None,
     )

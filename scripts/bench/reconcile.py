@@ -17,7 +17,7 @@ import logging
 import time
 import tracemalloc
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -25,6 +25,7 @@ import httpx
 from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
 from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
 from inventory_ledger.adapters.shopify.levels import BulkSettings, ShopifyLevelsReader
+from inventory_ledger.clock import utc_now
 from inventory_ledger.domain.drift import HealingPolicy
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey
 from inventory_ledger.domain.pushing import LevelPush
@@ -101,10 +102,12 @@ def seed(server: SimulatorServer, levels: int) -> tuple[dict[str, int], dict[str
         "access_token": TOKEN,
         "plan": "plus",
         "locations": [{"name": name} for name in names],
-        "products": [{"title": f"P{i}", "variants": [{"sku": sku} for sku in skus[i : i + 100]]}
-                     for i in range(0, len(skus), 100)],
+        "products": [
+            {"title": f"P{i}", "variants": [{"sku": sku} for sku in skus[i : i + 100]]}
+            for i in range(0, len(skus), 100)
+        ],
         "levels": [{"sku": sku, "location": name, "available": 10} for name in names for sku in skus],
-    }  # fmt: skip
+    }
     server.sim.seed({"shops": [spec]})
     summary = server.sim.shop_summary(server.state.shop(SHOP))
     locations = {f"loc-{n}": loc["id"] for n, loc in enumerate(summary["locations"])}
@@ -132,7 +135,7 @@ def measure(levels: int, bulk: bool) -> dict[str, Any]:
             shopify_levels=lambda shop: reader,
             shopify_inventory=lambda shop: None,  # type: ignore[arg-type,return-value]
             reports=None,
-            now=lambda: datetime.now(UTC),
+            now=utc_now,
         )
         tracemalloc.start()
         started = time.perf_counter()
@@ -142,21 +145,48 @@ def measure(levels: int, bulk: bool) -> dict[str, Any]:
         tracemalloc.stop()
         assert run.total("checked") == levels, run.summary()
         assert run.total("drifted") == levels // 100, run.summary()
-        return {"levels": levels, "mode": run.read_mode, "seconds": seconds, "peak_mib": peak / 2**20,
-                "points_per_1000": client.points / levels * 1000, "calls": client.calls}  # fmt: skip
+        return {
+            "levels": levels,
+            "mode": run.read_mode,
+            "seconds": seconds,
+            "peak_mib": peak / 2**20,
+            "points_per_1000": client.points / levels * 1000,
+            "calls": client.calls,
+        }
 
 
 def rows(levels: int = 100_000) -> list[Row]:
     run = measure(levels, bulk=True)
     note = f"{levels:,} levels, bulk read"
     return [
-        Row("reconcile", f"time ({note})", run["seconds"], "s", GOAL_SECONDS,
-            f"goal: a minute a night (the function's timeout is {TIMEOUT_SECONDS} s)", "simulator"),
-        Row("reconcile", f"peak memory ({note})", run["peak_mib"], "MiB", GOAL_MIB,
-            f"goal (the function has {MEMORY_MB * 10**6 / 2**20:,.0f} MiB)", "simulator"),
-        Row("reconcile", "Shopify cost points per 1,000 levels (bulk)", run["points_per_1000"], "points", None,
-            "one bulk query, whatever the size", "simulator"),
-    ]  # fmt: skip
+        Row(
+            "reconcile",
+            f"time ({note})",
+            run["seconds"],
+            "s",
+            GOAL_SECONDS,
+            f"goal: a minute a night (the function's timeout is {TIMEOUT_SECONDS} s)",
+            "simulator",
+        ),
+        Row(
+            "reconcile",
+            f"peak memory ({note})",
+            run["peak_mib"],
+            "MiB",
+            GOAL_MIB,
+            f"goal (the function has {MEMORY_MB * 10**6 / 2**20:,.0f} MiB)",
+            "simulator",
+        ),
+        Row(
+            "reconcile",
+            "Shopify cost points per 1,000 levels (bulk)",
+            run["points_per_1000"],
+            "points",
+            None,
+            "one bulk query, whatever the size",
+            "simulator",
+        ),
+    ]
 
 
 def main() -> None:
@@ -173,8 +203,11 @@ def main() -> None:
     print(f"{'levels':>8} {'read':>6} {'seconds':>8} {'peak MiB':>9} {'points/1k levels':>17} {'calls':>6}")
     for levels, bulk in cases:
         r = measure(levels, bulk)
-        print(f"{r['levels']:>8} {r['mode']:>6} {r['seconds']:>8.2f} {r['peak_mib']:>9.1f} "
-              f"{r['points_per_1000']:>17.1f} {r['calls']:>6}", flush=True)  # fmt: skip
+        print(
+            f"{r['levels']:>8} {r['mode']:>6} {r['seconds']:>8.2f} {r['peak_mib']:>9.1f} "
+            f"{r['points_per_1000']:>17.1f} {r['calls']:>6}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

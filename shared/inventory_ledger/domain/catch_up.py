@@ -59,17 +59,24 @@ def fetched_order(node: dict[str, Any]) -> FetchedOrder:
     for line in _nodes(node.get("lineItems")):
         variant = line.get("variant") or {}
         item = variant.get("inventoryItem") or {}
-        lines.append({
-            "id": id_from_gid(line["id"]), "admin_graphql_api_id": line["id"], "sku": line.get("sku"),
-            "variant_id": _numeric(variant), "quantity": line.get("quantity", 0),
-            "fulfillable_quantity": line.get("unfulfilledQuantity"),
-            "inventory_item_id": _numeric(item), "tracked": item.get("tracked"),
-            "gift_card": bool(line.get("isGiftCard")),
-        })  # fmt: skip
+        lines.append(
+            {
+                "id": id_from_gid(line["id"]),
+                "admin_graphql_api_id": line["id"],
+                "sku": line.get("sku"),
+                "variant_id": _numeric(variant),
+                "quantity": line.get("quantity", 0),
+                "fulfillable_quantity": line.get("unfulfilledQuantity"),
+                "inventory_item_id": _numeric(item),
+                "tracked": item.get("tracked"),
+                "gift_card": bool(line.get("isGiftCard")),
+            }
+        )
     lines_by_id = {line["id"]: line for line in lines}
     fulfillments = [
         {
-            "id": id_from_gid(f["id"]), "location_id": _numeric(f.get("location")),
+            "id": id_from_gid(f["id"]),
+            "location_id": _numeric(f.get("location")),
             "status": str(f.get("status") or "").lower() or None,
             "line_items": [
                 {"id": _numeric(fl.get("lineItem")), "quantity": fl.get("quantity", 0)}
@@ -77,29 +84,40 @@ def fetched_order(node: dict[str, Any]) -> FetchedOrder:
             ],
         }
         for f in _nodes(node.get("fulfillments"))
-    ]  # fmt: skip
+    ]
     body = {
-        "id": order_id, "admin_graphql_api_id": node["id"], "name": node.get("name"),
-        "location_id": _numeric(node.get("retailLocation")), "source_name": node.get("sourceName"),
-        "created_at": node.get("createdAt"), "updated_at": node.get("updatedAt"),
+        "id": order_id,
+        "admin_graphql_api_id": node["id"],
+        "name": node.get("name"),
+        "location_id": _numeric(node.get("retailLocation")),
+        "source_name": node.get("sourceName"),
+        "created_at": node.get("createdAt"),
+        "updated_at": node.get("updatedAt"),
         "cancelled_at": node.get("cancelledAt"),
-        "line_items": lines, "fulfillments": fulfillments,
-    }  # fmt: skip
+        "line_items": lines,
+        "fulfillments": fulfillments,
+    }
     refund_bodies = tuple(
         {
-            "id": id_from_gid(r["id"]), "admin_graphql_api_id": r["id"], "order_id": order_id,
+            "id": id_from_gid(r["id"]),
+            "admin_graphql_api_id": r["id"],
+            "order_id": order_id,
             "created_at": r.get("createdAt"),
             "refund_line_items": [
-                {"id": id_from_gid(rl["id"]), "line_item_id": _numeric(rl.get("lineItem")),
-                 "quantity": rl.get("quantity", 0), "restock_type": str(rl.get("restockType") or "no_restock").lower(),
-                 "location_id": _numeric(rl.get("location")),
-                 # As the webhook's refund line carries its line item: a gift card's return then waits for nothing.
-                 "line_item": lines_by_id.get(_numeric(rl.get("lineItem")))}
+                {
+                    "id": id_from_gid(rl["id"]),
+                    "line_item_id": _numeric(rl.get("lineItem")),
+                    "quantity": rl.get("quantity", 0),
+                    "restock_type": str(rl.get("restockType") or "no_restock").lower(),
+                    "location_id": _numeric(rl.get("location")),
+                    # As the webhook's refund line carries its line item: a gift card's return waits for nothing.
+                    "line_item": lines_by_id.get(_numeric(rl.get("lineItem"))),
+                }
                 for rl in _nodes(r.get("refundLineItems"))
             ],
         }
         for r in _nodes(node.get("refunds"))
-    )  # fmt: skip
+    )
     return FetchedOrder(
         order=Order.model_validate(body),
         refunds=tuple(Refund.model_validate(r) for r in refund_bodies),

@@ -6,7 +6,7 @@ lost races (TransientFailure). Everything else is applied or parked here, never 
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pydantic import ValidationError
@@ -50,15 +50,8 @@ def consume_message(
         try:
             envelope = _with_stored_body(envelope, payloads)
         except (MissingPayload, UnicodeDecodeError) as error:
-            parked = ParkedEvent(
-                shop=envelope.shop_domain,
-                event_id=envelope.event_id,
-                topic=envelope.topic.value,
-                received_at=envelope.received_at,
-                parked_at=now(),
-                envelope=body,
-                problems=(Problem(ProblemKind.INVALID_PAYLOAD, f"stored body unreadable: {type(error).__name__}"),),
-            )
+            problem = Problem(ProblemKind.INVALID_PAYLOAD, f"stored body unreadable: {type(error).__name__}")
+            parked = ParkedEvent.of(envelope, body, now(), [problem])
             ledger.park(parked)
             result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain, parked=parked)
             record_result(result)
@@ -79,11 +72,8 @@ def _lifecycle(
 ) -> ApplyResult:
     result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
     if lifecycle is None:  # a wiring mistake: keep the event for operators rather than lose it
-        result.parked = ParkedEvent(
-            shop=envelope.shop_domain, event_id=envelope.event_id, topic=envelope.topic.value,
-            received_at=envelope.received_at, parked_at=now(), envelope=body,
-            problems=(Problem(ProblemKind.INVALID_PAYLOAD, "no lifecycle handler configured"),),
-        )  # fmt: skip
+        problem = Problem(ProblemKind.INVALID_PAYLOAD, "no lifecycle handler configured")
+        result.parked = ParkedEvent.of(envelope, body, now(), [problem])
         ledger.park(result.parked)
     else:
         result.skipped.append(handle_lifecycle(envelope, ledger, lifecycle, now))
@@ -97,10 +87,6 @@ def _with_stored_body(envelope: WebhookEnvelope, payloads: PayloadStore | None) 
     if payloads is None or envelope.body_ref is None:
         raise MissingPayload(envelope.body_ref or "")
     return envelope.model_copy(update={"body": payloads.get(envelope.body_ref).decode("utf-8")})
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def record_result(result: ApplyResult) -> None:
