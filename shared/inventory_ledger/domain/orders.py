@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from inventory_ledger.domain.ledger import LevelKey, MovementKind, OrderLineState, Source
 from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Movement, SkippedLine, SkipReason, Translation
+from inventory_ledger.domain.ship_from import shipped_elsewhere
 from inventory_ledger.domain.shopify_payloads import LineItem, Order, Refund, RestockType
 
 LineStates = Mapping[tuple[int, int], OrderLineState]
@@ -135,6 +136,9 @@ def _sales(order: Order, merchant: MerchantView, lines: LineStates, source: Sour
         )
         if known is not None and 0 < known.sold < line.quantity:
             translation.movements.append(_top_up(order, line, known, merchant, source))
+        sold_at = LevelKey(merchant.shop, line_location, sku)
+        line_from = line_source(source, order.id, line.id)
+        shipped_elsewhere(order, line, sold_at, merchant, line_from, translation, before_onboarding=before_onboarding)
 
 
 def _top_up(order: Order, line: LineItem, known: OrderLineState, merchant: MerchantView, source: Source) -> Movement:
@@ -174,7 +178,7 @@ def apply_order_created(order: Order, merchant: MerchantView, lines: LineStates,
 def apply_order_cancelled(order: Order, merchant: MerchantView, lines: LineStates, source: Source) -> Translation:
     translation = Translation()
     _sales(order, merchant, lines, source, translation)
-    sold_at = {m.order_line: m.key for m in translation.movements if m.order_line}
+    sold_at = {m.order_line: m.key for m in translation.movements if m.order_line and m.kind is MovementKind.SALE}
     for line in order.line_items:
         known = lines.get((order.id, line.id))
         key = sold_at.get((order.id, line.id))
@@ -216,7 +220,9 @@ def apply_refund_created(refund: Refund, merchant: MerchantView, lines: LineStat
             )
             continue
         location = known.location
-        if refund_line.location_id is not None:
+        # `cancel` releases open units, which the ledger holds where it took them (an online order's
+        # assigned location may differ from where the ledger sold it until it ships: ship_from.py).
+        if refund_line.location_id is not None and refund_line.restock_type is not RestockType.CANCEL:
             mapped = merchant.locations_by_shopify_id.get(refund_line.location_id)
             if mapped is None:
                 translation.problems.append(

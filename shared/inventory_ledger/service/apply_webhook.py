@@ -228,7 +228,8 @@ def _merchant_for(
     payload: Order | Refund | OrderEdited, shop: str, ledger: LedgerRepository, order_now: Order | None
 ) -> MerchantView | None:
     if isinstance(payload, Order):
-        location_ids = {payload.location_id} - {None}
+        location_ids = {payload.location_id} | {f.location_id for f in payload.fulfillments}
+        location_ids -= {None}
         items = list(payload.line_items)
     elif isinstance(payload, Refund):
         location_ids = {line.location_id for line in payload.refund_line_items} - {None}
