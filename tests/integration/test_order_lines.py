@@ -241,3 +241,22 @@ def test_a_pos_exchange_restocks_the_returned_unit_and_takes_the_new_one_where_s
     assert ledger_level(f"TEE@{blue}", "store") == 9
     assert run.total("drifted") == 0
     assert run.catch_up["webhooks_missed"] == 1  # the exchange item, which no consumed topic carried
+
+
+def test_an_online_order_shipped_from_a_store_ends_at_the_stores_level(merchant: SimulatedMerchant) -> None:
+    """Shopify routes an online order to the first location that can fulfil it (the primary has none
+    left) and ships it from there (https://shopify.dev/docs/apps/build/orders-fulfillment/order-routing-apps):
+    the ledger takes it at the primary until the fulfilment (orders/updated) says where it shipped from."""
+    merchant.control("POST", "/orders", {"lines": [{"sku": "MUG", "quantity": 10}], "location": "Main Warehouse"})
+    deliver(merchant, "orders/create")
+    online = merchant.control("POST", "/orders", {"lines": [{"sku": "MUG", "quantity": 2}]})
+    mug = bootstrap.merchant_directory().skus(SHOP)["MUG"]
+    assert shopify_available(merchant, mug, "Store") == 8  # committed at the store, not the primary
+    merchant.control("POST", f"/orders/{online['id']}/fulfil", {})
+    deliver(merchant, "orders/create")
+    deliver(merchant, "orders/updated")
+    assert ledger_level("MUG", "main-warehouse") == shopify_available(merchant, mug, "Main Warehouse") == 0
+    assert ledger_level("MUG", "store") == shopify_available(merchant, mug, "Store") == 8
+    run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
+    assert run.catch_up["webhooks_missed"] == 0
+    assert run.total("drifted") == 0

@@ -3,12 +3,13 @@
 - The level: the line's variant (two variants sharing a SKU are two levels); its SKU only when that
   SKU's level is nobody else's. Gift cards, untracked items and custom lines are skipped with a reason.
 - POS sale: the retail location named on the order. Online sale (no location): the merchant's primary
-  shipping location as configured when the order is applied.
+  shipping location as configured when the order is applied; units shipped from elsewhere then move
+  there (ship_from.py). Units an order edit added are sold from the bodies that show them.
 - Cancellation: unfulfilled units go back where they were taken; fulfilled ones (by fulfillments[], or
   the whole line when the line says `fulfilled`) do not. A cancel
   that arrives before its order carries the whole order, so it applies the sale too.
 - Refund: only lines Shopify marks restocked (return, cancel, legacy_restock), at the refund line's
-  location; no_restock changes nothing. A line is never restocked past what was sold, and the
+  location (a `cancel` line: where the ledger took the units); no_restock changes nothing. A line is never restocked past what was sold, and the
   unfulfilled units of a cancelled order are restocked once, whether the cancel or Shopify's `cancel`
   refund line says so first (planning.py).
 """
