@@ -9,7 +9,8 @@
   the whole line when the line says `fulfilled`) do not. A cancel
   that arrives before its order carries the whole order, so it applies the sale too.
 - Refund: only lines Shopify marks restocked (return, cancel, legacy_restock), at the refund line's
-  location (a `cancel` line: where the ledger took the units); no_restock changes nothing. A line is never restocked past what was sold, and the
+  location (a `cancel` line: where the ledger took the units); no_restock changes nothing. A line is
+  never restocked past what was sold, and the
   unfulfilled units of a cancelled order are restocked once, whether the cancel or Shopify's `cancel`
   refund line says so first (planning.py).
 """
