@@ -6,13 +6,12 @@
   shipping location as configured when the order is applied; units shipped from elsewhere then move
   there (ship_from.py). Units an order edit added are sold from the bodies that show them.
 - Cancellation: unfulfilled units go back where they were taken; fulfilled ones (by fulfillments[], or
-  the whole line when the line says `fulfilled`) do not. A cancel
-  that arrives before its order carries the whole order, so it applies the sale too.
+  the whole line when the line says `fulfilled`) do not. A cancel that arrives before its order
+  carries the whole order, so it applies the sale too.
 - Refund: only lines Shopify marks restocked (return, cancel, legacy_restock), at the refund line's
   location (a `cancel` line: where the ledger took the units); no_restock changes nothing. A line is
-  never restocked past what was sold, and the
-  unfulfilled units of a cancelled order are restocked once, whether the cancel or Shopify's `cancel`
-  refund line says so first (planning.py).
+  never restocked past what was sold, and the unfulfilled units of a cancelled order are restocked
+  once, whether the cancel or Shopify's `cancel` refund line says so first (planning.py).
 """
 
 from collections.abc import Mapping
