@@ -83,6 +83,7 @@ def _restock(edit: OrderEdit, known: OrderLineState, units: int, source: Source,
         if units
         else f"order edit {edit.id}: units removed, restocked by the cancel",
         releases_open_units=True,
-        # An edit made before onboarding is inside the imported level, like the order's own sale.
+        # An edit made before onboarding (or its level's import) is inside the imported level.
         before_onboarding=before,
+        shopify_at=edit.created_at,
     )

@@ -133,6 +133,7 @@ def _sales(order: Order, merchant: MerchantView, lines: LineStates, source: Sour
                 shopify_applied=True,
                 order_line=(order.id, line.id),
                 before_onboarding=before_onboarding,
+                shopify_at=order.created_at,
             )
         )
         if known is not None and 0 < known.sold < line.quantity:
@@ -157,6 +158,7 @@ def _top_up(order: Order, line: LineItem, known: OrderLineState, merchant: Merch
         order_line=(order.id, line.id),
         reason=f"units added to the line by an order edit (now {line.quantity} ordered)",
         before_onboarding=changed_before,
+        shopify_at=order.updated_at,
     )
 
 
@@ -199,6 +201,7 @@ def apply_order_cancelled(order: Order, merchant: MerchantView, lines: LineState
                 shopify_applied=True,
                 order_line=(order.id, line.id),
                 undoes_cancellation=True,
+                shopify_at=order.cancelled_at,
             )
         )
     return translation
@@ -250,6 +253,7 @@ def apply_refund_created(refund: Refund, merchant: MerchantView, lines: LineStat
                 order_line=(refund.order_id, refund_line.line_item_id),
                 reason=refund_line.restock_type.value,
                 undoes_cancellation=refund_line.restock_type is RestockType.CANCEL,
+                shopify_at=refund.created_at,
             )
         )
     return translation

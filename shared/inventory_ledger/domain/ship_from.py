@@ -6,7 +6,9 @@ from there (FACTS.md; https://shopify.dev/docs/apps/build/orders-fulfillment/ord
 The REST order names no assigned location, so the ledger takes an online sale at the primary
 location; once a body shows a fulfilment of the line from another location, the shipped units move
 there: back at the sold location, out at the shipping one, keyed by fulfilment and line. Transfers
-leave the line's sold and restocked counts alone, so cancels and refunds keep their budgets.
+leave the line's sold and restocked counts alone, so cancels and refunds keep their budgets. Shopify
+moved those units when it took the order, so the moves carry the order's instant (inside an import
+made after it, like the sale).
 """
 
 from inventory_ledger.domain.ledger import LevelKey, MovementKind, Source
@@ -50,5 +52,6 @@ def shipped_elsewhere(
         ):
             translation.movements.append(
                 Movement(key, kind, units, f"{entry}/{suffix}", source, shopify_applied=True,
-                         order_line=(order.id, line.id), reason=reason, before_onboarding=before_onboarding)
+                         order_line=(order.id, line.id), reason=reason, before_onboarding=before_onboarding,
+                         shopify_at=order.created_at)
             )  # fmt: skip
