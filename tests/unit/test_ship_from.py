@@ -102,7 +102,8 @@ def test_any_delivery_of_a_store_shipped_order_and_its_cancel_ends_at_shopifys_l
     order = data.draw(st.permutations(range(len(history))))
     extra = data.draw(st.lists(st.integers(0, len(history) - 1), max_size=3))
     for n, index in enumerate(list(order) + extra):
-        deliver(book, *history[index], f"e{n}")
+        topic, body = history[index]
+        deliver(book, topic, body, f"e{n}")
     assert levels(book) == (0, -shipped)
     assert all(state.restocked <= state.sold for state in book.lines.values())
     assert book.parked_events(SHOP) == []
