@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import Protocol, TypedDict
 
 from .clock import Clock, SystemClock
 from .ids import IdGenerator
@@ -13,6 +13,24 @@ from .jsonish import JsonObject
 from .obj import Obj
 from .quantities import STORED_STATES, read
 from .throttle import PLANS, LeakyBucket
+
+
+class SubscriptionRecord(Protocol):
+    """One webhook subscription as the delivery engine holds it."""
+
+    id: int
+    topic: str
+    address: str
+
+
+class SubscriptionRegistry(Protocol):
+    """The delivery engine's subscriptions (delivery.py), as webhook_subscriptions.py uses them."""
+
+    def subscribe(self, shop: str, topic: str, address: str) -> SubscriptionRecord: ...
+
+    def subscriptions(self, shop: str) -> Sequence[SubscriptionRecord]: ...
+
+    def unsubscribe(self, shop: str, sub_id: int) -> bool: ...
 
 
 class VariantSeed(TypedDict, total=False):
@@ -220,6 +238,8 @@ class Shop:
     id: int = 0
     created_at: float = 0.0
     app_installed: bool = True  # False after app/uninstalled: the app's tokens stop working
+    # Subscriptions created through the API (shop-scoped: webhook_subscriptions.py), id -> created at.
+    api_webhook_subscriptions: dict[int, float] = field(default_factory=dict)
 
     def item_by_sku(self, sku: str) -> InventoryItem | None:
         return next((i for i in self.items.values() if i.sku == sku), None)
@@ -272,6 +292,8 @@ class SimulatorState:
         self.default_plan = "standard"
         # Set by the server to the webhook delivery engine: (shop, topic, REST body) -> None.
         self.emit: Callable[[Shop, str, JsonObject], None] = lambda shop, topic, body: None
+        # Set by the simulator to its delivery engine (the subscriptions the API creates deliver too).
+        self.delivery: SubscriptionRegistry | None = None
 
     def reset(self) -> None:
         with self.lock:

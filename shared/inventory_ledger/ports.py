@@ -10,9 +10,11 @@ from inventory_ledger.domain.credentials import ExpiringOfflineCredentials, Toke
 from inventory_ledger.domain.drift import ShopifyLevel
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
 from inventory_ledger.domain.merchant import MerchantView
+from inventory_ledger.domain.nightly import MessageOutcome, NightlyPlan
 from inventory_ledger.domain.onboarding import ShopifyLocation, ShopifyVariant
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush, PushOutcome
+from inventory_ledger.domain.subscriptions import WebhookSubscription
 from inventory_ledger.domain.webhooks import WebhookEnvelope
 
 
@@ -334,6 +336,47 @@ class ShopLifecycle(ABC):
 
     @abstractmethod
     def compliance_records(self, shop: str) -> list[dict[str, str]]: ...
+
+
+class ShopifyWebhookSubscriptions(ABC):
+    """One shop's shop-scoped webhook subscriptions (the app's toml ones are invisible here)."""
+
+    @abstractmethod
+    def subscriptions(self) -> list[WebhookSubscription]:
+        """Every shop-scoped subscription of this app; raises TransientFailure or PushRefused."""
+
+    @abstractmethod
+    def create(self, topic: str, uri: str) -> WebhookSubscription | str:
+        """The new subscription, or Shopify's userErrors as one line."""
+
+    @abstractmethod
+    def delete(self, subscription_id: str) -> str | None:
+        """None when deleted, else Shopify's userErrors as one line."""
+
+
+class NightlyRunLog(ABC):
+    """The nightly run's plan and each message's outcome, kept for the summary after the window."""
+
+    @abstractmethod
+    def record_plan(self, plan: NightlyPlan) -> None: ...
+
+    @abstractmethod
+    def latest_plan(self, since: datetime) -> NightlyPlan | None:
+        """The most recent plan started at or after `since`, if any."""
+
+    @abstractmethod
+    def plan(self, run_id: str) -> NightlyPlan | None: ...
+
+    @abstractmethod
+    def record_started(self, run_id: str, shop: str, location: str | None, at: datetime) -> None:
+        """Counts an attempt; never undoes a recorded success (a duplicate delivery after it)."""
+
+    @abstractmethod
+    def record_outcome(self, run_id: str, outcome: MessageOutcome, at: datetime) -> None:
+        """A failure never overwrites a recorded success."""
+
+    @abstractmethod
+    def outcomes(self, run_id: str) -> list[MessageOutcome]: ...
 
 
 class TokenStore(Protocol):

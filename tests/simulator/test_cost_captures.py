@@ -141,6 +141,11 @@ PRODUCT_DOCUMENTS = [
     ("BULK_OPERATION_STATUS", None, 1),
     # nodes 1 + the InventoryItem fragment: inventoryLevel 1 + quantities 1
     ("INVENTORY_ITEMS_AVAILABLE_AT", None, 3),
+    # a subscription (1, scalars only) per item: 2 + ceil(1 x (log2 100 + 0.5))
+    ("WEBHOOK_SUBSCRIPTIONS_PAGE", 100, 2 + math.ceil(1 * _log_page(100))),
+    # 10 + the payload's object (covered)
+    ("WEBHOOK_SUBSCRIPTION_CREATE", None, 10),
+    ("WEBHOOK_SUBSCRIPTION_DELETE", None, 10),
     # an order: 1 + retailLocation 1 + lineItems page (20 x 3) + fulfillments list (1 + location 1 +
     # a page of 20 x 2) + refunds list (1 + a page of 20 x 3)
     (

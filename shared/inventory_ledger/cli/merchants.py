@@ -59,6 +59,7 @@ def run_onboard(arguments: argparse.Namespace, out: Output) -> int:
         location_names=_location_names(arguments.location_name),
         bulk_threshold_skus=_bulk_threshold(),
         actor=arguments.actor,
+        ensure_webhooks=bootstrap.webhook_subscription_check(arguments.shop, ensure=True),
     )
     summary = result.summary()
     text = pairs(
@@ -70,10 +71,18 @@ def run_onboard(arguments: argparse.Namespace, out: Output) -> int:
             "SKUs skipped": len(result.skus_skipped),
             "opening balances": result.opening_balances,
             "already imported": result.already_imported,
+            "webhook subscriptions": _webhooks_line(result.webhooks),
         }
     )
     out.document(summary, text)
     return OK
+
+
+def _webhooks_line(check: Any) -> str:
+    if check is None or not check.checked:
+        return "not checked (declared in shopify.app.toml: invisible to the Admin API)"
+    line = f"{len(check.present)} present, {len(check.created)} created"
+    return line + (f"; MISSING {', '.join(check.missing)}: {check.problems}" if check.missing else "")
 
 
 def _bulk_threshold() -> int:

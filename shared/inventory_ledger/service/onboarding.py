@@ -19,6 +19,7 @@ from inventory_ledger.domain.onboarding import (
     opening_balance,
     slugify,
 )
+from inventory_ledger.domain.subscriptions import SubscriptionCheck
 from inventory_ledger.observability import logger
 from inventory_ledger.ports import (
     DEFAULT_BULK_THRESHOLD_SKUS,
@@ -43,6 +44,8 @@ class OnboardingResult:
     skus_skipped: dict[str, str] = field(default_factory=dict)
     opening_balances: int = 0
     already_imported: int = 0
+    # The shop's webhook subscriptions after onboarding ensured them (None: not asked to).
+    webhooks: SubscriptionCheck | None = None
 
     def summary(self) -> dict[str, object]:
         return {
@@ -53,6 +56,7 @@ class OnboardingResult:
             "skus_skipped": dict(self.skus_skipped),
             "opening_balances": self.opening_balances,
             "already_imported": self.already_imported,
+            **({"webhooks": self.webhooks.summary()} if self.webhooks is not None else {}),
         }
 
 
@@ -67,6 +71,7 @@ def onboard_shop(
     location_names: Mapping[int, str] | None = None,
     bulk_threshold_skus: int = DEFAULT_BULK_THRESHOLD_SKUS,
     actor: str | None = None,
+    ensure_webhooks: Callable[[], SubscriptionCheck] | None = None,
 ) -> OnboardingResult:
     """Raises OnboardingProblem before writing anything when the request cannot work (no active
     location, two locations with one name, an unknown primary), MappingConflict when a location is
@@ -122,6 +127,8 @@ def onboard_shop(
     # "last agreed" until a push or a reconciliation says later).
     for name in result.locations:
         directory.record_location_reconciled(shop, name, read_at, "onboarding")
+    if ensure_webhooks is not None:
+        result.webhooks = ensure_webhooks()
     logger.info("onboarded", extra=result.summary())
     return result
 
