@@ -112,6 +112,7 @@ class ApplyingLedger(BalanceReads):
         shopify_location_ids: Iterable[int] = (),
         skus: Iterable[str] = (),
         inventory_item_ids: Iterable[int] = (),
+        variant_ids: Iterable[int] = (),
     ) -> MerchantView | None:
         """The merchant's configuration and the mappings asked for; None for an unknown shop."""
 
@@ -282,8 +283,11 @@ class MerchantDirectory(ABC):
         """Online orders applied from now on take stock here; raises LookupError for an unmapped one."""
 
     @abstractmethod
-    def map_sku(self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None) -> None:
-        """Maps a SKU to its Shopify inventory item; raises MappingConflict if either side is taken."""
+    def map_sku(
+        self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None, *, tracked: bool = True
+    ) -> None:
+        """Maps a level's SKU part to its Shopify inventory item (and variant, so order lines find it
+        by variant); raises MappingConflict if either side is taken."""
 
     @abstractmethod
     def locations(self, shop: str) -> dict[str, int]:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from inventory_ledger.domain.drift import DEFAULT_HEALING_POLICY, HealingPolicy
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState, PushStatus
-from inventory_ledger.domain.merchant import MerchantView
+from inventory_ledger.domain.merchant import MerchantView, VariantLevel
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush
 from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, MerchantDirectory
@@ -32,6 +32,9 @@ class InMemoryLedger(LedgerRepository):
         self.skus = set(skus)
         self.onboarded_at = onboarded_at
         self.skus_by_item: dict[int, str] = {}
+        # Variant id -> its level, and SKU level -> the variant it was mapped from (map_variant).
+        self.variants: dict[int, VariantLevel] = {}
+        self.variant_of_sku: dict[str, int] = {}
         self.balance_by_key: dict[LevelKey, Balance] = {}
         self.lines: dict[tuple[str, int, int], OrderLineState] = {}
         self.entry_by_id: dict[tuple[LevelKey, str], ActivityEntry] = {}
@@ -47,9 +50,11 @@ class InMemoryLedger(LedgerRepository):
         shopify_location_ids: Iterable[int] = (),
         skus: Iterable[str] = (),
         inventory_item_ids: Iterable[int] = (),
+        variant_ids: Iterable[int] = (),
     ) -> MerchantView | None:
         if shop != self.shop:
             return None
+        skus = list(skus)
         return MerchantView(
             shop=shop,
             primary_location=self.primary_location,
@@ -57,7 +62,16 @@ class InMemoryLedger(LedgerRepository):
             locations_by_shopify_id={i: self.locations[i] for i in shopify_location_ids if i in self.locations},
             known_skus=frozenset(sku for sku in skus if sku in self.skus),
             skus_by_inventory_item={i: self.skus_by_item[i] for i in inventory_item_ids if i in self.skus_by_item},
+            levels_by_variant={v: self.variants[v] for v in variant_ids if v in self.variants},
+            variant_of_sku={sku: self.variant_of_sku.get(sku) for sku in skus if sku in self.skus},
         )
+
+    def map_variant(self, sku: str, inventory_item_id: int, variant_id: int, *, tracked: bool = True) -> None:
+        """As onboarding maps a variant: its level SKU, its inventory item, whether Shopify tracks it."""
+        self.skus.add(sku)
+        self.skus_by_item[inventory_item_id] = sku
+        self.variants[variant_id] = VariantLevel(sku, inventory_item_id, tracked)
+        self.variant_of_sku[sku] = variant_id
 
     def order_lines(self, shop: str, order_id: int) -> dict[tuple[int, int], OrderLineState]:
         return {(o, li): state for (s, o, li), state in self.lines.items() if s == shop and o == order_id}
@@ -224,7 +238,9 @@ class InMemoryDirectory(MerchantDirectory):
             raise LookupError(f"{shop} has no location {location!r}")
         self.primary = location
 
-    def map_sku(self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None) -> None:
+    def map_sku(
+        self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None, *, tracked: bool = True
+    ) -> None:
         self.item_ids[sku] = inventory_item_id
 
     def locations(self, shop: str) -> dict[str, int]:

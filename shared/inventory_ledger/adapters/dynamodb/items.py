@@ -20,7 +20,7 @@ from inventory_ledger.domain.ledger import (
     PushStatus,
     Source,
 )
-from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
+from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind, VariantLevel
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.privacy import scrub_envelope
 
@@ -51,6 +51,7 @@ LOCATION = KeyKind("LOCATION#")
 SHOPIFY_LOCATION = KeyKind("SHOPIFY_LOCATION#")
 SKU = KeyKind("SKU#")
 INVENTORY_ITEM = KeyKind("INVENTORY_ITEM#")
+VARIANT = KeyKind("VARIANT#")
 COMPLIANCE = KeyKind("COMPLIANCE#")
 # An order's lines (ORDER#<shop>#<id>), and the events parked for a shop or waiting for an order.
 LINE = KeyKind(LINE_PREFIX)
@@ -255,14 +256,21 @@ def merchant_view_from_items(shop: str, config: Item, found: Iterable[Item]) -> 
     locations: dict[int, str] = {}
     skus: set[str] = set()
     by_inventory_item: dict[int, str] = {}
+    by_variant: dict[int, VariantLevel] = {}
+    variant_of_sku: dict[str, int | None] = {}
     for item in found:
         kind, _, value = item["sk"].partition("#")
         if kind == "SHOPIFY_LOCATION":
             locations[int(value)] = item["location"]
         elif kind == "SKU":
-            skus.add(value)
+            skus.add(item["sku"])
+            variant_of_sku[item["sku"]] = _int_or_none(item.get("variant_id"))
         elif kind == "INVENTORY_ITEM":
             by_inventory_item[int(value)] = item["sku"]
+        elif kind == "VARIANT":
+            by_variant[int(value)] = VariantLevel(
+                item["sku"], int(item["inventory_item_id"]), bool(item.get("tracked", True))
+            )
     onboarded_at = config.get("onboarded_at")
     return MerchantView(
         shop=shop,
@@ -271,4 +279,6 @@ def merchant_view_from_items(shop: str, config: Item, found: Iterable[Item]) -> 
         locations_by_shopify_id=locations,
         known_skus=frozenset(skus),
         skus_by_inventory_item=by_inventory_item,
+        levels_by_variant=by_variant,
+        variant_of_sku=variant_of_sku,
     )

@@ -57,11 +57,13 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         shopify_location_ids: Iterable[int] = (),
         skus: Iterable[str] = (),
         inventory_item_ids: Iterable[int] = (),
+        variant_ids: Iterable[int] = (),
     ) -> MerchantView | None:
         sort_keys = {items.CONFIG_SK}
         sort_keys |= {items.SHOPIFY_LOCATION.of(location_id) for location_id in set(shopify_location_ids)}
         sort_keys |= {items.SKU.of(sku) for sku in set(skus)}
         sort_keys |= {items.INVENTORY_ITEM.of(item_id) for item_id in set(inventory_item_ids)}
+        sort_keys |= {items.VARIANT.of(variant_id) for variant_id in set(variant_ids)}
         # The mapping items this container read in the last MAPPING_TTL_SECONDS are used as read; only
         # the rest is read (one BatchGetItem), and what is not found is asked for again next time.
         cached = self._mappings.setdefault(shop, {})

@@ -78,10 +78,17 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
         fields = ("topic", "event_id", "done_at", "detail")
         return [{f: str(item[f]) for f in fields} for item in self._query(items.shop_pk(shop), items.COMPLIANCE.prefix)]
 
-    def _pair(self, shop: str, forward: tuple[str, dict[str, Any]], backward: tuple[str, dict[str, Any]]) -> None:
-        """Writes both directions of a mapping, each only if absent or already the same."""
+    def _pair(
+        self,
+        shop: str,
+        forward: tuple[str, dict[str, Any]],
+        backward: tuple[str, dict[str, Any]],
+        *more: tuple[str, dict[str, Any]],
+    ) -> None:
+        """Writes both directions of a mapping (and any further index of it), each only if absent or
+        already the same."""
         operations = []
-        for sort_key, attributes in (forward, backward):
+        for sort_key, attributes in (forward, backward, *more):
             (field, value), *_ = attributes.items()
             operations.append(
                 {
@@ -152,7 +159,14 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
                 raise LookupError(f"{shop} has no location {location!r} (or is not onboarded)") from error
             raise
 
-    def map_sku(self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None) -> None:
+    def map_sku(
+        self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None, *, tracked: bool = True
+    ) -> None:
+        # A variant has one inventory item for life: order lines name the variant, so it is indexed too.
+        by_variant = () if variant_id is None else (
+            (items.VARIANT.of(variant_id), {"inventory_item_id": str(inventory_item_id), "sku": sku, "tracked": tracked,
+                                       "item_type": "variant"}),
+        )  # fmt: skip
         self._pair(
             shop,
             (
@@ -164,7 +178,11 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
                     "item_type": "sku",
                 },
             ),
-            (items.INVENTORY_ITEM.of(inventory_item_id), {"sku": sku, "item_type": "inventory_item"}),
+            (
+                items.INVENTORY_ITEM.of(inventory_item_id),
+                {"sku": sku, "item_type": "inventory_item", "tracked": tracked},
+            ),
+            *by_variant,
         )
 
     def locations(self, shop: str) -> dict[str, int]:
