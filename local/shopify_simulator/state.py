@@ -111,8 +111,8 @@ class InventoryLevel:
 @dataclass
 class LineItem:
     id: int
-    variant_id: int
-    product_id: int
+    variant_id: int | None  # None: a custom line (no product, no inventory)
+    product_id: int | None
     sku: str | None
     title: str
     quantity: int
@@ -121,6 +121,7 @@ class LineItem:
     fulfilled: int = 0
     refunded: int = 0  # units removed from the order by refunds (restocked or not)
     released: int = 0  # of those, units that were still open (unfulfilled) when removed
+    removed: int = 0  # open units an order edit removed (`quantity` keeps counting them, as Shopify's does)
     cancelled: bool = False
 
     @property
@@ -128,7 +129,7 @@ class LineItem:
         """Units still committed (open) on this line."""
         if self.cancelled:
             return 0
-        return max(self.quantity - self.fulfilled - self.released, 0)
+        return max(self.quantity - self.fulfilled - self.released - self.removed, 0)
 
 
 @dataclass
@@ -159,6 +160,15 @@ class Refund:
 
 
 @dataclass
+class OrderEdit:
+    id: int
+    created_at: float
+    additions: list[tuple[int, int]]  # (line item id, units added)
+    removals: list[tuple[int, int]]  # (line item id, units removed)
+    staff_note: str = ""
+
+
+@dataclass
 class Order:
     id: int
     number: int
@@ -172,6 +182,7 @@ class Order:
     cancel_reason: str | None = None
     fulfillments: list[Fulfillment] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
+    edits: list[OrderEdit] = field(default_factory=list)
 
     def line(self, line_id: int) -> LineItem | None:
         return next((li for li in self.line_items if li.id == line_id), None)
@@ -232,6 +243,11 @@ class Shop:
 
     def item_by_sku(self, sku: str) -> InventoryItem | None:
         return next((i for i in self.items.values() if i.sku == sku), None)
+
+    def item_of(self, line: LineItem) -> InventoryItem | None:
+        """The inventory item a line's units come from; None for a custom line."""
+        variant = self.variants.get(line.variant_id) if line.variant_id is not None else None
+        return self.items.get(variant.inventory_item_id) if variant is not None else None
 
     def location_by_name(self, name: str) -> Location | None:
         return next((loc for loc in self.locations.values() if loc.name == name), None)

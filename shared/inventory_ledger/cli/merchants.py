@@ -94,18 +94,14 @@ def _bulk_threshold() -> int:
 
 
 def run_set_primary(arguments: argparse.Namespace, out: Output) -> int:
-    bootstrap.merchant_directory().set_primary_location(arguments.shop, arguments.location)
-    out.document(
-        {"shop": arguments.shop, "primary_location": arguments.location},
-        f"{arguments.shop}: online orders now take stock from {arguments.location}",
-    )
+    shop, location = arguments.shop, arguments.location
+    bootstrap.merchant_directory().set_primary_location(shop, location)
+    out.document({"shop": shop, "primary_location": location}, f"{shop}: online orders now take stock from {location}")
     return OK
 
 
 def run_healing(arguments: argparse.Namespace, out: Output) -> int:
-    bootstrap.merchant_directory().set_healing_policy(arguments.shop, arguments.policy)
-    out.document(
-        {"shop": arguments.shop, "healing_policy": arguments.policy},
-        f"{arguments.shop}: the reconciliation will {arguments.policy}",
-    )
+    shop, policy = arguments.shop, arguments.policy
+    bootstrap.merchant_directory().set_healing_policy(shop, policy)
+    out.document({"shop": shop, "healing_policy": policy}, f"{shop}: the reconciliation will {policy}")
     return OK

@@ -63,7 +63,7 @@ query ProductVariantsPage($first: Int!, $after: String, $query: String) {
     nodes {
       id
       sku
-      inventoryItem { id }
+      inventoryItem { id tracked }
     }
     pageInfo { hasNextPage endCursor }
   }
@@ -168,6 +168,7 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
           sku
           quantity
           unfulfilledQuantity
+          isGiftCard
           variant { id inventoryItem { id tracked } }
         }
       }

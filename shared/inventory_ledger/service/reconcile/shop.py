@@ -57,7 +57,7 @@ def reconcile_shop(
     items_by_sku = deps.directory.skus(shop)
     skus_by_item = {item_id: sku for sku, item_id in items_by_sku.items()}
     if options.heal is None:
-        healing = HealingPolicy(deps.directory.healing_policy(shop))
+        healing = deps.directory.healing_policy(shop)
     else:
         healing = HealingPolicy.HEAL if options.heal else HealingPolicy.REPORT
     bulk = len(items_by_sku) >= options.bulk_threshold_skus
