@@ -173,3 +173,61 @@ def test_retry_on_failure_with_shopify_schedule(store: Store, sink: Sink) -> Non
     assert len({d["raw"] for d in sink.received}) == 1  # retries carry the original payload
     assert abs(sum(RETRY_SCHEDULE_S) - 4 * 3600) < 1e-6
     assert len(RETRY_SCHEDULE_S) == 8
+
+
+def test_an_order_edit_commits_added_units_releases_removed_ones_and_sends_orders_edited(
+    store: Store, sink: Sink
+) -> None:
+    """orderEditCommit: only open units are edited; removed units go back to available when restocked
+    (orderEditSetQuantity `restock`), the line keeps its `quantity` and loses `current_quantity`.
+    orders/edited carries the edit (line_items.additions/removals as {id, delta}), not the order
+    (https://shopify.dev/docs/api/admin-rest/latest/resources/webhook, topic orders/edited); orders/updated
+    follows with the order."""
+    subscribe(store, sink, ("orders/edited", "orders/updated"))
+    order = store.control("POST", "/orders", {"lines": [{"sku": "TEE-1", "quantity": 3}], "location": "Retail"})
+    line = order["line_items"][0]["id"]
+    assert store.qty("TEE-1", "Retail") == 1
+    edit = {"add": [{"sku": "MUG-1", "quantity": 1}], "set": [{"line_item_id": line, "quantity": 1, "restock": True}]}
+    body = store.control("POST", f"/orders/{order['id']}/edits", edit)
+    changes = body["order_edit"]["line_items"]
+    assert body["order_edit"]["order_id"] == order["id"]
+    assert changes["removals"] == [{"id": line, "delta": 2}]
+    (added,) = changes["additions"]
+    assert added["delta"] == 1
+    assert (store.qty("TEE-1", "Retail"), store.qty("TEE-1", "Retail", "committed")) == (3, 1)
+    assert store.qty("MUG-1", "Retail", "committed") == 1  # committed where the order's units are
+    wait_until(lambda: sink.of("orders/edited") and sink.of("orders/updated"))
+    assert sink.of("orders/edited")[0]["headers"]["X-Shopify-Topic"] == "orders/edited"
+    (updated,) = sink.bodies("orders/updated")
+    tee = next(li for li in updated["line_items"] if li["id"] == line)
+    assert (tee["quantity"], tee["current_quantity"], tee["fulfillable_quantity"]) == (3, 1, 1)
+    assert any(li["id"] == added["id"] and li["sku"] == "MUG-1" for li in updated["line_items"])
+    # Without restock the removed unit leaves committed and is gone; shipped units cannot be edited.
+    store.control(
+        "POST", f"/orders/{order['id']}/edits", {"set": [{"line_item_id": line, "quantity": 0, "restock": False}]}
+    )
+    assert (store.qty("TEE-1", "Retail"), store.qty("TEE-1", "Retail", "on_hand")) == (3, 3)
+    shipped = store.control("POST", "/orders", {"lines": [{"sku": "MUG-1", "quantity": 1}], "location": "Retail"})
+    store.control("POST", f"/orders/{shipped['id']}/fulfil", {})
+    url = f"{store.server.base_url}/_control/shops/{store.domain}/orders/{shipped['id']}/edits"
+    refused = store.http.post(url, json={"set": [{"line_item_id": shipped["line_items"][0]["id"], "quantity": 0}]})
+    assert refused.status_code == 409
+
+
+def test_gift_card_untracked_and_custom_lines_say_so_on_the_line(store: Store) -> None:
+    """REST LineItem: `gift_card`, `product_exists` (false for a custom line) and
+    `variant_inventory_management` ("shopify" when tracked, null when not),
+    https://shopify.dev/docs/api/admin-rest/latest/resources/order."""
+    store.control("POST", "/seed", {"products": [
+        {"title": "Card", "gift_card": True, "variants": [{"sku": "CARD", "tracked": False}]},
+        {"title": "Bag", "variants": [{"sku": "BAG", "tracked": False}]},
+    ]})  # fmt: skip
+    lines = [{"sku": "CARD", "quantity": 1}, {"sku": "BAG", "quantity": 1}, {"custom_title": "Wrap", "quantity": 1},
+             {"sku": "TEE-1", "quantity": 1}]  # fmt: skip
+    order = store.control("POST", "/orders", {"lines": lines, "location": "Retail"})
+    card, bag, wrap, tee = order["line_items"]
+    assert (card["gift_card"], card["requires_shipping"], card["variant_inventory_management"]) == (True, False, None)
+    assert (bag["gift_card"], bag["variant_inventory_management"]) == (False, None)
+    assert (wrap["variant_id"], wrap["product_exists"]) == (None, False)
+    assert (tee["variant_inventory_management"], tee["product_exists"]) == ("shopify", True)
+    assert store.qty("TEE-1", "Retail") == 3
