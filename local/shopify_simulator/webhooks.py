@@ -226,7 +226,7 @@ def fulfillment_orders_moved_body(
     is after the move, the one now holding the moved line items (open at the destination), the
     destination, the fulfilment order line items requested (id, quantity) and the source location.
     Every id is a gid; the payload names no order and no order line item
-    (https://shopify.dev/docs/api/webhooks?reference=toml#list-of-topics-fulfillment_orders/moved,
+    (sample payload: https://shopify.dev/docs/api/webhooks/2026-07,
     source_location since 2023-04:
     https://shopify.dev/changelog/added-source_location-field-to-fulfillmentordersmove-webhook-payload)."""
     original_id, original_status, original_location = original

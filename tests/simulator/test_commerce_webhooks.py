@@ -241,7 +241,7 @@ def test_moving_a_fulfilment_order_moves_its_committed_units_and_sends_fulfillme
     (https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentOrderMove). The webhook names
     the original and moved fulfilment orders with their assigned locations, the destination, the line
     items requested and the source location, all as gids, and no order
-    (https://shopify.dev/docs/api/webhooks?reference=toml#list-of-topics-fulfillment_orders/moved,
+    (sample payload: https://shopify.dev/docs/api/webhooks/2026-07,
     https://shopify.dev/changelog/added-source_location-field-to-fulfillmentordersmove-webhook-payload)."""
     subscribe(store, sink, ("fulfillment_orders/moved",))
     locations = {loc["name"]: loc["id"] for loc in store.control("GET", "")["locations"]}
