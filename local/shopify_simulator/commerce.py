@@ -61,6 +61,10 @@ class Commerce:
         if deltas.get("available"):
             self.state.emit(shop, "inventory_levels/update", inventory_level_body(level, now))
 
+    def shift(self, shop: Shop, item_id: int, location_id: int, **deltas: int) -> None:
+        """Changes quantities of one level (other modules' actions: fulfilment_moves.py)."""
+        self._move(shop, self._level(shop, item_id, location_id), **deltas)
+
     def _route(self, shop: Shop, lines: list[tuple[int, int]]) -> int:
         """Online orders: the first fulfilling location (primary first) that can cover every line."""
         candidates = [loc for loc in shop.ordered_locations() if loc.is_active and loc.fulfills_online_orders]

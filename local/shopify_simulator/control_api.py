@@ -16,6 +16,7 @@ from .bulk import refresh_bulk
 from .commerce import CommerceError, OrderLineSpec
 from .delivery import DeliveryMode
 from .faults import Fault
+from .fulfilment_moves import move_fulfilment_orders
 from .lifecycle import install, send_compliance
 from .simulator import Simulator
 from .state import Shop
@@ -46,6 +47,7 @@ RULES = [
     (f"{S}/orders", "POST", "place_order"),
     (f"{S}/orders/<int:order_id>", "GET", "get_order"),
     (f"{S}/orders/<int:order_id>/fulfil", "POST", "fulfil"),
+    (f"{S}/orders/<int:order_id>/move", "POST", "move_fulfilment"),
     (f"{S}/orders/<int:order_id>/cancel", "POST", "cancel"),
     (f"{S}/orders/<int:order_id>/refunds", "POST", "refund"),
     (f"{S}/orders/<int:order_id>/edits", "POST", "edit_order"),
@@ -223,6 +225,14 @@ class ControlAPI:
         lines = {li.line_item_id: li.quantity for li in body.lines} if body.lines else None
         self.sim.commerce.fulfil(shop, order_id, lines)
         return self._get_order(request, shop, order_id)
+
+    def _move_fulfilment(self, request: Request, shop: Shop, order_id: int) -> dict[str, Any]:
+        body = self._body(request, m.MoveFulfilment)
+        location = shop.location_by_name(body.location)
+        if location is None:
+            raise CommerceError(f"unknown location {body.location}")
+        moved = move_fulfilment_orders(self.sim.commerce, shop, order_id, location.id)
+        return {"moved": moved, "order": self._get_order(request, shop, order_id)}
 
     def _cancel(self, request: Request, shop: Shop, order_id: int) -> dict[str, Any]:
         body = self._body(request, m.Cancel)

@@ -168,6 +168,12 @@ class Fulfil(_Model):
     lines: list[FulfilLine] | None = None
 
 
+class MoveFulfilment(_Model):
+    """fulfillmentOrderMove of every open unit of the order to the named location."""
+
+    location: str
+
+
 class Cancel(_Model):
     restock: bool = True
     reason: str = "customer"

@@ -183,6 +183,9 @@ class Order:
     fulfillments: list[Fulfillment] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
     edits: list[OrderEdit] = field(default_factory=list)
+    # The open fulfilment order assigned at each location (location id -> fulfilment order id),
+    # allocated when first named (a move); the REST order itself carries none.
+    fulfillment_orders: dict[int, int] = field(default_factory=dict)
 
     def line(self, line_id: int) -> LineItem | None:
         return next((li for li in self.line_items if li.id == line_id), None)

@@ -214,3 +214,37 @@ def order_edit_body(order: Order, edit: OrderEdit) -> dict[str, Any]:
             "shipping_lines": dict(no_changes),
         }
     }
+
+
+def fulfillment_orders_moved_body(
+    original: tuple[int, str, int],
+    moved: tuple[int, int],
+    source_location_id: int,
+    requested: list[tuple[int, int]],
+) -> dict[str, Any]:
+    """`fulfillment_orders/moved`: the original fulfilment order (id, status, assigned location) as it
+    is after the move, the one now holding the moved line items (open at the destination), the
+    destination, the fulfilment order line items requested (id, quantity) and the source location.
+    Every id is a gid; the payload names no order and no order line item
+    (sample payload: https://shopify.dev/docs/api/webhooks/2026-07,
+    source_location since 2023-04:
+    https://shopify.dev/changelog/added-source_location-field-to-fulfillmentordersmove-webhook-payload)."""
+    original_id, original_status, original_location = original
+    moved_id, destination = moved
+    return {
+        "original_fulfillment_order": {
+            "id": gid("FulfillmentOrder", original_id),
+            "status": original_status,
+            "assigned_location_id": gid("Location", original_location),
+        },
+        "moved_fulfillment_order": {
+            "id": gid("FulfillmentOrder", moved_id),
+            "status": "open",
+            "assigned_location_id": gid("Location", destination),
+        },
+        "destination_location_id": gid("Location", destination),
+        "fulfillment_order_line_items_requested": [
+            {"id": gid("FulfillmentOrderLineItem", line_id), "quantity": quantity} for line_id, quantity in requested
+        ],
+        "source_location": {"id": gid("Location", source_location_id)},
+    }

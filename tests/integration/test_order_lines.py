@@ -260,3 +260,46 @@ def test_an_online_order_shipped_from_a_store_ends_at_the_stores_level(merchant:
     run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
     assert run.catch_up["webhooks_missed"] == 0
     assert run.total("drifted") == 0
+
+
+def test_an_online_order_shopify_moves_to_a_store_and_ships_there_ends_right_at_both(
+    merchant: SimulatedMerchant,
+) -> None:
+    """The merchant moves the fulfilment order from the primary to the store: Shopify releases the
+    committed units at the primary and commits them at the store
+    (https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentOrderMove), then ships them
+    from there. `fulfillment_orders/moved` names no order (docs/ledger.md "Ship-from-store"), so the
+    ledger follows the move when the shipment's orders/updated shows the store; delivered before the
+    order and each twice, the levels end at Shopify's with nothing drifted."""
+    mug = bootstrap.merchant_directory().skus(SHOP)["MUG"]
+    online = merchant.control("POST", "/orders", {"lines": [{"sku": "MUG", "quantity": 2}]})
+    assert shopify_available(merchant, mug, "Main Warehouse") == 8  # routed to the primary
+    moved = merchant.control("POST", f"/orders/{online['id']}/move", {"location": "Store"})["moved"]
+    assert moved[0]["fulfillment_order_line_items_requested"][0]["quantity"] == 2
+    assert (shopify_available(merchant, mug, "Main Warehouse"), shopify_available(merchant, mug, "Store")) == (10, 8)
+    merchant.control("POST", f"/orders/{online['id']}/fulfil", {})
+    deliver(merchant, "orders/updated")  # the shipment's body before the order's own webhook
+    deliver(merchant, "orders/create")
+    assert ledger_level("MUG", "main-warehouse") == shopify_available(merchant, mug, "Main Warehouse") == 10
+    assert ledger_level("MUG", "store") == shopify_available(merchant, mug, "Store") == 8
+    deliver(merchant, "orders/updated")  # once more: the shipped entries are applied already
+    assert (ledger_level("MUG", "main-warehouse"), ledger_level("MUG", "store")) == (10, 8)
+    run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
+    assert run.catch_up["webhooks_missed"] == 0
+    assert run.total("drifted") == 0
+
+
+def test_an_online_order_moved_to_a_store_then_cancelled_ends_where_it_started(merchant: SimulatedMerchant) -> None:
+    """Moved, then cancelled before it ships: Shopify releases the units at the store it moved them to,
+    the ledger where it took them (the primary), and both end with every level as it was."""
+    mug = bootstrap.merchant_directory().skus(SHOP)["MUG"]
+    online = merchant.control("POST", "/orders", {"lines": [{"sku": "MUG", "quantity": 3}]})
+    merchant.control("POST", f"/orders/{online['id']}/move", {"location": "Store"})
+    merchant.control("POST", f"/orders/{online['id']}/cancel", {"restock": True})
+    deliver(merchant, "orders/cancelled")  # before orders/create: the cancel carries the whole order
+    deliver(merchant, "refunds/create")
+    deliver(merchant, "orders/create")
+    for location, name in (("main-warehouse", "Main Warehouse"), ("store", "Store")):
+        assert ledger_level("MUG", location) == shopify_available(merchant, mug, name) == 10
+    run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
+    assert run.total("drifted") == 0

@@ -231,3 +231,50 @@ def test_gift_card_untracked_and_custom_lines_say_so_on_the_line(store: Store) -
     assert (wrap["variant_id"], wrap["product_exists"]) == (None, False)
     assert (tee["variant_inventory_management"], tee["product_exists"]) == ("shopify", True)
     assert store.qty("TEE-1", "Retail") == 3
+
+
+def test_moving_a_fulfilment_order_moves_its_committed_units_and_sends_fulfillment_orders_moved(
+    store: Store, sink: Sink
+) -> None:
+    """fulfillmentOrderMove re-assigns the open line items: with nothing fulfilled the fulfilment order
+    itself moves, else a new one takes the open units; committed follows the assignment
+    (https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentOrderMove). The webhook names
+    the original and moved fulfilment orders with their assigned locations, the destination, the line
+    items requested and the source location, all as gids, and no order
+    (sample payload: https://shopify.dev/docs/api/webhooks/2026-07,
+    https://shopify.dev/changelog/added-source_location-field-to-fulfillmentordersmove-webhook-payload)."""
+    subscribe(store, sink, ("fulfillment_orders/moved",))
+    locations = {loc["name"]: loc["id"] for loc in store.control("GET", "")["locations"]}
+    order = store.control("POST", "/orders", {"lines": [{"sku": "TEE-1", "quantity": 3}]})
+    assert store.qty("TEE-1", "Warehouse", "committed") == 3
+    moved = store.control("POST", f"/orders/{order['id']}/move", {"location": "Shop location"})["moved"]
+    assert (store.qty("TEE-1", "Warehouse"), store.qty("TEE-1", "Warehouse", "committed")) == (10, 0)
+    assert store.qty("TEE-1", "Shop location", "committed") == 3
+    body = wait_until(lambda: sink.bodies("fulfillment_orders/moved"))[0]
+    assert body == moved[0]
+    delivery = sink.of("fulfillment_orders/moved")[0]
+    assert _verify(delivery["raw"], delivery["headers"]["X-Shopify-Hmac-Sha256"])
+    assert delivery["headers"]["X-Shopify-Shop-Domain"] == store.domain
+    to_shop = f"gid://shopify/Location/{locations['Shop location']}"
+    assert body["original_fulfillment_order"] == {**body["moved_fulfillment_order"], "status": "open"}
+    assert body["moved_fulfillment_order"]["assigned_location_id"] == body["destination_location_id"] == to_shop
+    assert body["source_location"] == {"id": f"gid://shopify/Location/{locations['Warehouse']}"}
+    [requested] = body["fulfillment_order_line_items_requested"]
+    assert requested["quantity"] == 3
+    assert requested["id"].startswith("gid://shopify/FulfillmentOrderLineItem/")
+    assert "order_id" not in json.dumps(body)
+
+    line = order["line_items"][0]["id"]
+    store.control("POST", f"/orders/{order['id']}/fulfil", {"lines": [{"line_item_id": line, "quantity": 1}]})
+    split = store.control("POST", f"/orders/{order['id']}/move", {"location": "Warehouse"})["moved"][0]
+    assert split["original_fulfillment_order"]["id"] == body["moved_fulfillment_order"]["id"]
+    assert split["original_fulfillment_order"]["status"] == "closed"  # keeps the fulfilled unit only
+    assert split["moved_fulfillment_order"]["id"] != split["original_fulfillment_order"]["id"]
+    assert split["fulfillment_order_line_items_requested"][0]["quantity"] == 2  # fulfilled units stay
+    assert (store.qty("TEE-1", "Warehouse"), store.qty("TEE-1", "Warehouse", "committed")) == (8, 2)
+    assert store.qty("TEE-1", "Shop location", "committed") == 0
+    store.control("POST", f"/orders/{order['id']}/fulfil", {})
+    assert store.control("GET", f"/orders/{order['id']}")["fulfillments"][-1]["location_id"] == locations["Warehouse"]
+    url = f"{store.server.base_url}/_control/shops/{store.domain}/orders/{order['id']}/move"
+    refused = store.http.post(url, json={"location": "Shop location"})
+    assert refused.status_code == 409, refused.text  # nothing open is left to move
