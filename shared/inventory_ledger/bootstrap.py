@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
     from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
+    from inventory_ledger.adapters.push_later_queue import SqsPushLater
     from inventory_ledger.adapters.s3_payloads import S3PayloadStore
     from inventory_ledger.adapters.s3_reports import S3ReportStore
     from inventory_ledger.adapters.secrets import SecretsManagerShopSecrets
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from inventory_ledger.adapters.sqs import SqsIngestQueue
     from inventory_ledger.ports import DeliveryRegistry
     from inventory_ledger.service.install import AppCredentials, InstallStores
+    from inventory_ledger.service.pacing import LevelPacer
     from inventory_ledger.service.reconcile import ReconcileDependencies, ReconcileOptions
 
 
@@ -190,12 +192,27 @@ def reconcile_options() -> "ReconcileOptions":
     )
 
 
+@lru_cache(maxsize=1)
+def push_pacing() -> "tuple[LevelPacer, SqsPushLater | None]":
+    """The container's pacer for hot levels, and the queue its later pushes go to (None: no pacing)."""
+    from inventory_ledger.config import pusher_settings
+    from inventory_ledger.service.pacing import LevelPacer
+
+    settings = pusher_settings()
+    pacer = LevelPacer(settings.push_spacing_seconds)
+    if not settings.push_later_queue_url or settings.push_spacing_seconds <= 0:
+        return pacer, None
+    from inventory_ledger.adapters.push_later_queue import SqsPushLater
+
+    return pacer, SqsPushLater(settings.push_later_queue_url)
+
+
 def reset() -> None:
     """For tests and the local driver, after they change the environment."""
     import sys
 
     cached = [ingress_dependencies, ledger, merchant_directory, shopify_for, report_store, payload_store,
-              install_dependencies]  # fmt: skip
+              install_dependencies, push_pacing]  # fmt: skip
     # Module-level client caches, only where their modules were loaded at all.
     for module, name in (
         ("inventory_ledger.adapters.dynamodb.client", "dynamodb_client"),

@@ -89,6 +89,12 @@ class IngestQueue(ABC):
         """Queues one envelope for the ledger consumer; returns the queue's message id."""
 
 
+class PushLater(ABC):
+    @abstractmethod
+    def push_later(self, delays: dict[LevelKey, int]) -> None:
+        """Has each level pushed again after its delay (whole seconds, 1 to 900); TransientFailure if not."""
+
+
 class LedgerRepository(ABC):
     @abstractmethod
     def merchant_view(

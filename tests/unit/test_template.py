@@ -67,7 +67,7 @@ def props(resources: dict[str, Any], logical_id: str) -> dict[str, Any]:
 
 
 # Triggers beside a function's main one: the pusher's re-push sweep (service/repush.py).
-EXTRA_EVENTS = {"LevelPusherFunction": {"RepushSweep": "Schedule"}}
+EXTRA_EVENTS = {"LevelPusherFunction": {"RepushSweep": "Schedule", "LaterPushes": "SQS"}}
 
 
 def only_event(resources: dict[str, Any], logical_id: str) -> dict[str, Any]:
@@ -327,7 +327,9 @@ def test_each_function_reaches_only_its_own_resources(resources: dict[str, Any])
     # and clears its marks: Put and Delete, on the ledger table only (checked just below).
     assert {"dynamodb:PutItem", "dynamodb:DeleteItem"} <= set(pusher)
     assert all(pusher[a] == [table] for a in pusher if a.startswith("dynamodb:"))
-    assert pusher["sqs:SendMessage"] == [{"Fn::GetAtt": ["PushFailureQueue", "Arn"]}]
+    # Failed batches, and hot levels' later pushes (service/pacing.py).
+    queues = ("PushFailureQueue", "PushLaterQueue")
+    assert pusher["sqs:SendMessage"] == [{"Fn::GetAtt": [queue, "Arn"]} for queue in queues]
     assert _secret_prefix_only(pusher["secretsmanager:GetSecretValue"], SECRET_PREFIX_ARN_END, ADMIN_PREFIX_ARN_END)
 
     reconciler = _granted(resources, "DriftReconcilerFunction")

@@ -27,10 +27,12 @@ from inventory_ledger.observability import logger, metrics
 from inventory_ledger.ports import (
     LedgerRepository,
     MerchantDirectory,
+    PushLater,
     PushRefused,
     ShopifyInventory,
     TransientFailure,
 )
+from inventory_ledger.service.pacing import LevelPacer
 from inventory_ledger.service.send_pushes import send_pushes
 
 # Shops pushed at once within one batch (each waits on its own Shopify).
@@ -76,6 +78,10 @@ class PushReport:
     # Levels that could not even be marked: the stream batch reports their records failed.
     failed: dict[LevelKey, str] = field(default_factory=dict)
     already_agreeing: int = 0
+    # Hot levels (service/pacing.py): pushed later by a scheduled push, with the delay asked for,
+    # or left to one an earlier batch scheduled.
+    scheduled: dict[LevelKey, int] = field(default_factory=dict)
+    already_scheduled: int = 0
     calls: int = 0
     shops_down: dict[str, str] = field(default_factory=dict)
 
@@ -97,9 +103,29 @@ def push_levels(
     shopify_for: Callable[[str], ShopifyInventory],
     now: Callable[[], datetime],
     breaker: ShopBreaker | None = None,
+    pacer: LevelPacer | None = None,
+    later: PushLater | None = None,
+) -> PushReport:
+    """With a pacer and a push-later queue, levels pushed lately are scheduled instead (service/pacing.py)."""
+    if pacer is None:
+        return _push_now(set(keys), ledger, directory, shopify_for, now, breaker)
+    paced = pacer.pace(keys, later)
+    report = _push_now(set(paced.now), ledger, directory, shopify_for, now, breaker)
+    report.scheduled, report.already_scheduled = paced.scheduled, len(paced.already_scheduled)
+    pacer.pushed(push.key for push in report.pushed)
+    return report
+
+
+def _push_now(
+    keys: set[LevelKey],
+    ledger: LedgerRepository,
+    directory: MerchantDirectory,
+    shopify_for: Callable[[str], ShopifyInventory],
+    now: Callable[[], datetime],
+    breaker: ShopBreaker | None,
 ) -> PushReport:
     report = PushReport()
-    balances = ledger.balances(set(keys))
+    balances = ledger.balances(keys)
     due = levels_to_push(balances.values())
     report.already_agreeing = len(balances) - len(due)
     by_shop: dict[str, list[Balance]] = defaultdict(list)
@@ -223,6 +249,7 @@ def record_report(report: PushReport) -> None:
         extra={"pushed": len(report.pushed), "recognised": len(report.recognised), "stale": len(report.stale),
                "set_aside": len(report.set_aside), "failed": len(report.failed),
                "unpushable": len(report.unpushable), "agreeing": report.already_agreeing, "calls": report.calls,
+               "scheduled": len(report.scheduled), "already_scheduled": report.already_scheduled,
                "shops_down": report.shops_down},
     )  # fmt: skip
     for key, reason in {**report.unpushable, **report.failed}.items():
@@ -234,3 +261,4 @@ def record_report(report: PushReport) -> None:
     metrics.add_metric(name="PushFailures", unit=MetricUnit.Count, value=len(report.failed))
     metrics.add_metric(name="PushUnpushable", unit=MetricUnit.Count, value=len(report.unpushable))
     metrics.add_metric(name="ShopifyCalls", unit=MetricUnit.Count, value=report.calls)
+    metrics.add_metric(name="PushesScheduled", unit=MetricUnit.Count, value=len(report.scheduled))
