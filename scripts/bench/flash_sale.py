@@ -1,13 +1,15 @@
 """A flash sale on one level: many one-unit orders, several consumers at once (tests/support/flash_sale.py)."""
 
 from local_stack.aws import LocalResources
+from local_stack.event_sources import read_event_sources
 from scripts.bench.table import Row
 from tests.support.flash_sale import run_flash_sale
 
 
 def measure(resources: LocalResources, backend: str, orders: int = 2000, consumers: int = 8) -> list[Row]:
-    sale, _ = run_flash_sale(resources.table_name, orders, consumers)
-    what = f"{orders:,} one-unit orders of one level, {consumers} consumers"
+    batch = read_event_sources().ingest_queue.batch_size
+    sale, _ = run_flash_sale(resources.table_name, orders, consumers, batch=batch)
+    what = f"{orders:,} one-unit orders of one level, {consumers} consumers, queue batches of {batch}"
     return [
         Row("flash sale", f"messages failed (would be redelivered), {what}", len(sale.failures), "", None,
             "ideal 0: a lost race backs off and plans again", backend),

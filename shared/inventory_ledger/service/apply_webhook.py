@@ -53,7 +53,31 @@ class ApplyResult:
         return own + [entry for result in self.released for entry in result.oversells]
 
 
+@dataclass
+class PreparedEvent:
+    """An order or refund event parsed and mapped, ready to be translated on its order's lines."""
+
+    envelope: WebhookEnvelope
+    result: ApplyResult
+    shop: str
+    order_id: int
+    line_ids: list[int]
+    translate: Callable[[Lines], Translation]
+    is_order: bool
+
+
 def apply_envelope(envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now) -> ApplyResult:
+    prepared = prepare_envelope(envelope, ledger, now)
+    if isinstance(prepared, ApplyResult):
+        return prepared
+    translation = apply_movements(ledger, prepared.shop, prepared.order_id, prepared.translate, now,
+                                  prepared.result.applied, line_ids=prepared.line_ids)  # fmt: skip
+    return finish_envelope(prepared, translation, ledger, now)
+
+
+def prepare_envelope(envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now) -> "PreparedEvent | ApplyResult":
+    """The event ready to translate, or its whole result when there is nothing to translate (a level
+    observed, an invalid payload or an unknown shop parked)."""
     result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
     source = Source(topic=envelope.topic.value, webhook_id=envelope.webhook_id, event_id=envelope.event_id)
     try:
@@ -80,13 +104,20 @@ def apply_envelope(envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now
         if isinstance(payload, Order)
         else [line.line_item_id for line in payload.refund_line_items]
     )
-    translation = apply_movements(ledger, merchant.shop, order_id, translate, now, result.applied, line_ids=line_ids)
+    return PreparedEvent(envelope, result, merchant.shop, order_id, line_ids, translate, isinstance(payload, Order))
+
+
+def finish_envelope(
+    prepared: PreparedEvent, translation: Translation, ledger: LedgerRepository, now: Now
+) -> ApplyResult:
+    """After its movements were committed: what was skipped, what is parked, what waited for the order."""
+    result, order_id = prepared.result, prepared.order_id
     result.skipped = translation.skipped
     if translation.problems:
         waiting = order_id if all(p.kind is ProblemKind.WAITING_FOR_ORDER for p in translation.problems) else None
-        _park(result, envelope, ledger, now, translation.problems, waiting_for_order=waiting)
-    if isinstance(payload, Order):
-        result.released = _release_waiting(ledger, merchant.shop, order_id, now)
+        _park(result, prepared.envelope, ledger, now, translation.problems, waiting_for_order=waiting)
+    if prepared.is_order:
+        result.released = _release_waiting(ledger, prepared.shop, order_id, now)
     return result
 
 
@@ -146,10 +177,10 @@ def apply_movements(
         else:
             lines, balances = ledger.lines_and_balances(shop, order_id, wanted_lines, expected)
         translation = translate(lines)
-        pending = [m for m in translation.movements if not _applied(m, lines)]
+        pending = [m for m in translation.movements if not movement_applied(m, lines)]
         if not pending:
             return translation
-        chunk = _first_chunk(pending)
+        chunk = first_chunk(pending)
         keys = {m.key for m in chunk}
         if wanted_lines is None or not keys <= expected:
             balances = {**balances, **ledger.balances(keys - balances.keys() if wanted_lines else keys)}
@@ -172,12 +203,12 @@ def apply_movements(
             return translation  # nothing left: no need to read again to find that out
 
 
-def _applied(movement: Movement, lines: Lines) -> bool:
+def movement_applied(movement: Movement, lines: Lines) -> bool:
     line = lines.get(movement.order_line) if movement.order_line else None
     return line is not None and movement.entry_id in line.applied
 
 
-def _first_chunk(movements: list[Movement]) -> list[Movement]:
+def first_chunk(movements: list[Movement]) -> list[Movement]:
     chosen: list[Movement] = []
     line_ids: set[tuple[int, int] | None] = set()
     for movement in movements:

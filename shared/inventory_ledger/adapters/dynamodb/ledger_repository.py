@@ -2,7 +2,7 @@
 
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -118,13 +118,22 @@ class DynamoDbLedger(LedgerRepository):
     def lines_and_balances(
         self, shop: str, order_id: int, line_item_ids: Iterable[int], keys: Iterable[LevelKey]
     ) -> tuple[dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
-        # One BatchGetItem for both (up to 100 keys a call): the lines are the order's, by id.
-        pk = items.order_pk(shop, order_id)
-        line_keys = [items.to_attributes({"pk": pk, "sk": f"{items.LINE_PREFIX}{i}"}) for i in set(line_item_ids)]
+        return self.orders_lines_and_balances(shop, {order_id: line_item_ids}, keys)
+
+    def orders_lines_and_balances(
+        self, shop: str, line_item_ids: Mapping[int, Iterable[int]], keys: Iterable[LevelKey]
+    ) -> tuple[dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
+        # One BatchGetItem for both (up to 100 keys a call): the lines are the orders', by id.
+        order_pks = {items.order_pk(shop, order_id) for order_id in line_item_ids}
+        line_keys = [
+            items.to_attributes({"pk": items.order_pk(shop, order_id), "sk": f"{items.LINE_PREFIX}{i}"})
+            for order_id, ids in line_item_ids.items()
+            for i in set(ids)
+        ]
         lines: dict[tuple[int, int], OrderLineState] = {}
         balances: dict[LevelKey, Balance] = {}
         for item in self._batch_get(line_keys + [items.balance_key(key) for key in set(keys)]):
-            if item["pk"] == pk:
+            if item["pk"] in order_pks:
                 line = items.line_from_item(item)
                 lines[(line.order_id, line.line_item_id)] = line
             else:
@@ -165,7 +174,7 @@ class DynamoDbLedger(LedgerRepository):
         values: dict[str, Any] = {
             ":dq": update.quantity_delta,
             ":de": update.shopify_expected_delta,
-            ":one": 1,
+            ":versions": update.version_delta,
             ":type": "balance",
             ":by": "ledger",
             ":shop": key.shop,
@@ -179,7 +188,7 @@ class DynamoDbLedger(LedgerRepository):
                 "TableName": self.table_name,
                 "Key": items.balance_key(key),
                 # ADD, never read-modify-write: the condition only guards the version we planned on.
-                "UpdateExpression": "ADD quantity :dq, shopify_expected :de, version :one "
+                "UpdateExpression": "ADD quantity :dq, shopify_expected :de, version :versions "
                 "SET item_type = :type, changed_by = :by, shop = :shop, #location = :location, sku = :sku, "
                 "updated_at = :now",
                 "ConditionExpression": condition,
