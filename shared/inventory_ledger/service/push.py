@@ -106,28 +106,17 @@ def push_levels(
     pacer: LevelPacer | None = None,
     later: PushLater | None = None,
 ) -> PushReport:
-    """With a pacer and a push-later queue, levels pushed lately are scheduled instead (service/pacing.py)."""
-    if pacer is None:
-        return _push_now(set(keys), ledger, directory, shopify_for, now, breaker)
-    paced = pacer.pace(keys, later)
-    report = _push_now(set(paced.now), ledger, directory, shopify_for, now, breaker)
-    report.scheduled, report.already_scheduled = paced.scheduled, len(paced.already_scheduled)
-    pacer.pushed(push.key for push in report.pushed)
-    return report
-
-
-def _push_now(
-    keys: set[LevelKey],
-    ledger: LedgerRepository,
-    directory: MerchantDirectory,
-    shopify_for: Callable[[str], ShopifyInventory],
-    now: Callable[[], datetime],
-    breaker: ShopBreaker | None,
-) -> PushReport:
+    """With a pacer and a push-later queue, levels due that were pushed lately are scheduled instead
+    (service/pacing.py); levels that agree with Shopify need neither."""
     report = PushReport()
-    balances = ledger.balances(keys)
+    balances = ledger.balances(set(keys))
     due = levels_to_push(balances.values())
     report.already_agreeing = len(balances) - len(due)
+    if pacer is not None:
+        paced = pacer.pace([balance.key for balance in due], later)
+        now_keys = set(paced.now)
+        due = [balance for balance in due if balance.key in now_keys]
+        report.scheduled, report.already_scheduled = paced.scheduled, len(paced.already_scheduled)
     by_shop: dict[str, list[Balance]] = defaultdict(list)
     for balance in due:
         by_shop[balance.key.shop].append(balance)
@@ -143,6 +132,8 @@ def _push_now(
             shop_reports = list(pool.map(one_shop, sorted(by_shop)))
     for shop_report in shop_reports:
         report.merge(shop_report)
+    if pacer is not None:
+        pacer.pushed(push.key for push in report.pushed)
     return report
 
 

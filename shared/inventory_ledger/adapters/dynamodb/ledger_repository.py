@@ -36,6 +36,8 @@ TRANSIENT_CODES = frozenset(
 
 # Pusher acknowledgements written at once per Shopify call (up to 250 levels).
 ACK_CONCURRENCY = 16
+# BatchGetItem calls of one read in flight at once.
+BATCH_GET_CONCURRENCY = 4
 # How long a container uses a merchant's config and mapping items as it read them. Mappings are
 # one-to-one and set at onboarding; a mapping added later is read on its first miss, and a changed
 # primary location is seen within this long.
@@ -56,13 +58,22 @@ class DynamoDbLedger(LedgerRepository):
     # -- reads ---------------------------------------------------------------------------------
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> Iterator[items.Item]:
-        for start in range(0, len(keys), 100):
-            request: Any = {self.table_name: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
-            while request:
-                response = self._call(self.client.batch_get_item, RequestItems=request)
-                for attributes in response["Responses"].get(self.table_name, []):
-                    yield items.from_attributes(attributes)
-                request = response.get("UnprocessedKeys") or None
+        chunks = [keys[start : start + 100] for start in range(0, len(keys), 100)]  # BatchGetItem's limit
+        if len(chunks) <= 1:
+            yield from (item for chunk in chunks for item in self._batch_get_chunk(chunk))
+            return
+        # Several chunks in flight at once (a pusher batch of 1,000 levels is ten of them).
+        with ThreadPoolExecutor(max_workers=min(BATCH_GET_CONCURRENCY, len(chunks)), thread_name_prefix="get") as pool:
+            for found in pool.map(lambda chunk: list(self._batch_get_chunk(chunk)), chunks):
+                yield from found
+
+    def _batch_get_chunk(self, keys: list[dict[str, Any]]) -> Iterator[items.Item]:
+        request: Any = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
+        while request:
+            response = self._call(self.client.batch_get_item, RequestItems=request)
+            for attributes in response["Responses"].get(self.table_name, []):
+                yield items.from_attributes(attributes)
+            request = response.get("UnprocessedKeys") or None
 
     def _query(self, pk: str, sk_prefix: str) -> Iterator[items.Item]:
         arguments: dict[str, Any] = {
