@@ -18,9 +18,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory_ledger.adapters.dynamodb.stream import level_of
 from inventory_ledger.bootstrap import ledger, merchant_directory, push_pacing, shopify_for, shopify_orders_for
-from inventory_ledger.domain.pushing import LaterPush
 from inventory_ledger.observability import logger, metrics, tracer
-from inventory_ledger.service.consume import utc_now
+from inventory_ledger.service.clock import utc_now
 from inventory_ledger.service.push import PushReport, ShopBreaker, push_levels, record_report
 from inventory_ledger.service.repush import record_repush_report, repush_marked
 
@@ -70,6 +69,8 @@ def _scheduled_pushes(event: dict[str, Any], context: LambdaContext) -> dict[str
 
     A body that is not a LaterPush fails its record (redelivered, then the queue's dead-letter queue).
     """
+    from inventory_ledger.domain.later_push import LaterPush  # pydantic: only where the queue is read
+
     bodies = {}
     for record in event["Records"]:
         try:

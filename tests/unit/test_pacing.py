@@ -3,8 +3,8 @@
 import pytest
 from pydantic import ValidationError
 
+from inventory_ledger.domain.later_push import LaterPush
 from inventory_ledger.domain.ledger import LevelKey
-from inventory_ledger.domain.pushing import LaterPush
 from inventory_ledger.ports import PushLater, TransientFailure
 from inventory_ledger.service.pacing import LevelPacer
 

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from inventory_ledger.domain.later_push import LaterPush
 from inventory_ledger.domain.ledger import LevelKey
-from inventory_ledger.domain.pushing import LaterPush
 from inventory_ledger.ports import PushLater, TransientFailure
 
 if TYPE_CHECKING:

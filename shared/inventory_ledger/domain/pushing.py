@@ -11,8 +11,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from inventory_ledger.domain.ledger import Balance, LevelKey
 
 # Shopify caps every input array at 250 (MAX_INPUT_SIZE_EXCEEDED beyond).
@@ -69,24 +67,3 @@ def reference_document_uri(shop: str, key: str) -> str:
 def chunks(pushes: Sequence[LevelPush], size: int = QUANTITIES_PER_CALL) -> Iterator[list[LevelPush]]:
     for start in range(0, len(pushes), size):
         yield list(pushes[start : start + size])
-
-
-class LaterPushLevel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    shop: str = Field(min_length=1)
-    location: str = Field(min_length=1)
-    sku: str = Field(min_length=1)
-
-
-class LaterPush(BaseModel):
-    """The push-later queue's message: levels to read afresh and push (service/pacing.py)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    levels: list[LaterPushLevel] = Field(min_length=1)
-
-    @classmethod
-    def of(cls, keys: Iterable[LevelKey]) -> "LaterPush":
-        return cls(levels=[LaterPushLevel(shop=k.shop, location=k.location, sku=k.sku) for k in keys])
-
-    def level_keys(self) -> list[LevelKey]:
-        return [LevelKey(level.shop, level.location, level.sku) for level in self.levels]

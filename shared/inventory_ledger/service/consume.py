@@ -6,7 +6,7 @@ lost races (TransientFailure). Everything else is applied or parked here, never 
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pydantic import ValidationError
@@ -25,6 +25,7 @@ from inventory_ledger.service.apply_webhook import (
     finish_envelope,
     prepare_envelope,
 )
+from inventory_ledger.service.clock import utc_now as utc_now  # where the handlers took it from
 from inventory_ledger.service.lifecycle import handle_lifecycle
 
 UNREADABLE_SHOP = "unreadable"
@@ -172,10 +173,6 @@ def _with_stored_body(envelope: WebhookEnvelope, payloads: PayloadStore | None) 
     if payloads is None or envelope.body_ref is None:
         raise MissingPayload(envelope.body_ref or "")
     return envelope.model_copy(update={"body": payloads.get(envelope.body_ref).decode("utf-8")})
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def record_result(result: ApplyResult) -> None:
