@@ -1,19 +1,23 @@
 """What the services need from the outside world, as abstract classes the adapters implement."""
 
+from __future__ import annotations  # the pydantic-built types below are for annotations only
+
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from inventory_ledger.domain.catch_up import FetchedOrder
-from inventory_ledger.domain.credentials import ExpiringOfflineCredentials, TokenGrant, TokenState
 from inventory_ledger.domain.drift import ShopifyLevel
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
 from inventory_ledger.domain.merchant import MerchantView
 from inventory_ledger.domain.onboarding import ShopifyLocation, ShopifyVariant
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush, PushOutcome
-from inventory_ledger.domain.webhooks import WebhookEnvelope
+
+if TYPE_CHECKING:  # types only: importing them would load pydantic and its models into every handler
+    from inventory_ledger.domain.catch_up import FetchedOrder
+    from inventory_ledger.domain.credentials import ExpiringOfflineCredentials, TokenGrant, TokenState
+    from inventory_ledger.domain.webhooks import WebhookEnvelope
 
 
 class ShopifyInventory(ABC):
