@@ -31,10 +31,10 @@ $(VENV)/.installed: requirements/dev.txt pyproject.toml
 
 install: $(VENV)/.installed  ## create .venv with the pinned dependencies
 
-lint: install  ## ruff, mypy --strict on the shared package, and the layering contracts (import-linter)
+lint: install  ## ruff, mypy --strict (what pyproject's [tool.mypy] files names), the layering contracts; .pre-commit-config.yaml runs the same
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared/
+	$(VENV)/bin/mypy
 	PYTHONPATH=local $(VENV)/bin/lint-imports --no-cache
 
 test: lint  ## lint, type-check and run every test (unit, integration, end-to-end)

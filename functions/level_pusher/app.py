@@ -12,14 +12,15 @@ sweeps the marked levels and pushes them again.
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory_ledger.adapters.dynamodb.stream import level_of
 from inventory_ledger.bootstrap import ledger, merchant_directory, push_pacing, shopify_for, shopify_orders_for
+from inventory_ledger.clock import utc_now
 from inventory_ledger.observability import logger, metrics, tracer
-from inventory_ledger.service.clock import utc_now
 from inventory_ledger.service.push import PushReport, ShopBreaker, push_levels, record_report
 from inventory_ledger.service.repush import record_repush_report, repush_marked
 
@@ -37,7 +38,7 @@ class PushNotDone(Exception):
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, object] | PartialItemFailureResponse:
     if "Records" not in event:
         if event.get("detail-type") != "Scheduled Event":
             raise ValueError("expected a DynamoDB stream batch or the re-push schedule's Scheduled Event")
@@ -64,7 +65,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
 
 
-def _scheduled_pushes(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def _scheduled_pushes(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     """The push-later queue's messages: their levels read afresh and pushed now, whatever their pace.
 
     A body that is not a LaterPush fails its record (redelivered, then the queue's dead-letter queue).

@@ -40,13 +40,13 @@ def callback() -> Response[str]:
     return _answer(200, status="installed", shop=_params().get("shop"))
 
 
-@app.exception_handler(InstallRefused)
+@app.exception_handler(InstallRefused)  # type: ignore[untyped-decorator]  # powertools leaves it untyped
 def refused(error: InstallRefused) -> Response[str]:
     logger.warning("install refused", extra={"reason": error.reason})
     return _answer(error.status_code, status="refused", detail=error.reason)
 
 
-@app.exception_handler(Exception)
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]  # powertools leaves it untyped
 def failed(error: Exception) -> Response[str]:
     from inventory_ledger.adapters.shopify.auth import TokenRefused
 

@@ -6,7 +6,6 @@ another path or method is answered 503 `NotFoundError`, as that router's catch-a
 """
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -15,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory_ledger.adapters.api_gateway import UndecodableBody, raw_body_of
 from inventory_ledger.bootstrap import ingress_dependencies
+from inventory_ledger.clock import utc_now
 from inventory_ledger.observability import logger, metrics, tracer
 from inventory_ledger.service.ingest import accept_delivery, record_outcome
 
@@ -33,7 +33,7 @@ def _answer(status_code: int, **body: object) -> dict[str, Any]:
 
 def receive_webhook(event: APIGatewayProxyEvent) -> dict[str, Any]:
     try:
-        raw_body = raw_body_of(event.body, event.is_base64_encoded)
+        raw_body = raw_body_of(event.body, bool(event.is_base64_encoded))
     except UndecodableBody as error:
         return _answer(400, status="invalid_body", detail=str(error))
     deps = ingress_dependencies()
@@ -43,7 +43,7 @@ def receive_webhook(event: APIGatewayProxyEvent) -> dict[str, Any]:
         secrets=deps.secrets,
         queue=deps.queue,
         max_body_bytes=deps.max_body_bytes,
-        now=datetime.now(UTC),
+        now=utc_now(),
         max_age=deps.max_age,
         registry=deps.registry,
     )

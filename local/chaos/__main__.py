@@ -70,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     plan = generate(seed, webhooks=options.webhooks, skus=options.skus, locations=options.locations)
     say(f"replay: {replay_command(plan, options.dynamodb)}")
     say(f"plan: {len(plan.phases)} phases, {plan.estimated_deliveries:,} deliveries of Shopify's events expected")
-    outcome = run_scenario(plan, options.dynamodb, batching_window=options.batching_window,
-                           progress=lambda text: say(f"  {text}"))  # fmt: skip
+    outcome = run_scenario(
+        plan, options.dynamodb, batching_window=options.batching_window, progress=lambda text: say(f"  {text}")
+    )
     show(outcome)
     say(f"\nseed {seed}: {'every check agrees' if outcome.agrees else 'DISAGREEMENTS (replay with the command above)'}")
     return 0 if outcome.agrees else 1

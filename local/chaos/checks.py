@@ -46,8 +46,10 @@ class Outcome:
 
 def replay_command(plan: Plan, backend: str) -> str:
     merchant = plan.merchant
-    return (f"python -m chaos --seed {plan.seed} --webhooks {plan.webhooks} --skus {len(merchant.skus)} "
-            f"--locations {len(merchant.locations)} --dynamodb {backend}")  # fmt: skip
+    return (
+        f"python -m chaos --seed {plan.seed} --webhooks {plan.webhooks} --skus {len(merchant.skus)} "
+        f"--locations {len(merchant.locations)} --dynamodb {backend}"
+    )
 
 
 def check(runner: Runner, backend: str) -> Outcome:
@@ -58,8 +60,10 @@ def check(runner: Runner, backend: str) -> Outcome:
     keys = {level: LevelKey(SHOP, runner.story.location(level[0]), level[1]) for level in plan.merchant.levels()}
     balances = ledger.balances(keys.values())
     quantities = {level: balances[key].quantity if key in balances else 0 for level, key in keys.items()}
-    shopify = {(level["location_name"], level["sku"]): int(level["quantities"]["available"])
-               for level in runner.control("GET", "/levels")["levels"]}  # fmt: skip
+    shopify = {
+        (level["location_name"], level["sku"]): int(level["quantities"]["available"])
+        for level in runner.control("GET", "/levels")["levels"]
+    }
 
     agreeing = Counter[str]()
     movements = heals = checked = 0
@@ -101,8 +105,11 @@ def check(runner: Runner, backend: str) -> Outcome:
 def _queues(runner: Runner, outcome: Outcome) -> dict[str, int]:
     resources = runner.stack.resources
     sqs = resources.client("sqs")
-    names = {"ingest queue": resources.ingest_queue_url, "ingest DLQ": resources.ingest_dead_letter_queue_url,
-             "push failure queue": resources.push_failure_queue_url}  # fmt: skip
+    names = {
+        "ingest queue": resources.ingest_queue_url,
+        "ingest DLQ": resources.ingest_dead_letter_queue_url,
+        "push failure queue": resources.push_failure_queue_url,
+    }
     visible = {}
     for name, url in names.items():
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
@@ -140,29 +147,34 @@ def _figures(
         outcome.faults[f"{function} killed"] += count
     levels = len(reference.levels)
     sqs, stream = counters.get("sqs", {}), counters.get("stream", {})
-    outcome.figures.update({
-        "merchant": f"{len(plan.merchant.locations)} locations x {len(plan.merchant.skus)} SKUs = {levels} levels",
-        "phases": len(plan.phases),
-        "actions": f"{actions[PlaceOrder.__name__]} orders, {actions[Fulfil.__name__]} fulfilments, "
-                   f"{actions[Cancel.__name__]} cancels, {actions[Refund.__name__]} refunds, "
-                   f"{actions[Transfer.__name__]} transfers, {sum(len(p.counts) for p in plan.phases)} counts, "
-                   f"{actions[AdminEdit.__name__]} admin edits",
-        "webhooks delivered (2xx)": len(delivered),
-        "deliveries refused (killed ingress, retried by Shopify)": len(attempts) - len(delivered),
-        "distinct Shopify events delivered": len(events),
-        "duplicate deliveries": len(delivered) - len(events),
-        "queue messages consumed / redelivered": f"{sqs.get('deleted', 0)} / {sqs.get('redeliveries', 0)}",
-        "stream retries / bisections": f"{stream.get('retries', 0)} / {stream.get('bisections', 0)}",
-        "events applied (business entries written)": movements,
-        "heal entries": heals,
-        "levels checked": levels,
-        "levels ledger = reference": agreeing[LEDGER],
-        "levels Shopify = ledger": agreeing[SHOPIFY],
-        "entries checked (with openings and heals)": checked,
-        "ingest DLQ / push failure queue / parked":
-            f"{queues['ingest DLQ']} / {queues['push failure queue']} / {parked}",
-        "heal run: drifted / healed": f"{runner.healing.get('drifted')} / {runner.healing.get('healed')}",
-        "nightly reconciliation: drifted / in flight": f"{runner.nightly.get('drifted')} / {in_flight}",
-    })  # fmt: skip
+    outcome.figures.update(
+        {
+            "merchant": f"{len(plan.merchant.locations)} locations x {len(plan.merchant.skus)} SKUs = {levels} levels",
+            "phases": len(plan.phases),
+            "actions": (
+                f"{actions[PlaceOrder.__name__]} orders, {actions[Fulfil.__name__]} fulfilments, "
+                f"{actions[Cancel.__name__]} cancels, {actions[Refund.__name__]} refunds, "
+                f"{actions[Transfer.__name__]} transfers, {sum(len(p.counts) for p in plan.phases)} counts, "
+                f"{actions[AdminEdit.__name__]} admin edits"
+            ),
+            "webhooks delivered (2xx)": len(delivered),
+            "deliveries refused (killed ingress, retried by Shopify)": len(attempts) - len(delivered),
+            "distinct Shopify events delivered": len(events),
+            "duplicate deliveries": len(delivered) - len(events),
+            "queue messages consumed / redelivered": f"{sqs.get('deleted', 0)} / {sqs.get('redeliveries', 0)}",
+            "stream retries / bisections": f"{stream.get('retries', 0)} / {stream.get('bisections', 0)}",
+            "events applied (business entries written)": movements,
+            "heal entries": heals,
+            "levels checked": levels,
+            "levels ledger = reference": agreeing[LEDGER],
+            "levels Shopify = ledger": agreeing[SHOPIFY],
+            "entries checked (with openings and heals)": checked,
+            "ingest DLQ / push failure queue / parked": (
+                f"{queues['ingest DLQ']} / {queues['push failure queue']} / {parked}"
+            ),
+            "heal run: drifted / healed": f"{runner.healing.get('drifted')} / {runner.healing.get('healed')}",
+            "nightly reconciliation: drifted / in flight": f"{runner.nightly.get('drifted')} / {in_flight}",
+        }
+    )
     missing = [kind.value for kind in FaultKind if not outcome.faults[kind.value]]
     outcome.figures["fault kinds never hit"] = ", ".join(missing) or "none"

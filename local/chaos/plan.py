@@ -357,7 +357,7 @@ class _Generator:
             errors.append(ShopifyError(429, rng.randint(1, 2), round(rng.uniform(0.2, 0.5), 2)))
         if FaultKind.SHOPIFY_DOWN in kinds:
             errors.append(ShopifyError(DOWN_STATUS, 1000))  # every call of the phase
-        stale = ()
+        stale: tuple[StaleLevel, ...] = ()
         if FaultKind.STALE in kinds and pushed_levels:
             chosen = rng.sample(pushed_levels, min(len(pushed_levels), rng.randint(1, 2)))
             stale = tuple(StaleLevel(location, sku, rng.randint(1, 2)) for location, sku in chosen)
@@ -369,11 +369,13 @@ class _Generator:
             shopify_errors=tuple(errors),
             throttle=Throttle(30, rng.choice([10, 20])) if FaultKind.THROTTLE in kinds else None,
             stale=stale,
-            kills=tuple(Kill(function, rng.randint(1, 2),
-                             None if function == "webhook_ingress" else rng.choice([None, 1, 3]))
-                        for kind, function in KILLED_FUNCTIONS.items() if kind in kinds),
+            kills=tuple(
+                Kill(function, rng.randint(1, 2), None if function == "webhook_ingress" else rng.choice([None, 1, 3]))
+                for kind, function in KILLED_FUNCTIONS.items()
+                if kind in kinds
+            ),
             across_heal=FaultKind.LATE_ACROSS_HEAL in kinds,
-        )  # fmt: skip
+        )
 
     def phase(self, number: int, kinds: set[FaultKind], target: int) -> Phase:
         counts = tuple(self.count() for _ in range(self.rng.choice([0, 0, 1, 2]))) if number else ()

@@ -56,8 +56,12 @@ def expected(plan: Plan, ids: ShopifyIds) -> Expected:
             match action:
                 case PlaceOrder(order=number, location=location, lines=lines):
                     # POS: the till's location; online: the primary shipping location.
-                    order = _Order(location or PRIMARY, [line.sku for line in lines],
-                                   [line.quantity for line in lines], [0] * len(lines))  # fmt: skip
+                    order = _Order(
+                        location or PRIMARY,
+                        [line.sku for line in lines],
+                        [line.quantity for line in lines],
+                        [0] * len(lines),
+                    )
                     orders[number] = order
                     for index, line in enumerate(lines):
                         sale = sale_entry_id(ids.orders[number], ids.lines[number][index])
@@ -83,8 +87,11 @@ def expected(plan: Plan, ids: ShopifyIds) -> Expected:
                     for refund_line, refund_line_id in zip(refund_lines, refund_line_ids, strict=True):
                         if refund_line.restock_type in RESTOCKING:
                             where = refund_line.location or order.location
-                            move((where, order.skus[refund_line.line]), refund_line.quantity,
-                                 refund_entry_id(refund_id, refund_line_id))  # fmt: skip
+                            move(
+                                (where, order.skus[refund_line.line]),
+                                refund_line.quantity,
+                                refund_entry_id(refund_id, refund_line_id),
+                            )
                 case Transfer(operation_id=operation, sku=sku, source=source, target=target, quantity=quantity):
                     move((source, sku), -quantity, f"transfer/{operation}/out")
                     move((target, sku), quantity, f"transfer/{operation}/in")

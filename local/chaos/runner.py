@@ -30,8 +30,9 @@ from chaos.plan import (
 )
 from chaos.reference import ShopifyIds
 from demo.seed import SHOP, TOPICS
-from demo.story import Story, now
+from demo.story import Story
 from inventory_ledger import bootstrap
+from inventory_ledger.clock import utc_now
 from inventory_ledger.domain import operations
 from inventory_ledger.domain.movements import Movement
 from inventory_ledger.service.operations import record_operation
@@ -68,7 +69,8 @@ class Runner:
     @property
     def deliveries(self) -> DeliveryEngine:
         """The simulator's delivery engine, in this process: it knows about delayed deliveries and retries."""
-        return self.stack.simulator.sim.delivery
+        engine: DeliveryEngine = self.stack.simulator.sim.delivery  # the stack holds the simulator untyped (optional)
+        return engine
 
     def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         return self.story.control(method, path, body)
@@ -84,8 +86,10 @@ class Runner:
         for phase in self.plan.phases:
             self.play_phase(phase)
             delivered = sum(1 for attempt in self.deliveries.attempts(SHOP) if _succeeded(attempt))
-            self.progress(f"phase {phase.number + 1}/{len(self.plan.phases)}: {delivered:,} webhooks delivered, "
-                          f"{time.monotonic() - started:.0f} s")  # fmt: skip
+            self.progress(
+                f"phase {phase.number + 1}/{len(self.plan.phases)}: {delivered:,} webhooks delivered, "
+                f"{time.monotonic() - started:.0f} s"
+            )
         self.heal_and_reconcile()
 
     def play_phase(self, phase: Phase) -> None:
@@ -120,8 +124,9 @@ class Runner:
 
     def sweep(self) -> None:
         """The pusher's schedule fires: levels set aside while Shopify refused are pushed again."""
-        outcome = self.driver.invoke("level_pusher", {"detail-type": "Scheduled Event", "source": "aws.events",
-                                                      "detail": {}})  # fmt: skip
+        outcome = self.driver.invoke(
+            "level_pusher", {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+        )
         if outcome.error is not None:
             raise RuntimeError(f"the re-push sweep failed: {outcome.error}")
         self.quiesce()
@@ -186,17 +191,36 @@ class Runner:
     # -- faults -------------------------------------------------------------------------------------
 
     def _set_delivery(self, faults: Faults, *, hold: bool = False) -> None:
-        self.control("PUT", "/delivery", {"hold": hold, "duplicate": faults.duplicate, "delay_s": faults.delay_s,
-                                          "retry": True, "retry_compression": RETRY_COMPRESSION})  # fmt: skip
+        self.control(
+            "PUT",
+            "/delivery",
+            {
+                "hold": hold,
+                "duplicate": faults.duplicate,
+                "delay_s": faults.delay_s,
+                "retry": True,
+                "retry_compression": RETRY_COMPRESSION,
+            },
+        )
 
     def _inject(self, faults: Faults) -> None:
         for error in faults.shopify_errors:
-            self.control("POST", "/faults", {"kind": "status", "status": error.status, "count": error.count,
-                                             "retry_after": error.retry_after})  # fmt: skip
+            self.control(
+                "POST",
+                "/faults",
+                {"kind": "status", "status": error.status, "count": error.count, "retry_after": error.retry_after},
+            )
         if faults.throttle is not None:
             throttle = faults.throttle
-            self.control("PUT", "/plan", {"maximum_available": throttle.maximum_available,
-                                          "restore_rate": throttle.restore_rate, "currently_available": 0})  # fmt: skip
+            self.control(
+                "PUT",
+                "/plan",
+                {
+                    "maximum_available": throttle.maximum_available,
+                    "restore_rate": throttle.restore_rate,
+                    "currently_available": 0,
+                },
+            )
             self.faults[FaultKind.THROTTLE] += 1
         for stale in faults.stale:
             self.control("POST", "/faults/stale", {"sku": stale.sku, "location": stale.location, "count": stale.count})
@@ -229,19 +253,33 @@ class Runner:
                 self.ids.orders[number] = order["id"]
                 self.ids.lines[number] = [line["id"] for line in order["line_items"]]
             case Fulfil(order=number, lines=lines):
-                self.control("POST", f"/orders/{self.ids.orders[number]}/fulfil", {"lines": [
-                    {"line_item_id": self.ids.lines[number][index], "quantity": units} for index, units in lines
-                ]})  # fmt: skip
+                self.control(
+                    "POST",
+                    f"/orders/{self.ids.orders[number]}/fulfil",
+                    {
+                        "lines": [
+                            {"line_item_id": self.ids.lines[number][index], "quantity": units} for index, units in lines
+                        ]
+                    },
+                )
             case Cancel(order=number):
                 order = self.control("POST", f"/orders/{self.ids.orders[number]}/cancel", {"restock": True})
                 for refund in order["refunds"]:
                     if refund["id"] not in self._refund_ids:  # the refund Shopify made for the cancel
                         self._refund_ids.add(refund["id"])
-                        lines = {line["line_item_id"]: line["id"] for line in refund["refund_line_items"]}
-                        self.ids.cancel_refunds[number] = (refund["id"], lines)
+                        line_ids = {line["line_item_id"]: line["id"] for line in refund["refund_line_items"]}
+                        self.ids.cancel_refunds[number] = (refund["id"], line_ids)
             case Refund(order=number, refund=refund_number, lines=refund_lines):
-                body = {"lines": [{"line_item_id": self.ids.lines[number][line.line], "quantity": line.quantity,
-                                   "restock_type": line.restock_type} for line in refund_lines]}  # fmt: skip
+                body = {
+                    "lines": [
+                        {
+                            "line_item_id": self.ids.lines[number][line.line],
+                            "quantity": line.quantity,
+                            "restock_type": line.restock_type,
+                        }
+                        for line in refund_lines
+                    ]
+                }
                 for line, spec in zip(refund_lines, body["lines"], strict=True):
                     if line.location is not None:
                         spec["location_id"] = self._location_ids[line.location]
@@ -258,7 +296,7 @@ class Runner:
                 self.control("POST", "/admin/levels", {"sku": sku, "location": location, "available": available})
 
     def _record(self, movements: list[Movement]) -> None:
-        record_operation(movements, bootstrap.ledger(), now)
+        record_operation(movements, bootstrap.ledger(), utc_now)
 
 
 def _succeeded(attempt: Attempt) -> bool:

@@ -13,8 +13,9 @@ def run_scenario(
     plan: Plan, backend: str, *, batching_window: float = 0.2, progress: Callable[[str], None] = lambda _text: None
 ) -> Outcome:
     started = time.monotonic()
-    with LocalStack(dynamodb=backend, simulator_seed=plan.merchant.simulator_seed,
-                    batching_window=batching_window) as stack:  # fmt: skip
+    with LocalStack(
+        dynamodb=backend, simulator_seed=plan.merchant.simulator_seed, batching_window=batching_window
+    ) as stack:
         progress(f"local stack up ({backend}) in {time.monotonic() - started:.0f} s; playing {len(plan.phases)} phases")
         runner = Runner(stack, plan, progress)
         playing = time.monotonic()

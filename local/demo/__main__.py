@@ -76,17 +76,23 @@ def show(story: Story, started: float) -> int:
     for entry in story.entries(story.location("Warehouse"), "LAST-ONE"):
         flag = "  OVERSELL" if entry.oversell else ""
         origin = entry.source.topic or ""
-        say(f"  v{entry.version_after:<3} {entry.kind.value:<15} {entry.quantity:>+4} -> {entry.balance_after:>3}  "
-            f"{entry.entry_id}  ({origin}){flag}")  # fmt: skip
+        say(
+            f"  v{entry.version_after:<3} {entry.kind.value:<15} {entry.quantity:>+4} -> {entry.balance_after:>3}  "
+            f"{entry.entry_id}  ({origin}){flag}"
+        )
 
     say("\nDrift report of the nightly reconciliation (before healing):")
     first = story.reconciliations[0]
     for run in first["runs"]:
-        say(f"  run {run['run_id']}: {run['levels_checked']} levels checked, {run['drifted']} drifted, "
-            f"{run['drift_units']} units; reports: {', '.join(run['reports'])}")  # fmt: skip
+        say(
+            f"  run {run['run_id']}: {run['levels_checked']} levels checked, {run['drifted']} drifted, "
+            f"{run['drift_units']} units; reports: {', '.join(run['reports'])}"
+        )
     for row in story.drift_rows(first):
-        say(f"  {row['location']:<12} {row['sku']:<15} ledger {row['ledger_level']!s:>4}  "
-            f"Shopify {row['shopify_level']!s:>4}  cause: {row['cause']}")  # fmt: skip
+        say(
+            f"  {row['location']:<12} {row['sku']:<15} ledger {row['ledger_level']!s:>4}  "
+            f"Shopify {row['shopify_level']!s:>4}  cause: {row['cause']}"
+        )
 
     say("\nMetrics the functions emitted (EMF):")
     for label, total in sorted(metrics_fired(CAPTURED.lines).items()):

@@ -4,13 +4,13 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from demo.seed import LOCATIONS, SHOP, TOKEN, WEBHOOK_SECRET, skus
 from inventory_ledger import bootstrap
+from inventory_ledger.clock import utc_now as now
 from inventory_ledger.domain import operations
 from inventory_ledger.domain.ledger import ActivityEntry, LevelKey, MovementKind
 from inventory_ledger.service.onboarding import onboard_shop
@@ -18,14 +18,10 @@ from inventory_ledger.service.operations import record_operation
 from local_stack.stack import LocalStack
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class Story:
     stack: LocalStack
-    say: Callable[[str], None]
+    say: Callable[[str], object]
     ledger_names: dict[str, str] = field(default_factory=dict)  # Shopify location name -> ledger location
     reconciliations: list[dict[str, Any]] = field(default_factory=list)
 
@@ -73,8 +69,10 @@ class Story:
             actor="demo",
         )
         shopify_names = {loc["id"]: loc["name"] for loc in self.control("GET", "")["locations"]}
-        self.ledger_names = {shopify_names[str(i)] if str(i) in shopify_names else shopify_names[i]: name
-                             for name, i in result.locations.items()}  # fmt: skip
+        self.ledger_names = {
+            shopify_names[str(i)] if str(i) in shopify_names else shopify_names[i]: name
+            for name, i in result.locations.items()
+        }
         self.say(
             f"onboarded {SHOP}: {len(result.locations)} locations ({', '.join(result.locations)}), "
             f"{result.skus_mapped} SKUs, {result.opening_balances} opening balances imported from Shopify"
@@ -116,18 +114,26 @@ class Story:
         entries = self.entries(self.location("Warehouse"), "HOODIE-GREY-L")
         sales = [entry for entry in entries if entry.kind is MovementKind.SALE]
         first = sales[0].source.topic if sales else "?"
-        self.say(f"an online order cancelled, the cancel delivered before the order (its sale entry came "
-                 f"from {first}); the late order changed nothing")  # fmt: skip
+        self.say(
+            f"an online order cancelled, the cancel delivered before the order (its sale entry came "
+            f"from {first}); the late order changed nothing"
+        )
 
     def refund_one_line_not_the_other(self) -> None:
         lines = [{"sku": "CAP", "quantity": 1}, {"sku": "SOCKS", "quantity": 2}]
         order = self.control("POST", "/orders", {"lines": lines, "location": "Store South"})
         self.control("POST", f"/orders/{order['id']}/fulfil", {})
-        lines = {line["sku"]: line["id"] for line in order["line_items"]}
-        self.control("POST", f"/orders/{order['id']}/refunds", {"lines": [
-            {"line_item_id": lines["CAP"], "quantity": 1, "restock_type": "return"},
-            {"line_item_id": lines["SOCKS"], "quantity": 2, "restock_type": "no_restock"},
-        ]})  # fmt: skip
+        line_ids = {line["sku"]: line["id"] for line in order["line_items"]}
+        self.control(
+            "POST",
+            f"/orders/{order['id']}/refunds",
+            {
+                "lines": [
+                    {"line_item_id": line_ids["CAP"], "quantity": 1, "restock_type": "return"},
+                    {"line_item_id": line_ids["SOCKS"], "quantity": 2, "restock_type": "no_restock"},
+                ]
+            },
+        )
         self.settle()
         self.say("a POS order at Store South shipped, then refunded: the CAP returned to stock, the SOCKS not")
 
@@ -136,11 +142,16 @@ class Story:
         warehouse, south = self.location("Warehouse"), self.location("Store South")
         transfer = operations.transfer(SHOP, "TEE-BLACK-M", warehouse, south, 5, "demo-transfer-1", actor="demo")
         record_operation(transfer, ledger, now)
-        record_operation(operations.count(SHOP, self.location("Store North"), "TEE-WHITE-S", 3, "demo-count-1",
-                                          actor="demo"), ledger, now)  # fmt: skip
+        record_operation(
+            operations.count(SHOP, self.location("Store North"), "TEE-WHITE-S", 3, "demo-count-1", actor="demo"),
+            ledger,
+            now,
+        )
         self.settle()
-        self.say("operator: 5 TEE-BLACK-M moved Warehouse -> Store South; cycle count of TEE-WHITE-S at Store North: 3 "
-                 "(both pushed to Shopify by compare-and-swap)")  # fmt: skip
+        self.say(
+            "operator: 5 TEE-BLACK-M moved Warehouse -> Store South; cycle count of TEE-WHITE-S at Store North: 3 "
+            "(both pushed to Shopify by compare-and-swap)"
+        )
 
     def admin_edit_and_reconcile(self) -> None:
         self.control("POST", "/admin/levels", {"sku": "MUG", "location": "Store South", "available": 42})
@@ -148,21 +159,32 @@ class Story:
         assert self.stack.driver is not None
         report = self.stack.driver.reconcile(SHOP)
         self.reconciliations.append(report)
-        self.say(f"someone set MUG at Store South to 42 in Shopify's admin; the nightly reconciliation found "
-                 f"{report['drifted']} drifted level(s)")  # fmt: skip
+        self.say(
+            f"someone set MUG at Store South to 42 in Shopify's admin; the nightly reconciliation found "
+            f"{report['drifted']} drifted level(s)"
+        )
         bootstrap.merchant_directory().set_healing_policy(SHOP, "heal")
         healed = self.stack.driver.reconcile(SHOP)
         self.reconciliations.append(healed)
         self.settle()
         after = self.stack.driver.reconcile(SHOP)
         self.reconciliations.append(after)
-        self.say(f"healing on: {healed['healed']} level(s) set back to the ledger by compare-and-swap; "
-                 f"the next run finds {after['drifted']} drifted")  # fmt: skip
+        self.say(
+            f"healing on: {healed['healed']} level(s) set back to the ledger by compare-and-swap; "
+            f"the next run finds {after['drifted']} drifted"
+        )
 
     def play(self) -> None:
-        for step in (self.onboard, self.pos_sale, self.online_sale, self.last_unit_sold_twice,
-                     self.cancel_before_order, self.refund_one_line_not_the_other, self.transfer_and_count,
-                     self.admin_edit_and_reconcile):  # fmt: skip
+        for step in (
+            self.onboard,
+            self.pos_sale,
+            self.online_sale,
+            self.last_unit_sold_twice,
+            self.cancel_before_order,
+            self.refund_one_line_not_the_other,
+            self.transfer_and_count,
+            self.admin_edit_and_reconcile,
+        ):
             step()
 
     # -- what happened ------------------------------------------------------------------------------
@@ -183,8 +205,10 @@ class Story:
 
     def levels(self) -> list[tuple[str, str, int, int]]:
         """(location, SKU, ledger, Shopify available) for every level."""
-        shopify = {(level["location_name"], level["sku"]): level["quantities"]["available"]
-                   for level in self.control("GET", "/levels")["levels"]}  # fmt: skip
+        shopify = {
+            (level["location_name"], level["sku"]): level["quantities"]["available"]
+            for level in self.control("GET", "/levels")["levels"]
+        }
         keys = [LevelKey(SHOP, self.location(name), sku) for name in LOCATIONS for sku in skus()]
         balances = bootstrap.ledger().balances(keys)
         rows = []

@@ -12,9 +12,13 @@ import signal
 import sys
 import threading
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from local_stack import example_shop
 from local_stack.stack import BACKENDS, LocalStack, backend_from_env
+
+if TYPE_CHECKING:
+    from inventory_ledger.service.onboarding import OnboardingResult
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,7 +43,7 @@ def up_stack(
     )
 
 
-def onboard_example(stack: LocalStack) -> dict[str, object] | None:
+def onboard_example(stack: LocalStack) -> "OnboardingResult | None":
     """The example shop in the ledger too (only with the simulator, which is its Shopify)."""
     if stack.simulator is None:
         return None
@@ -71,8 +75,10 @@ def up(dynamodb: str | None, *, simulator: bool) -> int:
         for name, url in stack.urls().items():
             print(f"  {name:<46} {url}")
         if onboarded is not None:
-            print(f"example shop {example_shop.SHOP}: locations {', '.join(map(str, onboarded['locations']))};"
-                  f" SKUs {', '.join(example_shop.SKUS)}; {example_shop.OPENING} of each everywhere")  # fmt: skip
+            print(
+                f"example shop {example_shop.SHOP}: locations {', '.join(onboarded.locations)};"
+                f" SKUs {', '.join(example_shop.SKUS)}; {example_shop.OPENING} of each everywhere"
+            )
         print("# paste into another shell (ledgerctl, aws --endpoint-url, a handler by hand):")
         print(export_block(stack))
         print("Ctrl-C stops it.", flush=True)

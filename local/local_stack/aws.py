@@ -88,7 +88,7 @@ def _get_from_the_live_shard(iterator: ShardIterator, limit: int = 1000) -> dict
     return _moto_shard_iterator_get(iterator, limit)
 
 
-ShardIterator.get = _get_from_the_live_shard  # type: ignore[method-assign]
+ShardIterator.get = _get_from_the_live_shard  # type: ignore[method-assign,assignment]
 
 
 class MotoServer:
@@ -156,7 +156,7 @@ class LocalResources:
 
     def client(self, service: str) -> Any:
         endpoint = self.dynamodb_endpoint_url if service in ("dynamodb", "dynamodbstreams") else self.endpoint_url
-        return boto3.client(
+        return boto3.client(  # type: ignore[call-overload]  # any service by name; the stubs know literals only
             service,
             endpoint_url=endpoint,
             region_name=self.region,

@@ -148,18 +148,29 @@ class LambdaDriver:
     def start(self) -> Self:
         self._http.start()
         if self.invoker.available(LEDGER_CONSUMER):
-            self._sqs = self._queue_poller(self.resources.ingest_queue_url, self.sources.ingest_queue,
-                                           LEDGER_CONSUMER, self._sqs_window, "sqs")  # fmt: skip
+            self._sqs = self._queue_poller(
+                self.resources.ingest_queue_url, self.sources.ingest_queue, LEDGER_CONSUMER, self._sqs_window, "sqs"
+            )
         if self.invoker.available(DRIFT_RECONCILER) and self.resources.reconcile_queue_url:
             # The nightly fan-out's queue, one message per invocation (BatchSize 1 in the template).
             source = self.sources.reconcile_queue
-            self._reconcile_sqs = self._queue_poller(self.resources.reconcile_queue_url, source, DRIFT_RECONCILER,
-                                                     source.batching_window_seconds, "reconcile_queue")  # fmt: skip
+            self._reconcile_sqs = self._queue_poller(
+                self.resources.reconcile_queue_url,
+                source,
+                DRIFT_RECONCILER,
+                source.batching_window_seconds,
+                "reconcile_queue",
+            )
         if self.invoker.available(LEVEL_PUSHER) and self.resources.push_later_queue_url:
             # Hot levels' later pushes (service/pacing.py), read by the pusher itself.
             source = self.sources.push_later_queue
-            self._later_sqs = self._queue_poller(self.resources.push_later_queue_url, source, LEVEL_PUSHER,
-                                                 source.batching_window_seconds, "push_later_queue")  # fmt: skip
+            self._later_sqs = self._queue_poller(
+                self.resources.push_later_queue_url,
+                source,
+                LEVEL_PUSHER,
+                source.batching_window_seconds,
+                "push_later_queue",
+            )
         if self.invoker.available(LEVEL_PUSHER):
             failure_sqs = self.resources.client("sqs")
             pusher = self.sources.functions[LEVEL_PUSHER].physical_name

@@ -27,7 +27,7 @@ from typing import IO, Self
 
 import httpx
 
-from local_stack.processes import child_process_options
+from local_stack.processes import child_process_options, stop_child
 from local_stack.template import REPO_ROOT
 
 log = logging.getLogger(__name__)
@@ -233,14 +233,7 @@ class DynamoDBLocal:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_child(process)
 
     def __enter__(self) -> Self:
         return self.start()

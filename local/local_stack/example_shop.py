@@ -4,8 +4,10 @@ secret where the functions look, and onboarded into the ledger, so README's comm
 The credentials are the simulator's, printed by `make up`: not secrets.
 """
 
-from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from inventory_ledger.service.onboarding import OnboardingResult
 
 SHOP = "example.myshopify.com"
 TOKEN = "shpat_example_token"  # noqa: S105 - the simulator's, not a secret
@@ -36,18 +38,18 @@ def simulator_seed(webhook_url: str) -> dict[str, Any]:
     }
 
 
-def onboard(resources: Any) -> dict[str, object]:
+def onboard(resources: Any) -> "OnboardingResult":
     """The shop's secret, then the ledger's own onboarding from the simulator (the stack must be active)."""
     from inventory_ledger import bootstrap
+    from inventory_ledger.clock import utc_now
     from inventory_ledger.service.onboarding import onboard_shop
 
     resources.put_shop_secret(SHOP, [WEBHOOK_SECRET], TOKEN)
-    result = onboard_shop(
+    return onboard_shop(
         SHOP,
         primary_location=PRIMARY,
         ledger=bootstrap.ledger(),
         directory=bootstrap.merchant_directory(),
         shopify=bootstrap.shopify_levels_for(SHOP),
-        now=lambda: datetime.now(UTC),
+        now=utc_now,
     )
-    return result.summary()

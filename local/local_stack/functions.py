@@ -3,6 +3,7 @@
 import importlib.util
 import sys
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 from local_stack.template import REPO_ROOT
@@ -30,10 +31,10 @@ def shipped_handler_exists(function_name: str) -> bool:
     return bool((FUNCTIONS_DIR / function_name / "app.py").is_file())
 
 
-def load_shipped_handler(function_name: str) -> Handler:
-    """``app.lambda_handler`` of the function, imported once per process.
+def load_function_module(function_name: str) -> ModuleType:
+    """functions/<name>/app.py as a module, imported once per process under ``<name>_app``.
 
-    The module name matches tests/support/handlers.py, so a test and the driver share one module (and
+    Tests (tests/support/handlers.py) and the driver load through here, so they share one module (and
     so one set of cached clients), as one Lambda execution environment would.
     """
     module_name = f"{function_name}_app"
@@ -49,5 +50,10 @@ def load_shipped_handler(function_name: str) -> Handler:
         except BaseException:
             del sys.modules[module_name]  # a later invocation retries the import, as a cold start would
             raise
-    handler: Handler = module.lambda_handler
+    return module
+
+
+def load_shipped_handler(function_name: str) -> Handler:
+    """``app.lambda_handler`` of the function (see load_function_module)."""
+    handler: Handler = load_function_module(function_name).lambda_handler
     return handler

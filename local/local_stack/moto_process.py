@@ -21,7 +21,7 @@ from typing import IO, Self
 
 import httpx
 
-from local_stack.processes import child_process_options
+from local_stack.processes import child_process_options, stop_child
 
 log = logging.getLogger(__name__)
 _RUNNING = re.compile(r"Running on (http://[\d.]+:\d+)")
@@ -74,14 +74,7 @@ class MotoProcess:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_child(process)
 
 
 def main() -> None:

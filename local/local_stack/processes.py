@@ -1,7 +1,8 @@
-"""Options for the stack's child processes (moto server, DynamoDB Local)."""
+"""The stack's child processes (moto server, DynamoDB Local): how they start and how they stop."""
 
 import ctypes
 import signal
+import subprocess
 import sys
 from typing import Any
 
@@ -21,3 +22,15 @@ def child_process_options() -> dict[str, Any]:
     if sys.platform == "linux":
         options["preexec_fn"] = _die_with_parent
     return options
+
+
+def stop_child(process: "subprocess.Popen[str] | None") -> None:
+    """SIGTERM, then SIGKILL after 10 s; a process that has exited already is left as it is."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)

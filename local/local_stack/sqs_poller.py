@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from itertools import batched
 from typing import Any
 
 from local_stack.counters import Counters
@@ -198,7 +199,7 @@ class SqsPoller:
 
     def _call_batch(self, operation: str, messages: list[dict[str, Any]], extra: dict[str, Any]) -> None:
         entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], **extra} for i, m in enumerate(messages)]
-        for start in range(0, len(entries), 10):
-            answer = getattr(self.sqs, operation)(QueueUrl=self.queue_url, Entries=entries[start : start + 10])
+        for batch in batched(entries, 10):
+            answer = getattr(self.sqs, operation)(QueueUrl=self.queue_url, Entries=list(batch))
             for failure in answer.get("Failed", []):
                 log.warning("SQS poller: %s failed for one message: %s", operation, failure)

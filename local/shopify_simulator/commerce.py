@@ -220,6 +220,8 @@ class Commerce:
                     line.released += open_qty
                 returned = qty if kind == "return" else (qty - open_qty if kind == "legacy_restock" else 0)
                 if returned and item.tracked:
+                    if location_id is None:
+                        raise CommerceError(f"line {line.id} has no location to return units to: give location_id")
                     self._move(shop, self._level(shop, item.id, int(location_id)), available=returned)
                 line.refunded += qty
                 made.append(

@@ -16,6 +16,7 @@ from .bulk import refresh_bulk
 from .commerce import CommerceError, OrderLineSpec
 from .delivery import DeliveryMode
 from .faults import Fault
+from .lifecycle import install, send_compliance
 from .simulator import Simulator
 from .state import Shop
 from .throttle import PLANS, LeakyBucket
@@ -53,6 +54,9 @@ RULES = [
     (f"{S}/faults/stale", "POST", "force_stale"),
     (f"{S}/bulk", "PUT", "bulk_settings"),
     (f"{S}/bulk/complete", "POST", "bulk_complete"),
+    (f"{S}/app/uninstall", "POST", "uninstall_app"),
+    (f"{S}/app/install", "POST", "install_app"),
+    (f"{S}/compliance", "POST", "compliance"),
 ]
 
 
@@ -68,8 +72,9 @@ class ControlAPI:
     def __call__(self, request: Request) -> Response:
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
-            endpoint, args = adapter.match()
+            endpoint, matched = adapter.match()
             handler: Callable[..., Any] = getattr(self, f"_{endpoint}")
+            args = dict(matched)
             if "shop" in args:
                 args["shop"] = self._shop(args["shop"])
             result = handler(request, **args)
@@ -267,3 +272,16 @@ class ControlAPI:
                     done.append(op.id)
             refresh_bulk(self.sim.state, shop)
         return {"completed": done}
+
+    def _uninstall_app(self, request: Request, shop: Shop) -> dict[str, Any]:
+        return {"topic": "app/uninstalled", "body": self.sim.uninstall_app(shop)}
+
+    def _install_app(self, request: Request, shop: Shop) -> dict[str, Any]:
+        install(self.sim.state, shop)
+        return {"installed": True}
+
+    def _compliance(self, request: Request, shop: Shop) -> Response:
+        spec = self._body(request, m.ComplianceRequest)
+        customer = spec.customer.model_dump() if spec.customer is not None else None
+        body = send_compliance(self.sim.state, shop, spec.topic, customer, spec.orders)
+        return _json({"topic": spec.topic, "body": body}, 201)

@@ -183,3 +183,25 @@ class BulkSettings(_Model):
 
 class ClockAdvance(_Model):
     seconds: float
+
+
+class ComplianceCustomer(_Model):
+    id: int = Field(gt=0)
+    email: str | None = None
+    phone: str | None = None
+
+
+class ComplianceRequest(_Model):
+    """A privacy request Shopify forwards to the app: customers/* name a customer, shop/redact does not."""
+
+    topic: Literal["customers/data_request", "customers/redact", "shop/redact"]
+    customer: ComplianceCustomer | None = None
+    orders: list[int] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _customer_matches_topic(self) -> ComplianceRequest:
+        if self.topic == "shop/redact" and (self.customer is not None or self.orders):
+            raise ValueError("shop/redact names no customer and no orders")
+        if self.topic != "shop/redact" and self.customer is None:
+            raise ValueError(f"{self.topic} needs a customer")
+        return self

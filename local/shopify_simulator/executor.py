@@ -23,7 +23,6 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
-    execute,
     get_operation_root_type,
     is_non_null_type,
     parse,
@@ -33,11 +32,12 @@ from graphql.execution.values import get_argument_values
 from graphql.utilities import coerce_input_value, type_from_ast
 
 from .cost import MAX_SINGLE_QUERY_COST, CostCalculator
-from .graph import ExecContext, field_resolver, type_resolver
+from .execution import run_document
+from .graph import ExecContext
 from .mutations import mutation_root
 from .queries import query_root
 from .schema import get_schema
-from .state import Shop
+from .state import Shop, SimulatorState
 
 logger = logging.getLogger(__name__)
 MAX_INPUT_ARRAY = 250
@@ -57,7 +57,7 @@ def _max_cost_message(cost: int) -> str:
 
 def _shopify_validation_error(error: GraphQLError) -> dict[str, Any]:
     """graphql-core's wording -> graphql-ruby's (Shopify runs graphql-ruby) for the common cases."""
-    out = error.formatted
+    out: dict[str, Any] = dict(error.formatted)
     msg = error.message
     if m := re.fullmatch(r"Cannot query field '(\w+)' on type '(\w+)'\.(?: Did you mean .*)?", msg):
         out["message"] = f"Field '{m[1]}' doesn't exist on type '{m[2]}'"
@@ -91,7 +91,7 @@ def _variable_errors(
     errors: list[dict[str, Any]] = []
     for var_def in operation.variable_definitions or ():
         name = var_def.variable.name.value
-        var_type = type_from_ast(schema, var_def.type)  # type: ignore[arg-type]
+        var_type = type_from_ast(schema, var_def.type)
         problems: list[dict[str, Any]] = []
         if name not in raw or raw[name] is None:
             if var_def.default_value is None and var_type is not None and is_non_null_type(var_type):
@@ -173,7 +173,7 @@ def _select_operation(document: DocumentNode, name: str | None) -> OperationDefi
     return ops[0] if len(ops) == 1 else None
 
 
-def handle(state: Any, shop: Shop, version: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+def handle(state: SimulatorState, shop: Shop, version: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON answer (always HTTP 200 from here) to one GraphQL request body."""
     schema = get_schema(version)
     query = payload.get("query")
@@ -229,18 +229,7 @@ def handle(state: Any, shop: Shop, version: str, payload: Mapping[str, Any]) -> 
     ctx = ExecContext(state=state, shop=shop, version=version, variables=dict(raw_vars))
     root = mutation_root() if operation.operation == OperationType.MUTATION else query_root(ctx)
     with state.lock:
-        result = execute(
-            schema,
-            document,
-            root_value=root,
-            context_value=ctx,
-            variable_values=raw_vars,
-            operation_name=payload.get("operationName"),
-            field_resolver=field_resolver,
-            type_resolver=type_resolver,
-        )
-    if not isinstance(result.data, dict) and result.data is not None:  # pragma: no cover (sync resolvers)
-        raise RuntimeError("asynchronous execution is not supported")
+        result = run_document(schema, document, root, ctx, raw_vars, payload.get("operationName"))
     actual = min(calc.actual(operation, result.data), requested)
     bucket.refund(requested - actual)
     body: dict[str, Any] = {}
@@ -267,17 +256,3 @@ def _public_error(error: GraphQLError) -> dict[str, Any]:
     if error.path is not None:
         out["path"] = list(error.path)
     return out
-
-
-def run_for_bulk(ctx: ExecContext, document: DocumentNode) -> dict[str, Any]:
-    """Execute a bulk query's document with every connection unpaged."""
-    bulk_ctx = ExecContext(state=ctx.state, shop=ctx.shop, version=ctx.version, bulk=True)
-    result = execute(
-        get_schema(ctx.version),
-        document,
-        root_value=query_root(bulk_ctx),
-        context_value=bulk_ctx,
-        field_resolver=field_resolver,
-        type_resolver=type_resolver,
-    )
-    return result.data if isinstance(result.data, dict) else {}

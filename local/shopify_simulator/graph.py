@@ -9,27 +9,29 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from graphql import GraphQLError, GraphQLResolveInfo
+from graphql import GraphQLAbstractType, GraphQLError, GraphQLResolveInfo
+
+from .jsonish import JsonObject, JsonValue
+from .obj import Obj
+from .state import Shop, SimulatorState
+
+__all__ = [
+    "NOT_IMPLEMENTED_CODE",
+    "ExecContext",
+    "Obj",
+    "connection",
+    "decode_cursor",
+    "encode_cursor",
+    "field_resolver",
+    "lazy",
+    "type_resolver",
+]
 
 NOT_IMPLEMENTED_CODE = "NOT_IMPLEMENTED_BY_SIMULATOR"
 
 
-class Obj:
-    """One GraphQL object value: `fields` maps a field name to a value or `fn(info, **args)`."""
-
-    __slots__ = ("fields", "typename")
-
-    def __init__(self, typename: str, **fields: Any) -> None:
-        self.typename = typename
-        self.fields = fields
-
-    def __repr__(self) -> str:
-        return f"Obj({self.typename}, {sorted(self.fields)})"
-
-
-def field_resolver(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+def field_resolver(source: object, info: GraphQLResolveInfo, **args: object) -> object:
     if isinstance(source, Obj):
         if info.field_name in source.fields:
             value = source.fields[info.field_name]
@@ -45,7 +47,7 @@ def field_resolver(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
     return getattr(source, info.field_name, None)
 
 
-def type_resolver(value: Any, info: GraphQLResolveInfo, abstract_type: Any) -> str | None:
+def type_resolver(value: object, info: GraphQLResolveInfo, abstract_type: GraphQLAbstractType) -> str | None:
     return value.typename if isinstance(value, Obj) else None
 
 
@@ -53,13 +55,13 @@ def type_resolver(value: Any, info: GraphQLResolveInfo, abstract_type: Any) -> s
 class ExecContext:
     """Per-request context: the shop, the API version and whether this run serves a bulk query."""
 
-    state: Any
-    shop: Any
+    state: SimulatorState
+    shop: Shop
     version: str
-    variables: dict[str, Any] = field(default_factory=dict)
+    variables: dict[str, JsonValue] = field(default_factory=dict)
     bulk: bool = False
     # Shopify's search warnings (`extensions.search`), collected by resolvers of `query:` arguments.
-    search: list[dict[str, Any]] = field(default_factory=list)
+    search: list[JsonObject] = field(default_factory=list)
 
 
 def encode_cursor(key: int) -> str:
@@ -84,7 +86,7 @@ def connection(
     before: str | None = None,
     reverse: bool | None = False,
     presorted: bool = False,
-    **_: Any,
+    **_: object,
 ) -> Obj:
     """A Relay connection over (key, node) pairs, paged like Shopify's (cursor after a key).
 
@@ -130,6 +132,6 @@ def connection(
     return Obj(typename, edges=edges, nodes=[n for _, n in window], pageInfo=page_info)
 
 
-def lazy(fn: Callable[[], Any]) -> Callable[..., Any]:
+def lazy[T](fn: Callable[[], T]) -> Callable[..., T]:
     """A field computed on demand, ignoring arguments."""
     return lambda info, **args: fn()

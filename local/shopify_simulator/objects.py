@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from graphql import GraphQLError, GraphQLResolveInfo
@@ -11,6 +11,7 @@ from graphql import GraphQLError, GraphQLResolveInfo
 from .clock import iso, parse_iso
 from .graph import ExecContext, Obj, connection, lazy
 from .ids import gid, level_gid, parse_gid, parse_gid_of
+from .jsonish import JsonValue
 from .quantities import ALL_NAMES
 from .state import BulkOperation, InventoryItem, InventoryLevel, Location, Product, Shop, Variant
 
@@ -266,7 +267,7 @@ def filter_levels(
     except ValueError:
         tokens = query.split()
     terms: dict[str, list[tuple[str, str]]] = {}
-    warnings: list[dict[str, str]] = []
+    warnings: list[JsonValue] = []
     for token in tokens:
         if token.upper() in ("OR", "AND"):
             continue
@@ -280,7 +281,8 @@ def filter_levels(
         terms.setdefault(key, []).append((comparator, value))
     if warnings:
         ctx: ExecContext = info.context
-        ctx.search.append({"path": info.path.as_list(), "query": query, "warnings": warnings})
+        path: list[JsonValue] = list(info.path.as_list())
+        ctx.search.append({"path": path, "query": query, "warnings": warnings})
     out = []
     for key_num, obj in items:
         level = obj.fields["_level"]
@@ -303,7 +305,7 @@ def parse_search(query: str | None) -> list[tuple[str, str]]:
     return terms
 
 
-def matches(terms: list[tuple[str, str]], values: dict[str, str]) -> bool:
+def matches(terms: list[tuple[str, str]], values: Mapping[str, str | None]) -> bool:
     """Any term matching counts (OR); a trailing `*` is a prefix match; unknown keys never match."""
     if not terms:
         return True

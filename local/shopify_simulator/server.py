@@ -61,7 +61,10 @@ class SimulatorApp:
     def graphql(self, request: Request, shop_domain: str, version: str) -> Response:
         shop = self.sim.state.shop(shop_domain)
         token = request.headers.get("X-Shopify-Access-Token")
-        if shop is None or not token or not (token == shop.access_token or self.oauth.accepts(shop_domain, token)):
+        # After app/uninstalled no token of the app works (lifecycle.py).
+        if shop is None or not shop.app_installed or not token:
+            return _json(INVALID_TOKEN, 401)
+        if not (token == shop.access_token or self.oauth.accepts(shop_domain, token)):
             return _json(INVALID_TOKEN, 401)
         fault = self.sim.faults.take(shop_domain)
         if fault is not None:

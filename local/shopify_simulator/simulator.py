@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .clock import Clock, ManualClock
 from .commerce import Commerce, CommerceError
@@ -12,8 +12,10 @@ from .control_models import LevelRef, LevelSpec, SeedFile, ShopSeed, ShopSpec
 from .delivery import DeliveryEngine
 from .faults import FaultInjector
 from .ids import gid
+from .jsonish import JsonObject
+from .lifecycle import COMPLIANCE_TOPICS, uninstall
 from .quantities import STORED_STATES
-from .state import Shop, SimulatorState
+from .state import Shop, SimulatorState, VariantSeed
 
 
 class Simulator:
@@ -39,6 +41,14 @@ class Simulator:
         self.state.reset()
         self.delivery.reset()
         self.faults.clear()
+
+    def uninstall_app(self, shop: Shop) -> JsonObject:
+        """app/uninstalled, then the shop's subscriptions go (the compliance ones are the app's own)."""
+        body = uninstall(self.state, shop)
+        for sub in self.delivery.subscriptions(shop.domain):
+            if sub.topic not in COMPLIANCE_TOPICS:
+                self.delivery.unsubscribe(shop.domain, sub.id)
+        return body
 
     # -- seeding -------------------------------------------------------------------------------
     def seed(self, seed: SeedFile | dict[str, Any] | str | Path) -> list[Shop]:
@@ -73,7 +83,8 @@ class Simulator:
                 if loc_spec.primary:
                     shop.primary_location_id = loc.id
             for prod in spec.products:
-                variants = [v.model_dump(exclude_none=True) | {"sku": v.sku} for v in prod.variants]
+                # A VariantSpec's fields are VariantSeed's keys, so its dump is one.
+                variants = [cast(VariantSeed, v.model_dump()) for v in prod.variants]
                 try:
                     self.state.add_product(shop, prod.title, variants, prod.status, prod.id, prod.gift_card)
                 except ValueError as exc:
@@ -148,6 +159,8 @@ class Simulator:
                 "domain": shop.domain,
                 "plan": shop.plan,
                 "webhook_api_version": shop.webhook_api_version,
+                "id": shop.id,
+                "app_installed": shop.app_installed,
                 "primary_location_id": shop.primary_location_id,
                 "throttle_status": shop.bucket.status(),
                 "locations": [

@@ -5,12 +5,26 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from .clock import Clock, SystemClock
 from .ids import IdGenerator
+from .jsonish import JsonObject
+from .obj import Obj
 from .quantities import STORED_STATES, read
 from .throttle import PLANS, LeakyBucket
+
+
+class VariantSeed(TypedDict, total=False):
+    """One variant to create: sku None is a variant without a SKU; a missing key takes the default."""
+
+    sku: str | None
+    title: str
+    price: str | None
+    tracked: bool
+    id: int | None
+    inventory_item_id: int | None
+    requires_shipping: bool | None
 
 
 @dataclass
@@ -164,7 +178,7 @@ class BulkOperation:
 class IdempotentRecord:
     field: str
     fingerprint: str
-    payload: Any
+    payload: Obj  # the answer replayed for the same key
 
 
 @dataclass
@@ -192,6 +206,9 @@ class Shop:
     # Active locations a store may hold; deactivated ones don't count
     # (https://help.shopify.com/en/manual/locations/setting-up-your-locations: 1000 on paid plans).
     location_limit: int = 1000
+    id: int = 0
+    created_at: float = 0.0
+    app_installed: bool = True  # False after app/uninstalled: the app's tokens stop working
 
     def item_by_sku(self, sku: str) -> InventoryItem | None:
         return next((i for i in self.items.values() if i.sku == sku), None)
@@ -238,7 +255,7 @@ class SimulatorState:
         self.base_url = ""
         self.default_plan = "standard"
         # Set by the server to the webhook delivery engine: (shop, topic, REST body) -> None.
-        self.emit: Callable[[Shop, str, dict[str, Any]], None] = lambda shop, topic, body: None
+        self.emit: Callable[[Shop, str, JsonObject], None] = lambda shop, topic, body: None
 
     def reset(self) -> None:
         with self.lock:
@@ -262,6 +279,8 @@ class SimulatorState:
                 plan=plan,
                 bucket=LeakyBucket(size, rate, self.clock),
                 webhook_api_version=webhook_api_version,
+                id=self.ids.next(),
+                created_at=self.clock.now(),
             )
             self.shops[domain] = shop
             return shop
@@ -300,13 +319,12 @@ class SimulatorState:
         self,
         shop: Shop,
         title: str,
-        variants: list[dict[str, Any]],
+        variants: list[VariantSeed],
         status: str = "ACTIVE",
         product_id: int | None = None,
         gift_card: bool = False,
     ) -> Product:
-        """`variants`: dicts with optional sku (None: no SKU), title, price, tracked, id,
-        inventory_item_id, requires_shipping."""
+        """`variants`: what each variant says of itself; what it leaves out takes Shopify's default."""
         with self.lock:
             now = self.clock.now()
             handle = "-".join(title.lower().split())
@@ -324,7 +342,9 @@ class SimulatorState:
                     item_id,
                 )
                 # A gift card needs no shipping (Shopify's default for gift card products).
-                requires_shipping = bool(spec.get("requires_shipping", not gift_card))
+                requires_shipping = spec.get("requires_shipping")
+                if requires_shipping is None:
+                    requires_shipping = not gift_card
                 item = InventoryItem(
                     item_id, variant.id, variant.sku, bool(spec.get("tracked", True)), requires_shipping, now, now
                 )

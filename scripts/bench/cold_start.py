@@ -48,8 +48,25 @@ def measure(runs: int = 5) -> list[Row]:
         traced.append(_time(TRACED, folders["ledger_consumer"], traced_env))
     ideal = statistics.median(baseline)
     note = "a bare `import boto3, json`, median of the same run"
-    rows = [Row("cold start", f"{name} import, boto3 included (median of {runs})", statistics.median(values), "ms",
-                ideal, note) for name, values in times.items()]  # fmt: skip
-    rows.append(Row("cold start", "  ledger_consumer with X-Ray SDK tracing on (its first invocation builds it)",
-                    statistics.median(traced), "ms", ideal, note))  # fmt: skip
+    rows = [
+        Row(
+            "cold start",
+            f"{name} import, boto3 included (median of {runs})",
+            statistics.median(values),
+            "ms",
+            ideal,
+            note,
+        )
+        for name, values in times.items()
+    ]
+    rows.append(
+        Row(
+            "cold start",
+            "  ledger_consumer with X-Ray SDK tracing on (its first invocation builds it)",
+            statistics.median(traced),
+            "ms",
+            ideal,
+            note,
+        )
+    )
     return rows

@@ -35,7 +35,14 @@ def measure(resources: LocalResources, requests: int = 300) -> list[Row]:
     bare.sort()
     note = "a bare boto3 SendMessage of the body, same queue, interleaved; Shopify allows 5 s"
     return [
-        Row("ingress", f"handler p50 ({requests} signed deliveries)", statistics.median(timings), "ms",
-            statistics.median(bare), note, "moto server"),
+        Row(
+            "ingress",
+            f"handler p50 ({requests} signed deliveries)",
+            statistics.median(timings),
+            "ms",
+            statistics.median(bare),
+            note,
+            "moto server",
+        ),
         Row("ingress", "handler p99", _p99(timings), "ms", _p99(bare), note, "moto server"),
-    ]  # fmt: skip
+    ]

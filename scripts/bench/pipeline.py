@@ -31,6 +31,7 @@ import httpx
 
 from inventory_ledger import bootstrap, config
 from inventory_ledger.adapters.dynamodb.ledger_repository import ACK_CONCURRENCY
+from inventory_ledger.clock import utc_now as now
 from inventory_ledger.domain import operations
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.service.onboarding import onboard_shop
@@ -52,20 +53,27 @@ SPACING_VARIABLE = "PUSH_SPACING_SECONDS"
 BURST_GOAL = 3
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _seed(skus: list[str], locations: list[str]) -> Callable[[str], dict[str, Any]]:
     # No webhook subscriptions: the latency samples deliver their webhook themselves, one at a time.
     def seed(webhook_url: str) -> dict[str, Any]:
-        return {"shops": [{
-            "domain": SHOP, "access_token": TOKEN, "webhook_secret": SECRET, "plan": "standard",
-            "locations": [{"name": name, "primary": n == 0} for n, name in enumerate(locations)],
-            "products": [{"title": f"P{i}", "variants": [{"sku": sku, "tracked": True} for sku in skus[i : i + 100]]}
-                         for i in range(0, len(skus), 100)],
-            "levels": [{"sku": sku, "location": name, "available": OPENING} for name in locations for sku in skus],
-        }]}  # fmt: skip
+        return {
+            "shops": [
+                {
+                    "domain": SHOP,
+                    "access_token": TOKEN,
+                    "webhook_secret": SECRET,
+                    "plan": "standard",
+                    "locations": [{"name": name, "primary": n == 0} for n, name in enumerate(locations)],
+                    "products": [
+                        {"title": f"P{i}", "variants": [{"sku": sku, "tracked": True} for sku in skus[i : i + 100]]}
+                        for i in range(0, len(skus), 100)
+                    ],
+                    "levels": [
+                        {"sku": sku, "location": name, "available": OPENING} for name in locations for sku in skus
+                    ],
+                }
+            ]
+        }
 
     return seed
 
@@ -96,9 +104,15 @@ def _stack(backend: str, skus: list[str], locations: list[str], **options: Any) 
         LocalStack(dynamodb=backend, simulator_seed=_seed(skus, locations), **options) as stack,
     ):
         stack.resources.put_shop_secret(SHOP, [SECRET], TOKEN)
-        onboard_shop(SHOP, primary_location=locations[0], ledger=bootstrap.ledger(),
-                     directory=bootstrap.merchant_directory(), shopify=bootstrap.shopify_levels_for(SHOP),
-                     now=now, actor="bench")  # fmt: skip
+        onboard_shop(
+            SHOP,
+            primary_location=locations[0],
+            ledger=bootstrap.ledger(),
+            directory=bootstrap.merchant_directory(),
+            shopify=bootstrap.shopify_levels_for(SHOP),
+            now=now,
+            actor="bench",
+        )
         _next_whole_second()
         yield stack
 
@@ -123,11 +137,15 @@ def _deliver(stack: LocalStack, event: dict[str, Any]) -> float:
     """POST one event to the webhook URL as Shopify would; the time its 200 came back."""
     body = event["body"].encode()
     headers = {
-        "Content-Type": "application/json", "X-Shopify-Topic": event["topic"], "X-Shopify-Shop-Domain": SHOP,
-        "X-Shopify-API-Version": "2026-07", "X-Shopify-Webhook-Id": str(uuid.uuid4()),
-        "X-Shopify-Event-Id": event["event_id"], "X-Shopify-Hmac-Sha256": sign(body, SECRET),
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": event["topic"],
+        "X-Shopify-Shop-Domain": SHOP,
+        "X-Shopify-API-Version": "2026-07",
+        "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+        "X-Shopify-Event-Id": event["event_id"],
+        "X-Shopify-Hmac-Sha256": sign(body, SECRET),
         "X-Shopify-Triggered-At": datetime.fromtimestamp(event["triggered_at"], UTC).isoformat(),
-    }  # fmt: skip
+    }
     response = httpx.post(stack.webhook_url, content=body, headers=headers, timeout=30)
     accepted = time.time()
     if response.status_code != 200:
@@ -161,8 +179,9 @@ def latency(backend: str, samples: int, windows: float | None) -> list[float]:
         # Shopify takes one unit of each SKU at the store; the webhooks wait. The ledger receives five.
         for sku in skus:
             _control(stack, "POST", "/orders", {"lines": [{"sku": sku, "quantity": 1}], "location": STORE})
-            record_operation(operations.receive(SHOP, ledger_store, sku, RECEIVED, f"bench-{sku}"),
-                             bootstrap.ledger(), now)  # fmt: skip
+            record_operation(
+                operations.receive(SHOP, ledger_store, sku, RECEIVED, f"bench-{sku}"), bootstrap.ledger(), now
+            )
         stack.driver.drain(timeout=300)
         stale = bootstrap.ledger().balances([LevelKey(SHOP, ledger_store, sku) for sku in skus])
         assert all(b.push_status == "stale" for b in stale.values()), "the setup must leave every push stale"
@@ -183,10 +202,13 @@ def _raw_update_rate(stack: LocalStack, count: int = 1000) -> float:
     client, table = stack.resources.client("dynamodb"), stack.resources.table_name
 
     def update(n: int) -> None:
-        client.update_item(TableName=table, Key={"pk": {"S": f"RAW#{n}"}, "sk": {"S": "BALANCE"}},
-                           UpdateExpression="SET pushed_version = :v ADD shopify_expected :one",
-                           ConditionExpression="attribute_not_exists(pushed_version) OR pushed_version < :v",
-                           ExpressionAttributeValues={":v": {"N": "1"}, ":one": {"N": "1"}})  # fmt: skip
+        client.update_item(
+            TableName=table,
+            Key={"pk": {"S": f"RAW#{n}"}, "sk": {"S": "BALANCE"}},
+            UpdateExpression="SET pushed_version = :v ADD shopify_expected :one",
+            ConditionExpression="attribute_not_exists(pushed_version) OR pushed_version < :v",
+            ExpressionAttributeValues={":v": {"N": "1"}, ":one": {"N": "1"}},
+        )
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=ACK_CONCURRENCY) as pool:
@@ -203,16 +225,19 @@ def throughput(backend: str, skus: int, locations: int) -> tuple[int, float, flo
         ledger, directory = bootstrap.ledger(), bootstrap.merchant_directory()
         keys = [LevelKey(SHOP, location, sku) for location in directory.locations(SHOP) for sku in sku_names]
         for key in keys:
-            record_operation(operations.receive(SHOP, key.location, key.sku, RECEIVED, f"tp-{key.location}-{key.sku}"),
-                             ledger, now)  # fmt: skip
+            record_operation(
+                operations.receive(SHOP, key.location, key.sku, RECEIVED, f"tp-{key.location}-{key.sku}"), ledger, now
+            )
         raw = _raw_update_rate(stack)
         pusher = LambdaDriver(stack.resources, handlers={"webhook_ingress": None, "ledger_consumer": None})
         started = time.perf_counter()
         with pusher:
             pusher.drain(timeout=900)
             seconds = time.perf_counter() - started
-        shopify = {(level["location_id"], level["sku"]): level["quantities"]["available"]
-                   for level in _control(stack, "GET", "/levels")["levels"]}  # fmt: skip
+        shopify = {
+            (level["location_id"], level["sku"]): level["quantities"]["available"]
+            for level in _control(stack, "GET", "/levels")["levels"]
+        }
         ids = directory.locations(SHOP)
         wrong = [key for key in keys if shopify[(ids[key.location], key.sku)] != OPENING + RECEIVED]
         if wrong:
@@ -243,8 +268,11 @@ def burst_pushes(backend: str, changes: int = 500, *, live: bool, spacing: float
             pusher.drain(timeout=300)
         finally:
             pusher.stop()
-        writes = [json.loads(e["body"]) for e in _control(stack, "GET", "/events")["events"]
-                  if e["topic"] == "inventory_levels/update"]  # fmt: skip
+        writes = [
+            json.loads(e["body"])
+            for e in _control(stack, "GET", "/events")["events"]
+            if e["topic"] == "inventory_levels/update"
+        ]
         mine = [w for w in writes if (w["inventory_item_id"], w["location_id"]) == (item_id, location_id)]
         if not mine or mine[-1]["available"] != OPENING + changes:
             raise AssertionError(
@@ -266,15 +294,36 @@ def measure(backend: str, *, windowed_samples: int = 20, samples: int = 40, back
     if windowed_samples:
         timed = latency(backend, windowed_samples, None)
         rows += [
-            Row("pipeline", f"webhook accepted -> Shopify level written, p50 ({windowed_samples}, template windows)",
-                statistics.median(timed) * 1000, "ms", GOAL_MS, goal, backend),
-            Row("pipeline", "  same, p99 (the slowest sample)", _percentile(timed, 0.99) * 1000, "ms", GOAL_MS,
-                goal, backend),
-        ]  # fmt: skip
+            Row(
+                "pipeline",
+                f"webhook accepted -> Shopify level written, p50 ({windowed_samples}, template windows)",
+                statistics.median(timed) * 1000,
+                "ms",
+                GOAL_MS,
+                goal,
+                backend,
+            ),
+            Row(
+                "pipeline",
+                "  same, p99 (the slowest sample)",
+                _percentile(timed, 0.99) * 1000,
+                "ms",
+                GOAL_MS,
+                goal,
+                backend,
+            ),
+        ]
     timed = latency(backend, samples, 0.0)
     rows += [
-        Row("pipeline", f"webhook accepted -> Shopify level written, p50 ({samples}, no batching window)",
-            statistics.median(timed) * 1000, "ms", None, "the pipeline's own work", backend),
+        Row(
+            "pipeline",
+            f"webhook accepted -> Shopify level written, p50 ({samples}, no batching window)",
+            statistics.median(timed) * 1000,
+            "ms",
+            None,
+            "the pipeline's own work",
+            backend,
+        ),
         Row("pipeline", "  same, p99", _percentile(timed, 0.99) * 1000, "ms", None, "the pipeline's own work", backend),
     ]  # fmt: skip
     # Lambda polls a shard four times a second: without pacing, one push per poll is what a level
@@ -295,11 +344,25 @@ def measure(backend: str, *, windowed_samples: int = 20, samples: int = 40, back
                     max(1.0, burst_seconds / poll), f"one per stream poll, {poll:g} s", backend))  # fmt: skip
     levels, seconds, raw = throughput(backend, backlog_skus, 5)
     rows += [
-        Row("pipeline", f"levels pushed per second ({levels} changed levels, a backlog on the stream)",
-            levels / seconds, "/s", SUSTAINED_LEVELS_PER_SECOND, "standard plan: 100 points/s / 10 per call x 250",
-            backend, better="higher"),
-        Row("pipeline", "  same, against the backend's own write rate", levels / seconds, "/s", raw,
-            f"conditional UpdateItems, {ACK_CONCURRENCY} in flight, same run: one ack per level", backend,
-            better="higher"),
-    ]  # fmt: skip
+        Row(
+            "pipeline",
+            f"levels pushed per second ({levels} changed levels, a backlog on the stream)",
+            levels / seconds,
+            "/s",
+            SUSTAINED_LEVELS_PER_SECOND,
+            "standard plan: 100 points/s / 10 per call x 250",
+            backend,
+            better="higher",
+        ),
+        Row(
+            "pipeline",
+            "  same, against the backend's own write rate",
+            levels / seconds,
+            "/s",
+            raw,
+            f"conditional UpdateItems, {ACK_CONCURRENCY} in flight, same run: one ack per level",
+            backend,
+            better="higher",
+        ),
+    ]
     return rows

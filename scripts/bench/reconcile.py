@@ -25,7 +25,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ import httpx
 from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
 from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
 from inventory_ledger.adapters.shopify.levels import BulkSettings, ShopifyLevelsReader
+from inventory_ledger.clock import utc_now
 from inventory_ledger.domain.drift import HealingPolicy
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey
 from inventory_ledger.domain.pushing import LevelPush
@@ -111,10 +112,12 @@ def seed(server: SimulatorServer, levels: int) -> tuple[dict[str, int], dict[str
         "access_token": TOKEN,
         "plan": "plus",
         "locations": [{"name": name} for name in names],
-        "products": [{"title": f"P{i}", "variants": [{"sku": sku} for sku in skus[i : i + 100]]}
-                     for i in range(0, len(skus), 100)],
+        "products": [
+            {"title": f"P{i}", "variants": [{"sku": sku} for sku in skus[i : i + 100]]}
+            for i in range(0, len(skus), 100)
+        ],
         "levels": [{"sku": sku, "location": name, "available": 10} for name in names for sku in skus],
-    }  # fmt: skip
+    }
     server.sim.seed({"shops": [spec]})
     summary = server.sim.shop_summary(server.state.shop(SHOP))
     locations = {f"loc-{n}": loc["id"] for n, loc in enumerate(summary["locations"])}
@@ -160,7 +163,7 @@ def measure(levels: int, bulk: bool, *, trace_memory: bool = True) -> dict[str, 
             shopify_levels=lambda shop: reader,
             shopify_inventory=lambda shop: None,  # type: ignore[arg-type,return-value]
             reports=None,
-            now=lambda: datetime.now(UTC),
+            now=utc_now,
         )
         resident_before = _resident_mib()
         if trace_memory:
@@ -218,8 +221,11 @@ def main() -> None:
     print(f"{'levels':>8} {'read':>6} {'seconds':>8} {'peak MiB':>9} {'points/1k levels':>17} {'calls':>6}")
     for levels, bulk in cases:
         r = measure(levels, bulk)
-        print(f"{r['levels']:>8} {r['mode']:>6} {r['seconds']:>8.2f} {r['peak_mib']:>9.1f} "
-              f"{r['points_per_1000']:>17.1f} {r['calls']:>6}", flush=True)  # fmt: skip
+        print(
+            f"{r['levels']:>8} {r['mode']:>6} {r['seconds']:>8.2f} {r['peak_mib']:>9.1f} "
+            f"{r['points_per_1000']:>17.1f} {r['calls']:>6}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -23,11 +23,14 @@ RESTORE_RATE, BUCKET, MUTATION_COST = 100.0, 2000.0, 10.0
 
 def _seed(simulator: SimulatorServer, levels: int) -> tuple[int, list[int]]:
     shop = {
-        "domain": SHOP, "access_token": TOKEN, "webhook_secret": "s", "plan": "standard",
+        "domain": SHOP,
+        "access_token": TOKEN,
+        "webhook_secret": "s",
+        "plan": "standard",
         "locations": [{"name": "Warehouse"}],
         "products": [{"title": f"P{n}", "variants": [{"sku": f"S{n}", "tracked": True}]} for n in range(levels)],
         "levels": [{"sku": f"S{n}", "location": "Warehouse", "available": 0} for n in range(levels)],
-    }  # fmt: skip
+    }
     httpx.post(f"{simulator.base_url}/_control/shops", json=shop, timeout=60).raise_for_status()
     summary = httpx.get(f"{simulator.base_url}/_control/shops/{SHOP}", timeout=60).json()
     items = {v["sku"]: int(v["inventory_item_id"]) for v in summary["variants"]}
@@ -35,8 +38,10 @@ def _seed(simulator: SimulatorServer, levels: int) -> tuple[int, list[int]]:
 
 
 def _pushes(location_id: int, items: list[int], value: int) -> list[LevelPush]:
-    return [LevelPush(LevelKey(SHOP, "warehouse", f"S{n}"), value, value, value - 1, item, location_id)
-            for n, item in enumerate(items)]  # fmt: skip
+    return [
+        LevelPush(LevelKey(SHOP, "warehouse", f"S{n}"), value, value, value - 1, item, location_id)
+        for n, item in enumerate(items)
+    ]
 
 
 def measure(levels: int = 1000) -> list[Row]:
@@ -65,11 +70,26 @@ def measure(levels: int = 1000) -> list[Row]:
         elapsed = time.perf_counter() - start
     ideal_rate = RESTORE_RATE / MUTATION_COST * 250
     rows += [
-        Row("shopify", f"levels/s ({levels} levels, 250 per call, a burst in a full bucket)", levels / elapsed, "/s",
-            ideal_rate, "sustained limit: 100 points/s / 10 per call x 250", "simulator", better="higher"),
-        Row("shopify", "cost points per level pushed", spent / levels, "points", MUTATION_COST / 250,
-            "10 points per 250-quantity call", "simulator"),
-    ]  # fmt: skip
+        Row(
+            "shopify",
+            f"levels/s ({levels} levels, 250 per call, a burst in a full bucket)",
+            levels / elapsed,
+            "/s",
+            ideal_rate,
+            "sustained limit: 100 points/s / 10 per call x 250",
+            "simulator",
+            better="higher",
+        ),
+        Row(
+            "shopify",
+            "cost points per level pushed",
+            spent / levels,
+            "points",
+            MUTATION_COST / 250,
+            "10 points per 250-quantity call",
+            "simulator",
+        ),
+    ]
 
     # 2. A burst of single-level writes on a manual clock the client's waits advance: the simulated time
     #    it takes, against the time the restore rate allows (no wall-clock waiting, no flakiness).
@@ -78,8 +98,14 @@ def measure(levels: int = 1000) -> list[Row]:
         location_id, items = _seed(simulator, levels)
         url = simulator.graphql_url_template.format(shop=SHOP, version="2026-07")
         started = clock.now()
-        client = ShopifyAdminClient(SHOP, TOKEN, url, clock=clock.now, sleeper=clock.advance,
-                                    http_client=httpx.Client(event_hooks={"response": [count_throttled]}))  # fmt: skip
+        client = ShopifyAdminClient(
+            SHOP,
+            TOKEN,
+            url,
+            clock=clock.now,
+            sleeper=clock.advance,
+            http_client=httpx.Client(event_hooks={"response": [count_throttled]}),
+        )
         gateway = ShopifyPushGateway(ShopifyInventoryGateway(client))
         next(gateway.gateway.list_locations())
         throttled_before = throttled
@@ -88,9 +114,21 @@ def measure(levels: int = 1000) -> list[Row]:
         simulated = clock.now() - started
     ideal_seconds = max(0.0, levels * MUTATION_COST - BUCKET) / RESTORE_RATE
     rows += [
-        Row("shopify", f"burst of {levels} one-level writes: simulated seconds", simulated, "s", ideal_seconds,
-            "(points - bucket) / restore rate"),
-        Row("shopify", "THROTTLED answers received in that burst", float(throttled - throttled_before), "",
-            None, "ideal 0: the client waits for the bucket"),
-    ]  # fmt: skip
+        Row(
+            "shopify",
+            f"burst of {levels} one-level writes: simulated seconds",
+            simulated,
+            "s",
+            ideal_seconds,
+            "(points - bucket) / restore rate",
+        ),
+        Row(
+            "shopify",
+            "THROTTLED answers received in that burst",
+            float(throttled - throttled_before),
+            "",
+            None,
+            "ideal 0: the client waits for the bucket",
+        ),
+    ]
     return rows

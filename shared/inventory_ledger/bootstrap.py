@@ -5,9 +5,11 @@ webhook ingress never loads the Shopify client, httpx or the DynamoDB adapters.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from inventory_ledger.clock import utc_now
 
 if TYPE_CHECKING:
     from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
@@ -177,7 +179,7 @@ def reconcile_dependencies(*, with_reports: bool = True) -> "ReconcileDependenci
         shopify_inventory=shopify_for,
         shopify_orders=shopify_orders_for,
         reports=report_store() if with_reports else None,
-        now=lambda: datetime.now(UTC),
+        now=utc_now,
     )
 
 
@@ -211,8 +213,16 @@ def reset() -> None:
     """For tests and the local driver, after they change the environment."""
     import sys
 
-    cached = [ingress_dependencies, ledger, merchant_directory, shopify_for, report_store, payload_store,
-              install_dependencies, push_pacing]  # fmt: skip
+    cached = [
+        ingress_dependencies,
+        ledger,
+        merchant_directory,
+        shopify_for,
+        report_store,
+        payload_store,
+        install_dependencies,
+        push_pacing,
+    ]
     # Module-level client caches, only where their modules were loaded at all.
     for module, name in (
         ("inventory_ledger.adapters.dynamodb.client", "dynamodb_client"),

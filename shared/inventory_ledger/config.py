@@ -8,6 +8,9 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from inventory_ledger.domain.drift import DEFAULT_SETTLE_WINDOW
+from inventory_ledger.ports import DEFAULT_BULK_THRESHOLD_SKUS
+
 DEFAULT_SHOPIFY_API_VERSION = "2026-07"
 
 
@@ -85,9 +88,9 @@ class ReportSettings(_Settings):
     report_bucket_name: str
     # A level whose ledger balance changed this recently, with its push not yet acknowledged, is in
     # flight, not drift (docs/reconciliation.md).
-    reconcile_settle_seconds: float = Field(default=120.0, ge=0)
+    reconcile_settle_seconds: float = Field(default=DEFAULT_SETTLE_WINDOW.total_seconds(), ge=0)
     # At or above this many mapped SKUs a shop is read with one bulk query instead of pages.
-    reconcile_bulk_threshold_skus: int = Field(default=2_000, ge=1)
+    reconcile_bulk_threshold_skus: int = Field(default=DEFAULT_BULK_THRESHOLD_SKUS, ge=1)
     # How long the reconciler waits for a bulk query (its own, or one already running for the shop).
     reconcile_bulk_deadline_seconds: float = Field(default=600.0, gt=0)
 

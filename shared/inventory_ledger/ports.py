@@ -225,6 +225,12 @@ class LedgerRepository(ABC):
         """
 
 
+# At or above this many mapped SKUs a shop's levels are read with one bulk query (no cost points,
+# one file) instead of pages (a 250-level page costs ~750 points; a standard shop restores 100/s).
+# Onboarding and the reconciler both decide `bulk` by it; RECONCILE_BULK_THRESHOLD_SKUS overrides it.
+DEFAULT_BULK_THRESHOLD_SKUS = 2_000
+
+
 class ShopifyLevels(ABC):
     """One shop's locations, variants and inventory levels, read from Shopify."""
 

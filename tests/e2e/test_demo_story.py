@@ -55,8 +55,11 @@ def test_each_business_movement_has_exactly_one_entry(story: Story) -> None:
     # The sale (applied from the cancel, which came first), its restock, and Shopify's own `cancel`
     # refund of the same units, recorded with nothing left to restock.
     assert Counter(entry.kind for entry in hoodie) == {
-        MovementKind.OPENING: 1, MovementKind.SALE: 1, MovementKind.CANCEL_RESTOCK: 1, MovementKind.REFUND_RESTOCK: 1
-    }  # fmt: skip
+        MovementKind.OPENING: 1,
+        MovementKind.SALE: 1,
+        MovementKind.CANCEL_RESTOCK: 1,
+        MovementKind.REFUND_RESTOCK: 1,
+    }
     [refund] = [entry for entry in hoodie if entry.kind is MovementKind.REFUND_RESTOCK]
     assert (refund.quantity, refund.requested_quantity) == (0, 2)
     [sale] = [entry for entry in hoodie if entry.kind is MovementKind.SALE]

@@ -261,15 +261,20 @@ def test_list_commands(merchant: SimulatedMerchant, capsys: pytest.CaptureFixtur
 
 
 def test_stack_reads_the_deployed_stacks_outputs(
-    merchant: SimulatedMerchant, local_aws: LocalResources, capsys: pytest.CaptureFixture[str],
+    merchant: SimulatedMerchant,
+    local_aws: LocalResources,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     """Through moto server's CloudFormation: DescribeStacks gives the outputs template.yaml declares."""
     from tests.conftest import forget_cached_clients
 
     run(capsys, "onboard", merchant.shop, "--primary-location", "Main Warehouse")
-    outputs = {"LedgerTableName": local_aws.table_name, "ReportBucketName": local_aws.report_bucket_name,
-               "ShopSecretPrefix": local_aws.shop_secret_prefix}  # fmt: skip
+    outputs = {
+        "LedgerTableName": local_aws.table_name,
+        "ReportBucketName": local_aws.report_bucket_name,
+        "ShopSecretPrefix": local_aws.shop_secret_prefix,
+    }
     template = {
         "Resources": {"Marker": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "ledgerctl-stack-marker"}}},
         "Outputs": {name: {"Value": value} for name, value in outputs.items()},

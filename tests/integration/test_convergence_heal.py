@@ -136,13 +136,21 @@ def test_a_return_of_an_order_placed_before_onboarding_gets_its_order_through_th
     line_id = order["line_items"][0]["id"]
     merchant.control("POST", f"/orders/{order['id']}/fulfil", {"lines": [{"line_item_id": line_id, "quantity": 2}]})
     later = datetime.now(UTC) + timedelta(seconds=5)  # onboarded after the order, on both clocks
-    onboard_shop(merchant.shop, primary_location="Main Warehouse", ledger=bootstrap.ledger(),
-                 directory=bootstrap.merchant_directory(), shopify=bootstrap.shopify_levels_for(merchant.shop),
-                 now=lambda: later)  # fmt: skip
+    onboard_shop(
+        merchant.shop,
+        primary_location="Main Warehouse",
+        ledger=bootstrap.ledger(),
+        directory=bootstrap.merchant_directory(),
+        shopify=bootstrap.shopify_levels_for(merchant.shop),
+        now=lambda: later,
+    )
     assert merchant.balance("main-warehouse", "TEE-S").quantity == 8  # the sale is inside the import
     align_simulator_clock(shopify_simulator.base_url)
-    merchant.control("POST", f"/orders/{order['id']}/refunds",
-                     {"lines": [{"line_item_id": line_id, "quantity": 1, "restock_type": "return"}]})  # fmt: skip
+    merchant.control(
+        "POST",
+        f"/orders/{order['id']}/refunds",
+        {"lines": [{"line_item_id": line_id, "quantity": 1, "restock_type": "return"}]},
+    )
     assert merchant.deliver_events("refunds/create") == 1
     [waiting] = bootstrap.ledger().parked_events(merchant.shop)
     assert waiting.waiting_for_order == order["id"]

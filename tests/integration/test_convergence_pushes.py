@@ -49,10 +49,16 @@ def test_a_lost_acknowledgement_then_a_bisected_retry_leaves_nothing_frozen(merc
     key_a, key_b = LevelKey(SHOP, "store-a", "A"), LevelKey(SHOP, "store-a", "B")
     balances = merchant.ledger.balances([key_a, key_b])
     lost = [
-        LevelPush(key, balances[key].version, balances[key].quantity, balances[key].shopify_expected,
-                  merchant.item_ids[key.sku], merchant.location_ids["store-a"])
+        LevelPush(
+            key,
+            balances[key].version,
+            balances[key].quantity,
+            balances[key].shopify_expected,
+            merchant.item_ids[key.sku],
+            merchant.location_ids["store-a"],
+        )
         for key in (key_a, key_b)
-    ]  # fmt: skip
+    ]
     bootstrap.shopify_for(SHOP).set_available(lost, idempotency_key=idempotency_key(lost))  # answer dropped
     assert merchant.shopify_available("store-a", "A") == 15
 
@@ -81,14 +87,16 @@ def test_a_push_failing_past_every_retry_converges_once_shopify_recovers(
     receive(merchant, "warehouse", "C", 3, "po-1")
     key = LevelKey(SHOP, "warehouse", "C")
     merchant.control("POST", "/faults", {"kind": "status", "status": 503, "count": 500})
-    report = push_levels([key], merchant.ledger, bootstrap.merchant_directory(),
-                         lambda shop: impatient(shopify_simulator), now)  # fmt: skip
+    report = push_levels(
+        [key], merchant.ledger, bootstrap.merchant_directory(), lambda shop: impatient(shopify_simulator), now
+    )
     assert report.failed == {}
     assert key in report.set_aside
     assert merchant.ledger.repush_marks(SHOP) == [key]
     assert merchant.balance("warehouse", "C").push_status == "failed"
-    still_down = repush_marked(merchant.ledger, bootstrap.merchant_directory(),
-                               lambda shop: impatient(shopify_simulator), now)  # fmt: skip
+    still_down = repush_marked(
+        merchant.ledger, bootstrap.merchant_directory(), lambda shop: impatient(shopify_simulator), now
+    )
     assert (still_down.still_set_aside, still_down.cleared) == (1, 0)
     assert merchant.shopify_available("warehouse", "C") == 10
 

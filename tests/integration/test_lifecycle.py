@@ -63,7 +63,11 @@ def test_an_uninstall_stops_pushes_and_reconciliation_and_keeps_the_ledger(
 
     assert receive_and_push(2, "po-1").failed == {}
     assert merchant.shopify_available("warehouse", "A") == 12
-    consume(local_aws, Topic.APP_UNINSTALLED, {"id": 1, "domain": DEMO_SHOP}, DEMO_SHOP, "uninstall-1")
+    # The merchant uninstalls the app in Shopify: the simulator sends app/uninstalled (the shop's REST
+    # resource) and the app's token stops working there; the consumer gets that very body.
+    merchant.control("POST", "/app/uninstall")
+    [uninstalled] = merchant.events("app/uninstalled")
+    consume(local_aws, Topic.APP_UNINSTALLED, json.loads(uninstalled["body"]), DEMO_SHOP, uninstalled["event_id"])
 
     report = receive_and_push(3, "po-2")
     assert report.pushed == []
@@ -76,6 +80,7 @@ def test_an_uninstall_stops_pushes_and_reconciliation_and_keeps_the_ledger(
     assert record["topic"] == "app/uninstalled"
 
     # Installed and onboarded again: active, and the level catches up.
+    merchant.control("POST", "/app/install")
     directory.register_shop(DEMO_SHOP, onboarded_at=now())
     assert DEMO_SHOP in directory.shops()
     assert len(push_levels([key], merchant.ledger, directory, bootstrap.shopify_for, now).pushed) == 1
@@ -123,14 +128,28 @@ def test_a_customer_redact_removes_personal_data_from_parked_events_and_is_recor
     # An event parked before parking scrubbed anything: written as it was then.
     legacy_body = json.dumps({**order(BIG + 60, [(BIG + 61, "NEW-SKU", 1)], location_id=STORE_A), **PERSONAL})
     legacy = envelope(Topic.ORDERS_CREATE, json.loads(legacy_body), shop=SHOP, event_id="old-1").model_dump_json()
-    item = {"pk": items.parked_pk(SHOP), "sk": "EVENT#old-1", "item_type": "parked_event", "shop": SHOP,
-            "event_id": "old-1", "topic": "orders/create", "received_at": now().isoformat(),
-            "parked_at": now().isoformat(), "envelope": legacy, "problems": [], "reason": "unmapped"}  # fmt: skip
+    item = {
+        "pk": items.parked_pk(SHOP),
+        "sk": "EVENT#old-1",
+        "item_type": "parked_event",
+        "shop": SHOP,
+        "event_id": "old-1",
+        "topic": "orders/create",
+        "received_at": now().isoformat(),
+        "parked_at": now().isoformat(),
+        "envelope": legacy,
+        "problems": [],
+        "reason": "unmapped",
+    }
     local_aws.client("dynamodb").put_item(TableName=local_aws.table_name, Item=items.to_attributes(item))
     assert any("jane@example.com" in stored for stored in stored_envelopes(local_aws))
 
-    redact = {"shop_id": 1, "shop_domain": SHOP, "customer": {"id": 7, "email": "jane@example.com"},
-              "orders_to_redact": [BIG + 60]}  # fmt: skip
+    redact = {
+        "shop_id": 1,
+        "shop_domain": SHOP,
+        "customer": {"id": 7, "email": "jane@example.com"},
+        "orders_to_redact": [BIG + 60],
+    }
     result = consume(local_aws, Topic.CUSTOMERS_REDACT, redact, SHOP, "redact-1")
     assert result.parked is None
     assert all("jane@example.com" not in stored and "1 Main St" not in stored for stored in stored_envelopes(local_aws))
@@ -146,8 +165,13 @@ def test_a_data_request_and_a_shop_redact_are_answered_and_recorded(
     ledger: DynamoDbLedger, local_aws: LocalResources
 ) -> None:
     park_unmapped_order(local_aws, BIG + 70, "o-2")
-    request = {"shop_id": 1, "shop_domain": SHOP, "customer": {"id": 7}, "orders_requested": [BIG + 70],
-               "data_request": {"id": 9999}}  # fmt: skip
+    request = {
+        "shop_id": 1,
+        "shop_domain": SHOP,
+        "customer": {"id": 7},
+        "orders_requested": [BIG + 70],
+        "data_request": {"id": 9999},
+    }
     consume(local_aws, Topic.CUSTOMERS_DATA_REQUEST, request, SHOP, "dr-1")
     consume(local_aws, Topic.SHOP_REDACT, {"shop_id": 1, "shop_domain": SHOP}, SHOP, "sr-1")
     records = {

@@ -28,8 +28,12 @@ from tests.support.lambda_context import FakeLambdaContext
 
 pytestmark = pytest.mark.integration
 SHOP = "new-merchant.myshopify.com"
-APP = {"client_id": "app-id", "client_secret": "app-secret", "scopes": "read_inventory,write_inventory",
-       "redirect_uri": "https://example.invalid/local/oauth/callback"}  # fmt: skip
+APP = {
+    "client_id": "app-id",
+    "client_secret": "app-secret",
+    "scopes": "read_inventory,write_inventory",
+    "redirect_uri": "https://example.invalid/local/oauth/callback",
+}
 
 
 @pytest.fixture
@@ -96,15 +100,23 @@ def test_an_install_stores_the_credentials_and_an_expiring_token(
     assert DynamoDbTokenStore(local_aws.table_name).read(SHOP) == stored
 
 
-@pytest.mark.parametrize("case", ["bad_hmac", "no_cookie", "other_browser", "expired_state", "other_shop_state",
-                                  "bad_shop", "no_code"])  # fmt: skip
+@pytest.mark.parametrize(
+    "case", ["bad_hmac", "no_cookie", "other_browser", "expired_state", "other_shop_state", "bad_shop", "no_code"]
+)
 def test_a_callback_that_fails_a_check_stores_nothing(
     installable: SimulatorServer, local_aws: LocalResources, case: str
 ) -> None:
     state, cookie = begin()
     params: dict[str, str] = {"shop": SHOP, "code": installable.oauth.authorization_code(SHOP), "state": state}
-    expected = {"bad_hmac": 401, "no_cookie": 403, "other_browser": 403, "expired_state": 403,
-                "other_shop_state": 403, "bad_shop": 400, "no_code": 400}[case]  # fmt: skip
+    expected = {
+        "bad_hmac": 401,
+        "no_cookie": 403,
+        "other_browser": 403,
+        "expired_state": 403,
+        "other_shop_state": 403,
+        "bad_shop": 400,
+        "no_code": 400,
+    }[case]
     query = signed(params)
     if case == "bad_hmac":
         query = signed(params, secret="not-the-app-secret")

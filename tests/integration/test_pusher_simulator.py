@@ -106,12 +106,22 @@ def stream_event(image: dict[str, Any]) -> dict[str, Any]:
 
 def test_a_replayed_old_stream_record_never_overwrites_a_newer_level(merchant: DemoMerchant) -> None:
     record_operation(operations.receive(SHOP, "store-b", "B", 5, "po-1"), merchant.ledger, now)
-    record_operation(operations.adjust(SHOP, "store-b", "B", -3, operations.AdjustmentReason.DAMAGED, "a-1"),
-                     merchant.ledger, now)  # fmt: skip
+    record_operation(
+        operations.adjust(SHOP, "store-b", "B", -3, operations.AdjustmentReason.DAMAGED, "a-1"), merchant.ledger, now
+    )
     handler = load_handler("level_pusher")
-    old = {"pk": f"LEVEL#{SHOP}#store-b#B", "sk": "BALANCE", "item_type": "balance", "changed_by": "ledger",
-           "shop": SHOP, "location": "store-b", "sku": "B", "quantity": 15, "version": 2,
-           "shopify_expected": 10}  # fmt: skip
+    old = {
+        "pk": f"LEVEL#{SHOP}#store-b#B",
+        "sk": "BALANCE",
+        "item_type": "balance",
+        "changed_by": "ledger",
+        "shop": SHOP,
+        "location": "store-b",
+        "sku": "B",
+        "quantity": 15,
+        "version": 2,
+        "shopify_expected": 10,
+    }
     assert handler.lambda_handler(stream_event(old), FakeLambdaContext()) == {"batchItemFailures": []}
     assert merchant.shopify_available("store-b", "B") == 12  # the latest version, not the record's 15
     before = merchant.balance("store-b", "B")

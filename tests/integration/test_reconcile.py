@@ -40,9 +40,11 @@ def drift_the_shop(merchant: SimulatedMerchant) -> None:
     merchant.control(
         "POST",
         "/seed",
-        {"products": [{"title": "Cap", "variants": [{"sku": "CAP"}]}],
-         "levels": [{"sku": "CAP", "location": "Store", "available": 6}]},
-    )  # fmt: skip
+        {
+            "products": [{"title": "Cap", "variants": [{"sku": "CAP"}]}],
+            "levels": [{"sku": "CAP", "location": "Store", "available": 6}],
+        },
+    )
 
 
 def report_objects(aws: LocalResources, keys: list[str]) -> tuple[dict[str, Any], list[dict[str, str]]]:
@@ -92,8 +94,11 @@ def test_admin_edits_and_unmapped_sku_are_reported_with_their_causes_after_the_c
     }
     assert run.total("drift_units") == 7 + 1 + 6
     assert run.catch_up["webhooks_missed"] == 1
-    [sale] = [e for e in bootstrap.ledger().entries(LevelKey(merchant.shop, "main-warehouse", "TEE-M"))
-              if e.kind is MovementKind.SALE]  # fmt: skip
+    [sale] = [
+        e
+        for e in bootstrap.ledger().entries(LevelKey(merchant.shop, "main-warehouse", "TEE-M"))
+        if e.kind is MovementKind.SALE
+    ]
     assert (sale.quantity, sale.source.webhook_id) == (-2, "reconciler-catch-up")
 
     report, rows = report_objects(merchant.aws, run.report_uris)
@@ -104,8 +109,10 @@ def test_admin_edits_and_unmapped_sku_are_reported_with_their_causes_after_the_c
     assert report["summary"]["drifted"] == 3
     assert report["summary"]["catch_up"]["webhooks_missed"] == 1
     assert {(r["sku"], r["cause"]) for r in report["rows"]} == {
-        ("TEE-S", "admin_edit_seen"), ("TEE-M", "admin_edit"), ("CAP", "unmapped_sku")
-    }  # fmt: skip
+        ("TEE-S", "admin_edit_seen"),
+        ("TEE-M", "admin_edit"),
+        ("CAP", "unmapped_sku"),
+    }
     by_sku = {row["sku"]: row for row in rows}
     assert by_sku["TEE-M"]["ledger_level"] == "6"
     assert by_sku["TEE-M"]["shopify_level"] == "5"
@@ -131,8 +138,11 @@ def test_healing_sets_shopify_to_the_ledger_by_compare_and_swap_and_records_it(m
         assert balance.shopify_expected == balance.quantity
         assert balance.drift_since is None
         assert balance.shopify_observed is None
-    [heal] = [e for e in bootstrap.ledger().entries(LevelKey(merchant.shop, "main-warehouse", "TEE-S"))
-              if e.kind is MovementKind.HEAL]  # fmt: skip
+    [heal] = [
+        e
+        for e in bootstrap.ledger().entries(LevelKey(merchant.shop, "main-warehouse", "TEE-S"))
+        if e.kind is MovementKind.HEAL
+    ]
     assert heal.entry_id == f"heal/{run.run_id}/main-warehouse/TEE-S"
     assert heal.quantity == 0
     assert "Shopify showed 3" in (heal.reason or "")

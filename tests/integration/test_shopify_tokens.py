@@ -111,9 +111,11 @@ def test_an_expiring_token_that_expires_mid_run_is_refreshed_and_the_pushes_cont
     assert refused.value.error == "invalid_grant"
     # The expired token is answered as Shopify does.
     answer = httpx.post(
-        shopify_simulator.graphql_url(SHOP), json={"query": "{ shop { name } }"},
-        headers={"X-Shopify-Access-Token": first.access_token}, timeout=10,
-    )  # fmt: skip
+        shopify_simulator.graphql_url(SHOP),
+        json={"query": "{ shop { name } }"},
+        headers={"X-Shopify-Access-Token": first.access_token},
+        timeout=10,
+    )
     assert answer.status_code == 401
     assert answer.json() == {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
 
@@ -131,10 +133,17 @@ def test_two_lambdas_refreshing_at_once_spend_the_refresh_token_once_and_keep_th
 
     table = merchant.resources.table_name
     lambdas = [
-        ExpiringOfflineTokenSource(SHOP, lambda: CREDENTIALS, endpoint, DynamoDbTokenStore(table),
-                                   margin_seconds=300, wait_seconds=20, clock=later)
+        ExpiringOfflineTokenSource(
+            SHOP,
+            lambda: CREDENTIALS,
+            endpoint,
+            DynamoDbTokenStore(table),
+            margin_seconds=300,
+            wait_seconds=20,
+            clock=later,
+        )
         for _ in range(2)
-    ]  # fmt: skip
+    ]
     start = threading.Barrier(2)
     tokens: list[str] = []
     errors: list[BaseException] = []

@@ -82,18 +82,24 @@ def test_the_nightly_fanout_queues_one_reconciliation_per_merchant_and_location(
             return {"batchItemFailures": [{"itemIdentifier": record["messageId"]}]}
         return {"batchItemFailures": []}
 
-    driver = start_driver(local_aws, handlers={"drift_reconciler": reconciler, "ledger_consumer": None,
-                                               "level_pusher": None})  # fmt: skip
+    driver = start_driver(
+        local_aws, handlers={"drift_reconciler": reconciler, "ledger_consumer": None, "level_pusher": None}
+    )
     summary = driver.nightly()
     assert (summary["shops"], summary["messages"], summary["split_shops"]) == (3, 4, ["big.myshopify.com"])
     driver.drain(timeout=60)
 
     done = [b for b in received if b["shop"] != "down.myshopify.com"]
-    assert sorted(map(json.dumps, done)) == sorted(map(json.dumps, [
-        {"shop": "a.myshopify.com"},
-        {"shop": "big.myshopify.com", "location": "loc-0"},
-        {"shop": "big.myshopify.com", "location": "loc-1"},
-    ]))  # fmt: skip
+    assert sorted(map(json.dumps, done)) == sorted(
+        map(
+            json.dumps,
+            [
+                {"shop": "a.myshopify.com"},
+                {"shop": "big.myshopify.com", "location": "loc-0"},
+                {"shop": "big.myshopify.com", "location": "loc-1"},
+            ],
+        )
+    )
     assert [b for b in received if b["shop"] == "down.myshopify.com"] == [{"shop": "down.myshopify.com"}] * 3
     sqs = local_aws.client("sqs")
     dead = sqs.receive_message(QueueUrl=local_aws.reconcile_dead_letter_queue_url, MaxNumberOfMessages=10)

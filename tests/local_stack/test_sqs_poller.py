@@ -2,46 +2,29 @@
 
 import hashlib
 import json
-import threading
 from typing import Any
 
 import pytest
 
 from local_stack.aws import LocalResources
 from tests.local_stack.conftest import DriverFactory
+from tests.support.batch_handlers import RecordingBatchHandler
 
 pytestmark = pytest.mark.integration
 
 
-class FakeConsumer:
-    """Records every event; fails the bodies it is told to (listing them, or by raising)."""
+class FakeConsumer(RecordingBatchHandler):
+    """Fails the bodies it is told to (listing them, or by raising)."""
 
-    def __init__(
-        self, fail_bodies: set[str] | None = None, *, failures_left: int = 10**6, raise_: bool = False
-    ) -> None:
-        self.events: list[dict[str, Any]] = []
-        self.fail_bodies = fail_bodies or set()
-        self.failures_left = failures_left
-        self.raise_ = raise_
-        self.lock = threading.Lock()
-
-    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        with self.lock:
-            self.events.append(event)
-            failing = [r for r in event["Records"] if r["body"] in self.fail_bodies and self.failures_left > 0]
-            if failing:
-                self.failures_left -= 1
-        if failing and self.raise_:
-            raise RuntimeError("consumer blew up")
-        return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in failing]}
+    def __init__(self, fail_bodies: set[str] | None = None, **failing: Any) -> None:
+        bodies = fail_bodies or set()
+        super().__init__(lambda r: r["body"] in bodies, lambda r: str(r["messageId"]), **failing)
 
     def bodies(self) -> list[str]:
-        return [r["body"] for e in self.events for r in e["Records"]]
+        return [r["body"] for r in self.records()]
 
     def receive_counts(self, body: str) -> list[str]:
-        return [
-            r["attributes"]["ApproximateReceiveCount"] for e in self.events for r in e["Records"] if r["body"] == body
-        ]
+        return [r["attributes"]["ApproximateReceiveCount"] for r in self.records() if r["body"] == body]
 
 
 def send(resources: LocalResources, *bodies: str, **extra: Any) -> None:

@@ -1,38 +1,27 @@
 """The ledger's stream → level_pusher, as Lambda's DynamoDB event source mapping, on both DynamoDB backends."""
 
 import json
-import threading
 from typing import Any
 
 import pytest
 
 from local_stack.aws import LocalResources
 from tests.local_stack.conftest import DriverFactory
+from tests.support.batch_handlers import RecordingBatchHandler
 
 pytestmark = pytest.mark.integration
 LEVEL = "LEVEL#demo-shop.myshopify.com#store#"
 
 
-class FakePusher:
-    def __init__(self, fail_skus: set[str] | None = None, *, failures_left: int = 10**6, raise_: bool = False) -> None:
-        self.events: list[dict[str, Any]] = []
-        self.fail_skus = fail_skus or set()
-        self.failures_left = failures_left
-        self.raise_ = raise_
-        self.lock = threading.Lock()
+class FakePusher(RecordingBatchHandler):
+    """Fails the records of the SKUs it is told to (listing them, or by raising)."""
 
-    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        with self.lock:
-            self.events.append(event)
-            failing = [r for r in event["Records"] if sku_of(r) in self.fail_skus and self.failures_left > 0]
-            if failing:
-                self.failures_left -= 1
-        if failing and self.raise_:
-            raise RuntimeError("push failed")
-        return {"batchItemFailures": [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in failing]}
+    def __init__(self, fail_skus: set[str] | None = None, **failing: Any) -> None:
+        skus = fail_skus or set()
+        super().__init__(lambda r: sku_of(r) in skus, lambda r: str(r["dynamodb"]["SequenceNumber"]), **failing)
 
     def skus(self) -> list[str]:
-        return [sku_of(r) for e in self.events for r in e["Records"]]
+        return [sku_of(r) for r in self.records()]
 
 
 def sku_of(record: dict[str, Any]) -> str:

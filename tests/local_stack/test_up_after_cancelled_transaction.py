@@ -44,7 +44,7 @@ def test_a_change_after_a_cancelled_transaction_reaches_shopify(backend: str) ->
     with up_stack(backend, batching_window=0.1) as stack:
         onboarded = onboard_example(stack)
         assert onboarded is not None
-        warehouse = str(onboarded["locations"]["warehouse"])  # type: ignore[index]
+        warehouse = str(onboarded.locations["warehouse"])
         key = LevelKey(example_shop.SHOP, "warehouse", "TEE")
         ledger = bootstrap.ledger()
 

@@ -30,13 +30,13 @@ def set_vars(store: Store, quantity: int, change_from: int | None, key: str, sku
     ("query", "requested"),
     [
         ("{ shop { name } }", 1),
-        ("{ locations(first: 10) { nodes { id name } } }", 12),  # 2 + 10 x 1
-        ("{ locations(first: 5) { edges { cursor node { id } } pageInfo { hasNextPage } } }", 7),
-        # 2 + 3 x (level 1 + location 1 + quantities 1) inside an item (1)
+        ("{ locations(first: 10) { nodes { id name } } }", 6),  # 2 + ceil(1 x (log2 10 + 0.5))
+        ("{ locations(first: 5) { edges { cursor node { id } } pageInfo { hasNextPage } } }", 5),
+        # an item (1) + 2 + ceil(3 x (log2 3 + 0.5)), a level being level 1 + location 1 + quantities 1
         (
             "query($id: ID!) { inventoryItem(id: $id) { inventoryLevels(first: 3) { nodes { location { id } "
             'quantities(names: ["available"]) { quantity } } } } }',
-            12,
+            10,
         ),
     ],
 )
@@ -48,7 +48,7 @@ def test_requested_cost(store: Store, query: str, requested: int) -> None:
 def test_actual_cost_counts_returned_nodes(store: Store) -> None:
     answer = store.gql("{ locations(first: 50) { nodes { id } } }")
     cost = answer["extensions"]["cost"]
-    assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == (52, 5)  # three locations returned
+    assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == (9, 5)  # three locations returned
     assert cost["throttleStatus"] == {"maximumAvailable": 2000, "currentlyAvailable": 1995, "restoreRate": 100}
 
 
@@ -64,7 +64,7 @@ def test_throttled_then_restored_by_the_clock(store: Store) -> None:
         ],
         "extensions": {
             "cost": {
-                "requestedQueryCost": 12,
+                "requestedQueryCost": 6,
                 "actualQueryCost": None,
                 "throttleStatus": {"maximumAvailable": 2000, "currentlyAvailable": 5, "restoreRate": 100},
             }
@@ -73,7 +73,7 @@ def test_throttled_then_restored_by_the_clock(store: Store) -> None:
     store.server.sim.advance(0.08)  # 8 points at 100/s: 13 available
     ok = store.gql("{ locations(first: 10) { nodes { id } } }")
     assert "errors" not in ok
-    assert ok["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] == 13 - 12 + (12 - 5)  # refund
+    assert ok["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] == 13 - 6 + (6 - 5)  # refund
 
 
 def test_plan_restore_rate(store: Store) -> None:
@@ -81,7 +81,11 @@ def test_plan_restore_rate(store: Store) -> None:
 
 
 def test_max_cost_exceeded(store: Store) -> None:
-    answer = store.gql("{ locations(first: 250) { nodes { inventoryLevels(first: 250) { nodes { id } } } } }")
+    # Pages are priced by log2 of their size, so it takes three nested pages of 250 to pass 1,000.
+    answer = store.gql(
+        "{ locations(first: 250) { nodes { inventoryLevels(first: 250) { nodes { item { "
+        "inventoryLevels(first: 250) { nodes { location { id } } } } } } } } }"
+    )
     error = answer["errors"][0]
     assert error["extensions"]["code"] == "MAX_COST_EXCEEDED"
     assert error["extensions"]["maxCost"] == 1000

@@ -85,36 +85,9 @@ def run_flash_sale(
     sale = FlashSale(orders, consumers, order_ids=[order_id_of(n) for n in range(orders)])
     lock = threading.Lock()
 
-    def now() -> datetime:
-        return datetime.now(UTC)
-
-    def take() -> list[tuple[str, str, int]]:
-        taken: list[tuple[str, str, int]] = []
-        while len(taken) < batch:
-            try:
-                taken.append(pending.get_nowait())
-            except queue.Empty:
-                break
-        return taken
-
     def consume() -> None:
-        while taken := take():
-            start = time.perf_counter()
-            together = consume_together([(body, message_id) for message_id, body, _ in taken], ledger, now)
-            for message_id, body, receive in taken:
-                try:
-                    if message_id not in together:
-                        consume_message(body, message_id, ledger, now)
-                except Exception as error:  # what the record handler would report failed
-                    with lock:
-                        sale.failures.append(f"{message_id}: {type(error).__name__}: {error}")
-                        if receive >= receives:
-                            sale.dead_lettered.append(message_id)
-                        else:
-                            pending.put((message_id, body, receive + 1))
-                    continue
-                with lock:  # a message is done when its record handler returns
-                    sale.latencies_ms.append((time.perf_counter() - start) * 1000)
+        while taken := _take(pending, batch):
+            _apply_batch(taken, ledger, sale, pending, lock, receives)
 
     started = time.perf_counter()
     threads = [threading.Thread(target=consume, name=f"consumer-{n}") for n in range(consumers)]
@@ -125,3 +98,44 @@ def run_flash_sale(
     sale.seconds = time.perf_counter() - started
     sale.lost_races = ledger.lost_races
     return sale, ledger
+
+
+def _take(pending: "queue.Queue[tuple[str, str, int]]", batch: int) -> list[tuple[str, str, int]]:
+    taken: list[tuple[str, str, int]] = []
+    while len(taken) < batch:
+        try:
+            taken.append(pending.get_nowait())
+        except queue.Empty:
+            break
+    return taken
+
+
+def _apply_batch(
+    taken: list[tuple[str, str, int]],
+    ledger: CountingLedger,
+    sale: FlashSale,
+    pending: "queue.Queue[tuple[str, str, int]]",
+    lock: threading.Lock,
+    receives: int,
+) -> None:
+    """As ledger_consumer applies a queue batch: together where it can, the rest one by one."""
+    start = time.perf_counter()
+    together = consume_together([(body, message_id) for message_id, body, _ in taken], ledger, _now)
+    for message_id, body, receive in taken:
+        try:
+            if message_id not in together:
+                consume_message(body, message_id, ledger, _now)
+        except Exception as error:  # what the record handler would report failed
+            with lock:
+                sale.failures.append(f"{message_id}: {type(error).__name__}: {error}")
+                if receive >= receives:
+                    sale.dead_lettered.append(message_id)
+                else:
+                    pending.put((message_id, body, receive + 1))
+            continue
+        with lock:  # a message is done when its record handler returns
+            sale.latencies_ms.append((time.perf_counter() - start) * 1000)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -57,23 +57,46 @@ class Story:
     def webhooks(self) -> list[tuple[Topic, dict[str, Any], str]]:
         lines = [(line.line_id, line.sku, line.quantity) for line in self.lines]
         shipped = {line.line_id: line.shipped for line in self.lines}
-        hooks = [(Topic.ORDERS_CREATE, order(self.order_id, lines, location_id=self.pos_location, fulfilled=shipped),
-                  f"create-{self.order_id}")]  # fmt: skip
+        hooks = [
+            (
+                Topic.ORDERS_CREATE,
+                order(self.order_id, lines, location_id=self.pos_location, fulfilled=shipped),
+                f"create-{self.order_id}",
+            )
+        ]
         if self.cancelled:
             body = order(self.order_id, lines, location_id=self.pos_location, fulfilled=shipped, cancelled=True)
             hooks.append((Topic.ORDERS_CANCELLED, body, f"cancel-{self.order_id}"))
         if self.cancel_refund:
-            refund_lines = [(line.line_id + 50, line.line_id, line.quantity - line.shipped, "cancel",
-                             self.pos_location or _shopify_id(PRIMARY), line.sku)
-                            for line in self.lines if line.quantity > line.shipped]  # fmt: skip
+            refund_lines = [
+                (
+                    line.line_id + 50,
+                    line.line_id,
+                    line.quantity - line.shipped,
+                    "cancel",
+                    self.pos_location or _shopify_id(PRIMARY),
+                    line.sku,
+                )
+                for line in self.lines
+                if line.quantity > line.shipped
+            ]
             if refund_lines:
-                hooks.append((Topic.REFUNDS_CREATE, refund(self.order_id + 1, self.order_id, refund_lines),
-                              f"cancel-refund-{self.order_id}"))  # fmt: skip
-        returns = [(line.line_id + 70, line.line_id, line.returned, line.return_type, line.return_location, line.sku)
-                   for line in self.lines if line.returned]  # fmt: skip
+                hooks.append(
+                    (
+                        Topic.REFUNDS_CREATE,
+                        refund(self.order_id + 1, self.order_id, refund_lines),
+                        f"cancel-refund-{self.order_id}",
+                    )
+                )
+        returns = [
+            (line.line_id + 70, line.line_id, line.returned, line.return_type, line.return_location, line.sku)
+            for line in self.lines
+            if line.returned
+        ]
         if returns:
-            hooks.append((Topic.REFUNDS_CREATE, refund(self.order_id + 2, self.order_id, returns),
-                          f"return-{self.order_id}"))  # fmt: skip
+            hooks.append(
+                (Topic.REFUNDS_CREATE, refund(self.order_id + 2, self.order_id, returns), f"return-{self.order_id}")
+            )
         return hooks
 
 
@@ -204,8 +227,9 @@ def operate(ledger: LedgerRepository, operation: Operation) -> None:
     if operation.kind == "count":
         movements = operator.count(SHOP, operation.location, operation.sku, operation.quantity, operation.operation_id)
     else:
-        movements = operator.transfer(SHOP, operation.sku, operation.location, operation.to_location,
-                                        operation.quantity, operation.operation_id)  # fmt: skip
+        movements = operator.transfer(
+            SHOP, operation.sku, operation.location, operation.to_location, operation.quantity, operation.operation_id
+        )
     record_operation(movements, ledger, now)
 
 
@@ -225,9 +249,9 @@ def play(ledger: LedgerRepository, history: list[Phase], batch: int = 0) -> Refe
         for start in range(0, len(queued) if batch else 0, batch or 1):
             messages = [(one.model_dump_json(), f"m{start + n}") for n, one in enumerate(queued[start : start + batch])]
             together = consume_together(messages, ledger, now)
-            for body, message_id in messages:
+            for message, message_id in messages:
                 if message_id not in together:
-                    consume_message(body, message_id, ledger, now)
+                    consume_message(message, message_id, ledger, now)
         for story in phase.stories:
             reference.story(story)
         if phase.operation:

@@ -91,7 +91,13 @@ def create_demo_merchant(
         for sku in SKUS:
             # An opening balance Shopify already shows: the ledger and shopify_expected both start there.
             key = LevelKey(shop_domain, location, sku)
-            opening = Movement(key, MovementKind.RECEIPT, OPENING, f"opening/{location}/{sku}",
-                               Source(topic="test-setup"), shopify_applied=True)  # fmt: skip
+            opening = Movement(
+                key,
+                MovementKind.RECEIPT,
+                OPENING,
+                f"opening/{location}/{sku}",
+                Source(topic="test-setup"),
+                shopify_applied=True,
+            )
             record_operation([opening], merchant.ledger, now)
     return merchant

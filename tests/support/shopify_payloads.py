@@ -1,6 +1,7 @@
 """Webhook bodies in Shopify's REST shape, with ids beyond 2**53, and ingest envelopes around them."""
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ BIG = 2**60  # every id here exceeds 2**53, as real ones do
 
 def order(
     order_id: int,
-    lines: list[tuple[int, str | None, int]],
+    lines: Sequence[tuple[int, str | None, int]],
     *,
     location_id: int | None = None,
     fulfilled: dict[int, int] | None = None,
@@ -53,7 +54,9 @@ def order(
     }
 
 
-def refund(refund_id: int, order_id: int, lines: list[tuple[int, int, int, str, int | None, str]]) -> dict[str, Any]:
+def refund(
+    refund_id: int, order_id: int, lines: Sequence[tuple[int, int, int, str, int | None, str]]
+) -> dict[str, Any]:
     """lines: (refund line id, line item id, quantity, restock type, location id, sku)."""
     return {
         "id": refund_id,

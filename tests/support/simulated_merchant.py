@@ -48,10 +48,15 @@ class SimulatedMerchant:
             if event["topic"] != topic:
                 continue
             envelope = WebhookEnvelope(
-                topic=topic, shop_domain=self.shop, webhook_id=str(uuid.uuid4()), event_id=event["event_id"],
-                triggered_at=datetime.now(UTC), api_version="2026-07", received_at=datetime.now(UTC),
+                topic=topic,
+                shop_domain=self.shop,
+                webhook_id=str(uuid.uuid4()),
+                event_id=event["event_id"],
+                triggered_at=datetime.now(UTC),
+                api_version="2026-07",
+                received_at=datetime.now(UTC),
                 body=event["body"],
-            )  # fmt: skip
+            )
             apply_envelope(envelope, bootstrap.ledger(), lambda: datetime.now(UTC))
             delivered += 1
         return delivered

@@ -44,8 +44,12 @@ def sqs_event(bodies: list[str]) -> dict[str, Any]:
                 "messageId": f"m{n}",
                 "receiptHandle": f"h{n}",
                 "body": body,
-                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000",
-                               "SenderId": "AIDA", "ApproximateFirstReceiveTimestamp": "1700000000000"},
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1700000000000",
+                    "SenderId": "AIDA",
+                    "ApproximateFirstReceiveTimestamp": "1700000000000",
+                },
                 "messageAttributes": {},
                 "md5OfBody": "0" * 32,
                 "eventSource": "aws:sqs",
@@ -54,4 +58,4 @@ def sqs_event(bodies: list[str]) -> dict[str, Any]:
             }
             for n, body in enumerate(bodies)
         ]
-    }  # fmt: skip
+    }

@@ -19,23 +19,45 @@ NODE = {
     "lineItems": {
         "pageInfo": {"hasNextPage": False},
         "nodes": [
-            {"id": "gid://shopify/LineItem/11", "sku": "A", "quantity": 3, "unfulfilledQuantity": 1,
-             "variant": {"id": "gid://shopify/ProductVariant/21",
-                         "inventoryItem": {"id": "gid://shopify/InventoryItem/31", "tracked": True}}},
+            {
+                "id": "gid://shopify/LineItem/11",
+                "sku": "A",
+                "quantity": 3,
+                "unfulfilledQuantity": 1,
+                "variant": {
+                    "id": "gid://shopify/ProductVariant/21",
+                    "inventoryItem": {"id": "gid://shopify/InventoryItem/31", "tracked": True},
+                },
+            },
             {"id": "gid://shopify/LineItem/12", "sku": None, "quantity": 1, "unfulfilledQuantity": 1, "variant": None},
         ],
     },
     "fulfillments": [
-        {"id": "gid://shopify/Fulfillment/41", "status": "SUCCESS", "location": {"id": "gid://shopify/Location/77"},
-         "fulfillmentLineItems": {"nodes": [{"quantity": 2, "lineItem": {"id": "gid://shopify/LineItem/11"}}]}},
+        {
+            "id": "gid://shopify/Fulfillment/41",
+            "status": "SUCCESS",
+            "location": {"id": "gid://shopify/Location/77"},
+            "fulfillmentLineItems": {"nodes": [{"quantity": 2, "lineItem": {"id": "gid://shopify/LineItem/11"}}]},
+        },
     ],
     "refunds": [
-        {"id": "gid://shopify/Refund/51", "createdAt": "2026-12-01T10:00:00Z",
-         "refundLineItems": {"nodes": [{"id": "gid://shopify/RefundLineItem/61", "quantity": 1, "restockType": "RETURN",
-                                        "location": {"id": "gid://shopify/Location/77"},
-                                        "lineItem": {"id": "gid://shopify/LineItem/11"}}]}},
+        {
+            "id": "gid://shopify/Refund/51",
+            "createdAt": "2026-12-01T10:00:00Z",
+            "refundLineItems": {
+                "nodes": [
+                    {
+                        "id": "gid://shopify/RefundLineItem/61",
+                        "quantity": 1,
+                        "restockType": "RETURN",
+                        "location": {"id": "gid://shopify/Location/77"},
+                        "lineItem": {"id": "gid://shopify/LineItem/11"},
+                    }
+                ]
+            },
+        },
     ],
-}  # fmt: skip
+}
 
 
 def test_an_order_node_becomes_the_bodies_of_its_webhooks() -> None:

@@ -1,6 +1,7 @@
 """The pure comparison: causes, in-flight exclusion, one-sided levels, last agreement."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -22,9 +23,15 @@ NOW = datetime(2026, 11, 24, 3, tzinfo=UTC)
 LONG_AGO = NOW - timedelta(days=2)
 
 
-def balance(sku: str = "A", quantity: int = 5, expected: int = 5, **fields: object) -> Balance:
-    return Balance(LevelKey(SHOP, LOC, sku), quantity=quantity, version=3, shopify_expected=expected,
-                   updated_at=fields.pop("updated_at", LONG_AGO), **fields)  # type: ignore[arg-type]  # fmt: skip
+def balance(sku: str = "A", quantity: int = 5, expected: int = 5, **fields: Any) -> Balance:
+    return Balance(
+        LevelKey(SHOP, LOC, sku),
+        quantity=quantity,
+        version=3,
+        shopify_expected=expected,
+        updated_at=fields.pop("updated_at", LONG_AGO),
+        **fields,
+    )
 
 
 def level(available: int, item: int = 100, sku: str | None = "A") -> ShopifyLevel:
@@ -113,11 +120,19 @@ def test_last_agreement_uses_the_location_watermark_only_for_levels_without_a_dr
 
 def test_compare_location_covers_both_sides_and_names_unmapped_items() -> None:
     shopify = {100: 5, 101: 9, 555: 2}
-    results = list(compare_location(
-        SHOP, LOC, 1, [balance("A"), balance("B", 4, 4), balance("C", 3, 3)], shopify,
-        {"A": 100, "B": 101, "C": 102, "D": 103}, {100: "A", 101: "B", 102: "C", 103: "D"},
-        now=NOW, shopify_skus={555: "CAP"},
-    ))  # fmt: skip
+    results = list(
+        compare_location(
+            SHOP,
+            LOC,
+            1,
+            [balance("A"), balance("B", 4, 4), balance("C", 3, 3)],
+            shopify,
+            {"A": 100, "B": 101, "C": 102, "D": 103},
+            {100: "A", 101: "B", 102: "C", 103: "D"},
+            now=NOW,
+            shopify_skus={555: "CAP"},
+        )
+    )
     verdicts = {r.sku: (r.verdict, r.row.cause if r.row else None) for r in results}
     assert verdicts == {
         "A": (Verdict.AGREES, None),

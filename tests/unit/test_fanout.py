@@ -38,9 +38,11 @@ def test_small_merchants_get_one_message_and_large_ones_one_per_location() -> No
     requests, summary = plan_fanout(directory, split_at_levels=20_000)
     assert [(r.shop, r.location) for r in requests] == [
         ("a.myshopify.com", None),
-        ("b.myshopify.com", "loc-0"), ("b.myshopify.com", "loc-1"), ("b.myshopify.com", "loc-2"),
+        ("b.myshopify.com", "loc-0"),
+        ("b.myshopify.com", "loc-1"),
+        ("b.myshopify.com", "loc-2"),
         ("one.myshopify.com", None),  # one location: nothing to split
-    ]  # fmt: skip
+    ]
     assert (summary.shops, summary.messages, summary.split_shops) == (3, 5, ["b.myshopify.com"])
     assert summary.levels == 100 + 30_000 + 90_000
 
@@ -49,8 +51,11 @@ def test_the_messages_are_the_reconcilers_direct_event() -> None:
     queue = Queue()
     directory: Any = Directory({"a.myshopify.com": (1, 5), "b.myshopify.com": (2, 5)})
     summary = fan_out(directory, queue, split_at_levels=10, run_id="run-1")
-    assert queue.bodies == ['{"shop":"a.myshopify.com"}', '{"shop":"b.myshopify.com","location":"loc-0"}',
-                            '{"shop":"b.myshopify.com","location":"loc-1"}']  # fmt: skip
+    assert queue.bodies == [
+        '{"shop":"a.myshopify.com"}',
+        '{"shop":"b.myshopify.com","location":"loc-0"}',
+        '{"shop":"b.myshopify.com","location":"loc-1"}',
+    ]
     assert summary.as_dict()["run_id"] == "run-1"
 
 

@@ -21,10 +21,11 @@ IDEMPOTENT_MUTATIONS = {"inventorySetQuantities", "inventoryAdjustQuantities", "
 
 
 def discover_documents() -> dict[str, str]:
+    """The public str constants of documents.py: each one a whole document (a private one is a part)."""
     found = {}
     for name in dir(documents):
         value = getattr(documents, name)
-        if name.isupper() and isinstance(value, str) and value.strip():
+        if name.isupper() and not name.startswith("_") and isinstance(value, str) and value.strip():
             found[name] = value
     return found
 

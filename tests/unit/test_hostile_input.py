@@ -57,8 +57,12 @@ order_fields = st.fixed_dictionaries(
 @given(topic=st.sampled_from(list(Topic)), body=json_values | order_fields)
 def test_any_authentic_body_is_applied_or_parked_and_never_raises(topic: Topic, body: Any) -> None:
     ledger = ledger_with({"A"})
-    result = consume_message(envelope(topic, body if isinstance(body, dict) else {"value": body}, shop=SHOP,
-                                      event_id="e").model_dump_json(), "m", ledger, now)  # fmt: skip
+    result = consume_message(
+        envelope(topic, body if isinstance(body, dict) else {"value": body}, shop=SHOP, event_id="e").model_dump_json(),
+        "m",
+        ledger,
+        now,
+    )
     if result.parked is not None:
         assert ledger.parked_events(SHOP) == [result.parked]
         assert json.loads(result.parked.envelope)["body"]  # kept whole, replayable
@@ -78,8 +82,9 @@ def test_unicode_skus_and_ids_beyond_2_53_are_exact_end_to_end(
 ) -> None:
     ledger = ledger_with({sku})
     body = order(order_id, [(line_id, sku, quantity)], location_id=STORE)
-    result = consume_message(envelope(Topic.ORDERS_CREATE, body, shop=SHOP, event_id="e").model_dump_json(), "m",
-                             ledger, now)  # fmt: skip
+    result = consume_message(
+        envelope(Topic.ORDERS_CREATE, body, shop=SHOP, event_id="e").model_dump_json(), "m", ledger, now
+    )
     [entry] = result.applied
     assert (entry.source.order_id, entry.source.line_item_id) == (order_id, line_id)
     assert ledger.balance_by_key[LevelKey(SHOP, "store", sku)].quantity == -quantity
@@ -96,12 +101,14 @@ def test_one_merchants_webhook_never_moves_another_merchants_stock() -> None:
     # The shop comes from the signed delivery's header, never from the body; a body naming another
     # shop's location or SKUs finds none of that shop's mappings and is parked under its own shop.
     ledger = ledger_with({"A"})
-    victim = envelope(Topic.ORDERS_CREATE, order(BIG + 1, [(BIG + 2, "A", 1)], location_id=STORE), shop=SHOP,
-                      event_id="v")  # fmt: skip
+    victim = envelope(
+        Topic.ORDERS_CREATE, order(BIG + 1, [(BIG + 2, "A", 1)], location_id=STORE), shop=SHOP, event_id="v"
+    )
     consume_message(victim.model_dump_json(), "m1", ledger, now)
     before = dict(ledger.balance_by_key)
-    attack = envelope(Topic.ORDERS_CREATE, order(BIG + 3, [(BIG + 4, "A", 50)], location_id=STORE), shop=OTHER_SHOP,
-                      event_id="a")  # fmt: skip
+    attack = envelope(
+        Topic.ORDERS_CREATE, order(BIG + 3, [(BIG + 4, "A", 50)], location_id=STORE), shop=OTHER_SHOP, event_id="a"
+    )
     result = consume_message(attack.model_dump_json(), "m2", ledger, now)
     assert ledger.balance_by_key == before
     assert result.parked is not None

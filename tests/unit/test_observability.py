@@ -89,7 +89,7 @@ def test_tracing_on_is_powertools_own_handler_subsegment_built_at_the_first_call
 )
 def test_tracing_off_calls_straight_through_and_never_loads_the_sdk(env: dict[str, str]) -> None:
     # Given tracing disabled, or outside Lambda, or in sam local
-    out = _run(PROBE, "off", **env)
+    out = _run(PROBE, "off", cwd=ROOT, **env)
     # Then the handler answers and raises as written, and the SDK was never imported
     assert out["answers"] == [{"n": 1}, {"n": 2}, "raised"]
     assert out["loaded"] == {"at_import": False, "after_decorating": False}
@@ -113,8 +113,13 @@ def _stream_record(new_image: dict[str, Any] | None) -> Any:
 
 
 def test_a_stream_record_names_its_level_and_anything_else_names_none() -> None:
-    balance = {"item_type": {"S": "balance"}, "shop": {"S": "s.myshopify.com"}, "location": {"S": "store"},
-               "sku": {"S": "TEE"}, "quantity": {"N": "3"}}  # fmt: skip
+    balance = {
+        "item_type": {"S": "balance"},
+        "shop": {"S": "s.myshopify.com"},
+        "location": {"S": "store"},
+        "sku": {"S": "TEE"},
+        "quantity": {"N": "3"},
+    }
     assert level_of(_stream_record(balance)) == LevelKey("s.myshopify.com", "store", "TEE")
     # Not a balance, no new image (a removal), or a balance without its key fields: not a level to push
     assert level_of(_stream_record({**balance, "item_type": {"S": "entry"}})) is None

@@ -54,8 +54,10 @@ def sample(name: str, key: str) -> dict[str, Any]:
 def test_an_online_order_takes_stock_from_the_primary_shipping_location(ledger: InMemoryLedger) -> None:
     result = deliver(ledger, Topic.ORDERS_CREATE, sample("order_get_450789469.json", "order"), "e1")
     assert {str(e.key) for e in result.applied} == {
-        f"{SHOP}/warehouse/IPOD2008GREEN", f"{SHOP}/warehouse/IPOD2008RED", f"{SHOP}/warehouse/IPOD2008BLACK"
-    }  # fmt: skip
+        f"{SHOP}/warehouse/IPOD2008GREEN",
+        f"{SHOP}/warehouse/IPOD2008RED",
+        f"{SHOP}/warehouse/IPOD2008BLACK",
+    }
     assert level(ledger, "warehouse", "IPOD2008RED") == -1
     assert all(entry.kind is MovementKind.SALE for entry in result.applied)
 
@@ -101,11 +103,12 @@ def test_a_cancel_before_its_order_ends_right_and_the_late_order_is_a_no_op(ledg
 
 def test_refund_restocks_only_restocked_lines_at_the_refund_location(ledger: InMemoryLedger) -> None:
     deliver(ledger, Topic.ORDERS_CREATE, sample("order_get_450789469.json", "order"), "e1")
-    legacy = sample("refunds_list_legacy_restock.json", "refunds")[0]
+    legacy: dict[str, Any] = json.loads((REST / "refunds_list_legacy_restock.json").read_text())["refunds"][0]
     result = deliver(ledger, Topic.REFUNDS_CREATE, legacy, "e2")
     assert {(e.key.location, e.key.sku, e.quantity) for e in result.applied} == {
-        ("store-b", "IPOD2008BLACK", 1), ("store-b", "IPOD2008GREEN", 1)
-    }  # fmt: skip
+        ("store-b", "IPOD2008BLACK", 1),
+        ("store-b", "IPOD2008GREEN", 1),
+    }
     assert result.applied[0].source.refund_line_id in (104689539, 709875399)
 
 
@@ -136,8 +139,12 @@ def test_a_refund_before_its_order_waits_and_is_applied_when_the_order_arrives(l
 def test_cancel_and_shopifys_cancel_refund_restock_the_same_units_once(ledger: InMemoryLedger) -> None:
     lines = [(BIG + 2, "A", 3)]
     deliver(ledger, Topic.ORDERS_CREATE, order(BIG + 1, lines, location_id=STORE_A, fulfilled={BIG + 2: 1}), "o")
-    deliver(ledger, Topic.ORDERS_CANCELLED,
-            order(BIG + 1, lines, location_id=STORE_A, fulfilled={BIG + 2: 1}, cancelled=True), "c")  # fmt: skip
+    deliver(
+        ledger,
+        Topic.ORDERS_CANCELLED,
+        order(BIG + 1, lines, location_id=STORE_A, fulfilled={BIG + 2: 1}, cancelled=True),
+        "c",
+    )
     result = deliver(
         ledger, Topic.REFUNDS_CREATE, refund(BIG + 9, BIG + 1, [(BIG + 10, BIG + 2, 2, "cancel", STORE_A, "A")]), "r"
     )
@@ -241,8 +248,10 @@ def test_operator_movements_apply_once_per_operation_id(ledger: InMemoryLedger) 
     assert level(ledger, "store-a", "B") == 3
     history = ledger.entries(LevelKey(SHOP, "warehouse", "B"))
     assert [(e.kind, e.quantity, e.balance_after) for e in history] == [
-        (MovementKind.RECEIPT, 10, 10), (MovementKind.TRANSFER_OUT, -4, 6), (MovementKind.ADJUSTMENT, -2, 4)
-    ]  # fmt: skip
+        (MovementKind.RECEIPT, 10, 10),
+        (MovementKind.TRANSFER_OUT, -4, 6),
+        (MovementKind.ADJUSTMENT, -2, 4),
+    ]
     assert history[-1].reason == "damaged"
     # Shopify was not told about any of these yet: what we believe it shows has not moved.
     assert ledger.balance_by_key[LevelKey(SHOP, "warehouse", "B")].shopify_expected == 0

@@ -13,7 +13,7 @@ from inventory_ledger.domain.webhooks import Topic
 from inventory_ledger.ports import ShopifyInventory, TransientFailure
 from inventory_ledger.service.apply_webhook import apply_envelope, observe_shopify_level
 from inventory_ledger.service.operations import record_operation
-from inventory_ledger.service.push import push_levels
+from inventory_ledger.service.push import PushReport, push_levels
 from inventory_ledger.service.repush import repush_marked
 from tests.support.fake_ledger import InMemoryDirectory, InMemoryLedger
 from tests.support.shopify_payloads import BIG, envelope, order
@@ -77,7 +77,7 @@ def shopify() -> FakeShopify:
     return FakeShopify()
 
 
-def push(ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify, *keys: LevelKey):  # type: ignore[no-untyped-def]
+def push(ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify, *keys: LevelKey) -> PushReport:
     return push_levels(keys or ledger.balance_by_key, ledger, directory, lambda shop: shopify, now)
 
 
@@ -85,8 +85,9 @@ def test_many_changes_of_one_level_become_one_push_of_the_latest_quantity(
     ledger: InMemoryLedger, directory: InMemoryDirectory, shopify: FakeShopify
 ) -> None:
     for n in range(500):
-        record_operation(operations.adjust(SHOP, "store-a", "A", 1, operations.AdjustmentReason.FOUND, f"a{n}"),
-                         ledger, now)  # fmt: skip
+        record_operation(
+            operations.adjust(SHOP, "store-a", "A", 1, operations.AdjustmentReason.FOUND, f"a{n}"), ledger, now
+        )
     report = push_levels([KEY] * 500, ledger, directory, lambda shop: shopify, now)
     assert len(shopify.calls) == 1
     assert [(p.key, p.quantity, p.change_from) for p in shopify.calls[0][1]] == [(KEY, 500, 0)]

@@ -13,6 +13,7 @@ from ..bulk import (
     refresh_bulk,
     validate_bulk_query,
 )
+from ..execution import run_for_bulk
 from ..graph import ExecContext, Obj
 from ..ids import parse_gid_of
 from ..objects import bulk_obj
@@ -21,8 +22,6 @@ from .common import user_error
 
 
 def run_query(info: GraphQLResolveInfo, query: str, groupObjects: bool = False) -> Obj:
-    from ..executor import run_for_bulk  # the executor imports us: import late
-
     ctx: ExecContext = info.context
     shop = ctx.shop
     refresh_bulk(ctx.state, shop)

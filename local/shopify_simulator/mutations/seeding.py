@@ -16,7 +16,7 @@ from ..ids import parse_gid, parse_gid_of
 from ..objects import deactivation_problem, level_obj, location_obj, product_obj
 from ..quantities import MAX_QUANTITY, MIN_AVAILABLE, UNAVAILABLE_STATES
 from ..schema import version_at_least
-from ..state import InventoryLevel, Shop
+from ..state import InventoryLevel, Shop, VariantSeed
 from .common import idempotency_key, user_error, with_idempotency
 
 MAX_LOCATION_NAME = 100
@@ -66,16 +66,16 @@ def product_set(info: GraphQLResolveInfo, input: dict[str, Any], **_: Any) -> Ob
     """Creates a product with variants and, when given, their quantities (name `available` or `on_hand`)."""
     ctx: ExecContext = info.context
     shop = ctx.shop
-    specs = []
+    specs: list[VariantSeed] = []
     for v in input.get("variants") or []:
         item = v.get("inventoryItem") or {}
         specs.append(
-            {
-                "sku": v.get("sku") or item.get("sku") or None,
-                "price": v.get("price"),
-                "tracked": item.get("tracked", True),
-                "title": "Default Title",
-            }
+            VariantSeed(
+                sku=v.get("sku") or item.get("sku") or None,
+                price=v.get("price"),
+                tracked=item.get("tracked", True),
+                title="Default Title",
+            )
         )
     product = ctx.state.add_product(shop, input.get("title") or "Untitled", specs, input.get("status") or "ACTIVE")
     for vid, v in zip(product.variant_ids, input.get("variants") or [], strict=False):

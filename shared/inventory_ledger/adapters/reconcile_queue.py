@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from functools import cached_property
+from itertools import batched
 from typing import TYPE_CHECKING
 
 import boto3
@@ -22,8 +23,8 @@ class SqsReconcileQueue:
         return boto3.client("sqs")
 
     def send_all(self, bodies: Sequence[str]) -> int:
-        for start in range(0, len(bodies), BATCH):
-            pending = {str(i): body for i, body in enumerate(bodies[start : start + BATCH])}
+        for batch in batched(bodies, BATCH):
+            pending = {str(i): body for i, body in enumerate(batch)}
             for _ in range(ATTEMPTS):  # entries SQS refused (throttled) are sent again
                 answer = self._sqs.send_message_batch(
                     QueueUrl=self.queue_url, Entries=[{"Id": i, "MessageBody": b} for i, b in pending.items()]

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from inventory_ledger.adapters.s3_reports import s3_client
+from inventory_ledger.adapters.s3_reports import S3Bucket
 from inventory_ledger.ports import MissingPayload, PayloadStore
 
 if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
+    pass
 
 
 def payload_key(shop: str, event_id: str, webhook_id: str) -> str:
@@ -22,15 +22,7 @@ def payload_key(shop: str, event_id: str, webhook_id: str) -> str:
     return f"webhooks/{shop}/{digest}.json"
 
 
-class S3PayloadStore(PayloadStore):
-    def __init__(self, bucket: str, client: "S3Client | None" = None) -> None:
-        self.bucket = bucket
-        self._client = client
-
-    @property
-    def client(self) -> "S3Client":
-        return self._client or s3_client()
-
+class S3PayloadStore(S3Bucket, PayloadStore):
     def put(self, key: str, body: bytes) -> str:
         self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
         return key

@@ -17,20 +17,26 @@ def s3_client() -> "S3Client":
     return boto3.client("s3")
 
 
-class S3ReportStore(ReportStore):
+class S3Bucket:
+    """Base of the adapters on a bucket (reports here, webhook payloads): its name and client."""
+
     def __init__(self, bucket: str, client: "S3Client | None" = None) -> None:
         self.bucket = bucket
         self._client = client
 
+    @property
+    def client(self) -> "S3Client":
+        return self._client or s3_client()
+
+
+class S3ReportStore(S3Bucket, ReportStore):
     def put(self, key: str, body: bytes, content_type: str) -> str:
-        client = self._client or s3_client()
-        client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
         return f"s3://{self.bucket}/{key}"
 
     def keys(self, prefix: str) -> list[tuple[str, int, datetime]]:
         """(key, size, last modified) of every object under the prefix (for ledgerctl reports)."""
-        client = self._client or s3_client()
         found = []
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
             found += [(o["Key"], o["Size"], o["LastModified"]) for o in page.get("Contents", [])]
         return found

@@ -9,39 +9,31 @@ shop) pass: the ledger's own idempotency takes care of them.
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
-from inventory_ledger.adapters.dynamodb.client import dynamodb_client
+from inventory_ledger.adapters.dynamodb.client import DynamoDbTable
 from inventory_ledger.adapters.dynamodb.items import to_attributes
 from inventory_ledger.ports import DeliveryRegistry
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+    pass
 
 WEBHOOK_PREFIX = "WEBHOOK#"
 # Longer than Shopify retries a delivery (4 hours) and the freshness window (48 h).
 KEEP_FOR = timedelta(days=7)
 
 
-class DynamoDbDeliveryRegistry(DeliveryRegistry):
-    def __init__(self, table_name: str, client: "DynamoDBClient | None" = None) -> None:
-        self.table_name = table_name
-        self._client = client
-
+class DynamoDbDeliveryRegistry(DynamoDbTable, DeliveryRegistry):
     def claim(self, webhook_id: str, shop_domain: str, at: datetime) -> bool:
-        client = self._client or dynamodb_client()
-        item = {"pk": WEBHOOK_PREFIX + webhook_id, "sk": "SEEN", "shop": shop_domain,
-                "ttl": int((at + KEEP_FOR).timestamp())}  # fmt: skip
-        try:
-            client.put_item(
-                TableName=self.table_name,
-                Item=to_attributes(item),
-                ConditionExpression="attribute_not_exists(pk) OR #shop = :shop",
-                ExpressionAttributeNames={"#shop": "shop"},
-                ExpressionAttributeValues=to_attributes({":shop": shop_domain}),
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        item = {
+            "pk": WEBHOOK_PREFIX + webhook_id,
+            "sk": "SEEN",
+            "shop": shop_domain,
+            "ttl": int((at + KEEP_FOR).timestamp()),
+        }
+        return self._write_if(
+            self.client.put_item,
+            TableName=self.table_name,
+            Item=to_attributes(item),
+            ConditionExpression="attribute_not_exists(pk) OR #shop = :shop",
+            ExpressionAttributeNames={"#shop": "shop"},
+            ExpressionAttributeValues=to_attributes({":shop": shop_domain}),
+        )

@@ -1,5 +1,6 @@
 """Refuse a shop, location or SKU the merchant directory does not know, naming the ones it does."""
 
+import argparse
 from collections.abc import Iterable
 
 from inventory_ledger import bootstrap
@@ -26,6 +27,19 @@ def require_location(shop: str, location: str) -> None:
     locations = bootstrap.merchant_directory().locations(shop)
     if location not in locations:
         raise _known("location", location, locations, f" for {shop}")
+
+
+def add_level_arguments(command: argparse.ArgumentParser) -> None:
+    """SHOP LOCATION SKU: the level a command is about (read back by known_level)."""
+    for name in ("shop", "location", "sku"):
+        command.add_argument(name)
+
+
+def known_level(arguments: argparse.Namespace) -> LevelKey:
+    """The level the arguments name, refused (naming the known ones) unless the directory knows it."""
+    key = LevelKey(arguments.shop, arguments.location, arguments.sku)
+    require_level(key)
+    return key
 
 
 def require_level(key: LevelKey) -> None:

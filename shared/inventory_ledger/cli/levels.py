@@ -2,23 +2,24 @@
 
 import argparse
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from inventory_ledger import bootstrap
-from inventory_ledger.cli.known import require_level
-from inventory_ledger.cli.output import ALREADY_APPLIED, NOT_FOUND, OK, CommandError, Output, now, pairs, table
+from inventory_ledger.cli.known import add_level_arguments, known_level, require_level
+from inventory_ledger.cli.output import ALREADY_APPLIED, NOT_FOUND, OK, CommandError, Output, pairs, table
+from inventory_ledger.clock import utc_now as now
 from inventory_ledger.domain import operations
-from inventory_ledger.domain.ledger import ActivityEntry, LevelKey
+from inventory_ledger.domain.ledger import ActivityEntry
+from inventory_ledger.domain.movements import Movement
 from inventory_ledger.service.operations import record_operation
 
 
 def register(commands: Any) -> None:
     show = commands.add_parser("show", help="a level's balance and its activity, oldest first")
-    show.add_argument("shop")
-    show.add_argument("location")
-    show.add_argument("sku")
+    add_level_arguments(show)
     show.set_defaults(run=run_show)
 
     def movement(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -35,24 +36,18 @@ def register(commands: Any) -> None:
     transfer.add_argument("quantity", type=int)
     transfer.set_defaults(run=run_transfer)
 
-    count = movement("count", "set a level to what was counted (recorded as the difference)")
-    count.add_argument("location")
-    count.add_argument("sku")
-    count.add_argument("counted", type=int)
-    count.set_defaults(run=run_count)
+    def at_level(name: str, help_text: str, amount: str, run: Callable[..., int]) -> argparse.ArgumentParser:
+        command = movement(name, help_text)
+        command.add_argument("location")
+        command.add_argument("sku")
+        command.add_argument(amount, type=int)
+        command.set_defaults(run=run)
+        return command
 
-    adjust = movement("adjust", "change a level by a signed amount, with a reason")
-    adjust.add_argument("location")
-    adjust.add_argument("sku")
-    adjust.add_argument("delta", type=int)
+    at_level("count", "set a level to what was counted (recorded as the difference)", "counted", run_count)
+    adjust = at_level("adjust", "change a level by a signed amount, with a reason", "delta", run_adjust)
     adjust.add_argument("--reason", required=True, choices=[reason.value for reason in operations.AdjustmentReason])
-    adjust.set_defaults(run=run_adjust)
-
-    receive = movement("receive", "units received at a location")
-    receive.add_argument("location")
-    receive.add_argument("sku")
-    receive.add_argument("quantity", type=int)
-    receive.set_defaults(run=run_receive)
+    at_level("receive", "units received at a location", "quantity", run_receive)
 
 
 def _entry(entry: ActivityEntry) -> dict[str, Any]:
@@ -70,8 +65,7 @@ def _entry(entry: ActivityEntry) -> dict[str, Any]:
 
 
 def run_show(arguments: argparse.Namespace, out: Output) -> int:
-    key = LevelKey(arguments.shop, arguments.location, arguments.sku)
-    require_level(key)
+    key = known_level(arguments)
     ledger = bootstrap.ledger()
     balance = ledger.balances([key]).get(key)
     if balance is None:
@@ -87,8 +81,11 @@ def run_show(arguments: argparse.Namespace, out: Output) -> int:
         "shopify_observed": balance.shopify_observed,
         "updated_at": balance.updated_at,
     }
-    data = {"level": str(key), **{k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()},
-            "entries": entries}  # fmt: skip
+    data = {
+        "level": str(key),
+        **{k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()},
+        "entries": entries,
+    }
     text = f"{key}\n{pairs(fields)}\n\n" + table(
         entries, ["applied_at", "kind", "quantity", "balance_after", "reason", "entry_id"]
     )
@@ -96,7 +93,10 @@ def run_show(arguments: argparse.Namespace, out: Output) -> int:
     return OK
 
 
-def _record(arguments: argparse.Namespace, out: Output, movements: list[Any], operation_id: str) -> int:
+def _record(arguments: argparse.Namespace, out: Output, build: Callable[..., list[Movement]], *values: Any) -> int:
+    """The movements ``build(shop, *values, operation_id, actor)`` makes, recorded together once."""
+    operation_id = str(arguments.operation_id or uuid.uuid4())
+    movements = build(arguments.shop, *values, operation_id, arguments.actor)
     for movement in movements:  # before anything is written: an unknown location or SKU moves nothing
         require_level(movement.key)
     applied = record_operation(movements, bootstrap.ledger(), now)
@@ -111,33 +111,19 @@ def _record(arguments: argparse.Namespace, out: Output, movements: list[Any], op
     return OK
 
 
-def _operation_id(arguments: argparse.Namespace) -> str:
-    return str(arguments.operation_id or uuid.uuid4())
-
-
 def run_transfer(arguments: argparse.Namespace, out: Output) -> int:
-    op = _operation_id(arguments)
-    movements = operations.transfer(arguments.shop, arguments.sku, arguments.from_location, arguments.to_location,
-                                    arguments.quantity, op, arguments.actor)  # fmt: skip
-    return _record(arguments, out, movements, op)
+    a = arguments
+    return _record(a, out, operations.transfer, a.sku, a.from_location, a.to_location, a.quantity)
 
 
 def run_count(arguments: argparse.Namespace, out: Output) -> int:
-    op = _operation_id(arguments)
-    movements = operations.count(arguments.shop, arguments.location, arguments.sku, arguments.counted, op,
-                                 arguments.actor)  # fmt: skip
-    return _record(arguments, out, movements, op)
+    return _record(arguments, out, operations.count, arguments.location, arguments.sku, arguments.counted)
 
 
 def run_adjust(arguments: argparse.Namespace, out: Output) -> int:
-    op = _operation_id(arguments)
-    movements = operations.adjust(arguments.shop, arguments.location, arguments.sku, arguments.delta,
-                                  operations.AdjustmentReason(arguments.reason), op, arguments.actor)  # fmt: skip
-    return _record(arguments, out, movements, op)
+    a = arguments
+    return _record(a, out, operations.adjust, a.location, a.sku, a.delta, operations.AdjustmentReason(a.reason))
 
 
 def run_receive(arguments: argparse.Namespace, out: Output) -> int:
-    op = _operation_id(arguments)
-    movements = operations.receive(arguments.shop, arguments.location, arguments.sku, arguments.quantity, op,
-                                   arguments.actor)  # fmt: skip
-    return _record(arguments, out, movements, op)
+    return _record(arguments, out, operations.receive, arguments.location, arguments.sku, arguments.quantity)

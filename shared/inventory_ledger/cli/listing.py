@@ -21,8 +21,10 @@ def register(commands: Any) -> None:
     levels.add_argument("--disagreeing", action="store_true", help="only levels Shopify is not known to agree with")
     levels.set_defaults(run=run_levels)
 
-    for name, help_text in (("activity", "a shop's ledger entries, newest first"),
-                            ("oversells", "sales that took a balance below zero, newest first")):  # fmt: skip
+    for name, help_text in (
+        ("activity", "a shop's ledger entries, newest first"),
+        ("oversells", "sales that took a balance below zero, newest first"),
+    ):
         command = commands.add_parser(name, help=help_text)
         command.add_argument("shop")
         command.add_argument("--location", default=None)
@@ -62,8 +64,15 @@ def _listed(out: Output, data: dict[str, Any], rows: list[dict[str, Any]], colum
 
 def run_shops(arguments: argparse.Namespace, out: Output) -> int:
     directory = bootstrap.merchant_directory()
-    rows = [{"shop": shop, "locations": len(directory.locations(shop)), "skus": len(directory.skus(shop)),
-             "healing": directory.healing_policy(shop)} for shop in sorted(directory.shops())]  # fmt: skip
+    rows = [
+        {
+            "shop": shop,
+            "locations": len(directory.locations(shop)),
+            "skus": len(directory.skus(shop)),
+            "healing": directory.healing_policy(shop),
+        }
+        for shop in sorted(directory.shops())
+    ]
     return _listed(out, {"shops": rows}, rows, ["shop", "locations", "skus", "healing"])
 
 
@@ -82,9 +91,16 @@ def run_levels(arguments: argparse.Namespace, out: Output) -> int:
         for balance in bootstrap.ledger().balances_at(arguments.shop, location, skus):
             if arguments.disagreeing and balance.agrees_with_shopify and balance.drift_since is None:
                 continue
-            rows.append({"location": location, "sku": balance.key.sku, "quantity": balance.quantity,
-                         "shopify_expected": balance.shopify_expected, "push_status": balance.push_status,
-                         "drift_since": balance.drift_since})  # fmt: skip
+            rows.append(
+                {
+                    "location": location,
+                    "sku": balance.key.sku,
+                    "quantity": balance.quantity,
+                    "shopify_expected": balance.shopify_expected,
+                    "push_status": balance.push_status,
+                    "drift_since": balance.drift_since,
+                }
+            )
     rows.sort(key=lambda row: (row["location"], row["sku"]))
     columns = ["location", "sku", "quantity", "shopify_expected", "push_status", "drift_since"]
     return _listed(out, {"shop": arguments.shop, "levels": rows}, rows, columns)
@@ -116,8 +132,9 @@ def run_activity(arguments: argparse.Namespace, out: Output) -> int:
         and (arguments.since is None or entry.applied_at >= arguments.since)
     ]
     chosen.sort(key=lambda entry: entry.applied_at, reverse=True)
-    rows = [{**_entry(entry), "location": entry.key.location, "sku": entry.key.sku}
-            for entry in chosen[: arguments.limit]]  # fmt: skip
+    rows = [
+        {**_entry(entry), "location": entry.key.location, "sku": entry.key.sku} for entry in chosen[: arguments.limit]
+    ]
     columns = ["applied_at", "location", "sku", "kind", "quantity", "balance_after", "oversell", "entry_id"]
     key = "oversells" if arguments.only_oversells else "activity"
     return _listed(out, {"shop": arguments.shop, key: rows}, rows, columns)

@@ -4,7 +4,8 @@ import argparse
 from typing import Any
 
 from inventory_ledger import bootstrap
-from inventory_ledger.cli.output import OK, USAGE, CommandError, Output, now, pairs
+from inventory_ledger.cli.output import OK, USAGE, CommandError, Output, pairs
+from inventory_ledger.clock import utc_now as now
 from inventory_ledger.config import report_settings
 from inventory_ledger.domain.drift import HealingPolicy
 from inventory_ledger.domain.ids import id_from_gid
@@ -16,8 +17,13 @@ def register(commands: Any) -> None:
     onboard = commands.add_parser("onboard", help="import a shop's locations, SKUs and levels from Shopify")
     onboard.add_argument("shop")
     onboard.add_argument("--primary-location", required=True, help="ledger or Shopify name of the shipping location")
-    onboard.add_argument("--location-name", action="append", default=[], metavar="GID=NAME",
-                         help="a Shopify location's ledger name (default: its Shopify name, slugified)")  # fmt: skip
+    onboard.add_argument(
+        "--location-name",
+        action="append",
+        default=[],
+        metavar="GID=NAME",
+        help="a Shopify location's ledger name (default: its Shopify name, slugified)",
+    )
     onboard.add_argument("--actor", default=None)
     onboard.set_defaults(run=run_onboard)
 
@@ -55,15 +61,17 @@ def run_onboard(arguments: argparse.Namespace, out: Output) -> int:
         actor=arguments.actor,
     )
     summary = result.summary()
-    text = pairs({
-        "shop": result.shop,
-        "primary location": result.primary_location,
-        "locations": ", ".join(f"{name} ({shopify_id})" for name, shopify_id in result.locations.items()),
-        "SKUs mapped": result.skus_mapped,
-        "SKUs skipped": len(result.skus_skipped),
-        "opening balances": result.opening_balances,
-        "already imported": result.already_imported,
-    })  # fmt: skip
+    text = pairs(
+        {
+            "shop": result.shop,
+            "primary location": result.primary_location,
+            "locations": ", ".join(f"{name} ({shopify_id})" for name, shopify_id in result.locations.items()),
+            "SKUs mapped": result.skus_mapped,
+            "SKUs skipped": len(result.skus_skipped),
+            "opening balances": result.opening_balances,
+            "already imported": result.already_imported,
+        }
+    )
     out.document(summary, text)
     return OK
 
@@ -78,13 +86,17 @@ def _bulk_threshold() -> int:
 
 def run_set_primary(arguments: argparse.Namespace, out: Output) -> int:
     bootstrap.merchant_directory().set_primary_location(arguments.shop, arguments.location)
-    out.document({"shop": arguments.shop, "primary_location": arguments.location},
-                 f"{arguments.shop}: online orders now take stock from {arguments.location}")  # fmt: skip
+    out.document(
+        {"shop": arguments.shop, "primary_location": arguments.location},
+        f"{arguments.shop}: online orders now take stock from {arguments.location}",
+    )
     return OK
 
 
 def run_healing(arguments: argparse.Namespace, out: Output) -> int:
     bootstrap.merchant_directory().set_healing_policy(arguments.shop, arguments.policy)
-    out.document({"shop": arguments.shop, "healing_policy": arguments.policy},
-                 f"{arguments.shop}: the reconciliation will {arguments.policy}")  # fmt: skip
+    out.document(
+        {"shop": arguments.shop, "healing_policy": arguments.policy},
+        f"{arguments.shop}: the reconciliation will {arguments.policy}",
+    )
     return OK

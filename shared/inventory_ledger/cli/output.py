@@ -4,7 +4,7 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 # Exit codes (documented in `ledgerctl --help` and docs/operations.md); each outcome its own.
@@ -36,10 +36,6 @@ class CommandError(Exception):
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
         self.code = code
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

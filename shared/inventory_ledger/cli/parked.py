@@ -5,7 +5,8 @@ from typing import Any
 
 from inventory_ledger import bootstrap
 from inventory_ledger.cli.known import require_shop
-from inventory_ledger.cli.output import EMPTY, NOT_FOUND, NOTHING_TO_DO, OK, CommandError, Output, now, table
+from inventory_ledger.cli.output import EMPTY, NOT_FOUND, NOTHING_TO_DO, OK, CommandError, Output, table
+from inventory_ledger.clock import utc_now as now
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.service.apply_webhook import replay_parked
 
@@ -23,15 +24,22 @@ def register(commands: Any) -> None:
 
 
 def _row(event: ParkedEvent) -> dict[str, Any]:
-    return {"event_id": event.event_id, "topic": event.topic, "received_at": event.received_at.isoformat(),
-            "parked_at": event.parked_at.isoformat(), "waiting": event.is_waiting, "reason": event.reason}  # fmt: skip
+    return {
+        "event_id": event.event_id,
+        "topic": event.topic,
+        "received_at": event.received_at.isoformat(),
+        "parked_at": event.parked_at.isoformat(),
+        "waiting": event.is_waiting,
+        "reason": event.reason,
+    }
 
 
 def run_list(arguments: argparse.Namespace, out: Output) -> int:
     require_shop(arguments.shop)
     rows = [_row(event) for event in bootstrap.ledger().parked_events(arguments.shop)]
-    out.document({"shop": arguments.shop, "parked": rows},
-                 table(rows, ["event_id", "topic", "received_at", "waiting", "reason"]))  # fmt: skip
+    out.document(
+        {"shop": arguments.shop, "parked": rows}, table(rows, ["event_id", "topic", "received_at", "waiting", "reason"])
+    )
     return OK if rows else EMPTY
 
 
@@ -41,8 +49,11 @@ def run_replay(arguments: argparse.Namespace, out: Output) -> int:
     if not found:
         raise CommandError(f"{arguments.shop} has no parked event {arguments.event_id}", NOT_FOUND)
     result = replay_parked(found[0], ledger, now)
-    data = {"event_id": arguments.event_id, "applied": len(result.applied),
-            "still_parked": result.parked.reason if result.parked else None}  # fmt: skip
+    data = {
+        "event_id": arguments.event_id,
+        "applied": len(result.applied),
+        "still_parked": result.parked.reason if result.parked else None,
+    }
     if result.parked is not None:
         out.document(data, f"still parked: {result.parked.reason}")
         return NOTHING_TO_DO

@@ -19,12 +19,27 @@ def register(commands: Any) -> None:
 def run_reconcile(arguments: argparse.Namespace, out: Output) -> int:
     defaults = bootstrap.reconcile_options()
     options = ReconcileOptions(defaults.settle_window, defaults.bulk_threshold_skus, True if arguments.heal else None)
-    run = reconcile_shop(arguments.shop, bootstrap.reconcile_dependencies(), location=arguments.location,
-                         options=options)  # fmt: skip
+    run = reconcile_shop(
+        arguments.shop, bootstrap.reconcile_dependencies(), location=arguments.location, options=options
+    )
     rows = report_rows(run)
     summary = run.summary()
-    text = pairs({k: summary[k] for k in ("run_id", "read_mode", "healing", "levels_checked", "in_flight",
-                                          "drifted", "drift_units", "healed", "seconds")})  # fmt: skip
+    text = pairs(
+        {
+            k: summary[k]
+            for k in (
+                "run_id",
+                "read_mode",
+                "healing",
+                "levels_checked",
+                "in_flight",
+                "drifted",
+                "drift_units",
+                "healed",
+                "seconds",
+            )
+        }
+    )
     text += "\nreport: " + ", ".join(run.report_uris) + "\n\n"
     text += table(rows, ["location", "sku", "ledger_level", "shopify_level", "last_agreed_at", "cause", "healed"])
     out.document({"summary": summary, "rows": rows}, text)

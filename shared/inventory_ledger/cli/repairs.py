@@ -5,26 +5,26 @@ import argparse
 from typing import Any
 
 from inventory_ledger import bootstrap
-from inventory_ledger.cli.known import require_level
-from inventory_ledger.cli.output import OK, Output, now, pairs
-from inventory_ledger.domain.ledger import LevelKey
+from inventory_ledger.cli.known import add_level_arguments, known_level
+from inventory_ledger.cli.output import OK, Output, pairs
+from inventory_ledger.clock import utc_now as now
 from inventory_ledger.service.repairs import accept_shopify_level
 
 
 def register(commands: Any) -> None:
     accept = commands.add_parser("accept", help="take Shopify's current level as a count and clear the stale mark")
-    accept.add_argument("shop")
-    accept.add_argument("location")
-    accept.add_argument("sku")
+    add_level_arguments(accept)
     accept.set_defaults(run=run_accept)
 
 
 def run_accept(arguments: argparse.Namespace, out: Output) -> int:
-    key = LevelKey(arguments.shop, arguments.location, arguments.sku)
-    require_level(key)  # before Shopify is read: a typo names the known ones and changes nothing
-    accepted = accept_shopify_level(key, bootstrap.ledger(), bootstrap.merchant_directory(), bootstrap.shopify_for,
-                                    now)  # fmt: skip
-    data = {"level": str(key), "shopify_level": accepted.shopify_level, "ledger_before": accepted.ledger_before,
-            "entries": list(accepted.entry_ids)}  # fmt: skip
+    key = known_level(arguments)  # before Shopify is read: a typo names the known ones and changes nothing
+    accepted = accept_shopify_level(key, bootstrap.ledger(), bootstrap.merchant_directory(), bootstrap.shopify_for, now)
+    data = {
+        "level": str(key),
+        "shopify_level": accepted.shopify_level,
+        "ledger_before": accepted.ledger_before,
+        "entries": list(accepted.entry_ids),
+    }
     out.document(data, pairs(data))
     return OK

@@ -59,15 +59,22 @@ def fetched_order(node: dict[str, Any]) -> FetchedOrder:
     for line in _nodes(node.get("lineItems")):
         variant = line.get("variant") or {}
         item = variant.get("inventoryItem") or {}
-        lines.append({
-            "id": id_from_gid(line["id"]), "admin_graphql_api_id": line["id"], "sku": line.get("sku"),
-            "variant_id": _numeric(variant), "quantity": line.get("quantity", 0),
-            "fulfillable_quantity": line.get("unfulfilledQuantity"),
-            "inventory_item_id": _numeric(item), "tracked": item.get("tracked"),
-        })  # fmt: skip
+        lines.append(
+            {
+                "id": id_from_gid(line["id"]),
+                "admin_graphql_api_id": line["id"],
+                "sku": line.get("sku"),
+                "variant_id": _numeric(variant),
+                "quantity": line.get("quantity", 0),
+                "fulfillable_quantity": line.get("unfulfilledQuantity"),
+                "inventory_item_id": _numeric(item),
+                "tracked": item.get("tracked"),
+            }
+        )
     fulfillments = [
         {
-            "id": id_from_gid(f["id"]), "location_id": _numeric(f.get("location")),
+            "id": id_from_gid(f["id"]),
+            "location_id": _numeric(f.get("location")),
             "status": str(f.get("status") or "").lower() or None,
             "line_items": [
                 {"id": _numeric(fl.get("lineItem")), "quantity": fl.get("quantity", 0)}
@@ -75,26 +82,37 @@ def fetched_order(node: dict[str, Any]) -> FetchedOrder:
             ],
         }
         for f in _nodes(node.get("fulfillments"))
-    ]  # fmt: skip
+    ]
     body = {
-        "id": order_id, "admin_graphql_api_id": node["id"], "name": node.get("name"),
-        "location_id": _numeric(node.get("retailLocation")), "source_name": node.get("sourceName"),
-        "created_at": node.get("createdAt"), "cancelled_at": node.get("cancelledAt"),
-        "line_items": lines, "fulfillments": fulfillments,
-    }  # fmt: skip
+        "id": order_id,
+        "admin_graphql_api_id": node["id"],
+        "name": node.get("name"),
+        "location_id": _numeric(node.get("retailLocation")),
+        "source_name": node.get("sourceName"),
+        "created_at": node.get("createdAt"),
+        "cancelled_at": node.get("cancelledAt"),
+        "line_items": lines,
+        "fulfillments": fulfillments,
+    }
     refund_bodies = tuple(
         {
-            "id": id_from_gid(r["id"]), "admin_graphql_api_id": r["id"], "order_id": order_id,
+            "id": id_from_gid(r["id"]),
+            "admin_graphql_api_id": r["id"],
+            "order_id": order_id,
             "created_at": r.get("createdAt"),
             "refund_line_items": [
-                {"id": id_from_gid(rl["id"]), "line_item_id": _numeric(rl.get("lineItem")),
-                 "quantity": rl.get("quantity", 0), "restock_type": str(rl.get("restockType") or "no_restock").lower(),
-                 "location_id": _numeric(rl.get("location"))}
+                {
+                    "id": id_from_gid(rl["id"]),
+                    "line_item_id": _numeric(rl.get("lineItem")),
+                    "quantity": rl.get("quantity", 0),
+                    "restock_type": str(rl.get("restockType") or "no_restock").lower(),
+                    "location_id": _numeric(rl.get("location")),
+                }
                 for rl in _nodes(r.get("refundLineItems"))
             ],
         }
         for r in _nodes(node.get("refunds"))
-    )  # fmt: skip
+    )
     return FetchedOrder(
         order=Order.model_validate(body),
         refunds=tuple(Refund.model_validate(r) for r in refund_bodies),

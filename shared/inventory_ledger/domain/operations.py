@@ -43,13 +43,12 @@ def transfer(
         raise InvalidOperation("a transfer needs two different locations")
     if quantity <= 0:
         raise InvalidOperation("a transfer moves at least one unit")
-    source = _source(operation_id, actor)
+    source, entry = _source(operation_id, actor), f"transfer/{operation_id}"
+    out_of, into = LevelKey(shop, from_location, sku), LevelKey(shop, to_location, sku)
     return [
-        Movement(LevelKey(shop, from_location, sku), MovementKind.TRANSFER_OUT, quantity,
-                 f"transfer/{operation_id}/out", source, reason=f"to {to_location}"),
-        Movement(LevelKey(shop, to_location, sku), MovementKind.TRANSFER_IN, quantity,
-                 f"transfer/{operation_id}/in", source, reason=f"from {from_location}"),
-    ]  # fmt: skip
+        Movement(out_of, MovementKind.TRANSFER_OUT, quantity, f"{entry}/out", source, reason=f"to {to_location}"),
+        Movement(into, MovementKind.TRANSFER_IN, quantity, f"{entry}/in", source, reason=f"from {from_location}"),
+    ]
 
 
 def count(
@@ -57,9 +56,10 @@ def count(
 ) -> list[Movement]:
     if counted < 0:
         raise InvalidOperation("a count cannot be negative")
-    key = LevelKey(shop, location, sku)
-    return [Movement(key, MovementKind.COUNT, 0, f"count/{operation_id}", _source(operation_id, actor),
-                     reason="cycle count", counted=counted)]  # fmt: skip
+    key, source = LevelKey(shop, location, sku), _source(operation_id, actor)
+    return [
+        Movement(key, MovementKind.COUNT, 0, f"count/{operation_id}", source, reason="cycle count", counted=counted)
+    ]
 
 
 def adjust(
@@ -73,9 +73,8 @@ def adjust(
 ) -> list[Movement]:
     if delta == 0:
         raise InvalidOperation("an adjustment changes the level")
-    key = LevelKey(shop, location, sku)
-    return [Movement(key, MovementKind.ADJUSTMENT, delta, f"adjustment/{operation_id}",
-                     _source(operation_id, actor), reason=reason.value)]  # fmt: skip
+    key, source = LevelKey(shop, location, sku), _source(operation_id, actor)
+    return [Movement(key, MovementKind.ADJUSTMENT, delta, f"adjustment/{operation_id}", source, reason=reason.value)]
 
 
 def receive(
@@ -83,6 +82,5 @@ def receive(
 ) -> list[Movement]:
     if quantity <= 0:
         raise InvalidOperation("a receipt brings at least one unit")
-    key = LevelKey(shop, location, sku)
-    return [Movement(key, MovementKind.RECEIPT, quantity, f"receipt/{operation_id}",
-                     _source(operation_id, actor), reason="received")]  # fmt: skip
+    key, source = LevelKey(shop, location, sku), _source(operation_id, actor)
+    return [Movement(key, MovementKind.RECEIPT, quantity, f"receipt/{operation_id}", source, reason="received")]

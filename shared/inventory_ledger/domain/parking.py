@@ -1,9 +1,12 @@
 """Events the ledger could not apply (yet), kept whole with the reason, replayable."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Self
 
 from inventory_ledger.domain.merchant import Problem, ProblemKind
+from inventory_ledger.domain.webhooks import WebhookEnvelope
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,27 @@ class ParkedEvent:
     problems: tuple[Problem, ...]
     # Set when the event waits for an order to reach the ledger; replayed when it does.
     waiting_for_order: int | None = None
+
+    @classmethod
+    def of(
+        cls,
+        envelope: WebhookEnvelope,
+        queued: str,
+        at: datetime,
+        problems: Iterable[Problem],
+        waiting_for_order: int | None = None,
+    ) -> Self:
+        """The envelope parked at ``at``, kept as ``queued`` (its JSON) with the problems that stopped it."""
+        return cls(
+            shop=envelope.shop_domain,
+            event_id=envelope.event_id,
+            topic=envelope.topic.value,
+            received_at=envelope.received_at,
+            parked_at=at,
+            envelope=queued,
+            problems=tuple(problems),
+            waiting_for_order=waiting_for_order,
+        )
 
     @property
     def reason(self) -> str:

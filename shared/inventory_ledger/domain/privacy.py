@@ -10,11 +10,29 @@ from typing import Any
 
 PERSONAL_KEYS = frozenset(
     {
-        "customer", "email", "contact_email", "phone", "billing_address", "shipping_address", "destination",
-        "origin_address", "addresses", "default_address", "first_name", "last_name", "address1", "address2",
-        "zip", "latitude", "longitude", "client_details", "browser_ip", "note", "note_attributes",
+        "customer",
+        "email",
+        "contact_email",
+        "phone",
+        "billing_address",
+        "shipping_address",
+        "destination",
+        "origin_address",
+        "addresses",
+        "default_address",
+        "first_name",
+        "last_name",
+        "address1",
+        "address2",
+        "zip",
+        "latitude",
+        "longitude",
+        "client_details",
+        "browser_ip",
+        "note",
+        "note_attributes",
     }
-)  # fmt: skip
+)
 
 
 def without_personal_data(value: Any) -> Any:

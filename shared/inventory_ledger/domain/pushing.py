@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import batched
 
 from inventory_ledger.domain.ledger import Balance, LevelKey
 
@@ -65,5 +66,5 @@ def reference_document_uri(shop: str, key: str) -> str:
 
 
 def chunks(pushes: Sequence[LevelPush], size: int = QUANTITIES_PER_CALL) -> Iterator[list[LevelPush]]:
-    for start in range(0, len(pushes), size):
-        yield list(pushes[start : start + size])
+    """The pushes in calls of at most Shopify's per-call cap."""
+    return (list(chunk) for chunk in batched(pushes, size))

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from inventory_ledger.clock import Now
 from inventory_ledger.domain.ledger import Balance, LevelKey
 from inventory_ledger.domain.movements import Movement, Translation
 from inventory_ledger.domain.planning import plan_changes
@@ -28,7 +29,6 @@ from inventory_ledger.service.apply_webhook import (
     BACKOFF_BASE_SECONDS,
     BACKOFF_CAP_SECONDS,
     Lines,
-    Now,
     PreparedEvent,
     first_chunk,
     movement_applied,

@@ -10,10 +10,10 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from pydantic import ValidationError
 
+from inventory_ledger.clock import Now
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey, OrderLineState, Source
 from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Movement, Translation
@@ -34,7 +34,6 @@ BACKOFF_BASE_SECONDS = 0.005
 BACKOFF_CAP_SECONDS = 0.25
 
 Lines = dict[tuple[int, int], OrderLineState]
-Now = Callable[[], datetime]
 
 
 @dataclass
@@ -255,16 +254,7 @@ def _park(
     problems: list[Problem],
     waiting_for_order: int | None = None,
 ) -> ApplyResult:
-    result.parked = ParkedEvent(
-        shop=envelope.shop_domain,
-        event_id=envelope.event_id,
-        topic=envelope.topic.value,
-        received_at=envelope.received_at,
-        parked_at=now(),
-        envelope=envelope.model_dump_json(),
-        problems=tuple(problems),
-        waiting_for_order=waiting_for_order,
-    )
+    result.parked = ParkedEvent.of(envelope, envelope.model_dump_json(), now(), problems, waiting_for_order)
     ledger.park(result.parked)
     return result
 

@@ -25,7 +25,6 @@ from inventory_ledger.service.apply_webhook import (
     finish_envelope,
     prepare_envelope,
 )
-from inventory_ledger.service.clock import utc_now as utc_now  # where the handlers took it from
 from inventory_ledger.service.lifecycle import handle_lifecycle
 
 UNREADABLE_SHOP = "unreadable"
@@ -45,6 +44,32 @@ def consume_together(
     is the second of its order), everything is left to the one-by-one path, so no message is applied
     before one that came ahead of it for the same order.
     """
+    prepared, results = _leading_run(messages, ledger, now)
+    by_shop: dict[str, list[PreparedEvent]] = {}
+    for event in prepared.values():
+        by_shop.setdefault(event.shop, []).append(event)
+    committed: list[tuple[PreparedEvent, Translation]] = []
+    for events in by_shop.values():
+        if len(events) < 2:
+            continue
+        try:
+            committed += apply_together(events, ledger, now).applied
+        except Exception as error:  # the one-by-one path applies them, whatever was committed
+            logger.warning("batch not applied together", extra={"error": f"{type(error).__name__}: {error}"})
+    finished = _finish_all(committed, ledger, now)
+    results.update({message_id: e.result for message_id, e in prepared.items() if id(e) in finished})
+    for result in results.values():
+        logger.append_keys(event_id=result.event_id, shop_domain=result.shop)
+        record_result(result)
+        logger.remove_keys(["event_id", "shop_domain"])
+    return results
+
+
+def _leading_run(
+    messages: Sequence[tuple[str, str]], ledger: LedgerRepository, now: Callable[[], datetime]
+) -> tuple[dict[str, PreparedEvent], dict[str, ApplyResult]]:
+    """The batch's leading order and refund events, prepared; and those among them already answered
+    (parked or skipped while preparing, exactly as one by one would)."""
     prepared: dict[str, PreparedEvent] = {}
     results: dict[str, ApplyResult] = {}
     orders: set[tuple[str, int]] = set()
@@ -59,43 +84,35 @@ def consume_together(
             event = prepare_envelope(envelope, ledger, now)
         except Exception:  # the one-by-one path meets it again and answers for it
             break
-        if isinstance(event, ApplyResult):  # nothing to apply: parked or skipped, as one by one
+        if isinstance(event, ApplyResult):
             results[message_id] = event
             continue
         if (event.shop, event.order_id) in orders:
             break
         orders.add((event.shop, event.order_id))
         prepared[message_id] = event
-    by_shop: dict[str, list[PreparedEvent]] = {}
-    for event in prepared.values():
-        by_shop.setdefault(event.shop, []).append(event)
-    committed: list[tuple[PreparedEvent, Translation]] = []
-    for events in by_shop.values():
-        if len(events) < 2:
-            continue
-        try:
-            committed += apply_together(events, ledger, now).applied
-        except Exception as error:  # the one-by-one path applies them, whatever was committed
-            logger.warning("batch not applied together", extra={"error": f"{type(error).__name__}: {error}"})
+    return prepared, results
+
+
+def _finish_all(
+    committed: list[tuple[PreparedEvent, Translation]], ledger: LedgerRepository, now: Callable[[], datetime]
+) -> set[int]:
+    """Each committed event finished (its order's waiting events looked up and released, as one by
+    one); the ids of those that finished. One that did not is left to one by one, which finds its
+    movements applied and finishes it."""
 
     def finish(item: tuple[PreparedEvent, Translation]) -> PreparedEvent | None:
         event, translation = item
-        try:  # each order's waiting events are looked up (and released) after the commit, as one by one
+        try:
             finish_envelope(event, translation, ledger, now)
-        except Exception:  # its movements are in: one by one finds them applied and finishes it
+        except Exception:
             event.result.applied.clear()
             return None
         return event
 
     # The lookups are one Query per order: run side by side, they cost one round trip, not ten.
     with ThreadPoolExecutor(max_workers=max(1, min(FINISH_CONCURRENCY, len(committed)))) as pool:
-        finished = {id(event) for event in pool.map(finish, committed) if event is not None}
-    results.update({message_id: e.result for message_id, e in prepared.items() if id(e) in finished})
-    for result in results.values():
-        logger.append_keys(event_id=result.event_id, shop_domain=result.shop)
-        record_result(result)
-        logger.remove_keys(["event_id", "shop_domain"])
-    return results
+        return {id(event) for event in pool.map(finish, committed) if event is not None}
 
 
 def consume_message(
@@ -126,15 +143,8 @@ def consume_message(
         try:
             envelope = _with_stored_body(envelope, payloads)
         except (MissingPayload, UnicodeDecodeError) as error:
-            parked = ParkedEvent(
-                shop=envelope.shop_domain,
-                event_id=envelope.event_id,
-                topic=envelope.topic.value,
-                received_at=envelope.received_at,
-                parked_at=now(),
-                envelope=body,
-                problems=(Problem(ProblemKind.INVALID_PAYLOAD, f"stored body unreadable: {type(error).__name__}"),),
-            )
+            problem = Problem(ProblemKind.INVALID_PAYLOAD, f"stored body unreadable: {type(error).__name__}")
+            parked = ParkedEvent.of(envelope, body, now(), [problem])
             ledger.park(parked)
             result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain, parked=parked)
             record_result(result)
@@ -155,11 +165,8 @@ def _lifecycle(
 ) -> ApplyResult:
     result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
     if lifecycle is None:  # a wiring mistake: keep the event for operators rather than lose it
-        result.parked = ParkedEvent(
-            shop=envelope.shop_domain, event_id=envelope.event_id, topic=envelope.topic.value,
-            received_at=envelope.received_at, parked_at=now(), envelope=body,
-            problems=(Problem(ProblemKind.INVALID_PAYLOAD, "no lifecycle handler configured"),),
-        )  # fmt: skip
+        problem = Problem(ProblemKind.INVALID_PAYLOAD, "no lifecycle handler configured")
+        result.parked = ParkedEvent.of(envelope, body, now(), [problem])
         ledger.park(result.parked)
     else:
         result.skipped.append(handle_lifecycle(envelope, ledger, lifecycle, now))

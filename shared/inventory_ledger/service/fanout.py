@@ -32,8 +32,13 @@ class FanoutSummary:
     levels: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "shops": self.shops, "messages": self.messages,
-                "split_shops": list(self.split_shops), "levels": self.levels}  # fmt: skip
+        return {
+            "run_id": self.run_id,
+            "shops": self.shops,
+            "messages": self.messages,
+            "split_shops": list(self.split_shops),
+            "levels": self.levels,
+        }
 
 
 def plan_fanout(directory: MerchantDirectory, split_at_levels: int) -> tuple[list[ReconcileRequest], FanoutSummary]:

@@ -6,26 +6,25 @@ balance is an entry keyed by location and SKU, written once. The ledger and `sho
 start at Shopify's `available`, so nothing is pushed for a freshly imported level.
 """
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import batched
 
 from inventory_ledger.domain.movements import Movement
 from inventory_ledger.domain.onboarding import OnboardingProblem, ledger_location_names, opening_balance, slugify
-from inventory_ledger.domain.planning import plan_change
 from inventory_ledger.observability import logger
 from inventory_ledger.ports import (
-    ConcurrentChange,
-    DuplicateEntry,
+    DEFAULT_BULK_THRESHOLD_SKUS,
     LedgerRepository,
     MappingConflict,
     MerchantDirectory,
     ShopifyLevels,
 )
+from inventory_ledger.service.operations import record_operation
 
 # Two items (balance, entry) per level: 25 levels stay well inside a transaction's 100 items.
 LEVELS_PER_TRANSACTION = 25
-MAX_ATTEMPTS = 5
 
 
 @dataclass
@@ -60,7 +59,7 @@ def onboard_shop(
     shopify: ShopifyLevels,
     now: Callable[[], datetime],
     location_names: Mapping[int, str] | None = None,
-    bulk_threshold_skus: int = 2_000,
+    bulk_threshold_skus: int = DEFAULT_BULK_THRESHOLD_SKUS,
     actor: str | None = None,
 ) -> OnboardingResult:
     """Raises OnboardingProblem before writing anything when the request cannot work (no active
@@ -105,8 +104,8 @@ def onboard_shop(
         for level in levels
         if level.inventory_item_id in items
     )
-    for chunk in _chunks(openings, LEVELS_PER_TRANSACTION):
-        written = _commit_openings(chunk, ledger, now)
+    for chunk in batched(openings, LEVELS_PER_TRANSACTION):
+        written = _commit_openings(list(chunk), ledger, now)
         result.opening_balances += written
         result.already_imported += len(chunk) - written
     # The imported levels are Shopify's: each agreed with it then (what the reconciler reports as
@@ -125,37 +124,10 @@ def _primary(asked: str, names: Mapping[int, str], shopify_names: Mapping[int, s
     raise OnboardingProblem(f"no active location named {asked!r}; there are: {', '.join(sorted(names.values()))}")
 
 
-def _chunks(movements: Iterator[Movement], size: int) -> Iterator[list[Movement]]:
-    chunk: list[Movement] = []
-    for movement in movements:
-        chunk.append(movement)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def _commit_openings(movements: list[Movement], ledger: LedgerRepository, now: Callable[[], datetime]) -> int:
-    """Commits the chunk in one transaction; if any level was imported before, level by level."""
-    try:
-        return _commit(movements, ledger, now)
-    except DuplicateEntry:
-        written = 0
-        for movement in movements:
-            try:
-                written += _commit([movement], ledger, now)
-            except DuplicateEntry:
-                continue
+    """Commits the chunk in one transaction (the ledger's own retry on lost races); if a level was
+    imported before, the transaction wrote nothing, so each level is committed on its own."""
+    written = len(record_operation(movements, ledger, now))
+    if written or len(movements) == 1:
         return written
-
-
-def _commit(movements: list[Movement], ledger: LedgerRepository, now: Callable[[], datetime]) -> int:
-    for _ in range(MAX_ATTEMPTS):
-        change = plan_change(movements, {}, ledger.balances({m.key for m in movements}), now())
-        try:
-            ledger.commit(change)
-        except ConcurrentChange:
-            continue  # a sale moved one of the levels meanwhile: plan again on fresh balances
-        return len(change.entries)
-    raise ConcurrentChange(f"opening balances kept losing races ({len(movements)} levels)")
+    return sum(len(record_operation([movement], ledger, now)) for movement in movements)

@@ -176,8 +176,9 @@ def _push_shop(
         # minutes and resolves the level (service/repush.py).
         ledger.record_stale_push(push, now())
         try:
-            ledger.mark_for_repush(push.key, "stale: Shopify holds a change the ledger has not seen", now(),
-                                   failed=False)  # fmt: skip
+            ledger.mark_for_repush(
+                push.key, "stale: Shopify holds a change the ledger has not seen", now(), failed=False
+            )
         except TransientFailure:
             logger.warning("stale level not marked for the sweep", extra={"level": str(push.key)})
     report.stale += sent.stale
@@ -187,8 +188,9 @@ def _push_shop(
     else:
         breaker.recovered(shop)
     by_key = {push.key: push for push in pushes}
-    _set_aside([by_key[key] for key in sent.unsent], "; ".join(sorted(set(sent.unsent.values())))[:500],
-               ledger, report, now)  # fmt: skip
+    _set_aside(
+        [by_key[key] for key in sent.unsent], "; ".join(sorted(set(sent.unsent.values())))[:500], ledger, report, now
+    )
     return report
 
 
@@ -227,9 +229,15 @@ def _with_shopify_ids(
             report.unpushable[key] = problem
             continue
         pushes.append(
-            LevelPush(key, balance.version, balance.quantity, balance.shopify_expected, items[key.sku],
-                      locations[key.location])
-        )  # fmt: skip
+            LevelPush(
+                key,
+                balance.version,
+                balance.quantity,
+                balance.shopify_expected,
+                items[key.sku],
+                locations[key.location],
+            )
+        )
     return pushes
 
 
@@ -237,12 +245,20 @@ def record_report(report: PushReport) -> None:
     """One log line and the pusher's metrics per batch."""
     logger.info(
         "levels pushed",
-        extra={"pushed": len(report.pushed), "recognised": len(report.recognised), "stale": len(report.stale),
-               "set_aside": len(report.set_aside), "failed": len(report.failed),
-               "unpushable": len(report.unpushable), "agreeing": report.already_agreeing, "calls": report.calls,
-               "scheduled": len(report.scheduled), "already_scheduled": report.already_scheduled,
-               "shops_down": report.shops_down},
-    )  # fmt: skip
+        extra={
+            "pushed": len(report.pushed),
+            "recognised": len(report.recognised),
+            "stale": len(report.stale),
+            "set_aside": len(report.set_aside),
+            "failed": len(report.failed),
+            "unpushable": len(report.unpushable),
+            "agreeing": report.already_agreeing,
+            "calls": report.calls,
+            "scheduled": len(report.scheduled),
+            "already_scheduled": report.already_scheduled,
+            "shops_down": report.shops_down,
+        },
+    )
     for key, reason in {**report.unpushable, **report.failed}.items():
         logger.warning("level not pushed", extra={"level": str(key), "reason": reason})
     metrics.add_metric(name="LevelsPushed", unit=MetricUnit.Count, value=len(report.pushed))

@@ -51,8 +51,9 @@ def accept_shopify_level(
     balance = ledger.balances([key]).get(key)
     if balance is None:
         raise LookupError(f"{key} holds no balance (import one with a count)")
-    probe = LevelPush(key, balance.version, balance.quantity, balance.shopify_expected, items[key.sku],
-                      locations[key.location])  # fmt: skip
+    probe = LevelPush(
+        key, balance.version, balance.quantity, balance.shopify_expected, items[key.sku], locations[key.location]
+    )
     available = shopify_for(key.shop).read_available([probe]).get(key)
     if available is None:
         raise LookupError(f"Shopify does not stock {key.sku} at {key.location}")
@@ -60,14 +61,29 @@ def accept_shopify_level(
     operation = f"{reason}/{key.location}/{key.sku}/v{balance.version}"
     note = f"{reason}: Shopify showed {available}, the ledger held {balance.quantity}"
     source = Source(topic=reason, operation_id=operation, actor=actor)
-    align = ActivityEntry(key=key, entry_id=f"{operation}/shopify", kind=MovementKind.HEAL, quantity=0,
-                          balance_after=balance.quantity, version_after=balance.version, applied_at=at,
-                          source=source, reason=note)  # fmt: skip
+    align = ActivityEntry(
+        key=key,
+        entry_id=f"{operation}/shopify",
+        kind=MovementKind.HEAL,
+        quantity=0,
+        balance_after=balance.quantity,
+        version_after=balance.version,
+        applied_at=at,
+        source=source,
+        reason=note,
+    )
     ledger.acknowledge_heal(
-        LevelPush(key, balance.version, available, balance.shopify_expected, probe.inventory_item_id,
-                  probe.shopify_location_id),
-        balance.shopify_expected, align,
-    )  # fmt: skip
+        LevelPush(
+            key,
+            balance.version,
+            available,
+            balance.shopify_expected,
+            probe.inventory_item_id,
+            probe.shopify_location_id,
+        ),
+        balance.shopify_expected,
+        align,
+    )
     count = Movement(key, MovementKind.COUNT, 0, f"{operation}/count", source, reason=note, counted=available)
     record_operation([count], ledger, now)
     return Accepted(key, available, balance.quantity, (align.entry_id, count.entry_id))

@@ -59,11 +59,18 @@ class RepushReport:
     pushes: PushReport = field(default_factory=PushReport)
 
     def summary(self) -> dict[str, object]:
-        return {"marked": self.marked, "pushed": self.pushed, "cleared": self.cleared,
-                "still_set_aside": self.still_set_aside, "caught_up_shops": self.caught_up_shops,
-                "webhooks_missed": self.webhooks_missed, "stale_healed": self.stale_healed,
-                "stale_adopted": self.stale_adopted, "stale_reported": self.stale_reported,
-                "shops_down": dict(self.shops_down)}  # fmt: skip
+        return {
+            "marked": self.marked,
+            "pushed": self.pushed,
+            "cleared": self.cleared,
+            "still_set_aside": self.still_set_aside,
+            "caught_up_shops": self.caught_up_shops,
+            "webhooks_missed": self.webhooks_missed,
+            "stale_healed": self.stale_healed,
+            "stale_adopted": self.stale_adopted,
+            "stale_reported": self.stale_reported,
+            "shops_down": dict(self.shops_down),
+        }
 
 
 def repush_marked(
@@ -167,13 +174,19 @@ def _heal(stale: _Stale, keys: list[LevelKey], cut_off: datetime, report: Repush
     shopify = stale.shopify_for(shop)
     balances = ledger.balances(keys)
     locations, items = directory.shopify_ids(shop, {k.location for k in keys}, {k.sku for k in keys})
-    probes = [LevelPush(k, b.version, b.quantity, b.shopify_expected, items[k.sku], locations[k.location])
-              for k, b in sorted(balances.items()) if k.location in locations and k.sku in items]  # fmt: skip
+    probes = [
+        LevelPush(k, b.version, b.quantity, b.shopify_expected, items[k.sku], locations[k.location])
+        for k, b in sorted(balances.items())
+        if k.location in locations and k.sku in items
+    ]
     read = shopify.read_available(probes)
     orders = stale.orders_for(shop)
     again = catch_up(shop, ledger, directory, orders, now, since=cut_off - CATCH_UP_MARGIN, record=False)
-    pushes = [replace(p, change_from=read[p.key]) for p in probes  # type: ignore[arg-type]
-              if read.get(p.key) is not None and p.key not in again.moved]  # fmt: skip
+    pushes = [
+        replace(p, change_from=shopify_now)
+        for p in probes
+        if (shopify_now := read.get(p.key)) is not None and p.key not in again.moved
+    ]
     run_id = f"sweep-{now():%Y%m%dT%H%M%SZ}"
     expected = {key: balance.shopify_expected for key, balance in balances.items()}
 

@@ -1,10 +1,10 @@
-"""Fixtures of the Shopify client tests; the fakes themselves live in shopify_fakes.py."""
+"""Fixtures of the Shopify client tests; the fakes themselves live in tests/support/shopify_fakes.py."""
 
 import pytest
-from shopify_fakes import FakeClock, FakeShopify, make_client
 
 from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
 from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
+from tests.support.shopify_fakes import FakeClock, FakeShopify, make_client
 
 
 @pytest.fixture

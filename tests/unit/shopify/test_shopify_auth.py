@@ -9,6 +9,8 @@ Token endpoint shapes: shopify.dev, "About client credentials"
 ``[API] Invalid API key or access token (unrecognized login or wrong password)``.
 """
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
@@ -147,8 +149,12 @@ class MemoryTokenStore:
             return None
         assert grant.refresh_token is not None
         assert grant.expires_in is not None
-        self.state = TokenState(access_token=grant.access_token, expires_at=now + grant.expires_in,
-                                refresh_token=grant.refresh_token, version=version + 1)  # fmt: skip
+        self.state = TokenState(
+            access_token=grant.access_token,
+            expires_at=now + grant.expires_in,
+            refresh_token=grant.refresh_token,
+            version=version + 1,
+        )
         return self.state
 
     def release(self, shop: str, owner: str) -> None:
@@ -170,49 +176,45 @@ EXPIRING = ExpiringOfflineCredentials(kind="expiring_offline", client_id="id", c
 ROTATED = {"access_token": "new", "expires_in": 3600, "refresh_token": "r2", "refresh_token_expires_in": 7_776_000}
 
 
+def expired_token(now: float, *, version: int = 1, **lease: Any) -> TokenState:
+    """The stored token "old", expired a second ago, refreshable with "r1"; ``lease`` as stored."""
+    return TokenState(access_token="old", expires_at=now - 1, refresh_token="r1", version=version, **lease)
+
+
+def expiring_source(
+    endpoint: TokenEndpoint, store: MemoryTokenStore, now: list[float], sleep: Callable[[float], None], **timing: float
+) -> ExpiringOfflineTokenSource:
+    """The shop's expiring offline token source on a clock the test moves (``now[0]``)."""
+    timing = {"margin_seconds": 300, "wait_seconds": 60, **timing}
+    return ExpiringOfflineTokenSource(
+        SHOP, lambda: EXPIRING, endpoint, store, clock=lambda: now[0], sleeper=sleep, **timing
+    )
+
+
 def test_a_lease_left_by_a_dead_invocation_is_taken_once_it_lapses() -> None:
     now = [10_000.0]
-    expired = TokenState(access_token="old", expires_at=now[0] - 1, refresh_token="r1", version=3,
-                         lease_owner="dead", lease_until=now[0] + 30)  # fmt: skip
+    expired = expired_token(now[0], version=3, lease_owner="dead", lease_until=now[0] + 30)
     store = MemoryTokenStore(expired)
     endpoint, forms = refreshing_endpoint([httpx.Response(200, json=ROTATED)])
 
     def sleep(seconds: float) -> None:
         now[0] += seconds  # the poll interval passes
 
-    source = ExpiringOfflineTokenSource(
-        SHOP,
-        lambda: EXPIRING,
-        endpoint,
-        store,
-        margin_seconds=300,
-        wait_seconds=60,
-        poll_seconds=5,
-        clock=lambda: now[0],
-        sleeper=sleep,
-    )
+    source = expiring_source(endpoint, store, now, sleep, poll_seconds=5)
     assert source.token() == "new"
-    assert forms == [{"grant_type": ["refresh_token"], "refresh_token": ["r1"], "client_id": ["id"],
-                      "client_secret": ["secret"]}]  # fmt: skip
+    assert forms == [
+        {"grant_type": ["refresh_token"], "refresh_token": ["r1"], "client_id": ["id"], "client_secret": ["secret"]}
+    ]
     assert store.state.version == 4
     assert store.state.lease_owner is None
 
 
 def test_a_refresh_refused_releases_the_lease_and_fails_the_shop() -> None:
     now = [10_000.0]
-    store = MemoryTokenStore(TokenState(access_token="old", expires_at=now[0] - 1, refresh_token="r1", version=1))
+    store = MemoryTokenStore(expired_token(now[0]))
     refused = httpx.Response(400, json={"error": "invalid_grant", "error_description": "used"})
     endpoint, _ = refreshing_endpoint([refused])
-    source = ExpiringOfflineTokenSource(
-        SHOP,
-        lambda: EXPIRING,
-        endpoint,
-        store,
-        margin_seconds=300,
-        wait_seconds=60,
-        clock=lambda: now[0],
-        sleeper=lambda s: None,
-    )
+    source = expiring_source(endpoint, store, now, lambda s: None)
     with pytest.raises(TokenRefused):
         source.token()
     assert store.state.lease_owner is None  # the next invocation may try (after a reinstall)
@@ -221,24 +223,13 @@ def test_a_refresh_refused_releases_the_lease_and_fails_the_shop() -> None:
 
 def test_waiting_past_the_deadline_for_anothers_refresh_is_transient() -> None:
     now = [10_000.0]
-    busy = TokenState(access_token="old", expires_at=now[0] - 1, refresh_token="r1", version=1,
-                      lease_owner="other", lease_until=now[0] + 10_000)  # fmt: skip
+    busy = expired_token(now[0], lease_owner="other", lease_until=now[0] + 10_000)
     endpoint, forms = refreshing_endpoint([])
 
     def sleep(seconds: float) -> None:
         now[0] += seconds
 
-    source = ExpiringOfflineTokenSource(
-        SHOP,
-        lambda: EXPIRING,
-        endpoint,
-        MemoryTokenStore(busy),
-        margin_seconds=300,
-        wait_seconds=20,
-        poll_seconds=5,
-        clock=lambda: now[0],
-        sleeper=sleep,
-    )
+    source = expiring_source(endpoint, MemoryTokenStore(busy), now, sleep, wait_seconds=20, poll_seconds=5)
     with pytest.raises(ShopifyTransientError):
         source.token()
     assert forms == []  # never spent a refresh token it did not hold the lease for

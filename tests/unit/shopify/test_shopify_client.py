@@ -9,9 +9,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from shopify_fakes import ENDPOINT, SHOP, TOKEN, FakeClock, FakeShopify, capture, cost_extension, make_client
 
-from inventory_ledger.adapters.shopify import client as client_module
 from inventory_ledger.adapters.shopify import documents
 from inventory_ledger.adapters.shopify.client import CostBucket, ShopifyAdminClient, operation_name
 from inventory_ledger.adapters.shopify.errors import (
@@ -24,6 +22,17 @@ from inventory_ledger.adapters.shopify.errors import (
 )
 from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
 from inventory_ledger.adapters.shopify.models import SetQuantity, ThrottleStatus
+from inventory_ledger.observability import tracer
+from tests.support.shopify_fakes import (
+    ENDPOINT,
+    SHOP,
+    TOKEN,
+    FakeClock,
+    FakeShopify,
+    capture,
+    cost_extension,
+    make_client,
+)
 
 QUERY = "query Probe { shop { id } }"
 
@@ -360,7 +369,7 @@ def test_each_call_is_traced_in_its_own_subsegment(client: ShopifyAdminClient, m
         names.append(name)
         yield subsegment
 
-    monkeypatch.setattr(client_module.tracer.provider, "in_subsegment", in_subsegment)
+    monkeypatch.setattr(tracer.provider, "in_subsegment", in_subsegment)
     client.execute(QUERY)
     assert names == ["## shopify Probe"]
     subsegment.put_annotation.assert_any_call("shopify_operation", "Probe")

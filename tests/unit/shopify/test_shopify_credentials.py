@@ -30,15 +30,13 @@ def settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[ShopifySettings]:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SECRETS_MANAGER"):
         monkeypatch.delenv(name, raising=False)
-    parameters.clear_caches()
-    parameters.base.DEFAULT_PROVIDERS.clear()
+    parameters.clear_caches()  # also drops the cached providers, so mock_aws's clients are the ones used
     with mock_aws():
         yield ShopifySettings(
             shop_secret_prefix="test/shops/",
             shopify_admin_url_template="http://127.0.0.1:9/shops/{shop}/admin/api/{version}/graphql.json",
         )
     parameters.clear_caches()
-    parameters.base.DEFAULT_PROVIDERS.clear()
 
 
 def put_secret(name: str, value: str) -> None:

@@ -6,7 +6,6 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import ValidationError
-from shopify_fakes import TOKEN, FakeClock, FakeShopify, capture, cost_extension, make_client
 
 from inventory_ledger.adapters.shopify.errors import BulkOperationError, ShopifyGraphQLError, ShopifyUserErrors
 from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway, parse_bulk_levels
@@ -18,6 +17,7 @@ from inventory_ledger.adapters.shopify.models import (
     QuantityStatus,
     SetQuantity,
 )
+from tests.support.shopify_fakes import TOKEN, FakeClock, FakeShopify, capture, cost_extension, make_client
 
 BIG_ITEM = "gid://shopify/InventoryItem/271878346596884015"  # beyond 2^53
 BIG_LOCATION = "gid://shopify/Location/9007199254740993"  # 2^53 + 1
@@ -37,21 +37,24 @@ def mutation_answer(name: str, payload: dict[str, Any]) -> httpx.Response:
     return httpx.Response(200, json={"data": {name: payload}, "extensions": cost_extension(10, 10, 1990)})
 
 
+CAPTURED_ITEM = "gid://shopify/InventoryItem/53469430055218"  # the item of the 2026-04 quantity captures
+
+
+def answer_as_captured(shopify: FakeShopify, mutation: str) -> None:
+    """Shopify's next answer: its real success answer to the mutation (2026-04 capture)."""
+    answer = capture("2026-04_products_inventory-quantity-contracts-2026-04.json")[mutation]
+    shopify.script.append(httpx.Response(200, json=answer["response"]))
+
+
 def sent(shopify: FakeShopify, index: int = -1) -> dict[str, Any]:
-    return json.loads(shopify.requests[index].content)  # type: ignore[no-any-return]
+    return json.loads(shopify.requests[index].content)
 
 
 # ---------------------------------------------------------------- set_available
 def test_set_available_applies_and_sends_the_cas_input(gateway: ShopifyInventoryGateway, shopify: FakeShopify) -> None:
     # Given Shopify's real success answer (2026-04 capture)
-    answer = capture("2026-04_products_inventory-quantity-contracts-2026-04.json")["inventorySetQuantities"]
-    shopify.script.append(httpx.Response(200, json=answer["response"]))
-    q = SetQuantity(
-        inventory_item_id="gid://shopify/InventoryItem/53469430055218",
-        location_id=LOCATION,
-        quantity=5,
-        change_from_quantity=0,
-    )
+    answer_as_captured(shopify, "inventorySetQuantities")
+    q = SetQuantity(inventory_item_id=CAPTURED_ITEM, location_id=LOCATION, quantity=5, change_from_quantity=0)
 
     # When a quantity is set
     result = gateway.set_available(
@@ -219,7 +222,7 @@ def test_ids_beyond_2_53_reach_shopify_intact(gateway: ShopifyInventoryGateway, 
 
 def test_quantities_must_be_ints_and_ids_gids() -> None:
     with pytest.raises(ValidationError):
-        SetQuantity(inventory_item_id=BIG_ITEM, location_id=LOCATION, quantity=1.0, change_from_quantity=0)  # type: ignore[arg-type]
+        SetQuantity(inventory_item_id=BIG_ITEM, location_id=LOCATION, quantity=1.0, change_from_quantity=0)
     with pytest.raises(ValidationError):
         SetQuantity(inventory_item_id="271878346596884015", location_id=LOCATION, quantity=1, change_from_quantity=0)
 
@@ -227,14 +230,8 @@ def test_quantities_must_be_ints_and_ids_gids() -> None:
 def test_adjust_available_sends_deltas_and_raises_on_user_errors(
     gateway: ShopifyInventoryGateway, shopify: FakeShopify
 ) -> None:
-    answer = capture("2026-04_products_inventory-quantity-contracts-2026-04.json")["inventoryAdjustQuantities"]
-    shopify.script.append(httpx.Response(200, json=answer["response"]))
-    change = AdjustQuantity(
-        inventory_item_id="gid://shopify/InventoryItem/53469430055218",
-        location_id=LOCATION,
-        delta=2,
-        change_from_quantity=5,
-    )
+    answer_as_captured(shopify, "inventoryAdjustQuantities")
+    change = AdjustQuantity(inventory_item_id=CAPTURED_ITEM, location_id=LOCATION, delta=2, change_from_quantity=5)
     result = gateway.adjust_available([change], reason="correction", reference_document_uri=None, idempotency_key="a")
     assert {(c.name, c.delta) for c in result.changes} == {("available", 2), ("on_hand", 2)}
     assert sent(shopify)["variables"]["input"]["changes"][0] == {

@@ -5,12 +5,13 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
+from itertools import batched
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from inventory_ledger.adapters.dynamodb import items
-from inventory_ledger.adapters.dynamodb.client import dynamodb_client
+from inventory_ledger.adapters.dynamodb.client import TRANSIENT_CODES, DynamoDbTable
 from inventory_ledger.domain.ledger import (
     ActivityEntry,
     Balance,
@@ -28,67 +29,24 @@ from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepos
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-TRANSIENT_CODES = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-     "InternalServerError", "ServiceUnavailable", "TransactionInProgressException"}
-)  # fmt: skip
-
-
 # Pusher acknowledgements written at once per Shopify call (up to 250 levels).
 ACK_CONCURRENCY = 16
-# BatchGetItem calls of one read in flight at once.
-BATCH_GET_CONCURRENCY = 4
 # How long a container uses a merchant's config and mapping items as it read them. Mappings are
 # one-to-one and set at onboarding; a mapping added later is read on its first miss, and a changed
 # primary location is seen within this long.
 MAPPING_TTL_SECONDS = 30.0
 
 
-class DynamoDbLedger(LedgerRepository):
+class DynamoDbLedger(DynamoDbTable, LedgerRepository):
     def __init__(self, table_name: str, client: "DynamoDBClient | None" = None) -> None:
-        self.table_name = table_name
-        self._client = client
+        super().__init__(table_name, client)
         self.write_units = 0.0
         self._mappings: dict[str, dict[str, tuple[float, items.Item]]] = {}
 
-    @property
-    def client(self) -> "DynamoDBClient":
-        return self._client or dynamodb_client()
-
     # -- reads ---------------------------------------------------------------------------------
 
-    def _batch_get(self, keys: list[dict[str, Any]]) -> Iterator[items.Item]:
-        chunks = [keys[start : start + 100] for start in range(0, len(keys), 100)]  # BatchGetItem's limit
-        if len(chunks) <= 1:
-            yield from (item for chunk in chunks for item in self._batch_get_chunk(chunk))
-            return
-        # Several chunks in flight at once (a pusher batch of 1,000 levels is ten of them).
-        with ThreadPoolExecutor(max_workers=min(BATCH_GET_CONCURRENCY, len(chunks)), thread_name_prefix="get") as pool:
-            for found in pool.map(lambda chunk: list(self._batch_get_chunk(chunk)), chunks):
-                yield from found
-
-    def _batch_get_chunk(self, keys: list[dict[str, Any]]) -> Iterator[items.Item]:
-        request: Any = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
-        while request:
-            response = self._call(self.client.batch_get_item, RequestItems=request)
-            for attributes in response["Responses"].get(self.table_name, []):
-                yield items.from_attributes(attributes)
-            request = response.get("UnprocessedKeys") or None
-
     def _query(self, pk: str, sk_prefix: str) -> Iterator[items.Item]:
-        arguments: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": items.to_attributes({":pk": pk, ":prefix": sk_prefix}),
-            "ConsistentRead": True,
-        }
-        while True:
-            response = self._call(self.client.query, **arguments)
-            for attributes in response["Items"]:
-                yield items.from_attributes(attributes)
-            if "LastEvaluatedKey" not in response:
-                return
-            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return self._query_prefix(pk, sk_prefix, consistent=True)
 
     def merchant_view(
         self,
@@ -110,7 +68,9 @@ class DynamoDbLedger(LedgerRepository):
         found = {sk: cached[sk][1] for sk in sort_keys if sk in cached and now - cached[sk][0] < MAPPING_TTL_SECONDS}
         missing = sort_keys - found.keys()
         if missing:
-            for item in self._batch_get([items.to_attributes({"pk": pk, "sk": sk}) for sk in sorted(missing)]):
+            for item in self._batch_get(
+                [items.to_attributes({"pk": pk, "sk": sk}) for sk in sorted(missing)], consistent=True
+            ):
                 found[item["sk"]] = item
                 cached[item["sk"]] = (now, item)
         config = found.get(items.CONFIG_SK)
@@ -123,7 +83,10 @@ class DynamoDbLedger(LedgerRepository):
         return {(line.order_id, line.line_item_id): line for line in lines}
 
     def balances(self, keys: Iterable[LevelKey]) -> dict[LevelKey, Balance]:
-        found = (items.balance_from_item(item) for item in self._batch_get([items.balance_key(k) for k in set(keys)]))
+        found = (
+            items.balance_from_item(item)
+            for item in self._batch_get([items.balance_key(k) for k in set(keys)], consistent=True)
+        )
         return {balance.key: balance for balance in found}
 
     def lines_and_balances(
@@ -143,7 +106,7 @@ class DynamoDbLedger(LedgerRepository):
         ]
         lines: dict[tuple[int, int], OrderLineState] = {}
         balances: dict[LevelKey, Balance] = {}
-        for item in self._batch_get(line_keys + [items.balance_key(key) for key in set(keys)]):
+        for item in self._batch_get(line_keys + [items.balance_key(key) for key in set(keys)], consistent=True):
             if item["pk"] in order_pks:
                 line = items.line_from_item(item)
                 lines[(line.order_id, line.line_item_id)] = line
@@ -299,20 +262,7 @@ class DynamoDbLedger(LedgerRepository):
         expression = f"SET {assignments}, changed_by = :pusher"
         expression += f" ADD {add}" if add else ""
         expression += f" REMOVE {remove}" if remove else ""
-        try:
-            self._call(
-                self.client.update_item,
-                TableName=self.table_name,
-                Key=items.balance_key(key),
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeValues=items.to_attributes({**values, ":pusher": "pusher"}),
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._update_balance_if(key, expression, condition, {**values, ":pusher": "pusher"})
 
     def acknowledge_push(self, push: LevelPush, at: datetime) -> bool:
         # ADD, not SET: a sale applied between our read and this write has moved shopify_expected too.
@@ -320,12 +270,17 @@ class DynamoDbLedger(LedgerRepository):
             push.key,
             "pushed_version = :version, pushed_quantity = :quantity, pushed_at = :at, push_status = :applied, "
             "last_agreed_at = :at",
-            {":moved": push.quantity - push.change_from, ":version": push.version, ":quantity": push.quantity,
-             ":at": at.isoformat(), ":applied": "applied"},
+            {
+                ":moved": push.quantity - push.change_from,
+                ":version": push.version,
+                ":quantity": push.quantity,
+                ":at": at.isoformat(),
+                ":applied": "applied",
+            },
             "attribute_exists(pk) AND (attribute_not_exists(pushed_version) OR pushed_version < :version)",
             add="shopify_expected :moved",
             remove="stale_since",
-        )  # fmt: skip
+        )
 
     def acknowledge_pushes(self, pushes: Sequence[LevelPush], at: datetime) -> list[bool]:
         # One conditional UpdateItem per level, several in flight (boto3 clients are thread-safe):
@@ -372,10 +327,17 @@ class DynamoDbLedger(LedgerRepository):
             "reason = :reason, last_failed_at = :at, marked_at = if_not_exists(marked_at, :at) ADD attempts :one",
             ExpressionAttributeNames={"#location": "location"},
             ExpressionAttributeValues=items.to_attributes(
-                {":type": "repush", ":shop": key.shop, ":location": key.location, ":sku": key.sku,
-                 ":reason": reason, ":at": at.isoformat(), ":one": 1}
+                {
+                    ":type": "repush",
+                    ":shop": key.shop,
+                    ":location": key.location,
+                    ":sku": key.sku,
+                    ":reason": reason,
+                    ":at": at.isoformat(),
+                    ":one": 1,
+                }
             ),
-        )  # fmt: skip
+        )
         if not failed:
             return
         self._pusher_update(
@@ -390,19 +352,13 @@ class DynamoDbLedger(LedgerRepository):
         return sorted(LevelKey(item["shop"], item["location"], item["sku"]) for item in found)
 
     def clear_repush(self, key: LevelKey, failed_before: datetime) -> bool:
-        try:
-            self._call(
-                self.client.delete_item,
-                TableName=self.table_name,
-                Key=items.repush_key(key),
-                ConditionExpression="attribute_not_exists(pk) OR last_failed_at < :before",
-                ExpressionAttributeValues=items.to_attributes({":before": failed_before.isoformat()}),
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._write_if(
+            self.client.delete_item,
+            TableName=self.table_name,
+            Key=items.repush_key(key),
+            ConditionExpression="attribute_not_exists(pk) OR last_failed_at < :before",
+            ExpressionAttributeValues=items.to_attributes({":before": failed_before.isoformat()}),
+        )
 
     # -- what the reconciler learns ------------------------------------------------------------------
 
@@ -414,7 +370,7 @@ class DynamoDbLedger(LedgerRepository):
         keys = (LevelKey(shop, location, sku) for sku in skus)
         with ThreadPoolExecutor(max_workers=window, thread_name_prefix="balances-at") as pool:
             pending: deque[Future[dict[LevelKey, Balance]]] = deque()
-            for chunk in _chunked(keys, chunk_size):
+            for chunk in batched(keys, chunk_size):
                 pending.append(pool.submit(self.balances, chunk))
                 if len(pending) >= window:
                     yield from pending.popleft().result().values()
@@ -422,21 +378,18 @@ class DynamoDbLedger(LedgerRepository):
                 yield from pending.popleft().result().values()
 
     def _reconciler_update(self, key: LevelKey, expression: str, values: dict[str, Any]) -> bool:
-        try:
-            self._call(
-                self.client.update_item,
-                TableName=self.table_name,
-                Key=items.balance_key(key),
-                # changed_by=reconciler: not `ledger`, so the pusher's stream filter drops it.
-                UpdateExpression=expression,
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues=items.to_attributes({**values, ":by": "reconciler"}),
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        # changed_by=reconciler: not `ledger`, so the pusher's stream filter drops it.
+        return self._update_balance_if(key, expression, "attribute_exists(pk)", {**values, ":by": "reconciler"})
+
+    def _update_balance_if(self, key: LevelKey, expression: str, condition: str, values: dict[str, Any]) -> bool:
+        return self._write_if(
+            self.client.update_item,
+            TableName=self.table_name,
+            Key=items.balance_key(key),
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeValues=items.to_attributes(values),
+        )
 
     def record_drift(self, key: LevelKey, at: datetime) -> None:
         self._reconciler_update(
@@ -475,25 +428,6 @@ class DynamoDbLedger(LedgerRepository):
                 raise TransientFailure(code) from error
             raise
         return True
-
-    def _call(self, operation: Any, **arguments: Any) -> Any:
-        try:
-            return operation(**arguments)
-        except ClientError as error:
-            if error.response["Error"]["Code"] in TRANSIENT_CODES:
-                raise TransientFailure(error.response["Error"]["Code"]) from error
-            raise
-
-
-def _chunked[T](values: Iterable[T], size: int) -> Iterator[list[T]]:
-    chunk: list[T] = []
-    for value in values:
-        chunk.append(value)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _raise_for_cancellation(reasons: list[str], first_entry: int) -> None:

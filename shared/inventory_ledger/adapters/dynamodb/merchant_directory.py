@@ -1,34 +1,29 @@
 """MerchantDirectory on the ledger table: one-to-one mappings enforced by conditional transactions."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from inventory_ledger.adapters.dynamodb import items
-from inventory_ledger.adapters.dynamodb.client import dynamodb_client
+from inventory_ledger.adapters.dynamodb.client import DynamoDbTable
 from inventory_ledger.domain.drift import HealingPolicy
 from inventory_ledger.ports import MappingConflict, MerchantDirectory, ShopLifecycle
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+    pass
 
 REGISTRY_PK = "SHOPS"
 HEALING_POLICIES = tuple(policy.value for policy in HealingPolicy)
 
 
-class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
-    def __init__(self, table_name: str, client: "DynamoDBClient | None" = None) -> None:
-        self.table_name = table_name
-        self._client = client
-
-    @property
-    def client(self) -> "DynamoDBClient":
-        return self._client or dynamodb_client()
+class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle):
+    """Every call goes through DynamoDbTable._call: throttling becomes TransientFailure, as in the ledger."""
 
     def register_shop(self, shop: str, *, onboarded_at: datetime) -> None:
-        self.client.update_item(
+        self._call(
+            self.client.update_item,
             TableName=self.table_name,
             Key=items.to_attributes({"pk": items.shop_pk(shop), "sk": items.CONFIG_SK}),
             # Onboarding again after an uninstall makes the shop active again.
@@ -38,7 +33,8 @@ class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
                 {":type": "shop", ":shop": shop, ":at": onboarded_at.isoformat()}
             ),
         )
-        self.client.put_item(
+        self._call(
+            self.client.put_item,
             TableName=self.table_name,
             Item=items.to_attributes({"pk": REGISTRY_PK, "sk": items.shop_pk(shop), "item_type": "shop_registry"}),
         )
@@ -54,7 +50,8 @@ class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
         return config is None or "uninstalled_at" not in config
 
     def mark_uninstalled(self, shop: str, at: datetime) -> None:
-        self.client.update_item(
+        self._call(
+            self.client.update_item,
             TableName=self.table_name,
             Key=items.to_attributes({"pk": items.shop_pk(shop), "sk": items.CONFIG_SK}),
             UpdateExpression="SET uninstalled_at = :at, item_type = if_not_exists(item_type, :type), shop = :shop",
@@ -62,10 +59,17 @@ class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
         )
 
     def record_compliance(self, shop: str, topic: str, event_id: str, at: datetime, detail: str) -> None:
-        record = {"pk": items.shop_pk(shop), "sk": f"COMPLIANCE#{event_id}", "item_type": "compliance_record",
-                  "shop": shop, "topic": topic, "event_id": event_id, "done_at": at.isoformat(),
-                  "detail": detail}  # fmt: skip
-        self.client.put_item(TableName=self.table_name, Item=items.to_attributes(record))
+        record = {
+            "pk": items.shop_pk(shop),
+            "sk": f"COMPLIANCE#{event_id}",
+            "item_type": "compliance_record",
+            "shop": shop,
+            "topic": topic,
+            "event_id": event_id,
+            "done_at": at.isoformat(),
+            "detail": detail,
+        }
+        self._call(self.client.put_item, TableName=self.table_name, Item=items.to_attributes(record))
 
     def compliance_records(self, shop: str) -> list[dict[str, str]]:
         fields = ("topic", "event_id", "done_at", "detail")
@@ -90,7 +94,7 @@ class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
                 }
             )
         try:
-            self.client.transact_write_items(TransactItems=operations)  # type: ignore[arg-type]
+            self._call(self.client.transact_write_items, TransactItems=operations)
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
@@ -105,14 +109,22 @@ class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
     def map_location(self, shop: str, location: str, shopify_location_id: int, name: str = "") -> None:
         self._pair(
             shop,
-            (f"LOCATION#{location}", {"shopify_location_id": str(shopify_location_id), "location": location,
-                                      "name": name, "item_type": "location"}),
+            (
+                f"LOCATION#{location}",
+                {
+                    "shopify_location_id": str(shopify_location_id),
+                    "location": location,
+                    "name": name,
+                    "item_type": "location",
+                },
+            ),
             (f"SHOPIFY_LOCATION#{shopify_location_id}", {"location": location, "item_type": "shopify_location"}),
-        )  # fmt: skip
+        )
 
     def set_primary_location(self, shop: str, location: str) -> None:
         try:
-            self.client.transact_write_items(
+            self._call(
+                self.client.transact_write_items,
                 TransactItems=[
                     {
                         "ConditionCheck": {
@@ -130,7 +142,7 @@ class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
                             "ExpressionAttributeValues": items.to_attributes({":location": location}),
                         }
                     },
-                ]
+                ],
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "TransactionCanceledException":
@@ -140,10 +152,17 @@ class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
     def map_sku(self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None) -> None:
         self._pair(
             shop,
-            (f"SKU#{sku}", {"inventory_item_id": str(inventory_item_id), "sku": sku,
-                            "variant_id": None if variant_id is None else str(variant_id), "item_type": "sku"}),
+            (
+                f"SKU#{sku}",
+                {
+                    "inventory_item_id": str(inventory_item_id),
+                    "sku": sku,
+                    "variant_id": None if variant_id is None else str(variant_id),
+                    "item_type": "sku",
+                },
+            ),
             (f"INVENTORY_ITEM#{inventory_item_id}", {"sku": sku, "item_type": "inventory_item"}),
-        )  # fmt: skip
+        )
 
     def locations(self, shop: str) -> dict[str, int]:
         found = self._query(items.shop_pk(shop), "LOCATION#")
@@ -159,23 +178,18 @@ class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
         keys = [items.to_attributes({"pk": items.shop_pk(shop), "sk": sort_key}) for sort_key in sort_keys]
         location_ids: dict[str, int] = {}
         item_ids: dict[str, int] = {}
-        for start in range(0, len(keys), 100):
-            request: Any = {self.table_name: {"Keys": keys[start : start + 100]}}
-            while request:
-                response = self.client.batch_get_item(RequestItems=request)
-                for attributes in response["Responses"].get(self.table_name, []):
-                    item = items.from_attributes(attributes)
-                    if item["sk"].startswith("LOCATION#"):
-                        location_ids[item["location"]] = int(item["shopify_location_id"])
-                    else:
-                        item_ids[item["sku"]] = int(item["inventory_item_id"])
-                request = response.get("UnprocessedKeys") or None
+        for item in self._batch_get(keys, consistent=False):
+            if item["sk"].startswith("LOCATION#"):
+                location_ids[item["location"]] = int(item["shopify_location_id"])
+            else:
+                item_ids[item["sku"]] = int(item["inventory_item_id"])
         return location_ids, item_ids
 
     # -- reconciliation ---------------------------------------------------------------------------
 
     def _config_item(self, shop: str, sort_key: str) -> items.Item | None:
-        response = self.client.get_item(
+        response = self._call(
+            self.client.get_item,
             TableName=self.table_name,
             Key=items.to_attributes({"pk": items.shop_pk(shop), "sk": sort_key}),
             ConsistentRead=True,
@@ -184,7 +198,8 @@ class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
 
     def _set_existing(self, shop: str, sort_key: str, assignments: str, values: dict[str, Any]) -> None:
         try:
-            self.client.update_item(
+            self._call(
+                self.client.update_item,
                 TableName=self.table_name,
                 Key=items.to_attributes({"pk": items.shop_pk(shop), "sk": sort_key}),
                 UpdateExpression=f"SET {assignments}",
@@ -214,9 +229,11 @@ class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
 
     def record_location_reconciled(self, shop: str, location: str, at: datetime, run_id: str) -> None:
         self._set_existing(
-            shop, f"LOCATION#{location}", "reconciled_at = :at, reconciled_by = :run",
+            shop,
+            f"LOCATION#{location}",
+            "reconciled_at = :at, reconciled_by = :run",
             {":at": at.isoformat(), ":run": run_id},
-        )  # fmt: skip
+        )
 
     def onboarded_at(self, shop: str) -> datetime | None:
         config = self._config_item(shop, items.CONFIG_SK)
@@ -230,7 +247,8 @@ class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
 
     def record_caught_up(self, shop: str, at: datetime) -> None:
         try:
-            self.client.update_item(
+            self._call(
+                self.client.update_item,
                 TableName=self.table_name,
                 Key=items.to_attributes({"pk": items.shop_pk(shop), "sk": items.CONFIG_SK}),
                 UpdateExpression="SET caught_up_at = :at",
@@ -244,16 +262,5 @@ class DynamoDbMerchantDirectory(MerchantDirectory, ShopLifecycle):
             if self._config_item(shop, items.CONFIG_SK) is None:
                 raise LookupError(f"{shop} is not onboarded") from error
 
-    def _query(self, pk: str, prefix: str) -> list[items.Item]:
-        found: list[items.Item] = []
-        arguments: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": items.to_attributes({":pk": pk, ":prefix": prefix}),
-        }
-        while True:
-            response = self.client.query(**arguments)
-            found += [items.from_attributes(item) for item in response["Items"]]
-            if "LastEvaluatedKey" not in response:
-                return found
-            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    def _query(self, pk: str, prefix: str) -> Iterator[items.Item]:
+        return self._query_prefix(pk, prefix, consistent=False)

@@ -1,54 +1,12 @@
-"""Shopify GraphQL Admin adapter: documents, client (cost-aware, retried), typed inventory operations."""
+"""The Shopify edge, from the ports down to the wire:
 
-from inventory_ledger.adapters.shopify.client import CostBucket, ShopifyAdminClient
-from inventory_ledger.adapters.shopify.credentials import client_for_shop
-from inventory_ledger.adapters.shopify.errors import (
-    BulkOperationError,
-    ShopifyAuthError,
-    ShopifyError,
-    ShopifyGraphQLError,
-    ShopifyRequestError,
-    ShopifyThrottled,
-    ShopifyTransientError,
-    ShopifyUnavailable,
-    ShopifyUserErrors,
-    UserError,
-)
-from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
-from inventory_ledger.adapters.shopify.models import (
-    MAX_QUANTITIES_PER_CALL,
-    AdjustQuantity,
-    BulkOperation,
-    LevelSnapshot,
-    Location,
-    ProductVariant,
-    QuantityStatus,
-    SetQuantity,
-    SetResult,
-)
+    port (ports.py)     adapter (this package)            built on
+    ShopifyInventory    push_gateway.ShopifyPushGateway   inventory.ShopifyInventoryGateway: one typed
+    ShopifyLevels       levels.ShopifyLevelsReader          method per GraphQL operation (documents.*,
+    ShopifyOrders       orders.ShopifyOrdersReader          models.*) over client.ShopifyAdminClient
+    TokenStore          token_store.DynamoDbTokenStore    the ledger table
 
-__all__ = [
-    "MAX_QUANTITIES_PER_CALL",
-    "AdjustQuantity",
-    "BulkOperation",
-    "BulkOperationError",
-    "CostBucket",
-    "LevelSnapshot",
-    "Location",
-    "ProductVariant",
-    "QuantityStatus",
-    "SetQuantity",
-    "SetResult",
-    "ShopifyAdminClient",
-    "ShopifyAuthError",
-    "ShopifyError",
-    "ShopifyGraphQLError",
-    "ShopifyInventoryGateway",
-    "ShopifyRequestError",
-    "ShopifyThrottled",
-    "ShopifyTransientError",
-    "ShopifyUnavailable",
-    "ShopifyUserErrors",
-    "UserError",
-    "client_for_shop",
-]
+port_errors turns errors.* into the ports' TransientFailure and PushRefused, once for all three
+adapters; credentials and auth give the client its shop's access token. Nothing is re-exported here:
+import a name from the module that defines it, so loading one adapter does not load the others.
+"""

@@ -25,6 +25,7 @@ import httpx
 from pydantic import ValidationError
 
 from inventory_ledger.adapters.shopify.errors import ShopifyAuthError, ShopifyTransientError
+from inventory_ledger.clock import Clock, Sleeper
 from inventory_ledger.domain.credentials import (
     ClientCredentials,
     ExpiringOfflineCredentials,
@@ -35,8 +36,6 @@ from inventory_ledger.domain.credentials import (
 from inventory_ledger.observability import logger
 from inventory_ledger.ports import TokenStore
 
-Clock = Callable[[], float]
-Sleeper = Callable[[float], None]
 TOKEN_TIMEOUT = httpx.Timeout(connect=3.0, read=10.0, write=5.0, pool=5.0)
 
 

@@ -39,10 +39,8 @@ from inventory_ledger.adapters.shopify.errors import (
     ShopifyUnavailable,
 )
 from inventory_ledger.adapters.shopify.models import QueryCost, ThrottleStatus
+from inventory_ledger.clock import Clock, Sleeper
 from inventory_ledger.observability import logger, tracer
-
-Clock = Callable[[], float]
-Sleeper = Callable[[float], None]
 
 # Connect fast or give up (Shopify's own webhook budget is 1 s to connect); reads of a 250-quantity
 # mutation or a big page can take a few seconds.

@@ -15,9 +15,8 @@ from typing import Final
 # Names of the quantities the project reads. `on_hand` = available + committed + unavailable states.
 LEVEL_QUANTITY_NAMES: Final = ("available", "committed", "on_hand")
 
-INVENTORY_SET_QUANTITIES: Final = """
-mutation InventorySetQuantities($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
-  inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
+# Both writes to quantities answer the same payload: the adjustment group Shopify recorded, and userErrors.
+_ADJUSTMENT_PAYLOAD: Final = """
     inventoryAdjustmentGroup {
       reason
       referenceDocumentUri
@@ -34,24 +33,19 @@ mutation InventorySetQuantities($input: InventorySetQuantitiesInput!, $idempoten
 }
 """
 
-INVENTORY_ADJUST_QUANTITIES: Final = """
+INVENTORY_SET_QUANTITIES: Final = (
+    """
+mutation InventorySetQuantities($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {"""
+    + _ADJUSTMENT_PAYLOAD
+)
+
+INVENTORY_ADJUST_QUANTITIES: Final = (
+    """
 mutation InventoryAdjustQuantities($input: InventoryAdjustQuantitiesInput!, $idempotencyKey: String!) {
-  inventoryAdjustQuantities(input: $input) @idempotent(key: $idempotencyKey) {
-    inventoryAdjustmentGroup {
-      reason
-      referenceDocumentUri
-      changes {
-        name
-        delta
-        quantityAfterChange
-        item { id }
-        location { id }
-      }
-    }
-    userErrors { field message code }
-  }
-}
-"""
+  inventoryAdjustQuantities(input: $input) @idempotent(key: $idempotencyKey) {"""
+    + _ADJUSTMENT_PAYLOAD
+)
 
 LOCATIONS_PAGE: Final = """
 query LocationsPage($first: Int!, $after: String) {

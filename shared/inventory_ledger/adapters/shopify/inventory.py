@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import batched
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -68,15 +69,7 @@ class ShopifyInventoryGateway:
             raise ValueError(
                 f"{len(quantities)} quantities exceed Shopify's {MAX_QUANTITIES_PER_CALL} per call; chunk them"
             )
-        variables = {
-            "input": {
-                "name": "available",
-                "reason": reason,
-                "referenceDocumentUri": reference_document_uri,
-                "quantities": [q.to_input() for q in quantities],
-            },
-            "idempotencyKey": idempotency_key,
-        }
+        variables = _available_input("quantities", quantities, reason, reference_document_uri, idempotency_key)
         data = self.client.execute(documents.INVENTORY_SET_QUANTITIES, variables)
         payload = MutationPayload.model_validate(_field(data, "inventorySetQuantities"))
         if not payload.user_errors:
@@ -109,15 +102,7 @@ class ShopifyInventoryGateway:
             raise ValueError("adjust_available needs at least one change")
         if len(changes) > MAX_QUANTITIES_PER_CALL:
             raise ValueError(f"{len(changes)} changes exceed Shopify's {MAX_QUANTITIES_PER_CALL} per call")
-        variables = {
-            "input": {
-                "name": "available",
-                "reason": reason,
-                "referenceDocumentUri": reference_document_uri,
-                "changes": [c.to_input() for c in changes],
-            },
-            "idempotencyKey": idempotency_key,
-        }
+        variables = _available_input("changes", changes, reason, reference_document_uri, idempotency_key)
         data = self.client.execute(documents.INVENTORY_ADJUST_QUANTITIES, variables)
         payload = MutationPayload.model_validate(_field(data, "inventoryAdjustQuantities"))
         if payload.user_errors:
@@ -139,8 +124,7 @@ class ShopifyInventoryGateway:
     def find_variants(self, skus: Iterable[str], *, page_size: int = 250) -> Iterator[ProductVariant]:
         """Variants whose SKU is exactly one of ``skus`` (Shopify's search is looser: re-checked here)."""
         wanted = sorted({s for s in skus if s})
-        for start in range(0, len(wanted), SKUS_PER_QUERY):
-            chunk = wanted[start : start + SKUS_PER_QUERY]
+        for chunk in batched(wanted, SKUS_PER_QUERY):
             query = " OR ".join(f"sku:{_search_literal(s)}" for s in chunk)
             chunk_set = set(chunk)
             for variant in self._variants(query, page_size):
@@ -155,9 +139,10 @@ class ShopifyInventoryGateway:
         """Item gid -> `available` at one location now (None: the item is not stocked there or unknown)."""
         found: dict[str, int | None] = {item_id: None for item_id in item_ids}
         wanted = list(found)
-        for start in range(0, len(wanted), MAX_QUANTITIES_PER_CALL):
-            ids = wanted[start : start + MAX_QUANTITIES_PER_CALL]
-            data = self.client.execute(documents.INVENTORY_ITEMS_AVAILABLE_AT, {"ids": ids, "locationId": location_id})
+        for ids in batched(wanted, MAX_QUANTITIES_PER_CALL):
+            data = self.client.execute(
+                documents.INVENTORY_ITEMS_AVAILABLE_AT, {"ids": list(ids), "locationId": location_id}
+            )
             for node in data.get("nodes") or []:
                 if not isinstance(node, dict) or node.get("id") not in found:
                     continue
@@ -261,6 +246,21 @@ def _stale_indices(user_errors: Sequence[UserError], count: int) -> set[int]:
         # A stale error without a usable path: treat every quantity as stale (never overwrite).
         return set(range(count))
     return indices
+
+
+def _available_input(
+    rows_field: str, rows: Sequence[SetQuantity | AdjustQuantity], reason: str, uri: str | None, idempotency_key: str
+) -> dict[str, object]:
+    """The variables of a write to `available`: the input (its rows under ``rows_field``) and the key."""
+    return {
+        "input": {
+            "name": "available",
+            "reason": reason,
+            "referenceDocumentUri": uri,
+            rows_field: [r.to_input() for r in rows],
+        },
+        "idempotencyKey": idempotency_key,
+    }
 
 
 def _search_literal(value: str) -> str:

@@ -112,46 +112,35 @@ class LevelSnapshot(BaseModel):
 
 
 # ---------------------------------------------------------------- writes
-class SetQuantity(BaseModel):
+class _Input(BaseModel):
+    """What we send, named as in Python and sent as Shopify spells it (camelCase); None goes as null."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    def to_input(self) -> dict[str, object]:
+        return self.model_dump(by_alias=True)
+
+
+class SetQuantity(_Input):
     """One quantity of an ``inventorySetQuantities`` call.
 
     ``change_from_quantity`` is what we believe Shopify shows now (compare-and-swap); ``None`` is sent
     as an explicit null, which opts out of the check (Shopify requires the field to be present).
     """
 
-    model_config = ConfigDict(frozen=True)
-
     inventory_item_id: Gid
     location_id: Gid
     quantity: StrictInt
     change_from_quantity: StrictInt | None
 
-    def to_input(self) -> dict[str, object]:
-        return {
-            "inventoryItemId": self.inventory_item_id,
-            "locationId": self.location_id,
-            "quantity": self.quantity,
-            "changeFromQuantity": self.change_from_quantity,
-        }
 
-
-class AdjustQuantity(BaseModel):
+class AdjustQuantity(_Input):
     """One change of an ``inventoryAdjustQuantities`` call (a delta, optionally compare-and-swap)."""
-
-    model_config = ConfigDict(frozen=True)
 
     inventory_item_id: Gid
     location_id: Gid
     delta: StrictInt
     change_from_quantity: StrictInt | None
-
-    def to_input(self) -> dict[str, object]:
-        return {
-            "inventoryItemId": self.inventory_item_id,
-            "locationId": self.location_id,
-            "delta": self.delta,
-            "changeFromQuantity": self.change_from_quantity,
-        }
 
 
 class _ChangeRef(_Wire):

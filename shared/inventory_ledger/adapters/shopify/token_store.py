@@ -6,18 +6,15 @@ way, ``lease_owner`` / ``lease_until``. The table is encrypted at rest; no strea
 matches these items (they are not balances).
 """
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from inventory_ledger.adapters.dynamodb.client import dynamodb_client
+from inventory_ledger.adapters.dynamodb.client import DynamoDbTable, conditionally
 from inventory_ledger.adapters.dynamodb.items import from_attributes, to_attributes
 from inventory_ledger.domain.credentials import TokenGrant, TokenState
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+    pass
 
 TOKEN_SK = "TOKEN"  # noqa: S105 (a sort key)
 
@@ -30,20 +27,12 @@ def token_pk(shop: str) -> str:
     return f"ADMIN_TOKEN#{shop}"
 
 
-class DynamoDbTokenStore:
-    def __init__(self, table_name: str, client: "DynamoDBClient | None" = None) -> None:
-        self.table_name = table_name
-        self._client = client
-
-    @property
-    def client(self) -> "DynamoDBClient":
-        return self._client or dynamodb_client()
-
+class DynamoDbTokenStore(DynamoDbTable):
     def _key(self, shop: str) -> dict[str, Any]:
         return to_attributes({"pk": token_pk(shop), "sk": TOKEN_SK})
 
     def read(self, shop: str) -> TokenState | None:
-        answer = self.client.get_item(TableName=self.table_name, Key=self._key(shop), ConsistentRead=True)
+        answer = self._call(self.client.get_item, TableName=self.table_name, Key=self._key(shop), ConsistentRead=True)
         if "Item" not in answer:
             return None
         item = from_attributes(answer["Item"])
@@ -84,7 +73,7 @@ class DynamoDbTokenStore:
         }
         if condition:
             kwargs["ConditionExpression"] = condition
-        return self.client.update_item(**kwargs)
+        return self._call(self.client.update_item, **kwargs)
 
     def save_grant(self, shop: str, grant: TokenGrant, now: float) -> TokenState:
         self._update(shop, grant, now, None, {})
@@ -94,41 +83,28 @@ class DynamoDbTokenStore:
         return state
 
     def try_lease(self, shop: str, version: int, owner: str, now: float, until: float) -> bool:
-        return _conditionally(
-            lambda: self.client.update_item(
-                TableName=self.table_name,
-                Key=self._key(shop),
-                UpdateExpression="SET lease_owner = :owner, lease_until = :until",
-                ConditionExpression="version = :version AND (attribute_not_exists(lease_until) OR lease_until < :now)",
-                ExpressionAttributeValues=to_attributes(
-                    {":owner": owner, ":until": _number(until), ":version": version, ":now": _number(now)}
-                ),
-            )
+        return self._write_if(
+            self.client.update_item,
+            TableName=self.table_name,
+            Key=self._key(shop),
+            UpdateExpression="SET lease_owner = :owner, lease_until = :until",
+            ConditionExpression="version = :version AND (attribute_not_exists(lease_until) OR lease_until < :now)",
+            ExpressionAttributeValues=to_attributes(
+                {":owner": owner, ":until": _number(until), ":version": version, ":now": _number(now)}
+            ),
         )
 
     def complete(self, shop: str, version: int, grant: TokenGrant, now: float) -> TokenState | None:
-        if not _conditionally(lambda: self._update(shop, grant, now, "version = :version", {":version": version})):
+        if not conditionally(lambda: self._update(shop, grant, now, "version = :version", {":version": version})):
             return None
         return self.read(shop)
 
     def release(self, shop: str, owner: str) -> None:
-        _conditionally(
-            lambda: self.client.update_item(
-                TableName=self.table_name,
-                Key=self._key(shop),
-                UpdateExpression="REMOVE lease_owner, lease_until",
-                ConditionExpression="lease_owner = :owner",
-                ExpressionAttributeValues=to_attributes({":owner": owner}),
-            )
+        self._write_if(
+            self.client.update_item,
+            TableName=self.table_name,
+            Key=self._key(shop),
+            UpdateExpression="REMOVE lease_owner, lease_until",
+            ConditionExpression="lease_owner = :owner",
+            ExpressionAttributeValues=to_attributes({":owner": owner}),
         )
-
-
-def _conditionally(write: Callable[[], object]) -> bool:
-    """True when the conditional write happened, False when its condition did not hold."""
-    try:
-        write()
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True

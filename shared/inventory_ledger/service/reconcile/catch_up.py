@@ -38,9 +38,15 @@ class CatchUp:
     moved: dict[LevelKey, datetime] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
-        return {"since": self.since.isoformat(), "cut_off": self.cut_off.isoformat(), "orders_read": self.orders_read,
-                "webhooks_missed": self.webhooks_missed, "orders_unknown": self.orders_unknown,
-                "entries_applied": self.entries_applied, "parked": self.parked}  # fmt: skip
+        return {
+            "since": self.since.isoformat(),
+            "cut_off": self.cut_off.isoformat(),
+            "orders_read": self.orders_read,
+            "webhooks_missed": self.webhooks_missed,
+            "orders_unknown": self.orders_unknown,
+            "entries_applied": self.entries_applied,
+            "parked": self.parked,
+        }
 
 
 def catch_up(
@@ -68,8 +74,9 @@ def catch_up(
     return result
 
 
-def _apply_order(shop: str, fetched: FetchedOrder, ledger: LedgerRepository, now: Callable[[], datetime],
-                 result: CatchUp) -> None:  # fmt: skip
+def _apply_order(
+    shop: str, fetched: FetchedOrder, ledger: LedgerRepository, now: Callable[[], datetime], result: CatchUp
+) -> None:
     order_id = fetched.order.id
     steps: list[tuple[Topic, dict[str, Any], str]] = [(Topic.ORDERS_CREATE, fetched.body, f"order/{order_id}")]
     if fetched.cancelled:
@@ -93,8 +100,9 @@ def _count(applied: ApplyResult, updated_at: datetime, result: CatchUp, *, unkno
         result.moved[entry.key] = max(result.moved.get(entry.key, updated_at), updated_at)
 
 
-def _envelope(shop: str, topic: Topic, body: dict[str, Any], name: str, updated_at: datetime,
-              received_at: datetime) -> WebhookEnvelope:  # fmt: skip
+def _envelope(
+    shop: str, topic: Topic, body: dict[str, Any], name: str, updated_at: datetime, received_at: datetime
+) -> WebhookEnvelope:
     return WebhookEnvelope(
         topic=topic,
         shop_domain=shop,

@@ -32,8 +32,16 @@ def heal(
         assert balance is not None
         assert level is not None
         expected_read[balance.key] = balance.shopify_expected
-        pushes.append(LevelPush(balance.key, balance.version, balance.quantity, level.available,
-                                items_by_sku[balance.key.sku], shopify_location_id))  # fmt: skip
+        pushes.append(
+            LevelPush(
+                balance.key,
+                balance.version,
+                balance.quantity,
+                level.available,
+                items_by_sku[balance.key.sku],
+                shopify_location_id,
+            )
+        )
     try:
         shopify = deps.shopify_inventory(run.shop)
     except (TransientFailure, PushRefused, LookupError) as error:
@@ -88,8 +96,15 @@ def adopt_edits(
             rest.append(comparison)
             continue
         try:
-            accepted = accept_shopify_level(row.key, deps.ledger, deps.directory, deps.shopify_inventory, deps.now,
-                                            reason=SHOPIFY_EDIT, actor="drift_reconciler")  # fmt: skip
+            accepted = accept_shopify_level(
+                row.key,
+                deps.ledger,
+                deps.directory,
+                deps.shopify_inventory,
+                deps.now,
+                reason=SHOPIFY_EDIT,
+                actor="drift_reconciler",
+            )
         except (TransientFailure, PushRefused, LookupError) as error:
             run.heal_notes[row.key] = f"not adopted: {error}"
             result.heal_skipped += 1

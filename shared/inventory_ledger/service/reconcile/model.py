@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from inventory_ledger.clock import Now
 from inventory_ledger.domain.drift import (
     DEFAULT_SETTLE_WINDOW,
     DriftRow,
@@ -13,6 +14,7 @@ from inventory_ledger.domain.drift import (
 )
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.ports import (
+    DEFAULT_BULK_THRESHOLD_SKUS,
     LedgerRepository,
     MerchantDirectory,
     ReportStore,
@@ -20,12 +22,6 @@ from inventory_ledger.ports import (
     ShopifyLevels,
     ShopifyOrders,
 )
-
-# At or above this many mapped SKUs a shop's levels are read with one bulk query (no cost points,
-# one file) instead of pages (a 250-level page costs ~750 points; a standard shop restores 100/s).
-DEFAULT_BULK_THRESHOLD_SKUS = 2_000
-
-Now = Callable[[], datetime]
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,20 @@ from inventory_ledger.ports import (
 )
 from inventory_ledger.service.reconcile.model import ShopRun
 
-CSV_COLUMNS = ("shop", "location", "sku", "inventory_item_id", "ledger_level", "shopify_level",
-               "shopify_expected", "difference", "last_agreed_at", "age_hours", "cause", "healed")  # fmt: skip
+CSV_COLUMNS = (
+    "shop",
+    "location",
+    "sku",
+    "inventory_item_id",
+    "ledger_level",
+    "shopify_level",
+    "shopify_expected",
+    "difference",
+    "last_agreed_at",
+    "age_hours",
+    "cause",
+    "healed",
+)
 
 
 def report_rows(run: ShopRun) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
+from inventory_ledger.clock import Now
 from inventory_ledger.domain.catch_up import CATCH_UP_MARGIN
 from inventory_ledger.domain.drift import (
     Comparison,
@@ -24,7 +25,6 @@ from inventory_ledger.service.reconcile.catch_up import CatchUp, catch_up
 from inventory_ledger.service.reconcile.heal import adopt_edits, heal
 from inventory_ledger.service.reconcile.model import (
     LocationResult,
-    Now,
     ReconcileDependencies,
     ReconcileOptions,
     ShopRun,
@@ -60,8 +60,16 @@ def reconcile_shop(
     bulk = len(items_by_sku) >= options.bulk_threshold_skus
     run = ShopRun(options.run_id or new_run_id(started), shop, started, "bulk" if bulk else "paged", healing)
     reader = deps.shopify_levels(shop)
-    logger.info("reconciling", extra={"shop": shop, "run_id": run.run_id, "locations": list(targets),
-                                      "skus": len(items_by_sku), "read_mode": run.read_mode})  # fmt: skip
+    logger.info(
+        "reconciling",
+        extra={
+            "shop": shop,
+            "run_id": run.run_id,
+            "locations": list(targets),
+            "skus": len(items_by_sku),
+            "read_mode": run.read_mode,
+        },
+    )
 
     caught = _catch_up(shop, deps, run)
 
@@ -69,11 +77,20 @@ def reconcile_shop(
         result = LocationResult(name, targets[name])
         run.locations.append(result)
         comparisons = compare_location(
-            shop, name, targets[name], deps.ledger.balances_at(shop, name, items_by_sku), available,
-            items_by_sku, skus_by_item, now=deps.now(), shopify_skus=unmapped_skus,
+            shop,
+            name,
+            targets[name],
+            deps.ledger.balances_at(shop, name, items_by_sku),
+            available,
+            items_by_sku,
+            skus_by_item,
+            now=deps.now(),
+            shopify_skus=unmapped_skus,
             location_agreed_at=deps.directory.location_reconciled_at(shop, name),
-            settle_window=options.settle_window, read_at=read_at, caught_up=caught is not None,
-        )  # fmt: skip
+            settle_window=options.settle_window,
+            read_at=read_at,
+            caught_up=caught is not None,
+        )
         heal_candidates = _account(comparisons, result, run, deps)
         if healing in (HealingPolicy.HEAL, HealingPolicy.ADOPT) and heal_candidates:
             heal_candidates = _unmoved_since(caught, heal_candidates, shop, deps, run)
@@ -125,8 +142,15 @@ def _unmoved_since(
                 run.heal_notes[comparison.row.key] = "not healed: no catch-up from Shopify's orders this run"
         return []
     try:
-        again = catch_up(shop, deps.ledger, deps.directory, deps.shopify_orders(shop), deps.now,
-                         since=caught.cut_off - CATCH_UP_MARGIN, record=False)  # fmt: skip
+        again = catch_up(
+            shop,
+            deps.ledger,
+            deps.directory,
+            deps.shopify_orders(shop),
+            deps.now,
+            since=caught.cut_off - CATCH_UP_MARGIN,
+            record=False,
+        )
     except (TransientFailure, PushRefused) as error:
         for comparison in candidates:
             if comparison.row is not None:

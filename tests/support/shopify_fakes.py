@@ -1,4 +1,4 @@
-"""Fakes for the Shopify client tests (imported as ``shopify_fakes``).
+"""Fakes for the Shopify client tests (tests of the Shopify adapters).
 
 A clock that sleeps instantly and a Shopify that keeps a bucket.
 
@@ -19,7 +19,7 @@ from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
 SHOP = "demo.myshopify.com"
 TOKEN = "shpat_test_token"
 ENDPOINT = f"https://{SHOP}/admin/api/2026-07/graphql.json"
-CAPTURES = Path(__file__).parents[3] / "reference" / "shopify" / "payloads" / "graphql-captures-shopify-draft-proxy"
+CAPTURES = Path(__file__).parents[2] / "reference" / "shopify" / "payloads" / "graphql-captures-shopify-draft-proxy"
 
 
 class FakeClock:
@@ -130,4 +130,4 @@ def make_client(shopify: FakeShopify, clock: FakeClock, **kwargs: Any) -> Shopif
 
 
 def capture(name: str) -> dict[str, Any]:
-    return json.loads((CAPTURES / name).read_text())  # type: ignore[no-any-return]
+    return json.loads((CAPTURES / name).read_text())
