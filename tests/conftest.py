@@ -44,3 +44,16 @@ def local_aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> Itera
     forget_cached_clients()
     yield resources
     forget_cached_clients()
+
+
+@pytest.fixture
+def restored_logger() -> Iterator[None]:
+    """ledgerctl's main() sends the shared logger to stderr at WARNING; later tests expect it as it was."""
+    from inventory_ledger.observability import logger
+
+    handler = logger.registered_handler
+    stream, level = getattr(handler, "stream", None), logger.log_level
+    yield
+    logger.setLevel(level)
+    if stream is not None:
+        handler.stream = stream  # type: ignore[attr-defined]

@@ -46,8 +46,9 @@ class Outcome:
 
 def replay_command(plan: Plan, backend: str) -> str:
     merchant = plan.merchant
+    skus = len(merchant.skus) - len(merchant.late_skus)  # the late ones come from the seed again
     return (
-        f"python -m chaos --seed {plan.seed} --webhooks {plan.webhooks} --skus {len(merchant.skus)} "
+        f"python -m chaos --seed {plan.seed} --webhooks {plan.webhooks} --skus {skus} "
         f"--locations {len(merchant.locations)} --dynamodb {backend}"
     )
 

@@ -15,11 +15,14 @@ PRIMARY = "Warehouse"
 @dataclass(frozen=True)
 class Merchant:
     locations: tuple[str, ...]  # Shopify location names, the primary first
-    skus: tuple[str, ...]
-    openings: Mapping[tuple[str, str], int]  # (location, SKU) -> Shopify's available at onboarding
+    skus: tuple[str, ...]  # every SKU, the late ones included
+    openings: Mapping[tuple[str, str], int]  # (location, SKU) -> Shopify's available when it is seeded
+    # SKUs Shopify gains mid-run (AddSku), sold before the ledger maps them (MapSku): not seeded at first.
+    late_skus: tuple[str, ...] = ()
 
     def levels(self) -> list[tuple[str, str]]:
         return [(location, sku) for location in self.locations for sku in self.skus]
 
     def simulator_seed(self, webhook_url: str) -> dict[str, Any]:
-        return shop_seed(webhook_url, self.locations, self.skus, lambda sku, location: self.openings[(location, sku)])
+        first = tuple(sku for sku in self.skus if sku not in self.late_skus)
+        return shop_seed(webhook_url, self.locations, first, lambda sku, location: self.openings[(location, sku)])

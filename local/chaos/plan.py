@@ -9,11 +9,18 @@ of shipped units (`return` at any location; `legacy_restock` and `no_restock` on
 open units, since Shopify would release open units first), transfers, counts and admin edits.
 Counts open a phase: the runner records them once everything before has been applied, so the level
 they set is exact. Transfers only add and subtract, so they race the webhooks freely.
+
+Faults of the ledger's own recovery paths (issue #14): webhooks still in flight across the heal, push
+answers lost after Shopify applied them (LostAck), Shopify refusing or unavailable past the stream's
+retries (levels set aside, swept), edits in Shopify's admin (AdminEdit, healed: the chaos merchant's
+policy is `heal`), and a SKU Shopify gains mid-run, sold before the ledger maps it (AddSku, then
+MapSku: `ledgerctl map`, whose replay of the parked sales must subtract nothing twice).
+Shared SKUs (two variants, one SKU) wait for the ledger's variant-id matching: see `_Generator.add_sku`.
 """
 
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from chaos.merchant import PRIMARY, Merchant
@@ -88,7 +95,33 @@ class AdminEdit:
     available: int
 
 
-Action = PlaceOrder | Fulfil | Cancel | Refund | Transfer | Count | AdminEdit
+@dataclass(frozen=True)
+class LostAck:
+    """A receipt whose push Shopify applies while its answer is lost: played at the phase's start, the
+    runner sends the push the pusher is about to send (same levels, values and key), then records the
+    receipt; the pusher's own push (or its bisected retry) must recognise the level as its own."""
+
+    operation_id: str
+    location: str
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class AddSku:
+    """Shopify gains a SKU (a new product stocked at every location); the ledger does not map it yet."""
+
+    sku: str
+
+
+@dataclass(frozen=True)
+class MapSku:
+    """The operator maps the SKU (`ledgerctl map --sku`): its levels imported, its parked sales replayed."""
+
+    sku: str
+
+
+Action = PlaceOrder | Fulfil | Cancel | Refund | Transfer | Count | AdminEdit | LostAck | AddSku | MapSku
 
 
 # -- faults -----------------------------------------------------------------------------------------
@@ -109,6 +142,13 @@ class FaultKind(StrEnum):
     # Shopify refusing every call of the shop for the phase (credentials lost): pushes are set aside,
     # marked for re-push, and the pusher's sweep pushes them once it answers (docs/pushing.md).
     SHOPIFY_DOWN = "Shopify refusing every call"
+    # Shopify answering 503 to every call of the shop for the phase: past the client's retries and the
+    # stream's, the levels are set aside and the sweep pushes them once it answers.
+    SHOPIFY_UNAVAILABLE = "Shopify unavailable past every retry"
+    # Shopify applied a push whose answer never came back (LostAck): recognised, never frozen.
+    LOST_ACK = "push answers lost after Shopify applied them"
+    # A SKU Shopify gained mid-run, sold before it was mapped (AddSku ... MapSku).
+    REMAP = "SKU mapped mid-run, parked sales replayed"
     # The last phase's webhooks still in flight while the reconciler heals, delivered after it: the
     # catch-up must have applied their orders, so the heal cannot re-inflate (docs/reconciliation.md).
     LATE_ACROSS_HEAL = "webhooks delivered after the heal"
@@ -119,12 +159,22 @@ _LAST_PHASE_ONLY = frozenset({FaultKind.LATE_ACROSS_HEAL})
 
 
 # Faults that only bite when the phase pushes to Shopify (transfers and counts make pushes).
-_EXCLUSIVE = {FaultKind.SHUFFLE: FaultKind.REVERSE, FaultKind.REVERSE: FaultKind.SHUFFLE}
+_EXCLUSIVE = {
+    FaultKind.SHUFFLE: {FaultKind.REVERSE},
+    FaultKind.REVERSE: {FaultKind.SHUFFLE},
+    # A stale answer needs Shopify answering: not in a phase it refuses or fails every call.
+    FaultKind.STALE: {FaultKind.SHOPIFY_DOWN, FaultKind.SHOPIFY_UNAVAILABLE},
+    FaultKind.SHOPIFY_DOWN: {FaultKind.STALE},
+    FaultKind.SHOPIFY_UNAVAILABLE: {FaultKind.STALE},
+}
 PUSH_FAULTS = frozenset(
-    {FaultKind.SHOPIFY_5XX, FaultKind.SHOPIFY_429, FaultKind.THROTTLE, FaultKind.STALE, FaultKind.SHOPIFY_DOWN}
-)
-# Shopify's answer while it refuses every call of the shop.
+    {FaultKind.SHOPIFY_5XX, FaultKind.SHOPIFY_429, FaultKind.THROTTLE, FaultKind.STALE, FaultKind.SHOPIFY_DOWN,
+     FaultKind.SHOPIFY_UNAVAILABLE}
+)  # fmt: skip
+# Shopify's answer while it refuses every call of the shop, and while it is unavailable.
 DOWN_STATUS = 401
+UNAVAILABLE_STATUS = 503
+
 KILLED_FUNCTIONS = {
     FaultKind.KILL_INGRESS: "webhook_ingress",
     FaultKind.KILL_CONSUMER: "ledger_consumer",
@@ -177,6 +227,9 @@ class Faults:
     kills: tuple[Kill, ...] = ()
     # The phase's deliveries stay held until the reconciler has healed (then released as `release` says).
     across_heal: bool = False
+    # The phase plays LostAck or AddSku ... MapSku (its actions say which).
+    lost_acks: bool = False
+    remap: bool = False
 
 
 @dataclass(frozen=True)
@@ -186,6 +239,8 @@ class Phase:
     counts: tuple[Count, ...]  # recorded first, once everything before has been applied
     actions: tuple[Action, ...]
     estimated_deliveries: int  # Shopify's own events times their copies (pushes' echoes not counted)
+    # Played after the counts, before the phase's faults are switched on (Shopify must apply them).
+    lost_acks: tuple[LostAck, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -203,10 +258,16 @@ class Plan:
         return {kind for phase in self.phases for kind in fault_kinds(phase.faults)}
 
 
-def error_kind(status: int) -> FaultKind:
+def error_kind(status: int, count: int = 0) -> FaultKind:
     if status == 429:
         return FaultKind.SHOPIFY_429
-    return FaultKind.SHOPIFY_DOWN if status == DOWN_STATUS else FaultKind.SHOPIFY_5XX
+    if status == DOWN_STATUS:
+        return FaultKind.SHOPIFY_DOWN
+    return FaultKind.SHOPIFY_UNAVAILABLE if count >= UNAVAILABLE_CALLS else FaultKind.SHOPIFY_5XX
+
+
+# A phase-long outage: more answers than any phase asks for.
+UNAVAILABLE_CALLS = 1000
 
 
 def fault_kinds(faults: Faults) -> list[FaultKind]:
@@ -219,7 +280,11 @@ def fault_kinds(faults: Faults) -> list[FaultKind]:
         kinds.append(FaultKind.SHUFFLE)
     if faults.release is Release.NEWEST_FIRST:
         kinds.append(FaultKind.REVERSE)
-    kinds += [error_kind(e.status) for e in faults.shopify_errors]
+    kinds += [error_kind(e.status, e.count) for e in faults.shopify_errors]
+    if faults.lost_acks:
+        kinds.append(FaultKind.LOST_ACK)
+    if faults.remap:
+        kinds.append(FaultKind.REMAP)
     if faults.across_heal:
         kinds.append(FaultKind.LATE_ACROSS_HEAL)
     if faults.throttle:
@@ -255,9 +320,22 @@ class _Generator:
     orders: list[_OrderState] = field(default_factory=list)
     refunds: int = 0
     operations: int = 0
+    # Late SKUs Shopify has not gained yet, in the order their phases add them; then the one Shopify
+    # sells and the ledger has not mapped yet (only its orders use it: no transfer, count or edit).
+    pending_late: list[str] = field(default_factory=list)
+    unmapped: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.pending_late = list(self.merchant.late_skus)
+
+    @property
+    def skus(self) -> list[str]:
+        """The SKUs the ledger maps now: operators and Shopify trade only these (a late SKU is sold
+        before its mapping by the phase that adds it, on purpose)."""
+        return [sku for sku in self.merchant.skus if sku not in self.pending_late and sku not in self.unmapped]
 
     def sku(self) -> str:
-        skus = self.merchant.skus
+        skus = self.skus
         hot = skus[: max(3, len(skus) // 10)]  # operators keep touching a few SKUs: contention on their levels
         return self.rng.choice(hot if self.rng.random() < 0.3 else skus)
 
@@ -270,8 +348,10 @@ class _Generator:
 
     # Each action returns itself and how many webhooks Shopify sends for it (subscribed topics only).
 
-    def place_order(self) -> tuple[Action, int]:
-        skus = self.rng.sample(self.merchant.skus, self.rng.choice([1, 1, 2, 2, 3]))
+    def place_order(self, including: str | None = None) -> tuple[Action, int]:
+        skus = self.rng.sample(self.skus, self.rng.choice([1, 1, 2, 2, 3]))
+        if including is not None:
+            skus = [including, *skus[1:]]
         lines = tuple(OrderLine(sku, self.rng.randint(1, 3)) for sku in skus)
         location = self.location() if self.rng.random() < 0.5 else None
         self.orders.append(_OrderState(list(lines), [0] * len(lines), [0] * len(lines)))
@@ -336,6 +416,27 @@ class _Generator:
     def admin_edit(self) -> tuple[Action, int]:
         return AdminEdit(self.location(), self.sku(), self.rng.randint(0, 30)), 1
 
+    def lost_ack(self) -> LostAck:
+        return LostAck(self.operation_id("lost-ack"), self.location(), self.sku(), self.rng.randint(1, 5))
+
+    def add_sku(self) -> tuple[list[Action], int, str] | None:
+        """AddSku, then orders that sell it before the ledger maps it (their webhooks are parked).
+
+        Hook for shared SKUs (two variants, one SKU, which Shopify allows): once orders are matched to
+        levels by variant / inventory item, AddSku can add a second variant carrying an existing SKU
+        and the orders here sell both (a FaultKind of its own, and the reference keyed by variant)."""
+        if not self.pending_late:
+            return None
+        sku = self.pending_late[0]
+        actions: list[Action] = [AddSku(sku)]
+        self.unmapped.add(self.pending_late.pop(0))  # Shopify sells it from now on; the ledger maps it later
+        webhooks = 0
+        for _ in range(self.rng.randint(1, 3)):
+            order, sent = self.place_order(including=sku)
+            actions.append(order)
+            webhooks += sent
+        return actions, webhooks, sku
+
     def action(self) -> tuple[Action, int]:
         kinds = [self.place_order, self.fulfil, self.cancel, self.refund, self.transfer, self.admin_edit]
         chosen = self.rng.choices(kinds, weights=[45, 17, 8, 14, 10, 6])[0]
@@ -352,7 +453,11 @@ class _Generator:
             release = Release.NEWEST_FIRST
         errors = []
         if FaultKind.SHOPIFY_5XX in kinds:
-            errors.append(ShopifyError(rng.choice([500, 502, 503]), rng.randint(1, 3)))
+            # Not 503 beside a phase-long outage: the faults left are counted per status.
+            statuses = [500, 502] if FaultKind.SHOPIFY_UNAVAILABLE in kinds else [500, 502, 503]
+            errors.append(ShopifyError(rng.choice(statuses), rng.randint(1, 3)))
+        if FaultKind.SHOPIFY_UNAVAILABLE in kinds:
+            errors.append(ShopifyError(UNAVAILABLE_STATUS, UNAVAILABLE_CALLS))
         if FaultKind.SHOPIFY_429 in kinds:
             errors.append(ShopifyError(429, rng.randint(1, 2), round(rng.uniform(0.2, 0.5), 2)))
         if FaultKind.SHOPIFY_DOWN in kinds:
@@ -379,19 +484,27 @@ class _Generator:
 
     def phase(self, number: int, kinds: set[FaultKind], target: int) -> Phase:
         counts = tuple(self.count() for _ in range(self.rng.choice([0, 0, 1, 2]))) if number else ()
+        lost_acks = tuple(self.lost_ack() for _ in range(self.rng.randint(1, 2))) if FaultKind.LOST_ACK in kinds else ()
         actions: list[Action] = []
         if kinds & PUSH_FAULTS and not counts:
             actions.append(self.transfer()[0])  # something to push while Shopify misbehaves
         estimate = 0
+        added = self.add_sku() if FaultKind.REMAP in kinds else None
+        if added is not None:
+            actions += added[0]
+            estimate += added[1]
         while estimate < target:
             action, webhooks = self.action()
             actions.append(action)
             estimate += webhooks
+        if added is not None:
+            actions.append(MapSku(added[2]))
+            self.unmapped.discard(added[2])
         pushed = [(c.location, c.sku) for c in counts]
         pushed += [(a.source, a.sku) for a in actions if isinstance(a, Transfer)]
         pushed += [(a.target, a.sku) for a in actions if isinstance(a, Transfer)]
-        faults = self.faults(kinds, pushed)
-        return Phase(number, faults, counts, tuple(actions), estimate * (1 + faults.duplicate))
+        faults = replace(self.faults(kinds, pushed), lost_acks=bool(lost_acks), remap=added is not None)
+        return Phase(number, faults, counts, tuple(actions), estimate * (1 + faults.duplicate), lost_acks)
 
 
 def _openings(rng: random.Random, locations: tuple[str, ...], skus: tuple[str, ...]) -> dict[tuple[str, str], int]:
@@ -410,12 +523,12 @@ def _fault_kinds_by_phase(rng: random.Random, phases: int, extra: float) -> list
     by_phase: list[set[FaultKind]] = [set() for _ in range(phases)]
     for index, kind in enumerate(kinds):
         phase = index % phases
-        while _EXCLUSIVE.get(kind) in by_phase[phase]:  # held deliveries are released one way
+        while _EXCLUSIVE.get(kind, set()) & by_phase[phase]:  # held deliveries are released one way, ...
             phase = (phase + 1) % phases
         by_phase[phase].add(kind)
     for chosen in by_phase:
         for kind in FaultKind:
-            if kind not in _LAST_PHASE_ONLY and rng.random() < extra and _EXCLUSIVE.get(kind) not in chosen:
+            if kind not in _LAST_PHASE_ONLY and rng.random() < extra and not _EXCLUSIVE.get(kind, set()) & chosen:
                 chosen.add(kind)
     by_phase[-1] |= _LAST_PHASE_ONLY
     return by_phase
@@ -426,14 +539,20 @@ def generate(seed: int, *, webhooks: int, skus: int, locations: int) -> Plan:
     if locations < 2 or skus < 3:
         raise ValueError("a chaos merchant needs at least 2 locations and 3 SKUs")
     rng = random.Random(seed)
-    location_names = (PRIMARY, *(f"Store {n}" for n in range(1, locations)))
-    sku_names = tuple(f"SKU-{n:03d}" for n in range(1, skus + 1))
-    merchant = Merchant(location_names, sku_names, _openings(rng, location_names, sku_names))
     phase_count = max(MIN_PHASES, math.ceil(webhooks / WEBHOOKS_PER_PHASE))
+    kinds_by_phase = _fault_kinds_by_phase(rng, phase_count, extra=0.2)
+    location_names = (PRIMARY, *(f"Store {n}" for n in range(1, locations)))
+    # One late SKU per phase that maps one; the first phase trades none (the onboarding imports the rest).
+    if FaultKind.REMAP in kinds_by_phase[0]:
+        kinds_by_phase[0].discard(FaultKind.REMAP)
+        kinds_by_phase[1].add(FaultKind.REMAP)
+    late = sum(1 for kinds in kinds_by_phase if FaultKind.REMAP in kinds)
+    sku_names = tuple(f"SKU-{n:03d}" for n in range(1, skus + late + 1))
+    merchant = Merchant(location_names, sku_names, _openings(rng, location_names, sku_names), sku_names[skus:])
     target = math.ceil(webhooks / phase_count)
     generator = _Generator(rng, merchant)
     phases = []
     # Each phase's share counts Shopify's events once: duplicate copies only add to the deliveries.
-    for number, kinds in enumerate(_fault_kinds_by_phase(rng, phase_count, extra=0.2)):
+    for number, kinds in enumerate(kinds_by_phase):
         phases.append(generator.phase(number, kinds, target))
     return Plan(seed, webhooks, merchant, tuple(phases))

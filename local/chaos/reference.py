@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from chaos.merchant import PRIMARY
-from chaos.plan import AdminEdit, Cancel, Count, Fulfil, PlaceOrder, Plan, Refund, Transfer
+from chaos.plan import AddSku, AdminEdit, Cancel, Count, Fulfil, LostAck, MapSku, PlaceOrder, Plan, Refund, Transfer
 from inventory_ledger.domain.orders import cancel_entry_id, refund_entry_id, sale_entry_id
 
 Level = tuple[str, str]  # (Shopify location name, SKU)
@@ -52,7 +52,7 @@ def expected(plan: Plan, ids: ShopifyIds) -> Expected:
         entries[level].add(entry_id)
 
     for phase in plan.phases:
-        for action in (*phase.counts, *phase.actions):
+        for action in (*phase.counts, *phase.lost_acks, *phase.actions):
             match action:
                 case PlaceOrder(order=number, location=location, lines=lines):
                     # POS: the till's location; online: the primary shipping location.
@@ -99,4 +99,10 @@ def expected(plan: Plan, ids: ShopifyIds) -> Expected:
                     move((location, sku), counted - levels[(location, sku)], f"count/{operation}")
                 case AdminEdit():
                     pass  # Shopify's side only: drift the reconciler heals, never a ledger movement
+                case LostAck(operation_id=operation, location=location, sku=sku, quantity=quantity):
+                    move((location, sku), quantity, f"receipt/{operation}")  # a receipt; its push lands once
+                case AddSku() | MapSku():
+                    # Its opening is Shopify's level when seeded; its sales before the mapping count as
+                    # any other sale (the import holds them, their replayed entries move nothing).
+                    pass
     return Expected(levels, entries)

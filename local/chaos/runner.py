@@ -3,8 +3,10 @@
 A phase: its counts (everything before is applied by then), its faults switched on, its actions,
 the held deliveries released (shuffled or newest first), then quiet: every delivery made (delayed
 ones and Shopify's retries included), the queue and the stream drained, until no new webhook comes;
-then its faults are switched off. After the last phase: heal with the merchant's policy at `heal`,
-drain again, and run the nightly reconciliation with the policy back at `report`.
+then its faults are switched off, the SKUs it added are mapped (their parked sales replayed) and the
+pusher's sweep runs. The merchant's policy is `heal` (admin edits are undone: the reference model
+ignores them). After the last phase: heal, drain again, and run the nightly reconciliation with the
+policy at `report`.
 """
 
 import time
@@ -14,12 +16,15 @@ from typing import Any
 
 from chaos.plan import (
     Action,
+    AddSku,
     AdminEdit,
     Cancel,
     Count,
     FaultKind,
     Faults,
     Fulfil,
+    LostAck,
+    MapSku,
     Phase,
     PlaceOrder,
     Plan,
@@ -34,7 +39,10 @@ from demo.story import Story
 from inventory_ledger import bootstrap
 from inventory_ledger.clock import utc_now
 from inventory_ledger.domain import operations
+from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.domain.movements import Movement
+from inventory_ledger.domain.pushing import LevelPush, PushOutcome, idempotency_key
+from inventory_ledger.service.mapping import map_and_import
 from inventory_ledger.service.operations import record_operation
 from local_stack.driver import LambdaDriver
 from local_stack.stack import LocalStack
@@ -60,6 +68,7 @@ class Runner:
         self._location_ids: dict[str, int] = {}
         self._refund_ids: set[int] = set()
         self.held_across_heal: Faults | None = None
+        self._held_emitted = 0
 
     @property
     def driver(self) -> LambdaDriver:
@@ -79,6 +88,8 @@ class Runner:
 
     def play(self) -> None:
         self.story.onboard()
+        # The ledger wins over edits in Shopify's admin (the reference model never counts them).
+        bootstrap.merchant_directory().set_healing_policy(SHOP, "heal")
         self._location_ids = {loc["name"]: int(loc["id"]) for loc in self.control("GET", "")["locations"]}
         self._set_delivery(Faults())
         self.quiesce()
@@ -95,17 +106,25 @@ class Runner:
     def play_phase(self, phase: Phase) -> None:
         for count in phase.counts:
             self.act(count)
+        for lost in phase.lost_acks:
+            self.act(lost)
         faults = phase.faults
         emitted = self._subscribed_events()
         self._set_delivery(faults, hold=faults.release is not None or faults.across_heal)
         self._inject(faults)
+        # Mapping reads Shopify: the operator maps once the phase's faults are off.
         for action in phase.actions:
-            self.act(action)
+            if not isinstance(action, MapSku):
+                self.act(action)
+        mappings = [action for action in phase.actions if isinstance(action, MapSku)]
         if faults.across_heal:
             # Still in flight at the heal: heal_and_reconcile releases them after it.
             self.driver.drain(timeout=QUIET_TIMEOUT_S)
             self.held_across_heal = faults
+            self._held_emitted = emitted
             self._clear(faults)
+            for mapping in mappings:
+                self.act(mapping)
             return
         if faults.release is not None:
             self._set_delivery(faults)
@@ -120,6 +139,9 @@ class Runner:
         if faults.delay_s:
             self.faults[FaultKind.DELAY] += emitted * (1 + faults.duplicate)
         self._clear(faults)
+        for mapping in mappings:
+            self.act(mapping)
+        self.quiesce()
         self.sweep()
 
     def sweep(self) -> None:
@@ -145,6 +167,12 @@ class Runner:
         if faults.release is not None:
             self.faults[FaultKind.SHUFFLE if faults.release is Release.SHUFFLED else FaultKind.REVERSE] += released
         self._set_delivery(Faults())
+        self.quiesce()
+        # Every event of the phase was delivered under its mode, after the heal.
+        emitted = self._subscribed_events() - self._held_emitted
+        self.faults[FaultKind.DUPLICATE] += emitted * faults.duplicate
+        if faults.delay_s:
+            self.faults[FaultKind.DELAY] += emitted * (1 + faults.duplicate)
         self.held_across_heal = None
 
     def heal_and_reconcile(self) -> None:
@@ -234,7 +262,7 @@ class Runner:
         for fault in left["faults"]:
             left_by_status[fault["status"]] += fault["remaining"]
         for error in faults.shopify_errors:
-            self.faults[error_kind(error.status)] += error.count - left_by_status[error.status]
+            self.faults[error_kind(error.status, error.count)] += error.count - left_by_status[error.status]
         self.faults[FaultKind.STALE] += sum(s.count for s in faults.stale) - sum(s["count"] for s in left["stale"])
         self.control("DELETE", "/faults")
         if faults.throttle is not None:
@@ -294,6 +322,36 @@ class Runner:
                 self._record(operations.count(SHOP, location, sku, counted, operation, actor=ACTOR))
             case AdminEdit(location=location, sku=sku, available=available):
                 self.control("POST", "/admin/levels", {"sku": sku, "location": location, "available": available})
+            case LostAck():
+                self._lost_ack(action)
+            case AddSku(sku=sku):
+                openings = self.plan.merchant.openings
+                self.control("POST", "/seed", {
+                    "products": [{"title": sku.title(), "variants": [{"sku": sku, "tracked": True}]}],
+                    "levels": [{"sku": sku, "location": location, "available": openings[(location, sku)]}
+                               for location in self.plan.merchant.locations],
+                })  # fmt: skip
+            case MapSku(sku=sku):
+                map_and_import(SHOP, locations=[], skus=[sku], ledger=bootstrap.ledger(),
+                               directory=bootstrap.merchant_directory(), shopify=bootstrap.shopify_levels_for(SHOP),
+                               now=utc_now, actor=ACTOR)  # fmt: skip
+                self.faults[FaultKind.REMAP] += 1
+                self.story.past_the_import_second()
+
+    def _lost_ack(self, lost: LostAck) -> None:
+        """Shopify applies the push the receipt is about to cause, and its answer is lost: the runner sends
+        the pusher's own call (the level's next version, from what Shopify is known to show, the pusher's
+        key for a call of that level alone) before the ledger records the receipt."""
+        ledger, location = bootstrap.ledger(), self.story.location(lost.location)
+        key = LevelKey(SHOP, location, lost.sku)
+        balance = ledger.balances([key])[key]
+        locations, items = bootstrap.merchant_directory().shopify_ids(SHOP, [location], [lost.sku])
+        push = LevelPush(key, balance.version + 1, balance.quantity + lost.quantity, balance.shopify_expected,
+                         items[lost.sku], locations[location])  # fmt: skip
+        answer = bootstrap.shopify_for(SHOP).set_available([push], idempotency_key=idempotency_key([push]))
+        if answer.get(key) is PushOutcome.APPLIED:
+            self.faults[FaultKind.LOST_ACK] += 1
+        self._record(operations.receive(SHOP, location, lost.sku, lost.quantity, lost.operation_id, actor=ACTOR))
 
     def _record(self, movements: list[Movement]) -> None:
         record_operation(movements, bootstrap.ledger(), utc_now)

@@ -20,10 +20,10 @@ sys.path[:0] = [str(ROOT)]
 
 from inventory_ledger import bootstrap, config
 from local_stack.aws import LocalResources, MotoServer, provision
-from scripts.bench import cold_start, consumer, flash_sale, ingress, pipeline, reconcile, shopify_writes
+from scripts.bench import cold_start, consumer, flash_sale, ingress, pipeline, reconcile, shopify_writes, stale
 from scripts.bench.table import Row, machine, markdown
 
-SECTIONS = ("ingress", "consumer", "flash-sale", "shopify", "pipeline", "reconcile", "cold-start")
+SECTIONS = ("ingress", "consumer", "flash-sale", "shopify", "stale", "pipeline", "reconcile", "cold-start")
 
 
 def _activate(resources: LocalResources) -> None:
@@ -78,6 +78,11 @@ def main() -> int:
                         extra.stop()  # type: ignore[attr-defined]
             if "shopify" in only:
                 rows += shopify_writes.measure()
+            if "stale" in only:
+                moto.reset()
+                resources = provision(moto.endpoint_url)
+                _activate(resources)
+                rows += stale.measure(resources)
         finally:
             moto.stop()
         # The whole local stack, once per backend (each run starts its own servers). moto's share is

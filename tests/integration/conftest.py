@@ -19,16 +19,3 @@ def merchant(
     bootstrap.reset()
     yield create_demo_merchant(shopify_simulator.base_url, local_aws)
     bootstrap.reset()
-
-
-@pytest.fixture
-def restored_logger() -> Iterator[None]:
-    """ledgerctl's main() sends the shared logger to stderr at WARNING; later tests expect it as it was."""
-    from inventory_ledger.observability import logger
-
-    handler = logger.registered_handler
-    stream, level = getattr(handler, "stream", None), logger.log_level
-    yield
-    logger.setLevel(level)
-    if stream is not None:
-        handler.stream = stream  # type: ignore[attr-defined]

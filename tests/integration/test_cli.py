@@ -2,6 +2,7 @@
 
 import json
 import os
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -80,6 +81,7 @@ def test_reconcile_reports_drift_with_exit_code_1_and_heals_when_asked(
     # An edit in Shopify's admin (its webhook never comes). A sale would be no drift: the reconciler's
     # catch-up applies Shopify's orders before judging, and healing it would put sold units on sale.
     merchant.control("POST", "/admin/levels", {"sku": "TEE-M", "location": "Main Warehouse", "available": 6})
+    assert run(capsys, "healing", shop, "report")[0] == 0  # the default, adopt, would take the edit in
     code, report = run(capsys, "reconcile", shop, "--location", "main-warehouse")
     assert code == 1
     assert [(r["sku"], r["cause"]) for r in report["rows"]] == [("TEE-M", "admin_edit")]
@@ -229,7 +231,7 @@ def test_list_commands(merchant: SimulatedMerchant, capsys: pytest.CaptureFixtur
     run(capsys, "onboard", shop, "--primary-location", "Main Warehouse")
     code, shops = run(capsys, "shops")
     assert code == 0
-    assert shops["shops"] == [{"shop": shop, "locations": 2, "skus": 3, "healing": "report"}]
+    assert shops["shops"] == [{"shop": shop, "locations": 2, "skus": 3, "healing": "adopt"}]
 
     code, levels = run(capsys, "levels", shop, "--location", "main-warehouse")
     assert code == 0
@@ -238,7 +240,9 @@ def test_list_commands(merchant: SimulatedMerchant, capsys: pytest.CaptureFixtur
     assert run(capsys, "levels", shop, "--location", "attic")[0] == 3
 
     assert run(capsys, "receive", shop, "store", "TEE-S", "2", "--operation-id", "po-7")[0] == 0
-    sold_at = _now().isoformat()  # after onboarding: an order from before is already in the imported level
+    # After onboarding on Shopify's clock (an order from before is already in the imported level).
+    merchant.sim.sim.advance(1)
+    sold_at = datetime.fromtimestamp(merchant.sim.sim.state.clock.now(), UTC).isoformat()
     body = order(7_000_000_000_000_000_011, [(7_000_000_000_000_000_012, "MUG", 7)], created_at=sold_at)
     apply_envelope(envelope(Topic.ORDERS_CREATE, body, shop=shop, event_id="evt-big"), bootstrap.ledger(), _now)
 

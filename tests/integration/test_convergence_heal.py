@@ -120,7 +120,7 @@ def test_without_a_catch_up_nothing_is_healed(shop: DemoMerchant) -> None:
     assert "failed" in run.catch_up
     [row] = [row for row in run.rows if row.key == KEY]
     assert row.cause.value == "webhook_never_received"  # without the catch-up, nothing better is known
-    assert run.heal_notes[KEY] == "not healed: no catch-up from Shopify's orders this run"
+    assert run.heal_notes[KEY] == "not healed: no complete catch-up from Shopify's orders this run"
     assert shop.shopify_available("store-a", "A") == 4
 
 
@@ -146,6 +146,7 @@ def test_a_return_of_an_order_placed_before_onboarding_gets_its_order_through_th
     )
     assert merchant.balance("main-warehouse", "TEE-S").quantity == 8  # the sale is inside the import
     align_simulator_clock(shopify_simulator.base_url)
+    shopify_simulator.sim.advance(1)  # the refund comes after the second of the import
     merchant.control(
         "POST",
         f"/orders/{order['id']}/refunds",

@@ -196,8 +196,9 @@ def test_a_stale_push_from_an_admin_edit_is_resolved_by_the_merchant_s_policy(
     merchant: DemoMerchant, shopify_simulator: SimulatorServer, policy: str
 ) -> None:
     """An edit in Shopify's admin (10 -> 4, no webhook), then a receipt of 1: stale. The sweep's
-    catch-up finds no order; the policy decides: heal sets Shopify to the ledger's 11, adopt counts
-    Shopify's 4, report leaves both for the nightly report."""
+    catch-up finds no order; the policy decides: heal sets Shopify to the ledger's 11, adopt takes the
+    edit (-6) as an adjustment and pushes the receipt on top (5), report leaves both for the nightly
+    report."""
     align_simulator_clock(shopify_simulator.base_url)
     bootstrap.merchant_directory().set_healing_policy(SHOP, policy)
     merchant.control("POST", "/admin/levels", {"sku": "A", "location": "Store A", "available": 4})
@@ -213,7 +214,7 @@ def test_a_stale_push_from_an_admin_edit_is_resolved_by_the_merchant_s_policy(
         assert (shown, balance.quantity, balance.shopify_expected) == (11, 11, 11)
     elif policy == "adopt":
         assert summary["stale_adopted"] == 1
-        assert (shown, balance.quantity, balance.shopify_expected) == (4, 4, 4)
+        assert (shown, balance.quantity, balance.shopify_expected) == (5, 5, 5)
     else:
         assert summary["stale_reported"] == 1
         assert (shown, balance.quantity, balance.push_status) == (4, 11, "stale")

@@ -76,7 +76,7 @@ def test_the_adopt_policy_counts_an_established_shopify_edit_and_heals_nothing(
 ) -> None:
     """An admin edit (10 -> 6, no webhook) and a POS sale of 1 whose webhook is in flight (6 -> 5).
     The catch-up applies the sale (ledger 9); what remains is the edit, adopted: the ledger counts 5,
-    reason shopify_edit, and Shopify is not rewritten."""
+    reason shopify_edit (an adjustment of -4), and Shopify is not rewritten."""
     align_simulator_clock(shopify_simulator.base_url)
     bootstrap.merchant_directory().set_healing_policy(SHOP, "adopt")
     merchant.control("POST", "/admin/levels", {"sku": "A", "location": "Store A", "available": 6})
@@ -85,13 +85,13 @@ def test_the_adopt_policy_counts_an_established_shopify_edit_and_heals_nothing(
     assert run.healing.value == "adopt"
     assert run.total("adopted") == 1
     assert run.total("healed") == 0
-    assert run.heal_notes[KEY] == "adopted: the ledger counted Shopify's 5"
+    assert run.heal_notes[KEY] == "adopted: Shopify's 5 as an edit (shopify_edit)"
     assert merchant.shopify_available("store-a", "A") == 5
     balance = merchant.balance("store-a", "A")
     assert (balance.quantity, balance.shopify_expected) == (5, 5)
     kinds = [(e.kind, e.quantity) for e in merchant.ledger.entries(KEY)]
     assert (MovementKind.SALE, -1) in kinds
-    assert (MovementKind.COUNT, -4) in kinds
-    [count] = [e for e in merchant.ledger.entries(KEY) if e.kind is MovementKind.COUNT]
-    assert (count.reason or "").startswith("shopify_edit")
+    assert (MovementKind.ADJUSTMENT, -4) in kinds
+    [edit] = [e for e in merchant.ledger.entries(KEY) if e.kind is MovementKind.ADJUSTMENT]
+    assert (edit.reason or "").startswith("shopify_edit")
     assert reconcile_shop(SHOP, bootstrap.reconcile_dependencies(), location="store-a").rows == []

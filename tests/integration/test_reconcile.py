@@ -80,6 +80,7 @@ def test_admin_edits_and_unmapped_sku_are_reported_with_their_causes_after_the_c
     merchant: SimulatedMerchant, bulk_threshold: int
 ) -> None:
     drift_the_shop(merchant)
+    bootstrap.merchant_directory().set_healing_policy(merchant.shop, "report")  # edits only reported
     run = reconcile_shop(
         merchant.shop, bootstrap.reconcile_dependencies(), options=ReconcileOptions(bulk_threshold_skus=bulk_threshold)
     )

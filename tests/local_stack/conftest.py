@@ -1,6 +1,7 @@
 """Fixtures for the local stack's own tests: a driver over fresh resources, on either DynamoDB backend."""
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -9,6 +10,10 @@ from local_stack.driver import LambdaDriver
 from local_stack.dynamodb_local import DynamoDBLocal
 from local_stack.pytest_plugin import active_local_stack, local_stack  # noqa: F401 - the plugin's fixtures
 from tests.conftest import forget_cached_clients
+
+if TYPE_CHECKING:
+    from shopify_simulator import SimulatorServer
+    from tests.support.simulated_merchant import SimulatedMerchant
 
 BACKENDS = ("moto", "dynamodb-local")
 
@@ -63,3 +68,13 @@ def start_driver() -> Iterator[DriverFactory]:
     yield start
     for driver in started:
         driver.stop()
+
+
+@pytest.fixture
+def seed_shop(
+    backend_aws: LocalResources, shopify_simulator: "SimulatorServer", monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str], "SimulatedMerchant"]:
+    """seed_shop(domain): tests/support/simulated_merchant's merchant, on this test's DynamoDB backend."""
+    from tests.support.simulated_merchant import seed_merchant
+
+    return lambda shop: seed_merchant(shopify_simulator, backend_aws, monkeypatch, shop=shop)

@@ -84,6 +84,7 @@ class InMemoryLedger(LedgerRepository):
                     version=old.version + update.version_delta,
                     shopify_expected=old.shopify_expected + update.shopify_expected_delta,
                     updated_at=changed_at or old.updated_at,
+                    imported_at=old.imported_at or update.imported_at,
                 )
             for line in change.lines:
                 key = (line.shop, line.order_id, line.line_item_id)
@@ -200,7 +201,7 @@ class InMemoryDirectory(MerchantDirectory):
     def __init__(self, locations: dict[str, int], skus: dict[str, int]) -> None:
         self.location_ids = dict(locations)
         self.item_ids = dict(skus)
-        self.policy = "report"
+        self.policy = "adopt"  # DEFAULT_HEALING_POLICY, as the DynamoDB directory answers
         self.reconciled: dict[str, tuple[datetime, str]] = {}
         self.onboarded: datetime | None = None
         self.caught_up: datetime | None = None
@@ -238,7 +239,7 @@ class InMemoryDirectory(MerchantDirectory):
         return self.policy
 
     def set_healing_policy(self, shop: str, policy: str) -> None:
-        if policy not in ("report", "heal"):
+        if policy not in ("report", "heal", "adopt"):
             raise ValueError(policy)
         self.policy = policy
 

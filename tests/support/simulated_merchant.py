@@ -103,8 +103,8 @@ def seed_merchant(
 
 
 def onboard(merchant: SimulatedMerchant) -> OnboardingResult:
-    """Onboards the shop; Shopify's clock is then brought up to ours, so what happens next in Shopify
-    happens after the onboarding boundary on both clocks (the simulator's clock only moves when told)."""
+    """Onboards the shop; Shopify's clock is then brought up to ours and a second on, so what happens
+    next in Shopify happens after each level's import (the simulator's clock only moves when told)."""
     result = onboard_shop(
         merchant.shop,
         primary_location="Main Warehouse",
@@ -114,4 +114,7 @@ def onboard(merchant: SimulatedMerchant) -> OnboardingResult:
         now=lambda: datetime.now(UTC),
     )
     align_simulator_clock(merchant.sim.base_url)
+    # The simulator's clock stands still between calls: move it out of the second of the import, as
+    # Shopify's does, so a sale now is after each level's import instant (its `updatedAt`).
+    httpx.post(f"{merchant.sim.base_url}/_control/clock/advance", json={"seconds": 1}, timeout=10).raise_for_status()
     return result

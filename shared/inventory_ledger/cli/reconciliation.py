@@ -1,11 +1,12 @@
 """Run a reconciliation in-process and print its report."""
 
 import argparse
+from dataclasses import replace
 from typing import Any
 
 from inventory_ledger import bootstrap
 from inventory_ledger.cli.output import DRIFT_FOUND, OK, Output, pairs, table
-from inventory_ledger.service.reconcile import ReconcileOptions, reconcile_shop, report_rows
+from inventory_ledger.service.reconcile import reconcile_shop, report_rows
 
 
 def register(commands: Any) -> None:
@@ -18,7 +19,7 @@ def register(commands: Any) -> None:
 
 def run_reconcile(arguments: argparse.Namespace, out: Output) -> int:
     defaults = bootstrap.reconcile_options()
-    options = ReconcileOptions(defaults.settle_window, defaults.bulk_threshold_skus, True if arguments.heal else None)
+    options = replace(defaults, heal=True if arguments.heal else None)
     run = reconcile_shop(
         arguments.shop, bootstrap.reconcile_dependencies(), location=arguments.location, options=options
     )

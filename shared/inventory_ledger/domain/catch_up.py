@@ -19,6 +19,9 @@ from inventory_ledger.domain.shopify_payloads import Order, Refund
 CATCH_UP_MARGIN = timedelta(minutes=10)
 # With nothing caught up yet, a catch-up reads back this far (Shopify retries a webhook for 4 hours).
 FIRST_CATCH_UP = timedelta(hours=6)
+# How long one catch-up may read Shopify's orders: a backlog bigger than that (weeks of orders on a
+# first run, a shop down for days) is read over several runs, each reporting it did not finish.
+CATCH_UP_WINDOW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,15 @@ class FetchedOrder:
     # The REST body of the order, as orders/create and orders/cancelled carry it (for the envelope).
     body: dict[str, Any]
     refund_bodies: tuple[dict[str, Any], ...]
+    # Shopify holds more of it than the page read (line items, fulfilments or refunds past the
+    # nested page): what was read is applied, the rest is left to its webhooks, and the catch-up
+    # vouches for none of the order's SKUs (for no SKU at all when its lines were cut).
+    truncated: bool = False
+    lines_truncated: bool = False
+
+    @property
+    def skus(self) -> frozenset[str]:
+        return frozenset(line.sku for line in self.order.line_items if line.sku)
 
     @property
     def cancelled(self) -> bool:
@@ -119,6 +131,31 @@ def fetched_order(node: dict[str, Any]) -> FetchedOrder:
         updated_at=datetime.fromisoformat(node["updatedAt"]),
         body=body,
         refund_bodies=refund_bodies,
+        truncated=_truncated(node),
+        lines_truncated=_more(node.get("lineItems")),
+    )
+
+
+# The nested lists of ORDERS_UPDATED_SINCE (adapters/shopify/documents.py) ask for one more than this:
+# an order showing that many more may hold more still.
+NESTED_FULFILLMENTS = NESTED_REFUNDS = 4
+
+
+def _more(connection: Any) -> bool:
+    return isinstance(connection, dict) and bool((connection.get("pageInfo") or {}).get("hasNextPage"))
+
+
+def _truncated(node: dict[str, Any]) -> bool:
+    """Whether the node holds less than the order: a nested connection with a next page, or as many
+    fulfilments or refunds as the page asks for (a list without page info: there may be more)."""
+    fulfillments = _nodes(node.get("fulfillments"))
+    refunds = _nodes(node.get("refunds"))
+    return (
+        _more(node.get("lineItems"))
+        or len(fulfillments) >= NESTED_FULFILLMENTS
+        or len(refunds) >= NESTED_REFUNDS
+        or any(_more(f.get("fulfillmentLineItems")) for f in fulfillments)
+        or any(_more(r.get("refundLineItems")) for r in refunds)
     )
 
 

@@ -38,12 +38,26 @@ class DriftCause(StrEnum):
 
 
 class HealingPolicy(StrEnum):
-    # The default: Shopify is only rewritten by the reconciler when the merchant opts in.
+    """Who owns a Shopify-side edit. Whatever the policy, a push of ours that never landed or failed is
+    pushed again (OWN_PUSH_CAUSES): that is the ledger's own value, not a judgement on an edit."""
+
+    # Edits are reported only (and a level an edit made stale stays stale): the merchant opts in.
     REPORT = "report"
+    # The ledger wins: an edit is undone by a compare-and-swap back to the ledger's level.
     HEAL = "heal"
-    # A Shopify-side edit (once the catch-up established it as one) becomes the ledger's count, reason
-    # shopify_edit; any other drift is healed.
+    # The default: a Shopify-side edit (once the catch-up established it as one) becomes the ledger's
+    # count, reason shopify_edit; any other drift is healed.
     ADOPT = "adopt"
+
+
+# Safe and converging (docs/reconciliation.md, "The default policy"): after the catch-up, what
+# remains is either the ledger's own push (re-pushed) or an edit made in Shopify, which a merchant
+# who counts in Shopify's admin expects to stick; adopting it can never put sold units on sale.
+DEFAULT_HEALING_POLICY = HealingPolicy.ADOPT
+
+
+# Drift that is the ledger's own push not having reached Shopify: re-pushed under every policy.
+OWN_PUSH_CAUSES = frozenset({DriftCause.PUSH_NEVER_LANDED, DriftCause.PUSH_FAILED, DriftCause.UNPUSHABLE})
 
 
 class Verdict(StrEnum):
@@ -60,6 +74,8 @@ class ShopifyLevel:
     inventory_item_id: int
     sku: str | None
     available: int
+    # Shopify's clock: when the level last changed (every movement up to it is inside `available`).
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,9 @@ class Balance:
     # when the reconciler has seen it disagree with Shopify (unset while they agree).
     updated_at: datetime | None = None
     drift_since: datetime | None = None
+    # Shopify's instant the level's opening balance holds every movement up to (its `updatedAt` when
+    # imported): a Shopify movement at or before it is inside the import, whatever the operator's clock.
+    imported_at: datetime | None = None
 
     @property
     def agrees_with_shopify(self) -> bool:
@@ -121,6 +124,8 @@ class BalanceUpdate:
     shopify_expected_delta: int
     # One version per event applied to the level (several when a batch applies several at once).
     version_delta: int = 1
+    # Set by an opening balance: the level's import instant on Shopify's clock (written once).
+    imported_at: datetime | None = None
 
 
 @dataclass(frozen=True)

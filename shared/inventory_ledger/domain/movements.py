@@ -1,6 +1,7 @@
 """A movement is what an event asks of one level, before the ledger's state decides what it does."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from inventory_ledger.domain.ledger import LevelKey, MovementKind, Source
 from inventory_ledger.domain.merchant import Problem
@@ -24,8 +25,13 @@ class Movement:
     reason: str | None = None
     # Counts: the absolute level counted; the entry records the difference.
     counted: int | None = None
-    # A sale Shopify took before the merchant was onboarded: already inside the imported level.
+    # A sale Shopify took before the merchant was onboarded: already inside the imported level. The
+    # shop-wide rule, for levels imported without an instant of their own (see shopify_at).
     before_onboarding: bool = False
+    # When Shopify applied it on its own side (the order's creation, cancellation, the refund), on
+    # Shopify's clock; for an opening balance, the level's `updatedAt` as read. A Shopify movement at or
+    # before its level's import instant is inside the imported level.
+    shopify_at: datetime | None = None
     # Restocks the unfulfilled units of a cancelled order (from the cancel or a `cancel` refund line).
     undoes_cancellation: bool = False
 

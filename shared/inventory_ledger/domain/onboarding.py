@@ -4,6 +4,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from inventory_ledger.domain.ledger import LevelKey, MovementKind, Source
 from inventory_ledger.domain.movements import Movement
@@ -51,11 +52,14 @@ def ledger_location_names(locations: list[ShopifyLocation], overrides: Mapping[i
     return names
 
 
-def opening_balance(shop: str, location: str, sku: str, available: int, actor: str | None = None) -> Movement:
+def opening_balance(
+    shop: str, location: str, sku: str, available: int, actor: str | None = None, imported_at: datetime | None = None
+) -> Movement:
     """Shopify's `available` at onboarding as the level's start, in the ledger and in shopify_expected.
 
     Like a count (the entry records the difference), keyed by location and SKU only, so onboarding
-    again finds the entry and changes nothing.
+    again finds the entry and changes nothing. ``imported_at``: the level's `updatedAt` as read, on
+    Shopify's clock, kept on the balance as the instant the import holds every movement up to.
     """
     entry_id = f"onboard/{location}/{sku}"
     return Movement(
@@ -67,4 +71,5 @@ def opening_balance(shop: str, location: str, sku: str, available: int, actor: s
         shopify_applied=True,
         reason="opening balance imported from Shopify",
         counted=available,
+        shopify_at=imported_at,
     )

@@ -80,6 +80,7 @@ def _sales(order: Order, merchant: MerchantView, lines: LineStates, source: Sour
                 shopify_applied=True,
                 order_line=(order.id, line.id),
                 before_onboarding=before_onboarding,
+                shopify_at=order.created_at,
             )
         )
 
@@ -119,6 +120,7 @@ def apply_order_cancelled(order: Order, merchant: MerchantView, lines: LineState
                 shopify_applied=True,
                 order_line=(order.id, line.id),
                 undoes_cancellation=True,
+                shopify_at=order.cancelled_at,
             )
         )
     return translation
@@ -163,6 +165,7 @@ def apply_refund_created(refund: Refund, merchant: MerchantView, lines: LineStat
                 order_line=(refund.order_id, refund_line.line_item_id),
                 reason=refund_line.restock_type.value,
                 undoes_cancellation=refund_line.restock_type is RestockType.CANCEL,
+                shopify_at=refund.created_at,
             )
         )
     return translation

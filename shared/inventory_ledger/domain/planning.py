@@ -30,6 +30,18 @@ class _Level:
     shopify_expected: int
     # Versions this change moves the level by: one per event (group of movements) that touches it.
     versions: int = 0
+    imported_at: datetime | None = None
+
+
+def inside_import(movement: Movement, balance: Balance) -> bool:
+    """A Shopify movement its level's opening balance already holds. Per level, on Shopify's clock: at
+    or before the level's import instant (its `updatedAt` when read: a sale that was the level's last
+    change has exactly that instant). A level imported without one falls back to the shop-wide rule."""
+    if not movement.shopify_applied:
+        return False
+    if balance.imported_at is not None and movement.shopify_at is not None:
+        return movement.shopify_at <= balance.imported_at
+    return movement.before_onboarding
 
 
 def plan_change(
@@ -67,6 +79,7 @@ def plan_changes(
                 quantity_delta=level.quantity - level.read.quantity,
                 shopify_expected_delta=level.shopify_expected - level.read.shopify_expected,
                 version_delta=level.versions,
+                imported_at=level.imported_at,
             )
             for key, level in sorted(levels.items())
             if level.versions
@@ -97,14 +110,17 @@ def _plan_event(
             level.versions += 1
 
         delta, requested = _delta(movement, level, line)
-        if movement.before_onboarding:
+        inside = inside_import(movement, read)
+        if inside:
             delta = 0  # already inside the level imported at onboarding
         level.quantity += delta
-        if movement.shopify_applied and not movement.before_onboarding:
+        if movement.kind is MovementKind.OPENING and movement.shopify_at is not None and read.imported_at is None:
+            level.imported_at = movement.shopify_at
+        if movement.shopify_applied and not inside:
             level.shopify_expected += delta
         if line is not None:
             sold = abs(delta) if movement.kind is MovementKind.SALE else 0
-            if movement.before_onboarding:
+            if inside and movement.kind is MovementKind.SALE:
                 sold = movement.quantity
             restocked = delta if movement.kind in RESTOCKS else 0
             line_states[movement.order_line] = replace(  # type: ignore[index]
@@ -124,15 +140,17 @@ def _plan_event(
                 version_after=level.read.version + level.versions,
                 applied_at=now,
                 source=movement.source,
-                reason=(
-                    "sold before onboarding: already in the imported level"
-                    if movement.before_onboarding
-                    else movement.reason
-                ),
+                reason=_inside_reason(movement) if inside else movement.reason,
                 oversell=movement.kind is MovementKind.SALE and delta < 0 and level.quantity < 0,
                 requested_quantity=requested,
             )
         )
+
+
+def _inside_reason(movement: Movement) -> str:
+    if movement.kind is MovementKind.SALE:
+        return "sold before onboarding: already in the imported level"
+    return f"{movement.reason or movement.kind.value}: before the level's import, already in the imported level"
 
 
 def _line_state(

@@ -100,12 +100,19 @@ def onboard_shop(
     read_at = now()
     levels = shopify.levels(list(by_shopify_id), bulk=len(items) >= bulk_threshold_skus)
     openings = (
-        opening_balance(shop, by_shopify_id[level.location_id], items[level.inventory_item_id], level.available, actor)
+        opening_balance(
+            shop,
+            by_shopify_id[level.location_id],
+            items[level.inventory_item_id],
+            level.available,
+            actor,
+            level.updated_at,
+        )
         for level in levels
         if level.inventory_item_id in items
     )
     for chunk in batched(openings, LEVELS_PER_TRANSACTION):
-        written = _commit_openings(list(chunk), ledger, now)
+        written = commit_openings(list(chunk), ledger, now)
         result.opening_balances += written
         result.already_imported += len(chunk) - written
     # The imported levels are Shopify's: each agreed with it then (what the reconciler reports as
@@ -124,7 +131,7 @@ def _primary(asked: str, names: Mapping[int, str], shopify_names: Mapping[int, s
     raise OnboardingProblem(f"no active location named {asked!r}; there are: {', '.join(sorted(names.values()))}")
 
 
-def _commit_openings(movements: list[Movement], ledger: LedgerRepository, now: Callable[[], datetime]) -> int:
+def commit_openings(movements: list[Movement], ledger: LedgerRepository, now: Callable[[], datetime]) -> int:
     """Commits the chunk in one transaction (the ledger's own retry on lost races); if a level was
     imported before, the transaction wrote nothing, so each level is committed on its own."""
     written = len(record_operation(movements, ledger, now))

@@ -13,8 +13,8 @@ levels the sweep first catches up on the shop's orders (service/reconcile/catch_
 webhook is late or lost is applied, and the push that follows succeeds. A level still stale after it
 was moved by something no order explains (an edit in Shopify's admin) and is resolved by the shop's
 ownership policy: `heal` sets Shopify to the ledger (compare-and-swap from a fresh read, after a
-second catch-up, as the reconciler heals), `adopt` counts Shopify's level (service/repairs.py),
-`report` leaves it to the nightly report.
+second catch-up, as the reconciler heals), `adopt` takes the edit as an adjustment (service/repairs.py)
+and pushes what the ledger still owes, `report` leaves it to the nightly report.
 """
 
 from collections.abc import Callable, Iterable
@@ -39,7 +39,8 @@ from inventory_ledger.ports import (
 from inventory_ledger.service.push import PushReport, ShopBreaker, push_levels
 from inventory_ledger.service.reconcile.catch_up import catch_up
 from inventory_ledger.service.reconcile.heal import heal_entry
-from inventory_ledger.service.repairs import SHOPIFY_EDIT, accept_shopify_level
+from inventory_ledger.service.reconcile.waiting_refunds import waiting_refund_levels
+from inventory_ledger.service.repairs import adopt_shopify_edit
 from inventory_ledger.service.send_pushes import send_pushes
 
 
@@ -57,6 +58,8 @@ class RepushReport:
     stale_reported: int = 0
     shops_down: dict[str, str] = field(default_factory=dict)
     pushes: PushReport = field(default_factory=PushReport)
+    # SKUs of orders longer than the catch-up reads: their stale levels wait for the nightly run.
+    unvouched_skus: set[str] = field(default_factory=set)
 
     def summary(self) -> dict[str, object]:
         return {
@@ -102,7 +105,9 @@ def repush_marked(
         report.pushes.merge(pushed)
         report.pushed += len(pushed.pushed)
         report.shops_down.update(pushed.shops_down)
-        still_stale = {push.key for push in pushed.stale}
+        # A level a waiting refund will restock is not an edit: it resolves when the refund is applied.
+        still_stale = {push.key for push in pushed.stale} - waiting_refund_levels(shop, ledger)
+        still_stale = {key for key in still_stale if key.sku not in report.unvouched_skus}
         if still_stale and cut_off is not None and orders_for is not None:
             resolving = _Stale(shop, ledger, directory, shopify_for, orders_for, now)
             _resolve(resolving, sorted(still_stale), cut_off, report)
@@ -132,6 +137,10 @@ def _catch_up(
         return None
     report.caught_up_shops += 1
     report.webhooks_missed += caught.webhooks_missed
+    # Only a catch-up that read every order whole vouches that what still differs is an edit.
+    if not caught.complete:
+        return None
+    report.unvouched_skus |= caught.unvouched_skus
     return caught.cut_off
 
 
@@ -157,10 +166,12 @@ def _resolve(stale: _Stale, keys: list[LevelKey], cut_off: datetime, report: Rep
             return
         if policy is HealingPolicy.ADOPT:
             for key in keys:
-                accept_shopify_level(
-                    key, ledger, directory, shopify_for, now, reason=SHOPIFY_EDIT, actor="level_pusher"
-                )
+                adopt_shopify_edit(key, ledger, directory, shopify_for, now, actor="level_pusher")
                 report.stale_adopted += 1
+            # What the ledger had not pushed yet (the change that found the level stale) lands now.
+            pushed = push_levels(keys, ledger, directory, shopify_for, now, ShopBreaker())
+            report.pushes.merge(pushed)
+            report.pushed += len(pushed.pushed)
             return
         _heal(stale, keys, cut_off, report)
     except (TransientFailure, PushRefused, LookupError, ValueError) as error:

@@ -88,6 +88,7 @@ def balance_from_item(item: Item) -> Balance:
         observed_at=_time(item.get("observed_at")),
         updated_at=_time(item.get("updated_at")),
         drift_since=_time(item.get("drift_since")),
+        imported_at=_time(item.get("imported_at")),
     )
 
 

@@ -157,6 +157,10 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         }
         if update.expected_version:
             values[":expected"] = update.expected_version
+        imported = ""
+        if update.imported_at is not None:
+            values[":imported"] = update.imported_at.isoformat()
+            imported = ", imported_at = if_not_exists(imported_at, :imported)"
         return {
             "Update": {
                 "TableName": self.table_name,
@@ -164,7 +168,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
                 # ADD, never read-modify-write: the condition only guards the version we planned on.
                 "UpdateExpression": "ADD quantity :dq, shopify_expected :de, version :versions "
                 "SET item_type = :type, changed_by = :by, shop = :shop, #location = :location, sku = :sku, "
-                "updated_at = :now",
+                "updated_at = :now" + imported,
                 "ConditionExpression": condition,
                 "ExpressionAttributeNames": {"#location": "location"},
                 "ExpressionAttributeValues": items.to_attributes({**values, ":now": items.now_iso()}),

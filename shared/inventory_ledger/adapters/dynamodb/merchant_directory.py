@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 
 from inventory_ledger.adapters.dynamodb import items
 from inventory_ledger.adapters.dynamodb.client import DynamoDbTable
-from inventory_ledger.domain.drift import HealingPolicy
+from inventory_ledger.domain.drift import DEFAULT_HEALING_POLICY, HealingPolicy
 from inventory_ledger.ports import MappingConflict, MerchantDirectory, ShopLifecycle
 
 if TYPE_CHECKING:
@@ -215,7 +215,7 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
         config = self._config_item(shop, items.CONFIG_SK)
         if config is None:
             raise LookupError(f"{shop} is not onboarded")
-        return str(config.get("healing_policy") or HealingPolicy.REPORT.value)
+        return str(config.get("healing_policy") or DEFAULT_HEALING_POLICY.value)
 
     def set_healing_policy(self, shop: str, policy: str) -> None:
         if policy not in HEALING_POLICIES:

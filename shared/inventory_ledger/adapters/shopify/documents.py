@@ -79,6 +79,7 @@ query LocationInventoryLevelsPage($locationId: ID!, $first: Int!, $after: String
         id
         item { id sku }
         quantities(names: ["available", "committed", "on_hand"]) { name quantity }
+        updatedAt
       }
       pageInfo { hasNextPage endCursor }
     }
@@ -102,6 +103,7 @@ BULK_LEVELS_QUERY: Final = """
               id
               item { id sku }
               quantities(names: ["available", "committed", "on_hand"]) { name quantity }
+              updatedAt
             }
           }
         }
@@ -169,7 +171,7 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
           variant { id inventoryItem { id tracked } }
         }
       }
-      fulfillments(first: 3) {
+      fulfillments(first: 4) {
         id
         status
         location { id }
@@ -178,7 +180,7 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
           nodes { quantity lineItem { id } }
         }
       }
-      refunds(first: 3) {
+      refunds(first: 4) {
         id
         createdAt
         refundLineItems(first: 20) {

@@ -1,7 +1,7 @@
 """Typed inventory operations over :class:`ShopifyAdminClient`: what the pusher and reconciler use."""
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import batched
 from typing import Any
 
@@ -32,6 +32,7 @@ from inventory_ledger.adapters.shopify.models import (
     SetQuantity,
     SetResult,
 )
+from inventory_ledger.adapters.shopify.query_cost import FIRST_ORDERS_PAGE, orders_page_size
 
 STALE_CODE = "CHANGE_FROM_QUANTITY_STALE"
 _LOCATIONS = TypeAdapter(list[Location])
@@ -152,9 +153,14 @@ class ShopifyInventoryGateway:
                         found[node["id"]] = quantity["quantity"]
         return found
 
-    def orders_updated_since(self, search: str, *, page_size: int = 5) -> Iterator[dict[str, Any]]:
-        """Raw order nodes of ORDERS_UPDATED_SINCE for a search string (e.g. `updated_at:>='...'`)."""
-        for nodes in self._pages(documents.ORDERS_UPDATED_SINCE, {"query": search}, ("orders",), page_size):
+    def orders_updated_since(self, search: str, *, page_size: int = FIRST_ORDERS_PAGE) -> Iterator[dict[str, Any]]:
+        """Raw order nodes of ORDERS_UPDATED_SINCE for a search string (e.g. `updated_at:>='...'`).
+
+        The first page is small; each next one is sized from what Shopify said the last one cost
+        (`orders_page_size`), so a page stays within the single-query cap and the shop's bucket."""
+        pages = self._pages(documents.ORDERS_UPDATED_SINCE, {"query": search}, ("orders",), page_size,
+                            next_size=lambda first: orders_page_size(self.client.last_cost, first))  # fmt: skip
+        for nodes in pages:
             yield from (node for node in nodes if isinstance(node, dict))
 
     def location_levels(self, location_id: str, *, page_size: int = 100) -> Iterator[LevelSnapshot]:
@@ -170,12 +176,21 @@ class ShopifyInventoryGateway:
                 yield LevelSnapshot.from_node(location_id, node)
 
     def _pages(
-        self, document: str, variables: dict[str, Any], path: tuple[str, ...], page_size: int
+        self,
+        document: str,
+        variables: dict[str, Any],
+        path: tuple[str, ...],
+        page_size: int,
+        next_size: Callable[[int], int] | None = None,
     ) -> Iterator[list[Any]]:
         if not 1 <= page_size <= 250:
             raise ValueError("page_size must be between 1 and 250")
         after: str | None = None
+        first = True
         while True:
+            if not first and next_size is not None:
+                page_size = next_size(page_size)
+            first = False
             data = self.client.execute(document, {**variables, "first": page_size, "after": after})
             connection: Any = data
             for key in path:

@@ -99,4 +99,5 @@ def _level(snapshot: LevelSnapshot) -> ShopifyLevel:
         inventory_item_id=id_from_gid(snapshot.inventory_item_id),
         sku=snapshot.sku,
         available=snapshot.available,
+        updated_at=snapshot.updated_at,
     )

@@ -7,7 +7,7 @@ float sneaking in from anywhere fails loudly instead of rounding.
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, field_validator
 from pydantic.alias_generators import to_camel
 
 # Shopify caps every input array at 250 items (MAX_INPUT_SIZE_EXCEEDED beyond; see the captures).
@@ -79,6 +79,8 @@ class InventoryLevelNode(_Wire):
     id: str | None = None
     item: _LevelItem
     quantities: list[_Quantity]
+    # Shopify's clock: the last change the level's quantities hold (onboarding's per-level boundary).
+    updated_at: AwareDatetime | None = None
 
     def quantity(self, name: str) -> int:
         for q in self.quantities:
@@ -98,6 +100,7 @@ class LevelSnapshot(BaseModel):
     available: StrictInt
     committed: StrictInt
     on_hand: StrictInt
+    updated_at: AwareDatetime | None = None
 
     @classmethod
     def from_node(cls, location_id: str, node: InventoryLevelNode) -> "LevelSnapshot":
@@ -108,6 +111,7 @@ class LevelSnapshot(BaseModel):
             available=node.quantity("available"),
             committed=node.quantity("committed"),
             on_hand=node.quantity("on_hand"),
+            updated_at=node.updated_at,
         )
 
 

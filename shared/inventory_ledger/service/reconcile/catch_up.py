@@ -9,12 +9,13 @@ to it. A refund waiting for its order is released when its order is applied here
 """
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from inventory_ledger.domain.catch_up import FetchedOrder, catch_up_from
+from inventory_ledger.domain.catch_up import CATCH_UP_WINDOW, FetchedOrder, catch_up_from
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
 from inventory_ledger.observability import logger
@@ -34,8 +35,23 @@ class CatchUp:
     orders_unknown: int = 0
     entries_applied: int = 0
     parked: int = 0
+    # Orders Shopify holds more of than the page read: applied as far as read. The catch-up vouches for
+    # none of their SKUs' levels (for no level at all when an order's lines were cut).
+    orders_truncated: int = 0
+    unvouched_skus: set[str] = field(default_factory=set)
+    lines_cut: bool = False
+    # False when the window closed before every order was read (the caught-up instant is then not moved).
+    finished: bool = True
     # Levels the catch-up moved, with the last Shopify instant of an order that moved each.
     moved: dict[LevelKey, datetime] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """The ledger holds every Shopify order movement up to the cut-off: levels may be judged by it."""
+        return self.finished and not self.lines_cut
+
+    def vouches_for(self, sku: str) -> bool:
+        return self.complete and sku not in self.unvouched_skus
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -46,6 +62,8 @@ class CatchUp:
             "orders_unknown": self.orders_unknown,
             "entries_applied": self.entries_applied,
             "parked": self.parked,
+            "orders_truncated": self.orders_truncated,
+            "finished": self.finished,
         }
 
 
@@ -58,17 +76,29 @@ def catch_up(
     *,
     since: datetime | None = None,
     record: bool = True,
+    window: timedelta = CATCH_UP_WINDOW,
 ) -> CatchUp:
     """Applies every Shopify order movement since ``since`` (default: the shop's caught-up instant
-    minus the margin); stores the cut-off as caught up when ``record``. Raises TransientFailure or
-    PushRefused when Shopify cannot be read (nothing is stored then)."""
+    minus the margin); stores the cut-off as caught up when ``record`` and every order was read within
+    ``window`` (else the result says it did not finish, and the next catch-up reads from the same
+    instant: what was applied is a no-op then). Raises TransientFailure or PushRefused when Shopify
+    cannot be read (nothing is stored then)."""
     cut_off = now()
     start = since or catch_up_from(directory.caught_up_at(shop), directory.onboarded_at(shop), cut_off)
     result = CatchUp(start, cut_off)
+    closes = time.monotonic() + window.total_seconds()
     for fetched in orders.orders_updated_since(start):
+        if time.monotonic() > closes:
+            result.finished = False
+            logger.warning("catch-up did not finish in its window", extra={"shop": shop, **result.summary()})
+            break
         result.orders_read += 1
+        if fetched.truncated:
+            result.orders_truncated += 1
+            result.unvouched_skus |= fetched.skus
+            result.lines_cut = result.lines_cut or fetched.lines_truncated
         _apply_order(shop, fetched, ledger, now, result)
-    if record:
+    if record and result.finished:
         directory.record_caught_up(shop, cut_off)
     logger.info("caught up", extra={"shop": shop, **result.summary()})
     return result

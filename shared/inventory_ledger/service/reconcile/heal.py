@@ -9,7 +9,7 @@ from inventory_ledger.domain.ledger import ActivityEntry, MovementKind, Source
 from inventory_ledger.domain.pushing import LevelPush
 from inventory_ledger.ports import PushRefused, TransientFailure
 from inventory_ledger.service.reconcile.model import LocationResult, ReconcileDependencies, ShopRun
-from inventory_ledger.service.repairs import SHOPIFY_EDIT, accept_shopify_level
+from inventory_ledger.service.repairs import adopt_shopify_edit
 from inventory_ledger.service.send_pushes import send_pushes
 
 
@@ -86,8 +86,9 @@ ADOPTED_CAUSES = frozenset({DriftCause.ADMIN_EDIT, DriftCause.ADMIN_EDIT_SEEN})
 def adopt_edits(
     candidates: list[Comparison], result: LocationResult, run: ShopRun, deps: ReconcileDependencies
 ) -> list[Comparison]:
-    """Policy `adopt`: Shopify-side edits become the ledger's count (reason shopify_edit); returns the
-    other candidates, which are healed."""
+    """Policy `adopt`: Shopify-side edits become ledger adjustments (reason shopify_edit; what the ledger
+    had not pushed yet is pushed by the adjustment's stream record); returns the other candidates,
+    which are healed."""
     rest = []
     for comparison in candidates:
         row = comparison.row
@@ -96,19 +97,13 @@ def adopt_edits(
             rest.append(comparison)
             continue
         try:
-            accepted = accept_shopify_level(
-                row.key,
-                deps.ledger,
-                deps.directory,
-                deps.shopify_inventory,
-                deps.now,
-                reason=SHOPIFY_EDIT,
-                actor="drift_reconciler",
+            accepted = adopt_shopify_edit(
+                row.key, deps.ledger, deps.directory, deps.shopify_inventory, deps.now, actor="drift_reconciler"
             )
         except (TransientFailure, PushRefused, LookupError) as error:
             run.heal_notes[row.key] = f"not adopted: {error}"
             result.heal_skipped += 1
             continue
-        run.heal_notes[row.key] = f"adopted: the ledger counted Shopify's {accepted.shopify_level}"
+        run.heal_notes[row.key] = f"adopted: Shopify's {accepted.shopify_level} as an edit (shopify_edit)"
         result.adopted += 1
     return rest

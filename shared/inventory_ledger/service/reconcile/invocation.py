@@ -1,6 +1,6 @@
 """One invocation of the reconciler: the nightly run (every merchant) or one merchant."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -49,7 +49,7 @@ def reconcile(request: ReconcileRequest, deps: ReconcileDependencies, options: R
     merchant's failure (Shopify down, a revoked token) is reported and the others still run."""
     result = ReconcileResult()
     if request.heal is not None:
-        options = ReconcileOptions(options.settle_window, options.bulk_threshold_skus, request.heal, options.run_id)
+        options = replace(options, heal=request.heal)
     if request.shop is not None:
         result.runs.append(reconcile_shop(request.shop, deps, location=request.location, options=options))
         return result

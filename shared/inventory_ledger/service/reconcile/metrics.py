@@ -24,6 +24,9 @@ def record_run_metrics(runs: Sequence[ShopRun]) -> None:
     # Orders, cancellations and refunds the catch-up applied: webhooks the ledger never received.
     missed = sum(int(r.catch_up.get("webhooks_missed", 0)) for r in runs)
     metrics.add_metric(name="WebhooksMissed", unit=MetricUnit.Count, value=missed)
+    # Refunds found waiting for their order past the deadline (settled or left parked): RefundsPastDeadlineAlarm.
+    past = sum(int(r.waiting_refunds.get("past_deadline", 0)) for r in runs)
+    metrics.add_metric(name="RefundsPastDeadline", unit=MetricUnit.Count, value=past)
     metrics.add_metric(name="LevelsReconciled", unit=MetricUnit.Count, value=sum(r.total("checked") for r in runs))
 
 

@@ -7,12 +7,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from inventory_ledger.clock import Now
+from inventory_ledger.domain.catch_up import CATCH_UP_WINDOW
 from inventory_ledger.domain.drift import (
     DEFAULT_SETTLE_WINDOW,
     DriftRow,
     HealingPolicy,
 )
 from inventory_ledger.domain.ledger import LevelKey
+from inventory_ledger.domain.waiting_refunds import REFUND_WAIT_DEADLINE
 from inventory_ledger.ports import (
     DEFAULT_BULK_THRESHOLD_SKUS,
     LedgerRepository,
@@ -31,6 +33,10 @@ class ReconcileOptions:
     # None: the merchant's stored policy; True/False: this run heals or only reports, whatever it says.
     heal: bool | None = None
     run_id: str | None = None
+    # A refund waiting for its order longer than this is settled by the deadline rule (and alarmed).
+    refund_wait_deadline: timedelta = REFUND_WAIT_DEADLINE
+    # How long the catch-up may read Shopify's orders before it stops and says it did not finish.
+    catch_up_window: timedelta = CATCH_UP_WINDOW
 
 
 @dataclass
@@ -60,6 +66,8 @@ class ShopRun:
     heal_notes: dict[LevelKey, str] = field(default_factory=dict)
     # The catch-up's figures (orders read, webhooks missed, ...), or why it could not run.
     catch_up: dict[str, Any] = field(default_factory=dict)
+    # Refunds waiting for their order: how many, how many past the deadline, settled or left parked.
+    waiting_refunds: dict[str, Any] = field(default_factory=dict)
     finished_at: datetime | None = None
     seconds: float = 0.0
     # Keys of the report's objects in the report bucket (JSON, CSV).
@@ -85,6 +93,7 @@ class ShopRun:
             "heal_stale": self.total("heal_stale"),
             "adopted": self.total("adopted"),
             "catch_up": dict(self.catch_up),
+            "waiting_refunds": dict(self.waiting_refunds),
             # Shopify ids as strings: they exceed 2^53, which JSON readers may hold as doubles.
             "locations": [{**vars(loc), "shopify_location_id": str(loc.shopify_location_id)} for loc in self.locations],
             "reports": list(self.report_uris),

@@ -9,16 +9,18 @@ docs/reconciliation.md.
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from inventory_ledger.clock import Now
 from inventory_ledger.domain.catch_up import CATCH_UP_MARGIN
 from inventory_ledger.domain.drift import (
+    OWN_PUSH_CAUSES,
     Comparison,
     HealingPolicy,
     Verdict,
     compare_location,
 )
+from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.observability import logger
 from inventory_ledger.ports import PushRefused, ShopifyLevels, TransientFailure
 from inventory_ledger.service.reconcile.catch_up import CatchUp, catch_up
@@ -31,6 +33,7 @@ from inventory_ledger.service.reconcile.model import (
     new_run_id,
 )
 from inventory_ledger.service.reconcile.report import write_report
+from inventory_ledger.service.reconcile.waiting_refunds import settle_waiting_refunds, waiting_refund_levels
 
 
 def reconcile_shop(
@@ -71,7 +74,10 @@ def reconcile_shop(
         },
     )
 
-    caught = _catch_up(shop, deps, run)
+    read = _catch_up(shop, deps, run, options.catch_up_window)
+    # Levels are judged by a catch-up only when it read every order whole (finished, nothing truncated).
+    caught = read if read is not None and read.complete else None
+    restocks_on_the_way = _waiting_refunds(shop, deps, run, options, caught)
 
     for name, read_at, available, unmapped_skus in _shopify_by_location(reader, targets, bulk, deps.now):
         result = LocationResult(name, targets[name])
@@ -91,8 +97,8 @@ def reconcile_shop(
             read_at=read_at,
             caught_up=caught is not None,
         )
-        heal_candidates = _account(comparisons, result, run, deps)
-        if healing in (HealingPolicy.HEAL, HealingPolicy.ADOPT) and heal_candidates:
+        heal_candidates = _resolvable(healing, _account(comparisons, result, run, deps, restocks_on_the_way))
+        if heal_candidates:
             heal_candidates = _unmoved_since(caught, heal_candidates, shop, deps, run)
             if healing is HealingPolicy.ADOPT:
                 heal_candidates = adopt_edits(heal_candidates, result, run, deps)
@@ -100,8 +106,8 @@ def reconcile_shop(
                 heal(heal_candidates, targets[name], items_by_sku, result, run, deps)
         deps.directory.record_location_reconciled(shop, name, read_at, run.run_id)
 
-    if caught is not None:
-        deps.directory.record_caught_up(shop, caught.cut_off)
+    if read is not None and read.finished:
+        deps.directory.record_caught_up(shop, read.cut_off)
 
     run.finished_at = deps.now()
     run.seconds = time.monotonic() - clock
@@ -111,13 +117,34 @@ def reconcile_shop(
     return run
 
 
-def _catch_up(shop: str, deps: ReconcileDependencies, run: ShopRun) -> CatchUp | None:
+def _waiting_refunds(
+    shop: str, deps: ReconcileDependencies, run: ShopRun, options: ReconcileOptions, caught: CatchUp | None
+) -> set[LevelKey]:
+    """Settles refunds past the deadline after a catch-up that read Shopify (an order it still returns
+    has released its refunds by then); returns the levels the refunds still waiting will restock."""
+    if caught is None:
+        return waiting_refund_levels(shop, deps.ledger)
+    waiting = settle_waiting_refunds(shop, deps.ledger, deps.now, options.refund_wait_deadline)
+    run.waiting_refunds = waiting.summary()
+    return waiting.pending
+
+
+def _resolvable(healing: HealingPolicy, candidates: list[Comparison]) -> list[Comparison]:
+    """What this run may rewrite: everything under heal and adopt; under report, only the ledger's own
+    pushes that never reached Shopify (re-pushing those judges no edit, and leaves nothing frozen)."""
+    if healing is not HealingPolicy.REPORT:
+        return candidates
+    return [c for c in candidates if c.row is not None and c.row.cause in OWN_PUSH_CAUSES]
+
+
+def _catch_up(shop: str, deps: ReconcileDependencies, run: ShopRun, window: timedelta) -> CatchUp | None:
     """The ledger takes in every Shopify order movement before a level is judged; None when there is
     no orders reader or Shopify cannot be read (the run then judges on the webhooks alone, and says so)."""
     if deps.shopify_orders is None:
         return None
     try:
-        caught = catch_up(shop, deps.ledger, deps.directory, deps.shopify_orders(shop), deps.now, record=False)
+        caught = catch_up(shop, deps.ledger, deps.directory, deps.shopify_orders(shop), deps.now, record=False,
+                          window=window)  # fmt: skip
     except (TransientFailure, PushRefused, LookupError) as error:
         logger.warning("catch-up failed: judging on the webhooks alone", extra={"shop": shop, "error": str(error)})
         run.catch_up = {"failed": f"{type(error).__name__}: {error}"}
@@ -139,7 +166,7 @@ def _unmoved_since(
     if caught is None or deps.shopify_orders is None:
         for comparison in candidates:
             if comparison.row is not None:
-                run.heal_notes[comparison.row.key] = "not healed: no catch-up from Shopify's orders this run"
+                run.heal_notes[comparison.row.key] = "not healed: no complete catch-up from Shopify's orders this run"
         return []
     try:
         again = catch_up(
@@ -159,7 +186,9 @@ def _unmoved_since(
     kept = []
     for comparison in candidates:
         assert comparison.row is not None
-        if comparison.row.key in again.moved:
+        if not caught.vouches_for(comparison.row.sku) or not again.vouches_for(comparison.row.sku):
+            run.heal_notes[comparison.row.key] = "not healed: an order of this SKU is longer than the catch-up reads"
+        elif comparison.row.key in again.moved:
             run.heal_notes[comparison.row.key] = "not healed: Shopify moved it by an order since the read"
         else:
             kept.append(comparison)
@@ -197,14 +226,20 @@ def _shopify_by_location(
 
 
 def _account(
-    comparisons: Iterator[Comparison], result: LocationResult, run: ShopRun, deps: ReconcileDependencies
+    comparisons: Iterator[Comparison],
+    result: LocationResult,
+    run: ShopRun,
+    deps: ReconcileDependencies,
+    restocks_on_the_way: set[LevelKey],
 ) -> list[Comparison]:
-    """Counts, marks drift and renewed agreement on the balances; returns the drifted levels to heal."""
+    """Counts, marks drift and renewed agreement on the balances; returns the drifted levels to heal.
+    A level a waiting refund will restock is in flight: Shopify restocked it, the ledger will."""
     to_heal = []
     for comparison in comparisons:
         result.checked += 1
         balance = comparison.balance
-        if comparison.verdict is Verdict.IN_FLIGHT:
+        waiting = comparison.row is not None and comparison.row.key in restocks_on_the_way
+        if comparison.verdict is Verdict.IN_FLIGHT or waiting:
             result.in_flight += 1
         elif comparison.verdict is Verdict.AGREES:
             if balance is not None and balance.drift_since is not None:
