@@ -37,6 +37,7 @@ from inventory_ledger.adapters.shopify.levels import BulkSettings, ShopifyLevels
 from inventory_ledger.clock import utc_now
 from inventory_ledger.domain.drift import HealingPolicy
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey
+from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush
 from inventory_ledger.observability import logger
 from inventory_ledger.service.reconcile import ReconcileDependencies, ReconcileOptions, reconcile_shop
@@ -64,6 +65,9 @@ class MemoryLedger:
             balance = self.by_key.get(LevelKey(shop, location, sku))
             if balance is not None:
                 yield balance
+
+    def parked_events(self, shop: str) -> list[ParkedEvent]:
+        return []  # no refund waits for its order here
 
     def record_drift(self, key: LevelKey, at: datetime) -> None: ...
 
