@@ -16,7 +16,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam validate / build / deploy and the template shape check, in their own virtualenv.
 include make/sam.mk
 
-.PHONY: help install test lint unit demo up bench soak
+.PHONY: help install test lint unit demo up bench soak fleet-capacity
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -54,3 +54,6 @@ soak: install  ## seeded chaos soak: 10,000+ webhooks, 200 SKUs x 5 locations, D
 
 bench: install  ## every figure beside its ideal; writes the table into docs/benchmarks.md
 	$(PY) -m scripts.bench --write
+
+fleet-capacity: install  ## the nightly fan-out over a scaled fleet on the local stack, extrapolated to 1,000 x 10,000 (ARGS=...)
+	$(PY) -m scripts.fleet_capacity $(ARGS)

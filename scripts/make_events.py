@@ -21,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from local_stack import lambda_events
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "events"
 DEFAULT_PAYLOADS = ROOT / "reference" / "shopify" / "payloads"
@@ -210,51 +212,42 @@ def api_gateway_event(
 ) -> Json:
     """An API Gateway REST API (Lambda proxy integration, payload v1.0) POST /webhooks/shopify."""
     request_id = _stable_uuid("request", headers["X-Shopify-Webhook-Id"])
-    body = base64.b64encode(raw_body).decode("ascii") if base64_body else raw_body.decode("utf-8")
     headers = {**headers, "Content-Length": str(len(raw_body))}
-    return {
-        "resource": "/webhooks/shopify",
-        "path": "/webhooks/shopify",
+    # The local driver's event shape, with a request context as a deployed stage fills it in (stable ids).
+    event = lambda_events.api_gateway_event(
+        path="/webhooks/shopify", headers=headers, body=raw_body, base64_encoded=base64_body
+    )
+    event["requestContext"] = {
+        "resourceId": "a1b2c3",
+        "resourcePath": "/webhooks/shopify",
         "httpMethod": "POST",
-        "headers": headers,
-        "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourceId": "a1b2c3",
-            "resourcePath": "/webhooks/shopify",
-            "httpMethod": "POST",
-            "extendedRequestId": request_id[:16],
-            "requestTime": received.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "path": f"/{STAGE}/webhooks/shopify",
-            "accountId": ACCOUNT,
-            "protocol": "HTTP/1.1",
-            "stage": STAGE,
-            "domainPrefix": "abcdef1234",
-            "requestTimeEpoch": int(received.timestamp() * 1000),
-            "requestId": request_id,
-            "identity": {
-                "cognitoIdentityPoolId": None,
-                "accountId": None,
-                "cognitoIdentityId": None,
-                "caller": None,
-                "sourceIp": "34.23.45.67",
-                "principalOrgId": None,
-                "accessKey": None,
-                "cognitoAuthenticationType": None,
-                "cognitoAuthenticationProvider": None,
-                "userArn": None,
-                "userAgent": "Shopify-Captain-Hook",
-                "user": None,
-            },
-            "domainName": f"abcdef1234.execute-api.{REGION}.amazonaws.com",
-            "apiId": "abcdef1234",
+        "extendedRequestId": request_id[:16],
+        "requestTime": received.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "path": f"/{STAGE}/webhooks/shopify",
+        "accountId": ACCOUNT,
+        "protocol": "HTTP/1.1",
+        "stage": STAGE,
+        "domainPrefix": "abcdef1234",
+        "requestTimeEpoch": int(received.timestamp() * 1000),
+        "requestId": request_id,
+        "identity": {
+            "cognitoIdentityPoolId": None,
+            "accountId": None,
+            "cognitoIdentityId": None,
+            "caller": None,
+            "sourceIp": "34.23.45.67",
+            "principalOrgId": None,
+            "accessKey": None,
+            "cognitoAuthenticationType": None,
+            "cognitoAuthenticationProvider": None,
+            "userArn": None,
+            "userAgent": "Shopify-Captain-Hook",
+            "user": None,
         },
-        "body": body,
-        "isBase64Encoded": base64_body,
+        "domainName": f"abcdef1234.execute-api.{REGION}.amazonaws.com",
+        "apiId": "abcdef1234",
     }
+    return event
 
 
 def envelope(headers: dict[str, str], raw_body: bytes, received: datetime) -> Json:

@@ -13,24 +13,32 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from inventory_ledger.bootstrap import reconcile_dependencies, reconcile_options
+from inventory_ledger.bootstrap import nightly_run_log, reconcile_dependencies, reconcile_options
+from inventory_ledger.clock import utc_now
 from inventory_ledger.observability import logger, metrics, tracer
-from inventory_ledger.service.reconcile import ReconcileRequest, reconcile, record_result_metrics
+from inventory_ledger.service.reconcile import ReconcileRequest, ReconcileResult, reconcile, record_result_metrics
+from inventory_ledger.service.reconcile.nightly import reconcile_for_the_night
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def run(request: ReconcileRequest) -> dict[str, Any]:
+def reconciled(request: ReconcileRequest) -> ReconcileResult:
     result = reconcile(request, reconcile_dependencies(), reconcile_options())
     record_result_metrics(result)
-    return result.summary()
+    return result
+
+
+def run(request: ReconcileRequest) -> dict[str, Any]:
+    return reconciled(request).summary()
 
 
 def queued(record: SQSRecord) -> dict[str, Any]:
     request = ReconcileRequest.model_validate_json(record.body)
     if request.shop is None:
         raise ValueError("a queued reconciliation names its shop")  # never every merchant from the queue
-    return run(request)
+    if request.run_id is None:  # sent by hand: no night to join
+        return run(request)
+    return reconcile_for_the_night(request, reconciled, nightly_run_log(), utc_now).summary()
 
 
 @logger.inject_lambda_context

@@ -75,10 +75,11 @@ def expected(plan: Plan, ids: ShopifyIds) -> Expected:
                     order = orders[number]
                     for index, sku in enumerate(order.skus):
                         unfulfilled = order.quantities[index] - order.fulfilled[index]
+                        line_id = ids.lines[number][index]
+                        # The cancel records every line, a shipped one with nothing moved (docs/ledger.md).
+                        move((order.location, sku), max(unfulfilled, 0), cancel_entry_id(ids.orders[number], line_id))
                         if unfulfilled <= 0:
                             continue
-                        line_id = ids.lines[number][index]
-                        move((order.location, sku), unfulfilled, cancel_entry_id(ids.orders[number], line_id))
                         refund_id, refund_lines = ids.cancel_refunds[number]
                         entries[(order.location, sku)].add(refund_entry_id(refund_id, refund_lines[line_id]))
                 case Refund(order=number, refund=refund, lines=refund_lines):

@@ -107,6 +107,7 @@ class LambdaDriver:
                 (self.sources.webhook.method, self.sources.webhook.path): self._webhook_route,
                 ("POST", "/_driver/reconcile"): self._reconcile_route,
                 ("POST", "/_driver/nightly"): self._nightly_route,
+                ("POST", "/_driver/summary"): self._summary_route,
                 ("POST", "/_driver/drain"): self._drain_route,
                 ("GET", "/_driver/status"): self._status_route,
             },
@@ -275,6 +276,14 @@ class LambdaDriver:
             raise InvocationFailed(RECONCILE_FANOUT, outcome.error)
         return outcome.response
 
+    def summarise(self, run_id: str | None = None) -> Any:
+        """What the NightlySummary schedule does: the fan-out function joins the night's outcomes
+        (the latest run, or `run_id`) into the summary (report bucket, metrics, log)."""
+        outcome = self.invoker.invoke(RECONCILE_FANOUT, {"summarise": run_id or True})
+        if outcome.error is not None:
+            raise InvocationFailed(RECONCILE_FANOUT, outcome.error)
+        return outcome.response
+
     def _schedule(self) -> None:
         assert self._reconcile_every is not None
         while not self._stopping.wait(self._reconcile_every):
@@ -370,6 +379,13 @@ class LambdaDriver:
     def _nightly_route(self, headers: dict[str, str], body: bytes, query: dict[str, list[str]]) -> HttpAnswer:
         try:
             response = self.nightly()
+        except InvocationFailed as error:
+            return json_answer(500, {"ok": False, "error": str(error)})
+        return json_answer(200, {"ok": True, "response": response})
+
+    def _summary_route(self, headers: dict[str, str], body: bytes, query: dict[str, list[str]]) -> HttpAnswer:
+        try:
+            response = self.summarise(query.get("run_id", [None])[-1])
         except InvocationFailed as error:
             return json_answer(500, {"ok": False, "error": str(error)})
         return json_answer(200, {"ok": True, "response": response})

@@ -27,7 +27,7 @@ from typing import IO, Self
 
 import httpx
 
-from local_stack.processes import child_process_options, stop_child
+from local_stack.processes import ChildServer, child_process_options
 from local_stack.template import REPO_ROOT
 
 log = logging.getLogger(__name__)
@@ -138,16 +138,13 @@ def _free_port() -> int:
         return port
 
 
-class DynamoDBLocal:
+class DynamoDBLocal(ChildServer):
     """DynamoDB Local in memory, one shared database whatever the credentials or region."""
 
     def __init__(self, port: int = 0, *, cache_dir: Path = CACHE_DIR, startup_timeout: float = 60.0) -> None:
+        super().__init__(startup_timeout)
         self.requested_port = port
         self.cache_dir = cache_dir
-        self.startup_timeout = startup_timeout
-        self.endpoint_url = ""
-        self._process: subprocess.Popen[str] | None = None
-        self._lines: queue.Queue[str] = queue.Queue()
 
     def start(self) -> Self:
         java = shutil.which("java")
@@ -230,13 +227,3 @@ class DynamoDBLocal:
             if time.monotonic() > deadline:
                 raise DynamoDBLocalError(f"DynamoDB Local at {self.endpoint_url} does not answer")
             time.sleep(0.1)
-
-    def stop(self) -> None:
-        process, self._process = self._process, None
-        stop_child(process)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -99,7 +99,8 @@ def read_event_sources(template: dict[str, Any] | None = None, *, stage: str = "
 
     sqs = _only_event(resources[LOGICAL_IDS[LEDGER_CONSUMER]]["Properties"], "SQS")
     stream = _only_event(resources[LOGICAL_IDS[LEVEL_PUSHER]]["Properties"], "DynamoDB")
-    schedule = _only_event(resources[LOGICAL_IDS[RECONCILE_FANOUT]]["Properties"], "Schedule")
+    # The fan-out's own schedule (its other one, NightlySummary, closes the night).
+    schedule = resources[LOGICAL_IDS[RECONCILE_FANOUT]]["Properties"]["Events"]["Nightly"]["Properties"]
     fanout_queue = _only_event(resources[LOGICAL_IDS[DRIFT_RECONCILER]]["Properties"], "SQS")
     pusher = resources[LOGICAL_IDS[LEVEL_PUSHER]]["Properties"]
     later_queue = _only_event(pusher, "SQS")

@@ -21,19 +21,16 @@ from typing import IO, Self
 
 import httpx
 
-from local_stack.processes import child_process_options, stop_child
+from local_stack.processes import ChildServer, child_process_options
 
 log = logging.getLogger(__name__)
 _RUNNING = re.compile(r"Running on (http://[\d.]+:\d+)")
 
 
-class MotoProcess:
+class MotoProcess(ChildServer):
     def __init__(self, port: int = 0, *, startup_timeout: float = 60.0) -> None:
+        super().__init__(startup_timeout)
         self.port = port
-        self.startup_timeout = startup_timeout
-        self.endpoint_url = ""
-        self._process: subprocess.Popen[str] | None = None
-        self._lines: queue.Queue[str] = queue.Queue()
 
     def start(self) -> Self:
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
@@ -71,10 +68,6 @@ class MotoProcess:
 
     def reset(self) -> None:
         httpx.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
-
-    def stop(self) -> None:
-        process, self._process = self._process, None
-        stop_child(process)
 
 
 def main() -> None:

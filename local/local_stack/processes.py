@@ -1,10 +1,12 @@
 """The stack's child processes (moto server, DynamoDB Local): how they start and how they stop."""
 
 import ctypes
+import queue
 import signal
 import subprocess
 import sys
-from typing import Any
+from abc import ABC, abstractmethod
+from typing import Any, Self
 
 _PR_SET_PDEATHSIG = 1
 
@@ -34,3 +36,27 @@ def stop_child(process: "subprocess.Popen[str] | None") -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+
+
+class ChildServer(ABC):
+    """A server the stack runs as a child process: ``start`` launches it and waits for its URL (reading
+    the output lines its pump queues), ``stop`` ends it; a context manager does both."""
+
+    def __init__(self, startup_timeout: float) -> None:
+        self.startup_timeout = startup_timeout
+        self.endpoint_url = ""
+        self._process: subprocess.Popen[str] | None = None
+        self._lines: queue.Queue[str] = queue.Queue()
+
+    @abstractmethod
+    def start(self) -> Self: ...
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        stop_child(process)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

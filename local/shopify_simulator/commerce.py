@@ -13,8 +13,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from .ids import gid
-from .state import Fulfillment, InventoryLevel, LineItem, Order, Refund, RefundLine, Shop, SimulatorState
-from .webhooks import inventory_level_body, order_body, refund_body
+from .state import (
+    Fulfillment,
+    InventoryItem,
+    InventoryLevel,
+    LineItem,
+    Order,
+    OrderEdit,
+    Refund,
+    RefundLine,
+    Shop,
+    SimulatorState,
+)
+from .webhooks import inventory_level_body, order_body, order_edit_body, refund_body
 
 
 class CommerceError(ValueError):
@@ -23,8 +34,12 @@ class CommerceError(ValueError):
 
 @dataclass
 class OrderLineSpec:
-    sku: str
+    """One line: by SKU, or by inventory item (a SKU several variants share), or a custom line."""
+
+    sku: str | None
     quantity: int
+    inventory_item_id: int | None = None
+    custom_title: str | None = None
 
 
 class Commerce:
@@ -45,6 +60,10 @@ class Commerce:
         level.changed_at = now
         if deltas.get("available"):
             self.state.emit(shop, "inventory_levels/update", inventory_level_body(level, now))
+
+    def shift(self, shop: Shop, item_id: int, location_id: int, **deltas: int) -> None:
+        """Changes quantities of one level (other modules' actions: fulfilment_moves.py)."""
+        self._move(shop, self._level(shop, item_id, location_id), **deltas)
 
     def _route(self, shop: Shop, lines: list[tuple[int, int]]) -> int:
         """Online orders: the first fulfilling location (primary first) that can cover every line."""
@@ -73,17 +92,15 @@ class Commerce:
     ) -> Order:
         """POS when `location_id` is given (order.location_id set), online otherwise (null)."""
         with self.state.lock:
-            resolved = []
+            resolved: list[tuple[InventoryItem | None, OrderLineSpec]] = []
             for spec in lines:
-                item = shop.item_by_sku(spec.sku)
-                if item is None:
-                    raise CommerceError(f"unknown sku {spec.sku}")
                 if spec.quantity <= 0:
                     raise CommerceError("quantity must be positive")
-                resolved.append((item, spec.quantity))
+                resolved.append((self._line_item(shop, spec), spec))
             if location_id is not None and location_id not in shop.locations:
                 raise CommerceError(f"unknown location {location_id}")
-            assigned = location_id or self._route(shop, [(i.id, q) for i, q in resolved])
+            tracked = [(i.id, spec.quantity) for i, spec in resolved if i is not None and i.tracked]
+            assigned = location_id or self._route(shop, tracked)
             now = self.state.clock.now()
             shop.order_number += 1
             order = Order(
@@ -96,7 +113,14 @@ class Commerce:
                 updated_at=now,
                 email=email,
             )
-            for item, qty in resolved:
+            for item, spec in resolved:
+                qty = spec.quantity
+                if item is None:  # a custom line: no variant, no inventory
+                    order.line_items.append(
+                        LineItem(self.state.ids.next(), None, None, spec.sku, spec.custom_title or "Custom item",
+                                 qty, "10.00", assigned)
+                    )  # fmt: skip
+                    continue
                 variant = shop.variants[item.variant_id]
                 product = shop.products[variant.product_id]
                 order.line_items.append(
@@ -117,6 +141,22 @@ class Commerce:
             self.state.emit(shop, "orders/create", order_body(shop, order))
             return order
 
+    @staticmethod
+    def _line_item(shop: Shop, spec: OrderLineSpec) -> InventoryItem | None:
+        if spec.custom_title is not None:
+            return None
+        if spec.inventory_item_id is not None:
+            item = shop.items.get(spec.inventory_item_id)
+            if item is None:
+                raise CommerceError(f"unknown inventory item {spec.inventory_item_id}")
+            return item
+        sharing = [i for i in shop.items.values() if i.sku == spec.sku]
+        if not sharing:
+            raise CommerceError(f"unknown sku {spec.sku}")
+        if len(sharing) > 1:
+            raise CommerceError(f"sku {spec.sku} is shared by {len(sharing)} variants: name the inventory_item_id")
+        return sharing[0]
+
     def fulfil(self, shop: Shop, order_id: int, lines: dict[int, int] | None = None) -> Fulfillment:
         """Fulfil `lines` (line id -> quantity), or everything open. Takes committed and on_hand."""
         with self.state.lock:
@@ -132,8 +172,8 @@ class Commerce:
                     raise CommerceError(f"cannot fulfil {qty} of line {line_id}")
                 line.fulfilled += qty
                 location_id = line.location_id
-                item = shop.items[shop.variants[line.variant_id].inventory_item_id]
-                if item.tracked and line.location_id is not None:
+                item = shop.item_of(line)
+                if item is not None and item.tracked and line.location_id is not None:
                     self._move(shop, self._level(shop, item.id, line.location_id), committed=-qty)
                 taken.append((line_id, qty))
             if not taken or location_id is None:
@@ -149,8 +189,8 @@ class Commerce:
 
     def _restock_open(self, shop: Shop, line: LineItem, qty: int, restock: bool) -> None:
         """Units still committed leave committed; with a restock they go back to available."""
-        item = shop.items[shop.variants[line.variant_id].inventory_item_id]
-        if item.tracked and line.location_id is not None and qty:
+        item = shop.item_of(line)
+        if item is not None and item.tracked and line.location_id is not None and qty:
             level = self._level(shop, item.id, line.location_id)
             self._move(shop, level, committed=-qty, available=qty if restock else 0)
 
@@ -206,7 +246,7 @@ class Commerce:
                 line = order.line(int(spec["line_item_id"]))
                 qty = int(spec["quantity"])
                 kind = str(spec.get("restock_type", "no_restock"))
-                if line is None or qty <= 0 or qty > line.quantity - line.refunded:
+                if line is None or qty <= 0 or qty > line.quantity - line.refunded - line.removed:
                     raise CommerceError(f"cannot refund {qty} of line {spec.get('line_item_id')}")
                 if kind not in ("return", "cancel", "no_restock", "legacy_restock"):
                     raise CommerceError(f"unknown restock_type {kind}")
@@ -214,12 +254,12 @@ class Commerce:
                 open_qty = 0 if kind == "return" else min(qty, line.unfulfilled)
                 if kind == "cancel" and qty > line.unfulfilled:
                     raise CommerceError("restock_type cancel needs unfulfilled units")
-                item = shop.items[shop.variants[line.variant_id].inventory_item_id]
+                item = shop.item_of(line)
                 if kind in ("cancel", "no_restock", "legacy_restock"):
                     self._restock_open(shop, line, open_qty, restock=kind != "no_restock")
                     line.released += open_qty
                 returned = qty if kind == "return" else (qty - open_qty if kind == "legacy_restock" else 0)
-                if returned and item.tracked:
+                if returned and item is not None and item.tracked:
                     if location_id is None:
                         raise CommerceError(f"line {line.id} has no location to return units to: give location_id")
                     self._move(shop, self._level(shop, item.id, int(location_id)), available=returned)
@@ -239,6 +279,111 @@ class Commerce:
             order.refunds.append(refund)
             order.updated_at = now
             self.state.emit(shop, "refunds/create", refund_body(shop, order, refund))
+            return refund
+
+    def edit_order(
+        self, shop: Shop, order_id: int, added: list[OrderLineSpec], changed: list[tuple[int, int, bool]]
+    ) -> OrderEdit:
+        """Commit an order edit: `added` lines (new line items), `changed` (line id, new quantity,
+        restock) for existing lines. Only open units can be edited (orderEditCommit: "You can only edit
+        unfulfilled line items"). Added units are committed where the order's units are; removed units
+        leave committed, back to available when restocked. Emits orders/edited, then orders/updated."""
+        with self.state.lock:
+            order = self._order(shop, order_id)
+            if order.cancelled_at is not None:
+                raise CommerceError("order is cancelled")
+            location_id = next((li.location_id for li in order.line_items if li.location_id is not None), None)
+            location_id = location_id or order.location_id or self._route(shop, [])
+            additions: list[tuple[int, int]] = []
+            removals: list[tuple[int, int]] = []
+            for line_id, quantity, restock in changed:
+                line = order.line(line_id)
+                if line is None or quantity < 0:
+                    raise CommerceError(f"cannot set line {line_id} to {quantity}")
+                current = line.quantity - line.refunded - line.removed
+                if quantity > current:
+                    delta = quantity - current
+                    line.quantity += delta
+                    item = shop.item_of(line)
+                    if item is not None and item.tracked and line.location_id is not None:
+                        self._move(
+                            shop, self._level(shop, item.id, line.location_id), available=-delta, committed=delta
+                        )
+                    additions.append((line.id, delta))
+                elif quantity < current:
+                    delta = current - quantity
+                    if delta > line.unfulfilled:
+                        raise CommerceError(f"line {line_id}: only unfulfilled units can be removed")
+                    self._restock_open(shop, line, delta, restock)
+                    line.removed += delta
+                    removals.append((line.id, delta))
+            for spec in added:
+                item = self._line_item(shop, spec)
+                variant = shop.variants[item.variant_id] if item is not None else None
+                line = LineItem(
+                    id=self.state.ids.next(),
+                    variant_id=variant.id if variant else None,
+                    product_id=variant.product_id if variant else None,
+                    sku=item.sku if item is not None else spec.sku,
+                    title=shop.products[variant.product_id].title if variant else spec.custom_title or "Custom item",
+                    quantity=spec.quantity,
+                    price=variant.price if variant else "10.00",
+                    location_id=location_id,
+                )
+                order.line_items.append(line)
+                if item is not None and item.tracked:
+                    self._move(shop, self._level(shop, item.id, location_id), available=-spec.quantity,
+                               committed=spec.quantity)  # fmt: skip
+                additions.append((line.id, spec.quantity))
+            if not additions and not removals:
+                raise CommerceError("the edit changes nothing")
+            now = self.state.clock.now()
+            edit = OrderEdit(self.state.ids.next(), now, additions, removals)
+            order.edits.append(edit)
+            order.updated_at = now
+            self.state.emit(shop, "orders/edited", order_edit_body(order, edit))
+            self.state.emit(shop, "orders/updated", order_body(shop, order))
+            return edit
+
+    def exchange(
+        self, shop: Shop, order_id: int, returned: dict[int, int], exchanged: list[OrderLineSpec], location_id: int
+    ) -> Refund:
+        """A POS exchange, as Shopify's exchange platform records it since 2025-03: a return of shipped
+        units (restocked at the till's location, a refund line `return`) and exchange items added to the
+        same order as new line items, handed over at once (committed and fulfilled there).
+        https://shopify.dev/changelog/retail-exchanges-now-use-the-shopify-exchanges-implementation;
+        https://shopify.dev/docs/apps/build/orders-fulfillment/returns-apps/read-exchanges. Emits
+        refunds/create; the exchange's own topics (returns/*) are not simulated."""
+        with self.state.lock:
+            order = self._order(shop, order_id)
+            for line_id, qty in returned.items():
+                line = order.line(line_id)
+                if line is None or qty <= 0 or qty > line.fulfilled - (line.refunded - line.released):
+                    raise CommerceError(f"cannot return {qty} of line {line_id}: only shipped units come back")
+            refund = self.refund(
+                shop,
+                order_id,
+                [{"line_item_id": i, "quantity": q, "restock_type": "return", "location_id": location_id}
+                 for i, q in returned.items()],
+                note="exchange",
+            )  # fmt: skip
+            now = self.state.clock.now()
+            taken = []
+            for spec in exchanged:
+                item = self._line_item(shop, spec)
+                if item is None:
+                    raise CommerceError("an exchange item is a product variant")
+                variant = shop.variants[item.variant_id]
+                line = LineItem(self.state.ids.next(), variant.id, variant.product_id, item.sku,
+                                shop.products[variant.product_id].title, spec.quantity, variant.price, location_id,
+                                fulfilled=spec.quantity)  # fmt: skip
+                order.line_items.append(line)
+                if item.tracked:
+                    self._move(shop, self._level(shop, item.id, location_id), available=-spec.quantity)
+                taken.append((line.id, spec.quantity))
+            if taken:
+                order.fulfillments.append(Fulfillment(self.state.ids.next(), location_id, taken, now))
+            order.updated_at = now
             return refund
 
     def admin_set_available(self, shop: Shop, item_id: int, location_id: int, available: int) -> InventoryLevel:

@@ -16,11 +16,12 @@ from .bulk import refresh_bulk
 from .commerce import CommerceError, OrderLineSpec
 from .delivery import DeliveryMode
 from .faults import Fault
+from .fulfilment_moves import move_fulfilment_orders
 from .lifecycle import install, send_compliance
 from .simulator import Simulator
 from .state import Shop
 from .throttle import PLANS, LeakyBucket
-from .webhooks import order_body, refund_body
+from .webhooks import order_body, order_edit_body, refund_body
 
 S = "/_control/shops/<shop>"
 RULES = [
@@ -46,8 +47,11 @@ RULES = [
     (f"{S}/orders", "POST", "place_order"),
     (f"{S}/orders/<int:order_id>", "GET", "get_order"),
     (f"{S}/orders/<int:order_id>/fulfil", "POST", "fulfil"),
+    (f"{S}/orders/<int:order_id>/move", "POST", "move_fulfilment"),
     (f"{S}/orders/<int:order_id>/cancel", "POST", "cancel"),
     (f"{S}/orders/<int:order_id>/refunds", "POST", "refund"),
+    (f"{S}/orders/<int:order_id>/edits", "POST", "edit_order"),
+    (f"{S}/orders/<int:order_id>/exchanges", "POST", "exchange"),
     (f"{S}/faults", "GET", "list_faults"),
     (f"{S}/faults", "POST", "add_fault"),
     (f"{S}/faults", "DELETE", "clear_faults"),
@@ -201,7 +205,10 @@ class ControlAPI:
                 raise CommerceError(f"unknown location {body.location}")
             location_id = loc.id
         order = self.sim.commerce.place_order(
-            shop, [OrderLineSpec(li.sku, li.quantity) for li in body.lines], location_id, body.email
+            shop,
+            [OrderLineSpec(li.sku, li.quantity, li.inventory_item_id, li.custom_title) for li in body.lines],
+            location_id,
+            body.email,
         )
         with self.sim.state.lock:
             return _json(order_body(shop, order), 201)
@@ -219,6 +226,14 @@ class ControlAPI:
         self.sim.commerce.fulfil(shop, order_id, lines)
         return self._get_order(request, shop, order_id)
 
+    def _move_fulfilment(self, request: Request, shop: Shop, order_id: int) -> dict[str, Any]:
+        body = self._body(request, m.MoveFulfilment)
+        location = shop.location_by_name(body.location)
+        if location is None:
+            raise CommerceError(f"unknown location {body.location}")
+        moved = move_fulfilment_orders(self.sim.commerce, shop, order_id, location.id)
+        return {"moved": moved, "order": self._get_order(request, shop, order_id)}
+
     def _cancel(self, request: Request, shop: Shop, order_id: int) -> dict[str, Any]:
         body = self._body(request, m.Cancel)
         self.sim.commerce.cancel(shop, order_id, body.restock, body.reason)
@@ -229,6 +244,26 @@ class ControlAPI:
         refund = self.sim.commerce.refund(shop, order_id, [li.model_dump() for li in body.lines], body.note)
         with self.sim.state.lock:
             return _json(refund_body(shop, shop.orders[order_id], refund), 201)
+
+    def _edit_order(self, request: Request, shop: Shop, order_id: int) -> Response:
+        body = self._body(request, m.OrderEditSpec)
+        added = [OrderLineSpec(li.sku, li.quantity, li.inventory_item_id, li.custom_title) for li in body.add]
+        changed = [(li.line_item_id, li.quantity, li.restock) for li in body.set]
+        edit = self.sim.commerce.edit_order(shop, order_id, added, changed)
+        with self.sim.state.lock:
+            return _json(order_edit_body(shop.orders[order_id], edit), 201)
+
+    def _exchange(self, request: Request, shop: Shop, order_id: int) -> Response:
+        body = self._body(request, m.ExchangeSpec)
+        loc = shop.location_by_name(body.location)
+        if loc is None:
+            raise CommerceError(f"unknown location {body.location}")
+        items = [OrderLineSpec(li.sku, li.quantity, li.inventory_item_id, li.custom_title) for li in body.exchange]
+        returned = {li.line_item_id: li.quantity for li in body.returned}
+        refund = self.sim.commerce.exchange(shop, order_id, returned, items, loc.id)
+        with self.sim.state.lock:
+            return _json({"refund": refund_body(shop, shop.orders[order_id], refund),
+                          "order": order_body(shop, shop.orders[order_id])}, 201)  # fmt: skip
 
     def _list_faults(self, request: Request, shop: Shop) -> dict[str, Any]:
         return {

@@ -108,8 +108,18 @@ class PlanUpdate(_Model):
 
 
 class OrderLine(_Model):
-    sku: str
+    """By sku, by inventory_item_id (a SKU several variants share), or a custom line (custom_title)."""
+
+    sku: str | None = None
+    inventory_item_id: int | None = Field(default=None, gt=0)
+    custom_title: str | None = None
     quantity: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> OrderLine:
+        if self.custom_title is None and (self.sku is None) == (self.inventory_item_id is None):
+            raise ValueError("give exactly one of sku, inventory_item_id (or a custom_title)")
+        return self
 
 
 class PlaceOrder(_Model):
@@ -121,6 +131,34 @@ class PlaceOrder(_Model):
     email: str | None = None
 
 
+class EditSetQuantity(_Model):
+    """orderEditSetQuantity: a line's new quantity; `restock` for units removed (Shopify's default)."""
+
+    line_item_id: int
+    quantity: int = Field(ge=0)
+    restock: bool = True
+
+
+class OrderEditSpec(_Model):
+    """One committed order edit: new lines (orderEditAddVariant / AddCustomItem) and quantity changes."""
+
+    add: list[OrderLine] = Field(default_factory=list)
+    set: list[EditSetQuantity] = Field(default_factory=list)
+
+
+class ReturnedLine(_Model):
+    line_item_id: int
+    quantity: int = Field(gt=0)
+
+
+class ExchangeSpec(_Model):
+    """A POS exchange at a location: shipped units returned (restocked there), exchange items handed over."""
+
+    location: str
+    returned: list[ReturnedLine]
+    exchange: list[OrderLine] = Field(default_factory=list)
+
+
 class FulfilLine(_Model):
     line_item_id: int
     quantity: int = Field(gt=0)
@@ -128,6 +166,12 @@ class FulfilLine(_Model):
 
 class Fulfil(_Model):
     lines: list[FulfilLine] | None = None
+
+
+class MoveFulfilment(_Model):
+    """fulfillmentOrderMove of every open unit of the order to the named location."""
+
+    location: str
 
 
 class Cancel(_Model):

@@ -21,6 +21,7 @@ from .objects import (
     variant_obj,
 )
 from .queries_orders import orders_resolver
+from .webhook_subscriptions import webhook_subscriptions
 
 
 def query_root(ctx: ExecContext) -> Obj:
@@ -129,4 +130,5 @@ def query_root(ctx: ExecContext) -> Obj:
         bulkOperation=bulk_operation,
         currentBulkOperation=current_bulk_operation,
         orders=orders_resolver(ctx),
+        webhookSubscriptions=webhook_subscriptions(ctx),
     )

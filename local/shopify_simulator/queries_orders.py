@@ -71,8 +71,8 @@ def order_obj(shop: Shop, order: Order) -> Obj:
 
 
 def _line_obj(shop: Shop, line: LineItem) -> Obj:
-    variant = shop.variants.get(line.variant_id)
-    item = shop.items.get(variant.inventory_item_id) if variant is not None else None
+    variant = shop.variants.get(line.variant_id) if line.variant_id is not None else None
+    item = shop.item_of(line)
     item_obj = Obj("InventoryItem", id=gid("InventoryItem", item.id), tracked=item.tracked) if item else None
     return Obj(
         "LineItem",
@@ -80,7 +80,8 @@ def _line_obj(shop: Shop, line: LineItem) -> Obj:
         sku=line.sku,
         quantity=line.quantity,
         unfulfilledQuantity=line.unfulfilled,
-        variant=Obj("ProductVariant", id=gid("ProductVariant", line.variant_id), inventoryItem=item_obj)
+        isGiftCard=bool(item is not None and variant is not None and shop.products[variant.product_id].is_gift_card),
+        variant=Obj("ProductVariant", id=gid("ProductVariant", variant.id), inventoryItem=item_obj)
         if variant is not None
         else None,
     )

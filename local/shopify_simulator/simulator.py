@@ -26,6 +26,7 @@ class Simulator:
         self.delivery = DeliveryEngine(self.state)
         self.faults = FaultInjector()
         self.state.emit = self.delivery.emit
+        self.state.delivery = self.delivery
 
     @property
     def clock(self) -> Clock:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import Protocol, TypedDict
 
 from .clock import Clock, SystemClock
 from .ids import IdGenerator
@@ -13,6 +13,24 @@ from .jsonish import JsonObject
 from .obj import Obj
 from .quantities import STORED_STATES, read
 from .throttle import PLANS, LeakyBucket
+
+
+class SubscriptionRecord(Protocol):
+    """One webhook subscription as the delivery engine holds it."""
+
+    id: int
+    topic: str
+    address: str
+
+
+class SubscriptionRegistry(Protocol):
+    """The delivery engine's subscriptions (delivery.py), as webhook_subscriptions.py uses them."""
+
+    def subscribe(self, shop: str, topic: str, address: str) -> SubscriptionRecord: ...
+
+    def subscriptions(self, shop: str) -> Sequence[SubscriptionRecord]: ...
+
+    def unsubscribe(self, shop: str, sub_id: int) -> bool: ...
 
 
 class VariantSeed(TypedDict, total=False):
@@ -93,8 +111,8 @@ class InventoryLevel:
 @dataclass
 class LineItem:
     id: int
-    variant_id: int
-    product_id: int
+    variant_id: int | None  # None: a custom line (no product, no inventory)
+    product_id: int | None
     sku: str | None
     title: str
     quantity: int
@@ -103,6 +121,7 @@ class LineItem:
     fulfilled: int = 0
     refunded: int = 0  # units removed from the order by refunds (restocked or not)
     released: int = 0  # of those, units that were still open (unfulfilled) when removed
+    removed: int = 0  # open units an order edit removed (`quantity` keeps counting them, as Shopify's does)
     cancelled: bool = False
 
     @property
@@ -110,7 +129,7 @@ class LineItem:
         """Units still committed (open) on this line."""
         if self.cancelled:
             return 0
-        return max(self.quantity - self.fulfilled - self.released, 0)
+        return max(self.quantity - self.fulfilled - self.released - self.removed, 0)
 
 
 @dataclass
@@ -141,6 +160,15 @@ class Refund:
 
 
 @dataclass
+class OrderEdit:
+    id: int
+    created_at: float
+    additions: list[tuple[int, int]]  # (line item id, units added)
+    removals: list[tuple[int, int]]  # (line item id, units removed)
+    staff_note: str = ""
+
+
+@dataclass
 class Order:
     id: int
     number: int
@@ -154,6 +182,10 @@ class Order:
     cancel_reason: str | None = None
     fulfillments: list[Fulfillment] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
+    edits: list[OrderEdit] = field(default_factory=list)
+    # The open fulfilment order assigned at each location (location id -> fulfilment order id),
+    # allocated when first named (a move); the REST order itself carries none.
+    fulfillment_orders: dict[int, int] = field(default_factory=dict)
 
     def line(self, line_id: int) -> LineItem | None:
         return next((li for li in self.line_items if li.id == line_id), None)
@@ -209,9 +241,16 @@ class Shop:
     id: int = 0
     created_at: float = 0.0
     app_installed: bool = True  # False after app/uninstalled: the app's tokens stop working
+    # Subscriptions created through the API (shop-scoped: webhook_subscriptions.py), id -> created at.
+    api_webhook_subscriptions: dict[int, float] = field(default_factory=dict)
 
     def item_by_sku(self, sku: str) -> InventoryItem | None:
         return next((i for i in self.items.values() if i.sku == sku), None)
+
+    def item_of(self, line: LineItem) -> InventoryItem | None:
+        """The inventory item a line's units come from; None for a custom line."""
+        variant = self.variants.get(line.variant_id) if line.variant_id is not None else None
+        return self.items.get(variant.inventory_item_id) if variant is not None else None
 
     def location_by_name(self, name: str) -> Location | None:
         return next((loc for loc in self.locations.values() if loc.name == name), None)
@@ -256,6 +295,8 @@ class SimulatorState:
         self.default_plan = "standard"
         # Set by the server to the webhook delivery engine: (shop, topic, REST body) -> None.
         self.emit: Callable[[Shop, str, JsonObject], None] = lambda shop, topic, body: None
+        # Set by the simulator to its delivery engine (the subscriptions the API creates deliver too).
+        self.delivery: SubscriptionRegistry | None = None
 
     def reset(self) -> None:
         with self.lock:

@@ -16,7 +16,7 @@ from typing import Any
 
 from .clock import iso_offset
 from .ids import gid, level_gid
-from .state import InventoryLevel, LineItem, Order, Refund, Shop
+from .state import InventoryLevel, LineItem, Order, OrderEdit, Refund, Shop
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -41,7 +41,9 @@ def inventory_level_body(level: InventoryLevel, now: float) -> dict[str, Any]:
 
 
 def line_item_body(shop: Shop, line: LineItem) -> dict[str, Any]:
-    variant = shop.variants.get(line.variant_id)
+    variant = shop.variants.get(line.variant_id) if line.variant_id is not None else None
+    product = shop.products.get(variant.product_id) if variant is not None else None
+    item = shop.item_of(line)
     fulfillment_status = None
     if line.fulfilled and line.fulfilled >= line.quantity - line.released:
         fulfillment_status = "fulfilled"
@@ -51,27 +53,28 @@ def line_item_body(shop: Shop, line: LineItem) -> dict[str, Any]:
         "id": line.id,
         "admin_graphql_api_id": gid("LineItem", line.id),
         "attributed_staffs": [],
-        "current_quantity": max(line.quantity - line.refunded, 0),
+        "current_quantity": max(line.quantity - line.refunded - line.removed, 0),
         "fulfillable_quantity": line.unfulfilled,
         "fulfillment_service": "manual",
         "fulfillment_status": fulfillment_status,
-        "gift_card": False,
+        "gift_card": bool(product and product.is_gift_card),
         "grams": 0,
         "name": line.title,
         "price": line.price,
         "price_set": _money(line.price),
-        "product_exists": True,
+        "product_exists": product is not None,
         "product_id": line.product_id,
         "properties": [],
         "quantity": line.quantity,
-        "requires_shipping": True,
+        "requires_shipping": item.requires_shipping if item is not None else True,
         "sku": line.sku,
         "taxable": True,
         "title": line.title,
         "total_discount": "0.00",
         "total_discount_set": _money("0.00"),
         "variant_id": line.variant_id,
-        "variant_inventory_management": "shopify",
+        # "shopify" when Shopify tracks the variant's inventory, null when it does not (REST LineItem).
+        "variant_inventory_management": "shopify" if item is not None and item.tracked else None,
         "variant_title": variant.title if variant else None,
         "vendor": None,
         "tax_lines": [],
@@ -187,4 +190,61 @@ def order_body(shop: Shop, order: Order) -> dict[str, Any]:
         ],
         "refunds": [refund_body(shop, order, r) for r in order.refunds],
         "shipping_lines": [],
+    }
+
+
+def order_edit_body(order: Order, edit: OrderEdit) -> dict[str, Any]:
+    """orders/edited: what one committed edit changed, per line item (not the order itself), as in
+    https://shopify.dev/docs/api/admin-rest/latest/resources/webhook (topic orders/edited)."""
+    no_changes: dict[str, list[Any]] = {"additions": [], "removals": []}
+    return {
+        "order_edit": {
+            "id": edit.id,
+            "app_id": None,
+            "created_at": iso_offset(edit.created_at),
+            "notify_customer": False,
+            "order_id": order.id,
+            "staff_note": edit.staff_note,
+            "user_id": None,
+            "line_items": {
+                "additions": [{"id": line_id, "delta": delta} for line_id, delta in edit.additions],
+                "removals": [{"id": line_id, "delta": delta} for line_id, delta in edit.removals],
+            },
+            "discounts": {"line_item": dict(no_changes)},
+            "shipping_lines": dict(no_changes),
+        }
+    }
+
+
+def fulfillment_orders_moved_body(
+    original: tuple[int, str, int],
+    moved: tuple[int, int],
+    source_location_id: int,
+    requested: list[tuple[int, int]],
+) -> dict[str, Any]:
+    """`fulfillment_orders/moved`: the original fulfilment order (id, status, assigned location) as it
+    is after the move, the one now holding the moved line items (open at the destination), the
+    destination, the fulfilment order line items requested (id, quantity) and the source location.
+    Every id is a gid; the payload names no order and no order line item
+    (sample payload: https://shopify.dev/docs/api/webhooks/2026-07,
+    source_location since 2023-04:
+    https://shopify.dev/changelog/added-source_location-field-to-fulfillmentordersmove-webhook-payload)."""
+    original_id, original_status, original_location = original
+    moved_id, destination = moved
+    return {
+        "original_fulfillment_order": {
+            "id": gid("FulfillmentOrder", original_id),
+            "status": original_status,
+            "assigned_location_id": gid("Location", original_location),
+        },
+        "moved_fulfillment_order": {
+            "id": gid("FulfillmentOrder", moved_id),
+            "status": "open",
+            "assigned_location_id": gid("Location", destination),
+        },
+        "destination_location_id": gid("Location", destination),
+        "fulfillment_order_line_items_requested": [
+            {"id": gid("FulfillmentOrderLineItem", line_id), "quantity": quantity} for line_id, quantity in requested
+        ],
+        "source_location": {"id": gid("Location", source_location_id)},
     }

@@ -87,8 +87,8 @@ class MemoryDirectory:
     def skus(self, shop: str) -> dict[str, int]:
         return dict(self._skus)
 
-    def healing_policy(self, shop: str) -> str:
-        return HealingPolicy.REPORT.value
+    def healing_policy(self, shop: str) -> HealingPolicy:
+        return HealingPolicy.REPORT
 
     def location_reconciled_at(self, shop: str, location: str) -> None:
         return None

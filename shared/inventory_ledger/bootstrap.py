@@ -4,6 +4,7 @@ Each factory imports its own adapters, so a function's cold start pays only for 
 webhook ingress never loads the Shopify client, httpx or the DynamoDB adapters.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -14,6 +15,7 @@ from inventory_ledger.clock import utc_now
 if TYPE_CHECKING:
     from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
     from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
+    from inventory_ledger.adapters.dynamodb.nightly_runs import DynamoDbNightlyRunLog
     from inventory_ledger.adapters.push_later_queue import SqsPushLater
     from inventory_ledger.adapters.s3_payloads import S3PayloadStore
     from inventory_ledger.adapters.s3_reports import S3ReportStore
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from inventory_ledger.adapters.shopify.orders import ShopifyOrdersReader
     from inventory_ledger.adapters.shopify.push_gateway import ShopifyPushGateway
     from inventory_ledger.adapters.sqs import SqsIngestQueue
+    from inventory_ledger.domain.subscriptions import SubscriptionCheck
     from inventory_ledger.ports import DeliveryRegistry
     from inventory_ledger.service.install import AppCredentials, InstallStores
     from inventory_ledger.service.pacing import LevelPacer
@@ -178,9 +181,47 @@ def reconcile_dependencies(*, with_reports: bool = True) -> "ReconcileDependenci
         shopify_levels=shopify_levels_for,
         shopify_inventory=shopify_for,
         shopify_orders=shopify_orders_for,
+        webhook_subscriptions=_nightly_subscription_check(),
         reports=report_store() if with_reports else None,
         now=utc_now,
     )
+
+
+def webhook_subscription_check(shop: str, *, ensure: bool) -> "Callable[[], SubscriptionCheck]":
+    """The shop's webhook subscription check as the deployment configures it (WEBHOOK_SUBSCRIPTIONS,
+    WEBHOOK_URL); with `ensure`, missing ones are created (onboarding)."""
+    from inventory_ledger.adapters.shopify.webhook_subscriptions import ShopifyWebhookSubscriptionsGateway
+    from inventory_ledger.config import SubscriptionSettings
+    from inventory_ledger.domain.subscriptions import SubscriptionMode
+    from inventory_ledger.service.webhook_subscriptions import check_subscriptions
+
+    settings = SubscriptionSettings()
+
+    def check() -> "SubscriptionCheck":
+        gateway = None
+        if settings.webhook_subscriptions is SubscriptionMode.SHOP:
+            gateway = ShopifyWebhookSubscriptionsGateway(shopify_for(shop).gateway.client)
+        return check_subscriptions(gateway, settings.webhook_subscriptions, settings.webhook_url, ensure=ensure)
+
+    return check
+
+
+def _nightly_subscription_check() -> "Callable[[str], SubscriptionCheck] | None":
+    """Mode "shop" only: the toml's subscriptions cannot be checked, so the reports say nothing."""
+    from inventory_ledger.config import SubscriptionSettings
+    from inventory_ledger.domain.subscriptions import SubscriptionMode
+
+    if SubscriptionSettings().webhook_subscriptions is not SubscriptionMode.SHOP:
+        return None
+    return lambda shop: webhook_subscription_check(shop, ensure=False)()
+
+
+@lru_cache(maxsize=1)
+def nightly_run_log() -> "DynamoDbNightlyRunLog":
+    from inventory_ledger.adapters.dynamodb.nightly_runs import DynamoDbNightlyRunLog
+    from inventory_ledger.config import ledger_settings
+
+    return DynamoDbNightlyRunLog(ledger_settings().ledger_table_name)
 
 
 def reconcile_options() -> "ReconcileOptions":
@@ -222,6 +263,7 @@ def reset() -> None:
         payload_store,
         install_dependencies,
         push_pacing,
+        nightly_run_log,
     ]
     # Module-level client caches, only where their modules were loaded at all.
     for module, name in (

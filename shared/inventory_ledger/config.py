@@ -9,6 +9,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from inventory_ledger.domain.drift import DEFAULT_SETTLE_WINDOW
+from inventory_ledger.domain.subscriptions import SubscriptionMode
 from inventory_ledger.ports import DEFAULT_BULK_THRESHOLD_SKUS
 
 DEFAULT_SHOPIFY_API_VERSION = "2026-07"
@@ -95,10 +96,22 @@ class ReportSettings(_Settings):
     reconcile_bulk_deadline_seconds: float = Field(default=600.0, gt=0)
 
 
+class SubscriptionSettings(_Settings):
+    # "app": the subscriptions live in shopify.app.toml (invisible to the API: not checked); "shop":
+    # onboarding creates them per shop through the API and every reconciliation checks them.
+    webhook_subscriptions: SubscriptionMode = SubscriptionMode.APP
+    # The deployed webhook endpoint (the stack's WebhookUrl output) the subscriptions must point at.
+    webhook_url: str | None = None
+
+
 class FanoutSettings(LedgerSettings):
     reconcile_queue_url: str
     # A shop with at least this many mapped levels is reconciled one location per message.
     reconcile_split_at_levels: int = Field(default=20_000, ge=1)
+    # Where the night's summary is written (the summariser's run of the same function needs it).
+    report_bucket_name: str | None = None
+    # The summariser closes the latest run started within this many hours.
+    nightly_summary_lookback_hours: float = Field(default=24.0, gt=0)
 
 
 @lru_cache(maxsize=1)

@@ -1,23 +1,21 @@
 """What the services need from the outside world, as abstract classes the adapters implement."""
 
-from __future__ import annotations  # the pydantic-built types below are for annotations only
-
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from inventory_ledger.domain.drift import ShopifyLevel
+from inventory_ledger.domain.catch_up import FetchedOrder
+from inventory_ledger.domain.credentials import ExpiringOfflineCredentials, TokenGrant, TokenState
+from inventory_ledger.domain.drift import HealingPolicy, ShopifyLevel
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
 from inventory_ledger.domain.merchant import MerchantView
+from inventory_ledger.domain.nightly import MessageOutcome, NightlyPlan
 from inventory_ledger.domain.onboarding import ShopifyLocation, ShopifyVariant
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush, PushOutcome
-
-if TYPE_CHECKING:  # types only: importing them would load pydantic and its models into every handler
-    from inventory_ledger.domain.catch_up import FetchedOrder
-    from inventory_ledger.domain.credentials import ExpiringOfflineCredentials, TokenGrant, TokenState
-    from inventory_ledger.domain.webhooks import WebhookEnvelope
+from inventory_ledger.domain.subscriptions import WebhookSubscription
+from inventory_ledger.domain.webhooks import WebhookEnvelope
 
 
 class ShopifyInventory(ABC):
@@ -99,7 +97,19 @@ class PushLater(ABC):
         """Has each level pushed again after its delay (whole seconds, 1 to 900); TransientFailure if not."""
 
 
-class LedgerRepository(ABC):
+# The ledger's port, by the role of its callers: each use case can ask for only the role it plays.
+# LedgerRepository is all of them: one table, one adapter (DynamoDbLedger), one fake (InMemoryLedger).
+
+
+class BalanceReads(ABC):
+    @abstractmethod
+    def balances(self, keys: Iterable[LevelKey]) -> dict[LevelKey, Balance]:
+        """The current balances (strongly consistent); a level never written is absent."""
+
+
+class ApplyingLedger(BalanceReads):
+    """Applying an event or an operator's movement: the consumer, the catch-up, onboarding, the CLI."""
+
     @abstractmethod
     def merchant_view(
         self,
@@ -108,16 +118,13 @@ class LedgerRepository(ABC):
         shopify_location_ids: Iterable[int] = (),
         skus: Iterable[str] = (),
         inventory_item_ids: Iterable[int] = (),
+        variant_ids: Iterable[int] = (),
     ) -> MerchantView | None:
         """The merchant's configuration and the mappings asked for; None for an unknown shop."""
 
     @abstractmethod
     def order_lines(self, shop: str, order_id: int) -> dict[tuple[int, int], OrderLineState]:
         """What the ledger has done for each line of an order (strongly consistent)."""
-
-    @abstractmethod
-    def balances(self, keys: Iterable[LevelKey]) -> dict[LevelKey, Balance]:
-        """The current balances (strongly consistent); a level never written is absent."""
 
     def lines_and_balances(
         self, shop: str, order_id: int, line_item_ids: Iterable[int], keys: Iterable[LevelKey]
@@ -161,7 +168,13 @@ class LedgerRepository(ABC):
     def unpark(self, event: ParkedEvent) -> None:
         """Removes a parked event once it has been applied."""
 
-    # -- what the pusher learns (written as changed_by=pusher, so it never triggers a push) --------
+    @abstractmethod
+    def record_shopify_observation(self, key: LevelKey, available: int, at: datetime) -> None:
+        """Shopify reported an `available` we did not expect (inventory_levels/update)."""
+
+
+class PushingLedger(BalanceReads):
+    """What the pusher and the re-push sweep learn (written as changed_by=pusher: never triggers a push)."""
 
     @abstractmethod
     def acknowledge_push(self, push: LevelPush, at: datetime) -> bool:
@@ -180,10 +193,6 @@ class LedgerRepository(ABC):
     def record_unpushable(self, key: LevelKey, reason: str, at: datetime) -> None:
         """The level cannot be pushed (its location or SKU is not mapped): say why, for operators."""
 
-    @abstractmethod
-    def record_shopify_observation(self, key: LevelKey, available: int, at: datetime) -> None:
-        """Shopify reported an `available` we did not expect (inventory_levels/update)."""
-
     # -- levels set aside for a re-push (Shopify down, throttled, credentials lost) ------------------
 
     @abstractmethod
@@ -201,7 +210,9 @@ class LedgerRepository(ABC):
         """The level was pushed (or needs no push any more): out of the re-push set, unless it failed
         again at or after ``failed_before`` (a newer mark stays). False when the mark stayed."""
 
-    # -- what the reconciler learns (never changed_by=ledger either) --------------------------------
+
+class ReconcilingLedger(BalanceReads):
+    """What the reconciler reads and learns (never changed_by=ledger either)."""
 
     @abstractmethod
     def balances_at(self, shop: str, location: str, skus: Iterable[str]) -> Iterator[Balance]:
@@ -223,6 +234,10 @@ class LedgerRepository(ABC):
         stay counted, clears the drift and stale marks, and appends ``entry`` (append-only) in the same
         transaction. False when the entry exists already (the heal was recorded before).
         """
+
+
+class LedgerRepository(ApplyingLedger, PushingLedger, ReconcilingLedger):
+    """Every role of the ledger at once (the adapter, the fake, and use cases that play several roles)."""
 
 
 # At or above this many mapped SKUs a shop's levels are read with one bulk query (no cost points,
@@ -283,8 +298,11 @@ class MerchantDirectory(ABC):
         """Online orders applied from now on take stock here; raises LookupError for an unmapped one."""
 
     @abstractmethod
-    def map_sku(self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None) -> None:
-        """Maps a SKU to its Shopify inventory item; raises MappingConflict if either side is taken."""
+    def map_sku(
+        self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None, *, tracked: bool = True
+    ) -> None:
+        """Maps a level's SKU part to its Shopify inventory item (and variant, so order lines find it
+        by variant); raises MappingConflict if either side is taken."""
 
     @abstractmethod
     def locations(self, shop: str) -> dict[str, int]:
@@ -303,12 +321,13 @@ class MerchantDirectory(ABC):
     # -- reconciliation ---------------------------------------------------------------------------
 
     @abstractmethod
-    def healing_policy(self, shop: str) -> str:
-        """`report` (the default) or `heal`; raises LookupError for an unknown shop."""
+    def healing_policy(self, shop: str) -> HealingPolicy:
+        """The merchant's policy (DEFAULT_HEALING_POLICY unless set); raises LookupError for an unknown shop."""
 
     @abstractmethod
     def set_healing_policy(self, shop: str, policy: str) -> None:
-        """Stores `report` or `heal` on the merchant; raises LookupError for an unknown shop."""
+        """Stores a HealingPolicy (or its value, as an operator types it: ValueError for anything else) on
+        the merchant; raises LookupError for an unknown shop."""
 
     @abstractmethod
     def location_reconciled_at(self, shop: str, location: str) -> datetime | None:
@@ -349,6 +368,47 @@ class ShopLifecycle(ABC):
 
     @abstractmethod
     def compliance_records(self, shop: str) -> list[dict[str, str]]: ...
+
+
+class ShopifyWebhookSubscriptions(ABC):
+    """One shop's shop-scoped webhook subscriptions (the app's toml ones are invisible here)."""
+
+    @abstractmethod
+    def subscriptions(self) -> list[WebhookSubscription]:
+        """Every shop-scoped subscription of this app; raises TransientFailure or PushRefused."""
+
+    @abstractmethod
+    def create(self, topic: str, uri: str) -> WebhookSubscription | str:
+        """The new subscription, or Shopify's userErrors as one line."""
+
+    @abstractmethod
+    def delete(self, subscription_id: str) -> str | None:
+        """None when deleted, else Shopify's userErrors as one line."""
+
+
+class NightlyRunLog(ABC):
+    """The nightly run's plan and each message's outcome, kept for the summary after the window."""
+
+    @abstractmethod
+    def record_plan(self, plan: NightlyPlan) -> None: ...
+
+    @abstractmethod
+    def latest_plan(self, since: datetime) -> NightlyPlan | None:
+        """The most recent plan started at or after `since`, if any."""
+
+    @abstractmethod
+    def plan(self, run_id: str) -> NightlyPlan | None: ...
+
+    @abstractmethod
+    def record_started(self, run_id: str, shop: str, location: str | None, at: datetime) -> None:
+        """Counts an attempt; never undoes a recorded success (a duplicate delivery after it)."""
+
+    @abstractmethod
+    def record_outcome(self, run_id: str, outcome: MessageOutcome, at: datetime) -> None:
+        """A failure never overwrites a recorded success."""
+
+    @abstractmethod
+    def outcomes(self, run_id: str) -> list[MessageOutcome]: ...
 
 
 class TokenStore(Protocol):

@@ -244,6 +244,9 @@ def test_list_commands(merchant: SimulatedMerchant, capsys: pytest.CaptureFixtur
     merchant.sim.sim.advance(1)
     sold_at = datetime.fromtimestamp(merchant.sim.sim.state.clock.now(), UTC).isoformat()
     body = order(7_000_000_000_000_000_011, [(7_000_000_000_000_000_012, "MUG", 7)], created_at=sold_at)
+    # Lines move their variant's level: the hand-built line names the seeded MUG variant, as Shopify's would.
+    seeded = merchant.sim.sim.state.shops[shop].variants.values()
+    body["line_items"][0]["variant_id"] = next(v.id for v in seeded if v.sku == "MUG")
     apply_envelope(envelope(Topic.ORDERS_CREATE, body, shop=shop, event_id="evt-big"), bootstrap.ledger(), _now)
 
     code, activity = run(capsys, "activity", shop, "--kind", "receipt")

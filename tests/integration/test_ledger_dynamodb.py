@@ -294,3 +294,12 @@ def test_lines_and_balances_come_back_in_one_read_and_absent_ones_are_absent(loc
     assert lines[(order_id, order_id + 1)].sold == 2
     assert set(balances) == {level_a}
     assert balances[level_a].quantity == -2
+
+
+def test_a_balance_is_stamped_with_the_use_cases_clock_not_the_adapters(ledger: DynamoDbLedger) -> None:
+    # The settle window (domain/drift.push_in_flight) compares updated_at with the reconciler's `now`:
+    # both must come from the clock the use cases are given, as in the in-memory ledger.
+    then = datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC)
+    key = LevelKey(SHOP, next(iter(LOCATIONS.values())), SKUS[0])
+    record_operation(operations.receive(SHOP, key.location, key.sku, 3, "stamped-1"), ledger, lambda: then)
+    assert ledger.balances([key])[key].updated_at == then

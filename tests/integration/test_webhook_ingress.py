@@ -116,6 +116,25 @@ def test_an_authentic_topic_we_do_not_use_is_answered_200_and_not_queued(shop: L
     assert queued(shop) == []
 
 
+def test_a_fulfilment_order_move_is_checked_then_answered_as_unused(shop: LocalResources) -> None:
+    """fulfillment_orders/moved names no order (docs/ledger.md "Ship-from-store"), so it is not
+    consumed: an authentic delivery is answered 200 and not queued, a forged one 401 like any topic."""
+    body = json.dumps({
+        "original_fulfillment_order": {"id": "gid://shopify/FulfillmentOrder/1", "status": "open",
+                                       "assigned_location_id": "gid://shopify/Location/2"},
+        "moved_fulfillment_order": {"id": "gid://shopify/FulfillmentOrder/1", "status": "open",
+                                    "assigned_location_id": "gid://shopify/Location/2"},
+        "destination_location_id": "gid://shopify/Location/2",
+        "fulfillment_order_line_items_requested": [{"id": "gid://shopify/FulfillmentOrderLineItem/3", "quantity": 1}],
+        "source_location": {"id": "gid://shopify/Location/1"},
+    }).encode()  # fmt: skip
+    headers = delivery_headers(body, topic="fulfillment_orders/moved")
+    assert json.loads(invoke(headers, body)["body"])["status"] == "ignored_topic"
+    forged = {**headers, "X-Shopify-Hmac-Sha256": delivery_headers(b"{}")["X-Shopify-Hmac-Sha256"]}
+    assert invoke(forged, body)["statusCode"] == 401
+    assert queued(shop) == []
+
+
 SIGNED_ELSEWHERE = b'{"signed":"for this body only"}'
 header_names = st.sampled_from(
     [

@@ -89,6 +89,8 @@ def test_the_nightly_fanout_queues_one_reconciliation_per_merchant_and_location(
     assert (summary["shops"], summary["messages"], summary["split_shops"]) == (3, 4, ["big.myshopify.com"])
     driver.drain(timeout=60)
 
+    night = summary["run_id"]
+    assert {b.pop("run_id") for b in received} == {night}  # every message joins the night's summary
     done = [b for b in received if b["shop"] != "down.myshopify.com"]
     assert sorted(map(json.dumps, done)) == sorted(
         map(
@@ -103,7 +105,8 @@ def test_the_nightly_fanout_queues_one_reconciliation_per_merchant_and_location(
     assert [b for b in received if b["shop"] == "down.myshopify.com"] == [{"shop": "down.myshopify.com"}] * 3
     sqs = local_aws.client("sqs")
     dead = sqs.receive_message(QueueUrl=local_aws.reconcile_dead_letter_queue_url, MaxNumberOfMessages=10)
-    assert [json.loads(m["Body"]) for m in dead.get("Messages", [])] == [{"shop": "down.myshopify.com"}]
+    assert [json.loads(m["Body"]) for m in dead.get("Messages", [])] == [{"shop": "down.myshopify.com",
+                                                                          "run_id": night}]  # fmt: skip
 
 
 def test_a_failing_reconciler_answers_500(local_aws: LocalResources, start_driver: DriverFactory) -> None:

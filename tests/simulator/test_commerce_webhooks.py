@@ -173,3 +173,108 @@ def test_retry_on_failure_with_shopify_schedule(store: Store, sink: Sink) -> Non
     assert len({d["raw"] for d in sink.received}) == 1  # retries carry the original payload
     assert abs(sum(RETRY_SCHEDULE_S) - 4 * 3600) < 1e-6
     assert len(RETRY_SCHEDULE_S) == 8
+
+
+def test_an_order_edit_commits_added_units_releases_removed_ones_and_sends_orders_edited(
+    store: Store, sink: Sink
+) -> None:
+    """orderEditCommit: only open units are edited; removed units go back to available when restocked
+    (orderEditSetQuantity `restock`), the line keeps its `quantity` and loses `current_quantity`.
+    orders/edited carries the edit (line_items.additions/removals as {id, delta}), not the order
+    (https://shopify.dev/docs/api/admin-rest/latest/resources/webhook, topic orders/edited); orders/updated
+    follows with the order."""
+    subscribe(store, sink, ("orders/edited", "orders/updated"))
+    order = store.control("POST", "/orders", {"lines": [{"sku": "TEE-1", "quantity": 3}], "location": "Retail"})
+    line = order["line_items"][0]["id"]
+    assert store.qty("TEE-1", "Retail") == 1
+    edit = {"add": [{"sku": "MUG-1", "quantity": 1}], "set": [{"line_item_id": line, "quantity": 1, "restock": True}]}
+    body = store.control("POST", f"/orders/{order['id']}/edits", edit)
+    changes = body["order_edit"]["line_items"]
+    assert body["order_edit"]["order_id"] == order["id"]
+    assert changes["removals"] == [{"id": line, "delta": 2}]
+    (added,) = changes["additions"]
+    assert added["delta"] == 1
+    assert (store.qty("TEE-1", "Retail"), store.qty("TEE-1", "Retail", "committed")) == (3, 1)
+    assert store.qty("MUG-1", "Retail", "committed") == 1  # committed where the order's units are
+    wait_until(lambda: sink.of("orders/edited") and sink.of("orders/updated"))
+    assert sink.of("orders/edited")[0]["headers"]["X-Shopify-Topic"] == "orders/edited"
+    (updated,) = sink.bodies("orders/updated")
+    tee = next(li for li in updated["line_items"] if li["id"] == line)
+    assert (tee["quantity"], tee["current_quantity"], tee["fulfillable_quantity"]) == (3, 1, 1)
+    assert any(li["id"] == added["id"] and li["sku"] == "MUG-1" for li in updated["line_items"])
+    # Without restock the removed unit leaves committed and is gone; shipped units cannot be edited.
+    store.control(
+        "POST", f"/orders/{order['id']}/edits", {"set": [{"line_item_id": line, "quantity": 0, "restock": False}]}
+    )
+    assert (store.qty("TEE-1", "Retail"), store.qty("TEE-1", "Retail", "on_hand")) == (3, 3)
+    shipped = store.control("POST", "/orders", {"lines": [{"sku": "MUG-1", "quantity": 1}], "location": "Retail"})
+    store.control("POST", f"/orders/{shipped['id']}/fulfil", {})
+    url = f"{store.server.base_url}/_control/shops/{store.domain}/orders/{shipped['id']}/edits"
+    refused = store.http.post(url, json={"set": [{"line_item_id": shipped["line_items"][0]["id"], "quantity": 0}]})
+    assert refused.status_code == 409
+
+
+def test_gift_card_untracked_and_custom_lines_say_so_on_the_line(store: Store) -> None:
+    """REST LineItem: `gift_card`, `product_exists` (false for a custom line) and
+    `variant_inventory_management` ("shopify" when tracked, null when not),
+    https://shopify.dev/docs/api/admin-rest/latest/resources/order."""
+    store.control("POST", "/seed", {"products": [
+        {"title": "Card", "gift_card": True, "variants": [{"sku": "CARD", "tracked": False}]},
+        {"title": "Bag", "variants": [{"sku": "BAG", "tracked": False}]},
+    ]})  # fmt: skip
+    lines = [{"sku": "CARD", "quantity": 1}, {"sku": "BAG", "quantity": 1}, {"custom_title": "Wrap", "quantity": 1},
+             {"sku": "TEE-1", "quantity": 1}]  # fmt: skip
+    order = store.control("POST", "/orders", {"lines": lines, "location": "Retail"})
+    card, bag, wrap, tee = order["line_items"]
+    assert (card["gift_card"], card["requires_shipping"], card["variant_inventory_management"]) == (True, False, None)
+    assert (bag["gift_card"], bag["variant_inventory_management"]) == (False, None)
+    assert (wrap["variant_id"], wrap["product_exists"]) == (None, False)
+    assert (tee["variant_inventory_management"], tee["product_exists"]) == ("shopify", True)
+    assert store.qty("TEE-1", "Retail") == 3
+
+
+def test_moving_a_fulfilment_order_moves_its_committed_units_and_sends_fulfillment_orders_moved(
+    store: Store, sink: Sink
+) -> None:
+    """fulfillmentOrderMove re-assigns the open line items: with nothing fulfilled the fulfilment order
+    itself moves, else a new one takes the open units; committed follows the assignment
+    (https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentOrderMove). The webhook names
+    the original and moved fulfilment orders with their assigned locations, the destination, the line
+    items requested and the source location, all as gids, and no order
+    (sample payload: https://shopify.dev/docs/api/webhooks/2026-07,
+    https://shopify.dev/changelog/added-source_location-field-to-fulfillmentordersmove-webhook-payload)."""
+    subscribe(store, sink, ("fulfillment_orders/moved",))
+    locations = {loc["name"]: loc["id"] for loc in store.control("GET", "")["locations"]}
+    order = store.control("POST", "/orders", {"lines": [{"sku": "TEE-1", "quantity": 3}]})
+    assert store.qty("TEE-1", "Warehouse", "committed") == 3
+    moved = store.control("POST", f"/orders/{order['id']}/move", {"location": "Shop location"})["moved"]
+    assert (store.qty("TEE-1", "Warehouse"), store.qty("TEE-1", "Warehouse", "committed")) == (10, 0)
+    assert store.qty("TEE-1", "Shop location", "committed") == 3
+    body = wait_until(lambda: sink.bodies("fulfillment_orders/moved"))[0]
+    assert body == moved[0]
+    delivery = sink.of("fulfillment_orders/moved")[0]
+    assert _verify(delivery["raw"], delivery["headers"]["X-Shopify-Hmac-Sha256"])
+    assert delivery["headers"]["X-Shopify-Shop-Domain"] == store.domain
+    to_shop = f"gid://shopify/Location/{locations['Shop location']}"
+    assert body["original_fulfillment_order"] == {**body["moved_fulfillment_order"], "status": "open"}
+    assert body["moved_fulfillment_order"]["assigned_location_id"] == body["destination_location_id"] == to_shop
+    assert body["source_location"] == {"id": f"gid://shopify/Location/{locations['Warehouse']}"}
+    [requested] = body["fulfillment_order_line_items_requested"]
+    assert requested["quantity"] == 3
+    assert requested["id"].startswith("gid://shopify/FulfillmentOrderLineItem/")
+    assert "order_id" not in json.dumps(body)
+
+    line = order["line_items"][0]["id"]
+    store.control("POST", f"/orders/{order['id']}/fulfil", {"lines": [{"line_item_id": line, "quantity": 1}]})
+    split = store.control("POST", f"/orders/{order['id']}/move", {"location": "Warehouse"})["moved"][0]
+    assert split["original_fulfillment_order"]["id"] == body["moved_fulfillment_order"]["id"]
+    assert split["original_fulfillment_order"]["status"] == "closed"  # keeps the fulfilled unit only
+    assert split["moved_fulfillment_order"]["id"] != split["original_fulfillment_order"]["id"]
+    assert split["fulfillment_order_line_items_requested"][0]["quantity"] == 2  # fulfilled units stay
+    assert (store.qty("TEE-1", "Warehouse"), store.qty("TEE-1", "Warehouse", "committed")) == (8, 2)
+    assert store.qty("TEE-1", "Shop location", "committed") == 0
+    store.control("POST", f"/orders/{order['id']}/fulfil", {})
+    assert store.control("GET", f"/orders/{order['id']}")["fulfillments"][-1]["location_id"] == locations["Warehouse"]
+    url = f"{store.server.base_url}/_control/shops/{store.domain}/orders/{order['id']}/move"
+    refused = store.http.post(url, json={"location": "Shop location"})
+    assert refused.status_code == 409, refused.text  # nothing open is left to move

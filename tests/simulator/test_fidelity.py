@@ -539,9 +539,10 @@ def test_seed_with_captured_ids_skuless_shared_skus_untracked_and_gift_cards(
             "nodes": [{"location": {"id": "gid://shopify/Location/106318430514"}, "quantities": [{"quantity": 9}]}]
         },
     }
-    shared = list(gateway.find_variants(["SHARED"]))
+    searched = store.gql('{ productVariants(first: 10, query: "sku:SHARED") { nodes { inventoryItem { id } } } }')
+    shared = searched["data"]["productVariants"]["nodes"]
     assert len(shared) == 2
-    assert len({v.inventory_item_id for v in shared}) == 2
+    assert len({v["inventoryItem"]["id"] for v in shared}) == 2
     skus = [v.sku for v in gateway.list_variants()]
     assert None in skus  # the variant without a SKU reads back as null, and the product copes
     items = store.gql(

@@ -8,8 +8,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
 
-from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
-from inventory_ledger.domain.merchant import MerchantView
+from inventory_ledger.domain.drift import DEFAULT_HEALING_POLICY, HealingPolicy
+from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState, PushStatus
+from inventory_ledger.domain.merchant import MerchantView, VariantLevel
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush
 from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, MerchantDirectory
@@ -31,6 +32,9 @@ class InMemoryLedger(LedgerRepository):
         self.skus = set(skus)
         self.onboarded_at = onboarded_at
         self.skus_by_item: dict[int, str] = {}
+        # Variant id -> its level, and SKU level -> the variant it was mapped from (map_variant).
+        self.variants: dict[int, VariantLevel] = {}
+        self.variant_of_sku: dict[str, int] = {}
         self.balance_by_key: dict[LevelKey, Balance] = {}
         self.lines: dict[tuple[str, int, int], OrderLineState] = {}
         self.entry_by_id: dict[tuple[LevelKey, str], ActivityEntry] = {}
@@ -46,9 +50,11 @@ class InMemoryLedger(LedgerRepository):
         shopify_location_ids: Iterable[int] = (),
         skus: Iterable[str] = (),
         inventory_item_ids: Iterable[int] = (),
+        variant_ids: Iterable[int] = (),
     ) -> MerchantView | None:
         if shop != self.shop:
             return None
+        skus = list(skus)
         return MerchantView(
             shop=shop,
             primary_location=self.primary_location,
@@ -56,7 +62,16 @@ class InMemoryLedger(LedgerRepository):
             locations_by_shopify_id={i: self.locations[i] for i in shopify_location_ids if i in self.locations},
             known_skus=frozenset(sku for sku in skus if sku in self.skus),
             skus_by_inventory_item={i: self.skus_by_item[i] for i in inventory_item_ids if i in self.skus_by_item},
+            levels_by_variant={v: self.variants[v] for v in variant_ids if v in self.variants},
+            variant_of_sku={sku: self.variant_of_sku.get(sku) for sku in skus if sku in self.skus},
         )
+
+    def map_variant(self, sku: str, inventory_item_id: int, variant_id: int, *, tracked: bool = True) -> None:
+        """As onboarding maps a variant: its level SKU, its inventory item, whether Shopify tracks it."""
+        self.skus.add(sku)
+        self.skus_by_item[inventory_item_id] = sku
+        self.variants[variant_id] = VariantLevel(sku, inventory_item_id, tracked)
+        self.variant_of_sku[sku] = variant_id
 
     def order_lines(self, shop: str, order_id: int) -> dict[tuple[int, int], OrderLineState]:
         return {(o, li): state for (s, o, li), state in self.lines.items() if s == shop and o == order_id}
@@ -128,7 +143,7 @@ class InMemoryLedger(LedgerRepository):
                 old,
                 shopify_expected=old.shopify_expected + push.quantity - push.change_from,
                 pushed_version=push.version,
-                push_status="applied",
+                push_status=PushStatus.APPLIED,
                 stale_since=None,
                 last_agreed_at=at,
             )
@@ -136,10 +151,10 @@ class InMemoryLedger(LedgerRepository):
 
     def record_stale_push(self, push: LevelPush, at: datetime) -> None:
         old = self.balance_by_key[push.key]
-        self.balance_by_key[push.key] = replace(old, push_status="stale", stale_since=old.stale_since or at)
+        self.balance_by_key[push.key] = replace(old, push_status=PushStatus.STALE, stale_since=old.stale_since or at)
 
     def record_unpushable(self, key: LevelKey, reason: str, at: datetime) -> None:
-        self.balance_by_key[key] = replace(self.balance_by_key[key], push_status="unpushable")
+        self.balance_by_key[key] = replace(self.balance_by_key[key], push_status=PushStatus.UNPUSHABLE)
 
     def record_shopify_observation(self, key: LevelKey, available: int, at: datetime) -> None:
         self.balance_by_key[key] = replace(self.balance_by_key[key], shopify_observed=available, observed_at=at)
@@ -148,7 +163,7 @@ class InMemoryLedger(LedgerRepository):
         with self._lock:
             self.repush[key] = (reason, at)
             if failed and key in self.balance_by_key:
-                self.balance_by_key[key] = replace(self.balance_by_key[key], push_status="failed")
+                self.balance_by_key[key] = replace(self.balance_by_key[key], push_status=PushStatus.FAILED)
 
     def repush_marks(self, shop: str) -> list[LevelKey]:
         return sorted(key for key in self.repush if key.shop == shop)
@@ -184,7 +199,7 @@ class InMemoryLedger(LedgerRepository):
             self.balance_by_key[push.key] = replace(
                 old,
                 shopify_expected=old.shopify_expected + push.quantity - expected_read,
-                push_status="healed",
+                push_status=PushStatus.HEALED,
                 stale_since=None,
                 drift_since=None,
                 shopify_observed=None,
@@ -201,24 +216,31 @@ class InMemoryDirectory(MerchantDirectory):
     def __init__(self, locations: dict[str, int], skus: dict[str, int]) -> None:
         self.location_ids = dict(locations)
         self.item_ids = dict(skus)
-        self.policy = "adopt"  # DEFAULT_HEALING_POLICY, as the DynamoDB directory answers
+        self.policy = DEFAULT_HEALING_POLICY  # as the DynamoDB directory answers
         self.reconciled: dict[str, tuple[datetime, str]] = {}
         self.onboarded: datetime | None = None
         self.caught_up: datetime | None = None
+        self.registered: set[str] = set()
+        self.primary: str | None = None
 
     def register_shop(self, shop: str, *, onboarded_at: datetime) -> None:
-        raise NotImplementedError
+        self.registered.add(shop)
+        self.onboarded = self.onboarded or onboarded_at  # as DynamoDB's if_not_exists
 
     def shops(self) -> list[str]:
-        raise NotImplementedError
+        return sorted(self.registered)
 
     def map_location(self, shop: str, location: str, shopify_location_id: int, name: str = "") -> None:
         self.location_ids[location] = shopify_location_id
 
     def set_primary_location(self, shop: str, location: str) -> None:
-        raise NotImplementedError
+        if location not in self.location_ids:
+            raise LookupError(f"{shop} has no location {location!r}")
+        self.primary = location
 
-    def map_sku(self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None) -> None:
+    def map_sku(
+        self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None, *, tracked: bool = True
+    ) -> None:
         self.item_ids[sku] = inventory_item_id
 
     def locations(self, shop: str) -> dict[str, int]:
@@ -235,13 +257,11 @@ class InMemoryDirectory(MerchantDirectory):
             {sku: self.item_ids[sku] for sku in skus if sku in self.item_ids},
         )
 
-    def healing_policy(self, shop: str) -> str:
+    def healing_policy(self, shop: str) -> HealingPolicy:
         return self.policy
 
     def set_healing_policy(self, shop: str, policy: str) -> None:
-        if policy not in ("report", "heal", "adopt"):
-            raise ValueError(policy)
-        self.policy = policy
+        self.policy = HealingPolicy(policy)
 
     def location_reconciled_at(self, shop: str, location: str) -> datetime | None:
         return self.reconciled[location][0] if location in self.reconciled else None

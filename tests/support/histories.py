@@ -194,9 +194,10 @@ class Reference:
             self._move(story.sale_location, line.sku, -line.quantity, shopify=True)
             self.entry_ids.add(f"order/{story.order_id}/line/{line.line_id}/sale")
             unshipped = line.quantity - line.shipped
+            if story.cancelled:  # the cancel records every line, a shipped one with nothing moved
+                self.entry_ids.add(f"order/{story.order_id}/line/{line.line_id}/cancel")
             if story.cancelled and unshipped:
                 self._move(story.sale_location, line.sku, unshipped, shopify=True)
-                self.entry_ids.add(f"order/{story.order_id}/line/{line.line_id}/cancel")
                 if story.cancel_refund:
                     self.entry_ids.add(f"refund/{story.order_id + 1}/line/{line.line_id + 50}")
             if line.returned and line.return_type != "no_restock":

@@ -16,7 +16,7 @@ from inventory_ledger.domain.drift import (
     likely_cause,
     push_in_flight,
 )
-from inventory_ledger.domain.ledger import Balance, LevelKey
+from inventory_ledger.domain.ledger import Balance, LevelKey, PushStatus
 
 SHOP, LOC = "s.myshopify.com", "wh"
 NOW = datetime(2026, 11, 24, 3, tzinfo=UTC)
@@ -45,11 +45,11 @@ def test_equal_levels_agree_and_absent_counts_as_zero() -> None:
 
 
 def test_causes() -> None:
-    assert likely_cause(balance(push_status="stale", shopify_observed=2)) is DriftCause.PUSH_STALE
+    assert likely_cause(balance(push_status=PushStatus.STALE, shopify_observed=2)) is DriftCause.PUSH_STALE
     assert likely_cause(balance(shopify_observed=2)) is DriftCause.ADMIN_EDIT_SEEN
     assert likely_cause(balance(shopify_observed=5)) is DriftCause.WEBHOOK_NEVER_RECEIVED  # observed what we expected
-    assert likely_cause(balance(push_status="unpushable")) is DriftCause.UNPUSHABLE
-    assert likely_cause(balance(push_status="applied")) is DriftCause.WEBHOOK_NEVER_RECEIVED
+    assert likely_cause(balance(push_status=PushStatus.UNPUSHABLE)) is DriftCause.UNPUSHABLE
+    assert likely_cause(balance(push_status=PushStatus.APPLIED)) is DriftCause.WEBHOOK_NEVER_RECEIVED
     assert likely_cause(None) is DriftCause.WEBHOOK_NEVER_RECEIVED
     assert likely_cause(None, mapped=False) is DriftCause.UNMAPPED_SKU
 
@@ -57,15 +57,17 @@ def test_causes() -> None:
 def test_causes_after_a_catch_up_never_blame_a_webhook() -> None:
     """Every Shopify order movement is in the ledger: what differs is an edit or a push."""
     caught = {"caught_up": True}
-    assert likely_cause(balance(push_status="stale"), **caught) is DriftCause.ADMIN_EDIT
-    assert likely_cause(balance(push_status="stale", shopify_observed=2), **caught) is DriftCause.ADMIN_EDIT_SEEN
-    assert likely_cause(balance(push_status="failed"), **caught) is DriftCause.PUSH_FAILED
+    assert likely_cause(balance(push_status=PushStatus.STALE), **caught) is DriftCause.ADMIN_EDIT
+    assert (
+        likely_cause(balance(push_status=PushStatus.STALE, shopify_observed=2), **caught) is DriftCause.ADMIN_EDIT_SEEN
+    )
+    assert likely_cause(balance(push_status=PushStatus.FAILED), **caught) is DriftCause.PUSH_FAILED
     # The ledger owes Shopify a push (5 against the 4 Shopify was last told), or owes it nothing.
-    assert likely_cause(balance(push_status="applied", expected=4), **caught) is DriftCause.PUSH_NEVER_LANDED
-    assert likely_cause(balance(push_status="applied"), **caught) is DriftCause.ADMIN_EDIT
+    assert likely_cause(balance(push_status=PushStatus.APPLIED, expected=4), **caught) is DriftCause.PUSH_NEVER_LANDED
+    assert likely_cause(balance(push_status=PushStatus.APPLIED), **caught) is DriftCause.ADMIN_EDIT
     assert likely_cause(None, **caught) is DriftCause.ADMIN_EDIT
     assert likely_cause(None, mapped=False, **caught) is DriftCause.UNMAPPED_SKU
-    for status in ("stale", "failed", "applied", "unpushable", None):
+    for status in (*PushStatus, None):
         assert likely_cause(balance(push_status=status), **caught) is not DriftCause.WEBHOOK_NEVER_RECEIVED
 
 
@@ -88,7 +90,7 @@ def test_a_push_in_flight_is_not_drift_until_the_settle_window_passes_or_the_pus
     assert compare_level(SHOP, LOC, "A", moving, level(5), now=later).verdict is Verdict.DRIFT
     wider = compare_level(SHOP, LOC, "A", moving, level(5), now=later, settle_window=timedelta(minutes=10))
     assert wider.verdict is Verdict.IN_FLIGHT
-    stale = balance(quantity=7, expected=5, updated_at=NOW - timedelta(seconds=30), push_status="stale")
+    stale = balance(quantity=7, expected=5, updated_at=NOW - timedelta(seconds=30), push_status=PushStatus.STALE)
     assert compare_level(SHOP, LOC, "A", stale, level(5), now=NOW).row.cause is DriftCause.PUSH_STALE  # type: ignore[union-attr]
 
 

@@ -77,3 +77,31 @@ def test_a_split_below_one_level_is_refused_by_the_settings(split: int, monkeypa
     monkeypatch.setenv("RECONCILE_SPLIT_AT_LEVELS", str(split))
     with pytest.raises(ValidationError):
         FanoutSettings()
+
+
+def test_with_a_run_log_the_plan_is_recorded_before_any_message_and_each_carries_the_run_id() -> None:
+    from datetime import UTC, datetime
+
+    from inventory_ledger.domain.nightly import NightlyPlan, PlannedMessage
+
+    events: list[str] = []
+
+    class Log:
+        def record_plan(self, plan: NightlyPlan) -> None:
+            events.append("plan")
+            self.plan = plan
+
+    class RecordingQueue(Queue):
+        def send_all(self, bodies: Sequence[str]) -> int:
+            events.append("send")
+            return super().send_all(bodies)
+
+    queue, log = RecordingQueue(), Log()
+    directory: Any = Directory({"a.myshopify.com": (1, 5), "b.myshopify.com": (2, 5)})
+    at = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+    fan_out(directory, queue, split_at_levels=10, run_id="night-9", run_log=log, started_at=at)  # type: ignore[arg-type]
+    assert events == ["plan", "send"]  # an outcome can never arrive for a plan not yet recorded
+    assert log.plan == NightlyPlan("night-9", at, (PlannedMessage("a.myshopify.com"),
+                                                   PlannedMessage("b.myshopify.com", "loc-0"),
+                                                   PlannedMessage("b.myshopify.com", "loc-1")))  # fmt: skip
+    assert queue.bodies[0] == '{"shop":"a.myshopify.com","run_id":"night-9"}'

@@ -67,7 +67,10 @@ def props(resources: dict[str, Any], logical_id: str) -> dict[str, Any]:
 
 
 # Triggers beside a function's main one: the pusher's re-push sweep (service/repush.py).
-EXTRA_EVENTS = {"LevelPusherFunction": {"RepushSweep": "Schedule", "LaterPushes": "SQS"}}
+EXTRA_EVENTS = {
+    "LevelPusherFunction": {"RepushSweep": "Schedule", "LaterPushes": "SQS"},
+    "ReconcileFanoutFunction": {"NightlySummary": "Schedule"},
+}
 
 
 def only_event(resources: dict[str, Any], logical_id: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import webhook_subscriptions
 from ..graph import Obj
 from . import bulk_ops, inventory, seeding
 
@@ -18,4 +19,6 @@ def mutation_root() -> Obj:
         productSet=seeding.product_set,
         inventoryActivate=seeding.inventory_activate,
         inventoryDeactivate=seeding.inventory_deactivate,
+        webhookSubscriptionCreate=webhook_subscriptions.create,
+        webhookSubscriptionDelete=webhook_subscriptions.delete,
     )

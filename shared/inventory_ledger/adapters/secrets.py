@@ -18,6 +18,20 @@ from inventory_ledger.ports import CredentialWriter, ShopSecrets, UnknownShop
 UNKNOWN_SHOPS_KEPT = 10_000
 
 
+def secret_not_found(error: parameters.exceptions.GetParameterError) -> bool:
+    """powertools wraps every SDK error; the original, as the implicit context, says whether the
+    secret does not exist (as opposed to Secrets Manager failing)."""
+    cause = error.__context__
+    return isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def signing_secrets(secret: object) -> list[str]:
+    """The shop secret's ``webhook_secrets`` (``{"webhook_secrets": [...], ...}``, docs/contracts.md):
+    the non-empty strings of it; none when the secret is not that shape."""
+    listed = secret.get("webhook_secrets") if isinstance(secret, dict) else None
+    return [s for s in listed if isinstance(s, str) and s] if isinstance(listed, list) else []
+
+
 class SecretsManagerShopSecrets(ShopSecrets):
     def __init__(
         self, settings: SecretSettings, unknown_for_seconds: float = 300.0, clock: Callable[[], float] = time.monotonic
@@ -37,9 +51,7 @@ class SecretsManagerShopSecrets(ShopSecrets):
             self.lookups += 1
             value = parameters.get_secret(name, transform="json", max_age=self.settings.secret_max_age_seconds)
         except parameters.exceptions.GetParameterError as error:
-            # powertools wraps every SDK error; the original is the implicit context.
-            cause = error.__context__
-            if isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ResourceNotFoundException":
+            if secret_not_found(error):
                 self._remember_unknown(shop_domain)
                 raise UnknownShop(shop_domain) from error
             raise
@@ -57,8 +69,7 @@ class SecretsManagerShopSecrets(ShopSecrets):
             self._unknown.popitem(last=False)
 
     def webhook_secrets(self, shop_domain: str) -> Sequence[str]:
-        secrets = self._secret(shop_domain).get("webhook_secrets") or []
-        return [s for s in secrets if isinstance(s, str) and s]
+        return signing_secrets(self._secret(shop_domain))
 
 
 class SecretsManagerWriter(CredentialWriter):

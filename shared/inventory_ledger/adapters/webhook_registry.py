@@ -10,13 +10,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from inventory_ledger.adapters.dynamodb.client import DynamoDbTable
-from inventory_ledger.adapters.dynamodb.items import to_attributes
+from inventory_ledger.adapters.dynamodb.items import WEBHOOK, WEBHOOK_SK, to_attributes
 from inventory_ledger.ports import DeliveryRegistry
 
 if TYPE_CHECKING:
     pass
 
-WEBHOOK_PREFIX = "WEBHOOK#"
 # Longer than Shopify retries a delivery (4 hours) and the freshness window (48 h).
 KEEP_FOR = timedelta(days=7)
 
@@ -24,8 +23,8 @@ KEEP_FOR = timedelta(days=7)
 class DynamoDbDeliveryRegistry(DynamoDbTable, DeliveryRegistry):
     def claim(self, webhook_id: str, shop_domain: str, at: datetime) -> bool:
         item = {
-            "pk": WEBHOOK_PREFIX + webhook_id,
-            "sk": "SEEN",
+            "pk": WEBHOOK.of(webhook_id),
+            "sk": WEBHOOK_SK,
             "shop": shop_domain,
             "ttl": int((at + KEEP_FOR).timestamp()),
         }

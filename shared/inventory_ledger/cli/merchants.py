@@ -59,6 +59,7 @@ def run_onboard(arguments: argparse.Namespace, out: Output) -> int:
         location_names=_location_names(arguments.location_name),
         bulk_threshold_skus=_bulk_threshold(),
         actor=arguments.actor,
+        ensure_webhooks=bootstrap.webhook_subscription_check(arguments.shop, ensure=True),
     )
     summary = result.summary()
     text = pairs(
@@ -70,10 +71,18 @@ def run_onboard(arguments: argparse.Namespace, out: Output) -> int:
             "SKUs skipped": len(result.skus_skipped),
             "opening balances": result.opening_balances,
             "already imported": result.already_imported,
+            "webhook subscriptions": _webhooks_line(result.webhooks),
         }
     )
     out.document(summary, text)
     return OK
+
+
+def _webhooks_line(check: Any) -> str:
+    if check is None or not check.checked:
+        return "not checked (declared in shopify.app.toml: invisible to the Admin API)"
+    line = f"{len(check.present)} present, {len(check.created)} created"
+    return line + (f"; MISSING {', '.join(check.missing)}: {check.problems}" if check.missing else "")
 
 
 def _bulk_threshold() -> int:
@@ -85,18 +94,14 @@ def _bulk_threshold() -> int:
 
 
 def run_set_primary(arguments: argparse.Namespace, out: Output) -> int:
-    bootstrap.merchant_directory().set_primary_location(arguments.shop, arguments.location)
-    out.document(
-        {"shop": arguments.shop, "primary_location": arguments.location},
-        f"{arguments.shop}: online orders now take stock from {arguments.location}",
-    )
+    shop, location = arguments.shop, arguments.location
+    bootstrap.merchant_directory().set_primary_location(shop, location)
+    out.document({"shop": shop, "primary_location": location}, f"{shop}: online orders now take stock from {location}")
     return OK
 
 
 def run_healing(arguments: argparse.Namespace, out: Output) -> int:
-    bootstrap.merchant_directory().set_healing_policy(arguments.shop, arguments.policy)
-    out.document(
-        {"shop": arguments.shop, "healing_policy": arguments.policy},
-        f"{arguments.shop}: the reconciliation will {arguments.policy}",
-    )
+    shop, policy = arguments.shop, arguments.policy
+    bootstrap.merchant_directory().set_healing_policy(shop, policy)
+    out.document({"shop": shop, "healing_policy": policy}, f"{shop}: the reconciliation will {policy}")
     return OK

@@ -14,6 +14,7 @@ OUTPUT_VARIABLES = {
     "ReportBucketName": "REPORT_BUCKET_NAME",
     "ShopSecretPrefix": "SHOP_SECRET_PREFIX",
     "IngestQueueUrl": "INGEST_QUEUE_URL",
+    "WebhookUrl": "WEBHOOK_URL",
 }
 
 

@@ -81,8 +81,10 @@ def fetched_order(node: dict[str, Any]) -> FetchedOrder:
                 "fulfillable_quantity": line.get("unfulfilledQuantity"),
                 "inventory_item_id": _numeric(item),
                 "tracked": item.get("tracked"),
+                "gift_card": bool(line.get("isGiftCard")),
             }
         )
+    lines_by_id = {line["id"]: line for line in lines}
     fulfillments = [
         {
             "id": id_from_gid(f["id"]),
@@ -102,6 +104,7 @@ def fetched_order(node: dict[str, Any]) -> FetchedOrder:
         "location_id": _numeric(node.get("retailLocation")),
         "source_name": node.get("sourceName"),
         "created_at": node.get("createdAt"),
+        "updated_at": node.get("updatedAt"),
         "cancelled_at": node.get("cancelledAt"),
         "line_items": lines,
         "fulfillments": fulfillments,
@@ -119,6 +122,8 @@ def fetched_order(node: dict[str, Any]) -> FetchedOrder:
                     "quantity": rl.get("quantity", 0),
                     "restock_type": str(rl.get("restockType") or "no_restock").lower(),
                     "location_id": _numeric(rl.get("location")),
+                    # As the webhook's refund line carries its line item: a gift card's return waits for nothing.
+                    "line_item": lines_by_id.get(_numeric(rl.get("lineItem"))),
                 }
                 for rl in _nodes(r.get("refundLineItems"))
             ],

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import partial
 
-from inventory_ledger.domain.ledger import Balance, LevelKey
+from inventory_ledger.domain.ledger import Balance, LevelKey, PushStatus
 
 DEFAULT_SETTLE_WINDOW = timedelta(minutes=2)
 
@@ -125,7 +125,7 @@ def push_in_flight(
     the snapshot is older than what it would be judged against. A stale push is never in flight: the
     pusher has tried and Shopify refused it.
     """
-    if balance.push_status == "stale":
+    if balance.push_status is PushStatus.STALE:
         return False
     if read_at is not None:
         for moment in (balance.updated_at, balance.last_agreed_at):
@@ -143,15 +143,15 @@ def likely_cause(balance: Balance | None, *, mapped: bool = True, caught_up: boo
         return DriftCause.UNMAPPED_SKU
     if balance is None:
         return DriftCause.ADMIN_EDIT if caught_up else DriftCause.WEBHOOK_NEVER_RECEIVED
-    if balance.push_status == "stale" and not caught_up:
+    if balance.push_status is PushStatus.STALE and not caught_up:
         return DriftCause.PUSH_STALE
     if balance.shopify_observed is not None and balance.shopify_observed != balance.shopify_expected:
         return DriftCause.ADMIN_EDIT_SEEN
-    if balance.push_status == "failed":
+    if balance.push_status is PushStatus.FAILED:
         return DriftCause.PUSH_FAILED
-    if balance.push_status == "unpushable":
+    if balance.push_status is PushStatus.UNPUSHABLE:
         return DriftCause.UNPUSHABLE
-    if balance.push_status == "stale":
+    if balance.push_status is PushStatus.STALE:
         # Caught up: Shopify holds a change no order explains.
         return DriftCause.ADMIN_EDIT
     if caught_up:

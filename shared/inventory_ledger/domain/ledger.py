@@ -35,6 +35,16 @@ class MovementKind(StrEnum):
     OPENING = "opening"
 
 
+class PushStatus(StrEnum):
+    """What the pusher (or a heal) last learnt of a level's push: the adapter stores it, drift reads it."""
+
+    APPLIED = "applied"  # Shopify took our compare-and-swap
+    STALE = "stale"  # Shopify refused it: its level moved since we last agreed
+    FAILED = "failed"  # Shopify failed for now; the level is marked for re-push
+    UNPUSHABLE = "unpushable"  # the level cannot be pushed (no mapping); a person must look
+    HEALED = "healed"  # the reconciler set Shopify back to the ledger
+
+
 @dataclass(frozen=True)
 class Balance:
     """A level's balance as read. version 0 means the level has never been written."""
@@ -46,7 +56,7 @@ class Balance:
     shopify_expected: int = 0
     # The last version Shopify acknowledged, and what the pusher last learnt of it.
     pushed_version: int = 0
-    push_status: str | None = None
+    push_status: PushStatus | None = None
     stale_since: datetime | None = None
     last_agreed_at: datetime | None = None
     # The last `available` Shopify reported on its own (inventory_levels/update), when it disagreed.

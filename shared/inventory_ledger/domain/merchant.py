@@ -7,6 +7,19 @@ from enum import StrEnum
 
 
 @dataclass(frozen=True)
+class VariantLevel:
+    """The ledger level a Shopify variant's inventory item is (mapped at onboarding).
+
+    ``sku`` is the level's SKU part: the variant's SKU, or ``SKU@<inventory item id>`` when several
+    inventory items share that SKU (domain/onboarding.py, docs/ledger.md "Which level a line moves").
+    """
+
+    sku: str
+    inventory_item_id: int
+    tracked: bool = True
+
+
+@dataclass(frozen=True)
 class MerchantView:
     """The part of a merchant's configuration one event needs, as read when it is applied."""
 
@@ -17,6 +30,9 @@ class MerchantView:
     locations_by_shopify_id: Mapping[int, str] = field(default_factory=dict)
     known_skus: frozenset[str] = frozenset()
     skus_by_inventory_item: Mapping[int, str] = field(default_factory=dict)
+    levels_by_variant: Mapping[int, VariantLevel] = field(default_factory=dict)
+    # The variant each asked-for SKU level was mapped from (None: mapped by SKU alone).
+    variant_of_sku: Mapping[str, int | None] = field(default_factory=dict)
 
 
 class ProblemKind(StrEnum):

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from inventory_ledger.domain.ledger import LevelKey, MovementKind, Source
 from inventory_ledger.domain.merchant import Problem
@@ -34,10 +35,33 @@ class Movement:
     shopify_at: datetime | None = None
     # Restocks the unfulfilled units of a cancelled order (from the cancel or a `cancel` refund line).
     undoes_cancellation: bool = False
+    # Restocks open units an order edit removed: they count against what a later cancel restocks.
+    releases_open_units: bool = False
 
     @property
     def signed_quantity(self) -> int:
         return -self.quantity if self.kind in DECREASING else self.quantity
+
+
+@dataclass(frozen=True)
+class SkippedLine:
+    line_item_id: int
+    reason: "SkipReason"
+    sku: str | None
+
+    def __str__(self) -> str:
+        return f"line {self.line_item_id} skipped: {self.reason.value}" + (f" (SKU {self.sku!r})" if self.sku else "")
+
+
+class SkipReason(StrEnum):
+    """Why an order line is not stock: Shopify moves no inventory for it, so neither does the ledger."""
+
+    GIFT_CARD = "gift_card"
+    UNTRACKED = "untracked"
+    # A custom line (no variant), or a product deleted before the ledger ever took stock for it.
+    CUSTOM_ITEM = "custom_item"
+    # A variant without a SKU: onboarding maps none (docs/ledger.md).
+    NO_SKU = "no_sku"
 
 
 @dataclass
@@ -46,4 +70,8 @@ class Translation:
 
     movements: list[Movement] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped_lines: list[SkippedLine] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> list[str]:
+        return [str(line) for line in self.skipped_lines]

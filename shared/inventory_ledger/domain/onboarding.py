@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +23,42 @@ class ShopifyVariant:
     sku: str | None
     inventory_item_id: int
     variant_id: int
+    tracked: bool = True
+
+
+SHARED_SKU_SEPARATOR = "@"
+
+
+def level_skus(variants: Iterable[ShopifyVariant], mapped: Mapping[str, int]) -> tuple[dict[int, str], dict[str, str]]:
+    """Inventory item id -> the SKU part of its level, and what could not be named (key -> why).
+
+    A SKU one inventory item carries names its level. Shopify lets several variants share a SKU:
+    each of their items is its own level, ``SKU@<inventory item id>``. An item mapped before keeps
+    its name (``mapped``: level SKU -> item id), so its history stays where it is. Names are one-to-one.
+    """
+    by_sku: dict[str, list[ShopifyVariant]] = {}
+    skipped: dict[str, str] = {}
+    for variant in variants:
+        if not variant.sku:
+            skipped[f"variant {variant.variant_id}"] = "no SKU"
+            continue
+        by_sku.setdefault(variant.sku, []).append(variant)
+    owner: dict[str, int] = dict(mapped)
+    names = {item_id: name for name, item_id in mapped.items()}
+    for sku, sharing in sorted(by_sku.items()):
+        items = sorted({variant.inventory_item_id for variant in sharing})
+        for item_id in items:
+            if item_id in names:
+                continue
+            alone = len(items) == 1 and owner.get(sku, item_id) == item_id
+            name = sku if alone else f"{sku}{SHARED_SKU_SEPARATOR}{item_id}"
+            if owner.get(name, item_id) != item_id:
+                skipped[name] = f"level name {name!r} is taken by inventory item {owner[name]}"
+                continue
+            owner[name] = item_id
+            names[item_id] = name
+    wanted = {variant.inventory_item_id for group in by_sku.values() for variant in group}
+    return {item_id: name for item_id, name in names.items() if item_id in wanted}, skipped
 
 
 class OnboardingProblem(ValueError):

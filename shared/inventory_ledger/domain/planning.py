@@ -110,24 +110,26 @@ def _plan_event(
             level.versions += 1
 
         delta, requested = _delta(movement, level, line)
+        # The line records what the movement did even when its units are already inside the level
+        # imported at onboarding, which it then leaves as it is.
+        recorded = delta
         inside = inside_import(movement, read)
         if inside:
-            delta = 0  # already inside the level imported at onboarding
+            delta = 0
         level.quantity += delta
         if movement.kind is MovementKind.OPENING and movement.shopify_at is not None and read.imported_at is None:
             level.imported_at = movement.shopify_at
         if movement.shopify_applied and not inside:
             level.shopify_expected += delta
         if line is not None:
-            sold = abs(delta) if movement.kind is MovementKind.SALE else 0
-            if inside and movement.kind is MovementKind.SALE:
-                sold = movement.quantity
-            restocked = delta if movement.kind in RESTOCKS else 0
+            sold = abs(recorded) if movement.kind is MovementKind.SALE else 0
+            restocked = recorded if movement.kind in RESTOCKS else 0
             line_states[movement.order_line] = replace(  # type: ignore[index]
                 line,
                 sold=line.sold + sold,
                 restocked=line.restocked + restocked,
-                cancel_restocked=line.cancel_restocked + (restocked if movement.undoes_cancellation else 0),
+                cancel_restocked=line.cancel_restocked
+                + (restocked if movement.undoes_cancellation or movement.releases_open_units else 0),
                 applied=line.applied | {movement.entry_id},
             )
         entries.append(

@@ -35,7 +35,30 @@ class LineItem(_WithGid):
     variant_id: ShopifyId | None = None
     quantity: int = Field(ge=0)
     fulfillable_quantity: int | None = None
+    # null, "partial" or "fulfilled": the line's own word, which fulfillments[] may not repeat.
     fulfillment_status: str | None = None
+    gift_card: bool = False
+    # False for a custom line, or a product deleted since the order.
+    product_exists: bool | None = None
+    # "shopify" when Shopify tracks the variant's inventory, null when it does not.
+    variant_inventory_management: str | None = None
+    # The catch-up's GraphQL read carries these instead (domain/catch_up.py).
+    inventory_item_id: ShopifyId | None = None
+    tracked: bool | None = None
+
+    @property
+    def without_variant(self) -> bool:
+        """The payload says the line has no variant (a custom line, or its product deleted since)."""
+        return "variant_id" in self.model_fields_set and self.variant_id is None
+
+    @property
+    def inventory_tracked(self) -> bool | None:
+        """Whether Shopify tracks this line's inventory, by the payload; None when it does not say."""
+        if self.tracked is not None:
+            return self.tracked
+        if "variant_inventory_management" in self.model_fields_set:
+            return self.variant_inventory_management is not None
+        return None
 
 
 class FulfillmentLine(_WithGid):
@@ -51,7 +74,7 @@ class Fulfillment(_WithGid):
 
 
 class Order(_WithGid):
-    """orders/create and orders/cancelled bodies."""
+    """orders/create, orders/cancelled and orders/updated bodies."""
 
     id: ShopifyId
     name: str | None = None
@@ -59,18 +82,30 @@ class Order(_WithGid):
     location_id: ShopifyId | None = None
     source_name: str | None = None
     created_at: datetime | None = None
+    # When Shopify last changed the order: a body updated at or after an edit shows the edit.
+    updated_at: datetime | None = None
     cancelled_at: datetime | None = None
     line_items: list[LineItem]
     fulfillments: list[Fulfillment] = []
 
-    def fulfilled_quantity(self, line_item_id: int) -> int:
-        return sum(
-            line.quantity
+    def fulfilled_quantity(self, line: LineItem | int) -> int:
+        """Units of the line shipped: what fulfillments[] lists, or all of them when the line itself
+        says `fulfilled` (a fulfilment the list does not carry still took the units)."""
+        if isinstance(line, int):
+            found = next((li for li in self.line_items if li.id == line), None)
+            if found is None:
+                return 0
+            line = found
+        listed = sum(
+            fulfilled.quantity
             for fulfillment in self.fulfillments
             if fulfillment.status not in ("cancelled", "error", "failure")
-            for line in fulfillment.line_items
-            if line.id == line_item_id
+            for fulfilled in fulfillment.line_items
+            if fulfilled.id == line.id
         )
+        if line.fulfillment_status == "fulfilled":
+            return max(listed, line.quantity)
+        return listed
 
 
 class RestockType(StrEnum):
@@ -109,3 +144,29 @@ class InventoryLevel(_Payload):
     location_id: ShopifyId
     available: int | None = None
     updated_at: datetime | None = None
+
+
+class EditedLine(_Payload):
+    """One line an order edit changed: the line item id and how many units were added or removed."""
+
+    id: ShopifyId
+    delta: int = Field(ge=0)
+
+
+class EditedLines(_Payload):
+    additions: list[EditedLine] = []
+    removals: list[EditedLine] = []
+
+
+class OrderEdit(_WithGid):
+    id: ShopifyId
+    order_id: ShopifyId
+    created_at: datetime | None = None
+    line_items: EditedLines = EditedLines()
+
+
+class OrderEdited(_Payload):
+    """orders/edited bodies: not the order, but what one committed edit changed
+    (https://shopify.dev/docs/api/admin-rest/latest/resources/webhook, topic orders/edited)."""
+
+    order_edit: OrderEdit

@@ -19,6 +19,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 class Topic(StrEnum):
     ORDERS_CREATE = "orders/create"
     ORDERS_CANCELLED = "orders/cancelled"
+    # An order edit (added and removed units) and the order as it is after it (docs/ledger.md "Order edits").
+    ORDERS_EDITED = "orders/edited"
+    ORDERS_UPDATED = "orders/updated"
     REFUNDS_CREATE = "refunds/create"
     INVENTORY_LEVELS_UPDATE = "inventory_levels/update"
     # The app's lifecycle and the three mandatory compliance topics (service/lifecycle.py).

@@ -16,11 +16,12 @@ from pydantic import ValidationError
 from inventory_ledger.clock import Now
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey, OrderLineState, Source
 from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
-from inventory_ledger.domain.movements import Movement, Translation
+from inventory_ledger.domain.movements import Movement, SkippedLine, Translation
+from inventory_ledger.domain.order_edits import apply_order_edited
 from inventory_ledger.domain.orders import apply_order_cancelled, apply_order_created, apply_refund_created
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.planning import plan_change
-from inventory_ledger.domain.shopify_payloads import InventoryLevel, Order, Refund
+from inventory_ledger.domain.shopify_payloads import InventoryLevel, Order, OrderEdited, Refund
 from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
 from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
 
@@ -44,6 +45,8 @@ class ApplyResult:
     applied: list[ActivityEntry] = field(default_factory=list)
     parked: ParkedEvent | None = None
     skipped: list[str] = field(default_factory=list)
+    # Order lines that are not stock (gift cards, untracked, custom): counted by reason (consume.py).
+    skipped_lines: list[SkippedLine] = field(default_factory=list)
     released: list["ApplyResult"] = field(default_factory=list)
 
     @property
@@ -54,7 +57,7 @@ class ApplyResult:
 
 @dataclass
 class PreparedEvent:
-    """An order or refund event parsed and mapped, ready to be translated on its order's lines."""
+    """An order, refund or edit event parsed and mapped, ready to be translated on its order's lines."""
 
     envelope: WebhookEnvelope
     result: ApplyResult
@@ -62,19 +65,26 @@ class PreparedEvent:
     order_id: int
     line_ids: list[int]
     translate: Callable[[Lines], Translation]
-    is_order: bool
+    order: Order | None  # the payload, when the event is an order's (its waiting events follow it)
 
 
-def apply_envelope(envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now) -> ApplyResult:
-    prepared = prepare_envelope(envelope, ledger, now)
+def apply_envelope(
+    envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now, *, order_now: Order | None = None
+) -> ApplyResult:
+    """``order_now``: a body of the order, when a replay of a waiting order edit has one."""
+    prepared = prepare_envelope(envelope, ledger, now, order_now=order_now)
     if isinstance(prepared, ApplyResult):
         return prepared
-    translation = apply_movements(ledger, prepared.shop, prepared.order_id, prepared.translate, now,
-                                  prepared.result.applied, line_ids=prepared.line_ids)  # fmt: skip
+    translation = apply_movements(
+        ledger, prepared.shop, prepared.order_id, prepared.translate, now, prepared.result.applied,
+        line_ids=prepared.line_ids,
+    )  # fmt: skip
     return finish_envelope(prepared, translation, ledger, now)
 
 
-def prepare_envelope(envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now) -> "PreparedEvent | ApplyResult":
+def prepare_envelope(
+    envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now, *, order_now: Order | None = None
+) -> "PreparedEvent | ApplyResult":
     """The event ready to translate, or its whole result when there is nothing to translate (a level
     observed, an invalid payload or an unknown shop parked)."""
     result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
@@ -86,24 +96,31 @@ def prepare_envelope(envelope: WebhookEnvelope, ledger: LedgerRepository, now: N
     if isinstance(payload, InventoryLevel):
         result.skipped.append(observe_shopify_level(payload, envelope.shop_domain, ledger, now))
         return result
-    order_id = payload.id if isinstance(payload, Order) else payload.order_id
-    merchant = _merchant_for(payload, envelope.shop_domain, ledger, order_id)
+    edit = payload.order_edit if isinstance(payload, OrderEdited) else None
+    order_id = _order_id(payload)
+    merchant = _merchant_for(payload, envelope.shop_domain, ledger, order_now)
     if merchant is None:
         return _park(result, envelope, ledger, now, [Problem(ProblemKind.UNKNOWN_SHOP, envelope.shop_domain)])
 
     def translate(lines: Lines) -> Translation:
         if isinstance(payload, Refund):
             return apply_refund_created(payload, merchant, lines, source)
+        if not isinstance(payload, Order):
+            assert edit is not None
+            return apply_order_edited(edit, order_now, merchant, lines, source)
         if envelope.topic is Topic.ORDERS_CANCELLED:
             return apply_order_cancelled(payload, merchant, lines, source)
         return apply_order_created(payload, merchant, lines, source)
 
-    line_ids = (
-        [line.id for line in payload.line_items]
-        if isinstance(payload, Order)
-        else [line.line_item_id for line in payload.refund_line_items]
-    )
-    return PreparedEvent(envelope, result, merchant.shop, order_id, line_ids, translate, isinstance(payload, Order))
+    line_ids: list[int]
+    if isinstance(payload, Order):
+        line_ids = [line.id for line in payload.line_items]
+    elif isinstance(payload, Refund):
+        line_ids = [line.line_item_id for line in payload.refund_line_items]
+    else:
+        line_ids = [line.id for line in payload.order_edit.line_items.removals]
+    order = payload if isinstance(payload, Order) else None
+    return PreparedEvent(envelope, result, merchant.shop, order_id, line_ids, translate, order)
 
 
 def finish_envelope(
@@ -112,11 +129,16 @@ def finish_envelope(
     """After its movements were committed: what was skipped, what is parked, what waited for the order."""
     result, order_id = prepared.result, prepared.order_id
     result.skipped = translation.skipped
+    result.skipped_lines = translation.skipped_lines
     if translation.problems:
-        waiting = order_id if all(p.kind is ProblemKind.WAITING_FOR_ORDER for p in translation.problems) else None
-        _park(result, prepared.envelope, ledger, now, translation.problems, waiting_for_order=waiting)
-    if prepared.is_order:
-        result.released = _release_waiting(ledger, prepared.shop, order_id, now)
+        waits = all(p.kind is ProblemKind.WAITING_FOR_ORDER for p in translation.problems)
+        _park(
+            result, prepared.envelope, ledger, now, translation.problems, waiting_for_order=order_id if waits else None
+        )
+    if prepared.order is not None:
+        # Refunds and edits waiting for this order, now that its lines are in the ledger.
+        waiting = ledger.waiting_for_order(prepared.shop, order_id)
+        result.released = [replay_parked(event, ledger, now, order_now=prepared.order) for event in waiting]
     return result
 
 
@@ -218,26 +240,47 @@ def first_chunk(movements: list[Movement]) -> list[Movement]:
     return chosen
 
 
-PAYLOADS: dict[Topic, type[Order] | type[Refund] | type[InventoryLevel]] = {
+PAYLOADS: dict[Topic, type[Order] | type[Refund] | type[InventoryLevel] | type[OrderEdited]] = {
     Topic.ORDERS_CREATE: Order,
     Topic.ORDERS_CANCELLED: Order,
+    Topic.ORDERS_UPDATED: Order,
+    Topic.ORDERS_EDITED: OrderEdited,
     Topic.REFUNDS_CREATE: Refund,
     Topic.INVENTORY_LEVELS_UPDATE: InventoryLevel,
 }
 
 
-def _parse(envelope: WebhookEnvelope) -> Order | Refund | InventoryLevel:
+def _parse(envelope: WebhookEnvelope) -> Order | Refund | InventoryLevel | OrderEdited:
     return PAYLOADS[envelope.topic].model_validate_json(envelope.body)
 
 
-def _merchant_for(payload: Order | Refund, shop: str, ledger: LedgerRepository, order_id: int) -> MerchantView | None:
+def _order_id(payload: Order | Refund | OrderEdited) -> int:
     if isinstance(payload, Order):
-        location_ids = {payload.location_id} - {None}
-        skus = {line.sku for line in payload.line_items if line.sku}
-    else:
+        return payload.id
+    if isinstance(payload, Refund):
+        return payload.order_id
+    return payload.order_edit.order_id
+
+
+def _merchant_for(
+    payload: Order | Refund | OrderEdited, shop: str, ledger: LedgerRepository, order_now: Order | None
+) -> MerchantView | None:
+    if isinstance(payload, Order):
+        location_ids = {payload.location_id} | {f.location_id for f in payload.fulfillments}
+        location_ids -= {None}
+        items = list(payload.line_items)
+    elif isinstance(payload, Refund):
         location_ids = {line.location_id for line in payload.refund_line_items} - {None}
-        skus = {line.line_item.sku for line in payload.refund_line_items if line.line_item and line.line_item.sku}
-    return ledger.merchant_view(shop, shopify_location_ids=location_ids, skus=skus)  # type: ignore[arg-type]
+        items = [line.line_item for line in payload.refund_line_items if line.line_item]
+    else:
+        location_ids = set()
+        items = list(order_now.line_items) if order_now is not None else []
+    return ledger.merchant_view(
+        shop,
+        shopify_location_ids=location_ids,  # type: ignore[arg-type]
+        skus={line.sku for line in items if line.sku},
+        variant_ids={line.variant_id for line in items if line.variant_id is not None},
+    )
 
 
 def _invalid(error: ValidationError) -> Problem:
@@ -259,20 +302,14 @@ def _park(
     return result
 
 
-def _release_waiting(ledger: LedgerRepository, shop: str, order_id: int, now: Now) -> list[ApplyResult]:
-    released = []
-    for waiting in ledger.waiting_for_order(shop, order_id):
-        replayed = replay_parked(waiting, ledger, now)
-        released.append(replayed)
-    return released
-
-
-def replay_parked(parked: ParkedEvent, ledger: LedgerRepository, now: Now) -> ApplyResult:
+def replay_parked(
+    parked: ParkedEvent, ledger: LedgerRepository, now: Now, *, order_now: Order | None = None
+) -> ApplyResult:
     """Applies a parked event again (after a mapping was fixed, or its order arrived).
 
     It stays parked until applied: parking it again replaces it with the reasons that still hold.
     """
-    result = apply_envelope(WebhookEnvelope.model_validate_json(parked.envelope), ledger, now)
+    result = apply_envelope(WebhookEnvelope.model_validate_json(parked.envelope), ledger, now, order_now=order_now)
     if result.parked is None:
         ledger.unpark(parked)
     return result

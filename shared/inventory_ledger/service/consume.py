@@ -4,6 +4,7 @@ What may go back to the queue (for SQS to redeliver) is only what can succeed la
 lost races (TransientFailure). Everything else is applied or parked here, never dropped.
 """
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -191,6 +192,11 @@ def record_result(result: ApplyResult) -> None:
     else:
         logger.info("event applied" if result.applied else "event already applied", extra=fields)
     metrics.add_metric(name="MovementsApplied", unit=MetricUnit.Count, value=len(result.applied))
+    # Lines that are not stock (gift cards, untracked items, custom lines): never a movement, always counted.
+    for reason, count in Counter(line.reason.value for line in result.skipped_lines).items():
+        logger.info("order lines skipped", extra={"reason": reason, "lines": count, "topic": result.topic})
+        with single_metric(name="LinesSkipped", unit=MetricUnit.Count, value=count, namespace=metrics.namespace) as m:
+            m.add_dimension(name="reason", value=reason)
     if result.oversells:  # the service-level total is what OversellAlarm watches
         metrics.add_metric(name="Oversell", unit=MetricUnit.Count, value=len(result.oversells))
     for entry in result.oversells:

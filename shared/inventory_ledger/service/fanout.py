@@ -7,10 +7,12 @@ a time (BatchSize 1), each within the reconciler's 15 minutes and retried on its
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
+from inventory_ledger.domain.nightly import NightlyPlan, PlannedMessage
 from inventory_ledger.observability import logger
-from inventory_ledger.ports import MerchantDirectory
+from inventory_ledger.ports import MerchantDirectory, NightlyRunLog
 from inventory_ledger.service.reconcile import ReconcileRequest
 
 # At or above this many mapped levels (locations x SKUs) a shop is reconciled location by location.
@@ -58,10 +60,27 @@ def plan_fanout(directory: MerchantDirectory, split_at_levels: int) -> tuple[lis
     return requests, summary
 
 
-def fan_out(directory: MerchantDirectory, queue: ReconcileQueue, *, split_at_levels: int, run_id: str) -> FanoutSummary:
+def fan_out(
+    directory: MerchantDirectory,
+    queue: ReconcileQueue,
+    *,
+    split_at_levels: int,
+    run_id: str,
+    run_log: NightlyRunLog | None = None,
+    started_at: datetime | None = None,
+) -> FanoutSummary:
+    """With a run log, the plan is recorded before any message is queued and each message carries the
+    run id, so each reconciliation's outcome joins the night's summary (service/reconcile/nightly.py)."""
     requests, summary = plan_fanout(directory, split_at_levels)
     summary.run_id = run_id
-    bodies = [request.model_dump_json(include={"shop", "location"}, exclude_none=True) for request in requests]
+    fields = {"shop", "location"}
+    if run_log is not None:
+        assert started_at is not None, "a recorded run says when it started"
+        messages = tuple(PlannedMessage(r.shop or "", r.location) for r in requests)
+        run_log.record_plan(NightlyPlan(run_id, started_at, messages))
+        requests = [r.model_copy(update={"run_id": run_id}) for r in requests]
+        fields.add("run_id")
+    bodies = [request.model_dump_json(include=fields, exclude_none=True) for request in requests]
     queue.send_all(bodies)
     logger.info("nightly reconciliation fanned out", extra=summary.as_dict())
     return summary

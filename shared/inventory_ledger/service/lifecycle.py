@@ -23,7 +23,7 @@ from typing import Any
 from inventory_ledger.domain.privacy import scrub_envelope
 from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
 from inventory_ledger.observability import logger
-from inventory_ledger.ports import LedgerRepository, ShopLifecycle
+from inventory_ledger.ports import ApplyingLedger, ShopLifecycle
 
 
 def _body(envelope: WebhookEnvelope) -> dict[str, Any]:
@@ -43,7 +43,7 @@ def _order_ids(raw: object) -> set[int]:
 
 
 def handle_lifecycle(
-    envelope: WebhookEnvelope, ledger: LedgerRepository, lifecycle: ShopLifecycle, now: Callable[[], datetime]
+    envelope: WebhookEnvelope, ledger: ApplyingLedger, lifecycle: ShopLifecycle, now: Callable[[], datetime]
 ) -> str:
     """Acts on one lifecycle or compliance delivery; returns what was done (also recorded)."""
     shop, body = envelope.shop_domain, _body(envelope)
@@ -80,7 +80,7 @@ def _parked_order(envelope: str) -> object:
     return body.get("order_id", body.get("id")) if isinstance(body, dict) else None
 
 
-def _scrub_parked(shop: str, ledger: LedgerRepository) -> int:
+def _scrub_parked(shop: str, ledger: ApplyingLedger) -> int:
     scrubbed = 0
     for event in ledger.parked_events(shop):
         clean = scrub_envelope(event.envelope)

@@ -12,7 +12,14 @@ from datetime import datetime
 from itertools import batched
 
 from inventory_ledger.domain.movements import Movement
-from inventory_ledger.domain.onboarding import OnboardingProblem, ledger_location_names, opening_balance, slugify
+from inventory_ledger.domain.onboarding import (
+    OnboardingProblem,
+    ledger_location_names,
+    level_skus,
+    opening_balance,
+    slugify,
+)
+from inventory_ledger.domain.subscriptions import SubscriptionCheck
 from inventory_ledger.observability import logger
 from inventory_ledger.ports import (
     DEFAULT_BULK_THRESHOLD_SKUS,
@@ -33,10 +40,12 @@ class OnboardingResult:
     primary_location: str
     locations: dict[str, int] = field(default_factory=dict)
     skus_mapped: int = 0
-    # SKU -> why it was not mapped (no SKU on the variant, the same SKU on two variants, a conflict).
+    # SKU -> why it was not mapped (no SKU on the variant, a level name taken, a conflict).
     skus_skipped: dict[str, str] = field(default_factory=dict)
     opening_balances: int = 0
     already_imported: int = 0
+    # The shop's webhook subscriptions after onboarding ensured them (None: not asked to).
+    webhooks: SubscriptionCheck | None = None
 
     def summary(self) -> dict[str, object]:
         return {
@@ -47,6 +56,7 @@ class OnboardingResult:
             "skus_skipped": dict(self.skus_skipped),
             "opening_balances": self.opening_balances,
             "already_imported": self.already_imported,
+            **({"webhooks": self.webhooks.summary()} if self.webhooks is not None else {}),
         }
 
 
@@ -61,6 +71,7 @@ def onboard_shop(
     location_names: Mapping[int, str] | None = None,
     bulk_threshold_skus: int = DEFAULT_BULK_THRESHOLD_SKUS,
     actor: str | None = None,
+    ensure_webhooks: Callable[[], SubscriptionCheck] | None = None,
 ) -> OnboardingResult:
     """Raises OnboardingProblem before writing anything when the request cannot work (no active
     location, two locations with one name, an unknown primary), MappingConflict when a location is
@@ -78,22 +89,19 @@ def onboard_shop(
         result.locations[names[location.id]] = location.id
     directory.set_primary_location(shop, primary)
 
+    variants = list(shopify.variants())
+    level_names, result.skus_skipped = level_skus(variants, directory.skus(shop))
     items: dict[int, str] = {}
-    seen: dict[str, int] = {}
-    for variant in shopify.variants():
-        if not variant.sku:
-            result.skus_skipped[f"variant {variant.variant_id}"] = "no SKU"
-            continue
-        if variant.sku in seen and seen[variant.sku] != variant.inventory_item_id:
-            result.skus_skipped[variant.sku] = "the same SKU on two inventory items: the first is mapped"
+    for variant in variants:
+        name = level_names.get(variant.inventory_item_id)
+        if name is None:
             continue
         try:
-            directory.map_sku(shop, variant.sku, variant.inventory_item_id, variant.variant_id)
+            directory.map_sku(shop, name, variant.inventory_item_id, variant.variant_id, tracked=variant.tracked)
         except MappingConflict as error:
-            result.skus_skipped[variant.sku] = str(error)
+            result.skus_skipped[name] = str(error)
             continue
-        seen[variant.sku] = variant.inventory_item_id
-        items[variant.inventory_item_id] = variant.sku
+        items[variant.inventory_item_id] = name
     result.skus_mapped = len(items)
 
     by_shopify_id = {shopify_id: name for name, shopify_id in result.locations.items()}
@@ -119,6 +127,8 @@ def onboard_shop(
     # "last agreed" until a push or a reconciliation says later).
     for name in result.locations:
         directory.record_location_reconciled(shop, name, read_at, "onboarding")
+    if ensure_webhooks is not None:
+        result.webhooks = ensure_webhooks()
     logger.info("onboarded", extra=result.summary())
     return result
 

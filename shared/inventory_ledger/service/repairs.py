@@ -76,6 +76,23 @@ def adopt_shopify_edit(
     return Accepted(key, available, balance.quantity, entry_ids)
 
 
+def heal_activity(
+    key: LevelKey, entry_id: str, balance_after: int, version_after: int, at: datetime, source: Source, reason: str
+) -> ActivityEntry:
+    """The entry of a write to Shopify's side only (a heal, an alignment): the ledger's level is unchanged."""
+    return ActivityEntry(
+        key=key,
+        entry_id=entry_id,
+        kind=MovementKind.HEAL,
+        quantity=0,
+        balance_after=balance_after,
+        version_after=version_after,
+        applied_at=at,
+        source=source,
+        reason=reason,
+    )
+
+
 def _align(
     key: LevelKey,
     ledger: LedgerRepository,
@@ -101,17 +118,8 @@ def _align(
         raise LookupError(f"Shopify does not stock {key.sku} at {key.location}")
     operation = f"{reason}/{key.location}/{key.sku}/v{balance.version}"
     source = Source(topic=reason, operation_id=operation, actor=actor)
-    align = ActivityEntry(
-        key=key,
-        entry_id=f"{operation}/shopify",
-        kind=MovementKind.HEAL,
-        quantity=0,
-        balance_after=balance.quantity,
-        version_after=balance.version,
-        applied_at=now(),
-        source=source,
-        reason=f"{reason}: Shopify showed {available}",
-    )
+    note = f"{reason}: Shopify showed {available}"
+    align = heal_activity(key, f"{operation}/shopify", balance.quantity, balance.version, now(), source, note)
     ledger.acknowledge_heal(
         LevelPush(
             key,

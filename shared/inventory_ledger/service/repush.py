@@ -25,7 +25,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from inventory_ledger.domain.catch_up import CATCH_UP_MARGIN
 from inventory_ledger.domain.drift import HealingPolicy
-from inventory_ledger.domain.ledger import LevelKey
+from inventory_ledger.domain.ledger import LevelKey, PushStatus
 from inventory_ledger.domain.pushing import LevelPush
 from inventory_ledger.observability import logger, metrics
 from inventory_ledger.ports import (
@@ -99,7 +99,7 @@ def repush_marked(
         started = now()
         breaker.recovered(shop)
         report.marked += len(marks)
-        stale = [b.key for b in ledger.balances(marks).values() if b.push_status == "stale"]
+        stale = [b.key for b in ledger.balances(marks).values() if b.push_status is PushStatus.STALE]
         cut_off = _catch_up(shop, ledger, directory, orders_for, now, report) if stale else None
         pushed = push_levels(marks, ledger, directory, shopify_for, now, breaker)
         report.pushes.merge(pushed)
@@ -160,7 +160,7 @@ def _resolve(stale: _Stale, keys: list[LevelKey], cut_off: datetime, report: Rep
     """Levels still stale after the catch-up: moved by no order. The shop's policy decides."""
     shop, ledger, directory, shopify_for, now = stale.shop, stale.ledger, stale.directory, stale.shopify_for, stale.now
     try:
-        policy = HealingPolicy(directory.healing_policy(shop))
+        policy = directory.healing_policy(shop)
         if policy is HealingPolicy.REPORT:
             report.stale_reported += len(keys)
             return

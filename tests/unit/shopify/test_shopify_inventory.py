@@ -292,27 +292,6 @@ def test_list_locations_follows_cursors(gateway: ShopifyInventoryGateway, shopif
     assert sent(shopify, 0)["variables"]["first"] == 1
 
 
-def test_find_variants_searches_by_sku_and_keeps_exact_matches(
-    gateway: ShopifyInventoryGateway, shopify: FakeShopify
-) -> None:
-    shopify.handlers["ProductVariantsPage"] = paged(
-        ["productVariants"],
-        [
-            [
-                {"id": "gid://shopify/ProductVariant/1", "sku": "A-1", "inventoryItem": {"id": BIG_ITEM}},
-                {
-                    "id": "gid://shopify/ProductVariant/2",
-                    "sku": "A-10",
-                    "inventoryItem": {"id": "gid://shopify/InventoryItem/2"},
-                },
-            ]
-        ],
-    )
-    variants = list(gateway.find_variants(["A-1", 'B"2']))
-    assert [(v.sku, v.inventory_item_id) for v in variants] == [("A-1", BIG_ITEM)]
-    assert sent(shopify)["variables"]["query"] == 'sku:"A-1" OR sku:"B\\"2"'
-
-
 def test_list_variants_sends_no_search(gateway: ShopifyInventoryGateway, shopify: FakeShopify) -> None:
     shopify.handlers["ProductVariantsPage"] = paged(
         ["productVariants"],

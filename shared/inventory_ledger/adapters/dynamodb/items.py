@@ -5,20 +5,59 @@ turned into floats by any client on the way.
 """
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey, MovementKind, OrderLineState, Source
-from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
+from inventory_ledger.domain.ledger import (
+    ActivityEntry,
+    Balance,
+    LevelKey,
+    MovementKind,
+    OrderLineState,
+    PushStatus,
+    Source,
+)
+from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind, VariantLevel
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.privacy import scrub_envelope
 
+# Every key of the ledger table is spelled here, and only here (docs/contracts.md lists them).
 BALANCE_SK = "BALANCE"
 ENTRY_PREFIX = "ENTRY#"
 LINE_PREFIX = "LINE#"
 CONFIG_SK = "CONFIG"
+SHOP_PREFIX = "SHOP#"
+REGISTRY_PK = "SHOPS"  # one item per onboarded shop, sk = SHOP#<shop>
+REPUSH_PREFIX = "LEVEL#"
+WEBHOOK_SK = "SEEN"
+TOKEN_SK = "TOKEN"  # noqa: S105 (a sort key)
+
+
+@dataclass(frozen=True)
+class KeyKind:
+    """A kind of key: its prefix (what a begins_with query asks for) and the key of one value."""
+
+    prefix: str
+
+    def of(self, value: object) -> str:
+        return f"{self.prefix}{value}"
+
+
+# In a shop's partition (SHOP#<shop>), beside its CONFIG: one item per mapping each way, compliance records.
+LOCATION = KeyKind("LOCATION#")
+SHOPIFY_LOCATION = KeyKind("SHOPIFY_LOCATION#")
+SKU = KeyKind("SKU#")
+INVENTORY_ITEM = KeyKind("INVENTORY_ITEM#")
+VARIANT = KeyKind("VARIANT#")
+COMPLIANCE = KeyKind("COMPLIANCE#")
+# An order's lines (ORDER#<shop>#<id>), and the events parked for a shop or waiting for an order.
+LINE = KeyKind(LINE_PREFIX)
+PARKED = KeyKind("EVENT#")
+WAITING = KeyKind("WAITING#")
+WEBHOOK = KeyKind("WEBHOOK#")  # a partition of its own per webhook id
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -51,7 +90,16 @@ def order_pk(shop: str, order_id: int) -> str:
 
 
 def shop_pk(shop: str) -> str:
-    return f"SHOP#{shop}"
+    return f"{SHOP_PREFIX}{shop}"
+
+
+def shop_key(shop: str, sort_key: str) -> dict[str, Any]:
+    """An item of the shop's partition: its CONFIG, a mapping (LOCATION.of(name), SKU.of(sku), ...)."""
+    return to_attributes({"pk": shop_pk(shop), "sk": sort_key})
+
+
+def token_key(shop: str) -> dict[str, Any]:
+    return to_attributes({"pk": f"ADMIN_TOKEN#{shop}", "sk": TOKEN_SK})
 
 
 def parked_pk(shop: str) -> str:
@@ -63,7 +111,9 @@ def repush_pk(shop: str) -> str:
 
 
 def repush_key(key: LevelKey) -> dict[str, Any]:
-    return to_attributes({"pk": repush_pk(key.shop), "sk": f"LEVEL#{key_part(key.location)}#{key_part(key.sku)}"})
+    return to_attributes(
+        {"pk": repush_pk(key.shop), "sk": f"{REPUSH_PREFIX}{key_part(key.location)}#{key_part(key.sku)}"}
+    )
 
 
 def balance_key(key: LevelKey) -> dict[str, Any]:
@@ -81,7 +131,7 @@ def balance_from_item(item: Item) -> Balance:
         version=int(item.get("version", 0)),
         shopify_expected=int(item.get("shopify_expected", 0)),
         pushed_version=int(item.get("pushed_version", 0)),
-        push_status=item.get("push_status"),
+        push_status=PushStatus(item["push_status"]) if item.get("push_status") else None,
         stale_since=_time(item.get("stale_since")),
         last_agreed_at=_time(item.get("last_agreed_at")),
         shopify_observed=_int_or_none(item.get("shopify_observed")),
@@ -174,7 +224,7 @@ def entry_from_item(item: Item) -> ActivityEntry:
 def parked_item(event: ParkedEvent) -> Item:
     return {
         "pk": parked_pk(event.shop),
-        "sk": f"EVENT#{event.event_id}",
+        "sk": PARKED.of(event.event_id),
         "item_type": "parked_event",
         "shop": event.shop,
         "event_id": event.event_id,
@@ -202,22 +252,25 @@ def parked_from_item(item: Item) -> ParkedEvent:
     )
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 def merchant_view_from_items(shop: str, config: Item, found: Iterable[Item]) -> MerchantView:
     locations: dict[int, str] = {}
     skus: set[str] = set()
     by_inventory_item: dict[int, str] = {}
+    by_variant: dict[int, VariantLevel] = {}
+    variant_of_sku: dict[str, int | None] = {}
     for item in found:
         kind, _, value = item["sk"].partition("#")
         if kind == "SHOPIFY_LOCATION":
             locations[int(value)] = item["location"]
         elif kind == "SKU":
-            skus.add(value)
+            skus.add(item["sku"])
+            variant_of_sku[item["sku"]] = _int_or_none(item.get("variant_id"))
         elif kind == "INVENTORY_ITEM":
             by_inventory_item[int(value)] = item["sku"]
+        elif kind == "VARIANT":
+            by_variant[int(value)] = VariantLevel(
+                item["sku"], int(item["inventory_item_id"]), bool(item.get("tracked", True))
+            )
     onboarded_at = config.get("onboarded_at")
     return MerchantView(
         shop=shop,
@@ -226,4 +279,6 @@ def merchant_view_from_items(shop: str, config: Item, found: Iterable[Item]) -> 
         locations_by_shopify_id=locations,
         known_skus=frozenset(skus),
         skus_by_inventory_item=by_inventory_item,
+        levels_by_variant=by_variant,
+        variant_of_sku=variant_of_sku,
     )

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from inventory_ledger.adapters.dynamodb import items
 from inventory_ledger.adapters.dynamodb.client import TRANSIENT_CODES, DynamoDbTable
+from inventory_ledger.clock import utc_now
 from inventory_ledger.domain.ledger import (
     ActivityEntry,
     Balance,
@@ -20,6 +21,7 @@ from inventory_ledger.domain.ledger import (
     LevelKey,
     LineUpdate,
     OrderLineState,
+    PushStatus,
 )
 from inventory_ledger.domain.merchant import MerchantView
 from inventory_ledger.domain.parking import ParkedEvent
@@ -55,12 +57,13 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         shopify_location_ids: Iterable[int] = (),
         skus: Iterable[str] = (),
         inventory_item_ids: Iterable[int] = (),
+        variant_ids: Iterable[int] = (),
     ) -> MerchantView | None:
-        pk = items.shop_pk(shop)
         sort_keys = {items.CONFIG_SK}
-        sort_keys |= {f"SHOPIFY_LOCATION#{location_id}" for location_id in set(shopify_location_ids)}
-        sort_keys |= {f"SKU#{sku}" for sku in set(skus)}
-        sort_keys |= {f"INVENTORY_ITEM#{item_id}" for item_id in set(inventory_item_ids)}
+        sort_keys |= {items.SHOPIFY_LOCATION.of(location_id) for location_id in set(shopify_location_ids)}
+        sort_keys |= {items.SKU.of(sku) for sku in set(skus)}
+        sort_keys |= {items.INVENTORY_ITEM.of(item_id) for item_id in set(inventory_item_ids)}
+        sort_keys |= {items.VARIANT.of(variant_id) for variant_id in set(variant_ids)}
         # The mapping items this container read in the last MAPPING_TTL_SECONDS are used as read; only
         # the rest is read (one BatchGetItem), and what is not found is asked for again next time.
         cached = self._mappings.setdefault(shop, {})
@@ -68,9 +71,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         found = {sk: cached[sk][1] for sk in sort_keys if sk in cached and now - cached[sk][0] < MAPPING_TTL_SECONDS}
         missing = sort_keys - found.keys()
         if missing:
-            for item in self._batch_get(
-                [items.to_attributes({"pk": pk, "sk": sk}) for sk in sorted(missing)], consistent=True
-            ):
+            for item in self._batch_get([items.shop_key(shop, sk) for sk in sorted(missing)], consistent=True):
                 found[item["sk"]] = item
                 cached[item["sk"]] = (now, item)
         config = found.get(items.CONFIG_SK)
@@ -100,7 +101,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         # One BatchGetItem for both (up to 100 keys a call): the lines are the orders', by id.
         order_pks = {items.order_pk(shop, order_id) for order_id in line_item_ids}
         line_keys = [
-            items.to_attributes({"pk": items.order_pk(shop, order_id), "sk": f"{items.LINE_PREFIX}{i}"})
+            items.to_attributes({"pk": items.order_pk(shop, order_id), "sk": items.LINE.of(i)})
             for order_id, ids in line_item_ids.items()
             for i in set(ids)
         ]
@@ -122,7 +123,9 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
     # -- the change ----------------------------------------------------------------------------
 
     def commit(self, change: LedgerChange) -> None:
-        operations = [self._balance_update(u) for u in change.balances]
+        # When the change happened: its entries' instant, from the clock the use case was given.
+        changed_at = max((entry.applied_at for entry in change.entries), default=None) or utc_now()
+        operations = [self._balance_update(u, changed_at) for u in change.balances]
         operations += [self._line_update(u) for u in change.lines]
         first_entry = len(operations)
         operations += [self._entry_put(e) for e in change.entries]
@@ -142,7 +145,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         # What the table charged, for the benchmark and the WriteUnits metric.
         self.write_units += sum(c.get("CapacityUnits", 0.0) for c in response.get("ConsumedCapacity", []))
 
-    def _balance_update(self, update: BalanceUpdate) -> dict[str, Any]:
+    def _balance_update(self, update: BalanceUpdate, changed_at: datetime) -> dict[str, Any]:
         key = update.key
         condition = "attribute_not_exists(version)" if update.expected_version == 0 else "version = :expected"
         values: dict[str, Any] = {
@@ -171,7 +174,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
                 "updated_at = :now" + imported,
                 "ConditionExpression": condition,
                 "ExpressionAttributeNames": {"#location": "location"},
-                "ExpressionAttributeValues": items.to_attributes({**values, ":now": items.now_iso()}),
+                "ExpressionAttributeValues": items.to_attributes({**values, ":now": changed_at.isoformat()}),
             }
         }
 
@@ -201,7 +204,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
                 "Key": items.to_attributes(
                     {
                         "pk": items.order_pk(update.shop, update.order_id),
-                        "sk": f"{items.LINE_PREFIX}{update.line_item_id}",
+                        "sk": items.LINE.of(update.line_item_id),
                     }
                 ),
                 "UpdateExpression": f"{add} SET item_type = :type, shop = :shop, order_id = :order, "
@@ -232,21 +235,25 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
             pointer = {
                 **item,
                 "pk": items.order_pk(event.shop, event.waiting_for_order),
-                "sk": f"WAITING#{event.event_id}",
+                "sk": items.WAITING.of(event.event_id),
             }
             self._call(self.client.put_item, TableName=self.table_name, Item=items.to_attributes(pointer))
 
     def parked_events(self, shop: str) -> list[ParkedEvent]:
-        parked = [items.parked_from_item(item) for item in self._query(items.parked_pk(shop), "EVENT#")]
+        parked = [items.parked_from_item(item) for item in self._query(items.parked_pk(shop), items.PARKED.prefix)]
         return sorted(parked, key=lambda event: event.received_at)
 
     def waiting_for_order(self, shop: str, order_id: int) -> list[ParkedEvent]:
-        return [items.parked_from_item(item) for item in self._query(items.order_pk(shop, order_id), "WAITING#")]
+        return [
+            items.parked_from_item(item) for item in self._query(items.order_pk(shop, order_id), items.WAITING.prefix)
+        ]
 
     def unpark(self, event: ParkedEvent) -> None:
-        keys = [{"pk": items.parked_pk(event.shop), "sk": f"EVENT#{event.event_id}"}]
+        keys = [{"pk": items.parked_pk(event.shop), "sk": items.PARKED.of(event.event_id)}]
         if event.waiting_for_order is not None:
-            keys.append({"pk": items.order_pk(event.shop, event.waiting_for_order), "sk": f"WAITING#{event.event_id}"})
+            keys.append(
+                {"pk": items.order_pk(event.shop, event.waiting_for_order), "sk": items.WAITING.of(event.event_id)}
+            )
         for key in keys:
             self._call(self.client.delete_item, TableName=self.table_name, Key=items.to_attributes(key))
 
@@ -279,7 +286,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
                 ":version": push.version,
                 ":quantity": push.quantity,
                 ":at": at.isoformat(),
-                ":applied": "applied",
+                ":applied": PushStatus.APPLIED.value,
             },
             "attribute_exists(pk) AND (attribute_not_exists(pushed_version) OR pushed_version < :version)",
             add="shopify_expected :moved",
@@ -298,7 +305,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         self._pusher_update(
             push.key,
             "push_status = :stale, stale_version = :version, stale_since = if_not_exists(stale_since, :at)",
-            {":stale": "stale", ":version": push.version, ":at": at.isoformat()},
+            {":stale": PushStatus.STALE.value, ":version": push.version, ":at": at.isoformat()},
             "attribute_exists(pk)",
         )
 
@@ -306,7 +313,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         self._pusher_update(
             key,
             "push_status = :unpushable, push_problem = :reason, push_problem_at = :at",
-            {":unpushable": "unpushable", ":reason": reason, ":at": at.isoformat()},
+            {":unpushable": PushStatus.UNPUSHABLE.value, ":reason": reason, ":at": at.isoformat()},
             "attribute_exists(pk)",
         )
 
@@ -347,12 +354,12 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         self._pusher_update(
             key,
             "push_status = :failed, push_problem = :reason, push_problem_at = :at",
-            {":failed": "failed", ":reason": reason, ":at": at.isoformat()},
+            {":failed": PushStatus.FAILED.value, ":reason": reason, ":at": at.isoformat()},
             "attribute_exists(pk)",
         )
 
     def repush_marks(self, shop: str) -> list[LevelKey]:
-        found = self._query(items.repush_pk(shop), "LEVEL#")
+        found = self._query(items.repush_pk(shop), items.REPUSH_PREFIX)
         return sorted(LevelKey(item["shop"], item["location"], item["sku"]) for item in found)
 
     def clear_repush(self, key: LevelKey, failed_before: datetime) -> bool:
@@ -407,7 +414,12 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
 
     def acknowledge_heal(self, push: LevelPush, expected_read: int, entry: ActivityEntry) -> bool:
         at = entry.applied_at.isoformat()
-        values = {":moved": push.quantity - expected_read, ":at": at, ":healed": "healed", ":by": "reconciler"}
+        values = {
+            ":moved": push.quantity - expected_read,
+            ":at": at,
+            ":healed": PushStatus.HEALED.value,
+            ":by": "reconciler",
+        }
         operations: list[dict[str, Any]] = [
             {
                 "Update": {

@@ -14,7 +14,6 @@ from inventory_ledger.ports import MappingConflict, MerchantDirectory, ShopLifec
 if TYPE_CHECKING:
     pass
 
-REGISTRY_PK = "SHOPS"
 HEALING_POLICIES = tuple(policy.value for policy in HealingPolicy)
 
 
@@ -25,7 +24,7 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
         self._call(
             self.client.update_item,
             TableName=self.table_name,
-            Key=items.to_attributes({"pk": items.shop_pk(shop), "sk": items.CONFIG_SK}),
+            Key=items.shop_key(shop, items.CONFIG_SK),
             # Onboarding again after an uninstall makes the shop active again.
             UpdateExpression="SET item_type = :type, shop = :shop, onboarded_at = if_not_exists(onboarded_at, :at) "
             "REMOVE uninstalled_at",
@@ -36,12 +35,16 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
         self._call(
             self.client.put_item,
             TableName=self.table_name,
-            Item=items.to_attributes({"pk": REGISTRY_PK, "sk": items.shop_pk(shop), "item_type": "shop_registry"}),
+            Item=items.to_attributes(
+                {"pk": items.REGISTRY_PK, "sk": items.shop_pk(shop), "item_type": "shop_registry"}
+            ),
         )
 
     def shops(self) -> list[str]:
         """Active shops: one the app was uninstalled from is neither reconciled nor listed."""
-        registered = [item["sk"].removeprefix("SHOP#") for item in self._query(REGISTRY_PK, "SHOP#")]
+        registered = [
+            item["sk"].removeprefix(items.SHOP_PREFIX) for item in self._query(items.REGISTRY_PK, items.SHOP_PREFIX)
+        ]
         return [shop for shop in registered if self.is_active(shop)]
 
     # -- lifecycle and compliance -------------------------------------------------------------------
@@ -53,7 +56,7 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
         self._call(
             self.client.update_item,
             TableName=self.table_name,
-            Key=items.to_attributes({"pk": items.shop_pk(shop), "sk": items.CONFIG_SK}),
+            Key=items.shop_key(shop, items.CONFIG_SK),
             UpdateExpression="SET uninstalled_at = :at, item_type = if_not_exists(item_type, :type), shop = :shop",
             ExpressionAttributeValues=items.to_attributes({":at": at.isoformat(), ":type": "shop", ":shop": shop}),
         )
@@ -61,7 +64,7 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
     def record_compliance(self, shop: str, topic: str, event_id: str, at: datetime, detail: str) -> None:
         record = {
             "pk": items.shop_pk(shop),
-            "sk": f"COMPLIANCE#{event_id}",
+            "sk": items.COMPLIANCE.of(event_id),
             "item_type": "compliance_record",
             "shop": shop,
             "topic": topic,
@@ -73,12 +76,19 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
 
     def compliance_records(self, shop: str) -> list[dict[str, str]]:
         fields = ("topic", "event_id", "done_at", "detail")
-        return [{f: str(item[f]) for f in fields} for item in self._query(items.shop_pk(shop), "COMPLIANCE#")]
+        return [{f: str(item[f]) for f in fields} for item in self._query(items.shop_pk(shop), items.COMPLIANCE.prefix)]
 
-    def _pair(self, shop: str, forward: tuple[str, dict[str, Any]], backward: tuple[str, dict[str, Any]]) -> None:
-        """Writes both directions of a mapping, each only if absent or already the same."""
+    def _pair(
+        self,
+        shop: str,
+        forward: tuple[str, dict[str, Any]],
+        backward: tuple[str, dict[str, Any]],
+        *more: tuple[str, dict[str, Any]],
+    ) -> None:
+        """Writes both directions of a mapping (and any further index of it), each only if absent or
+        already the same."""
         operations = []
-        for sort_key, attributes in (forward, backward):
+        for sort_key, attributes in (forward, backward, *more):
             (field, value), *_ = attributes.items()
             operations.append(
                 {
@@ -110,7 +120,7 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
         self._pair(
             shop,
             (
-                f"LOCATION#{location}",
+                items.LOCATION.of(location),
                 {
                     "shopify_location_id": str(shopify_location_id),
                     "location": location,
@@ -118,7 +128,7 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
                     "item_type": "location",
                 },
             ),
-            (f"SHOPIFY_LOCATION#{shopify_location_id}", {"location": location, "item_type": "shopify_location"}),
+            (items.SHOPIFY_LOCATION.of(shopify_location_id), {"location": location, "item_type": "shopify_location"}),
         )
 
     def set_primary_location(self, shop: str, location: str) -> None:
@@ -129,14 +139,14 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
                     {
                         "ConditionCheck": {
                             "TableName": self.table_name,
-                            "Key": items.to_attributes({"pk": items.shop_pk(shop), "sk": f"LOCATION#{location}"}),
+                            "Key": items.shop_key(shop, items.LOCATION.of(location)),
                             "ConditionExpression": "attribute_exists(pk)",
                         }
                     },
                     {
                         "Update": {
                             "TableName": self.table_name,
-                            "Key": items.to_attributes({"pk": items.shop_pk(shop), "sk": items.CONFIG_SK}),
+                            "Key": items.shop_key(shop, items.CONFIG_SK),
                             "UpdateExpression": "SET primary_location = :location",
                             "ConditionExpression": "attribute_exists(pk)",
                             "ExpressionAttributeValues": items.to_attributes({":location": location}),
@@ -149,11 +159,18 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
                 raise LookupError(f"{shop} has no location {location!r} (or is not onboarded)") from error
             raise
 
-    def map_sku(self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None) -> None:
+    def map_sku(
+        self, shop: str, sku: str, inventory_item_id: int, variant_id: int | None = None, *, tracked: bool = True
+    ) -> None:
+        # A variant has one inventory item for life: order lines name the variant, so it is indexed too.
+        by_variant = () if variant_id is None else (
+            (items.VARIANT.of(variant_id), {"inventory_item_id": str(inventory_item_id), "sku": sku, "tracked": tracked,
+                                       "item_type": "variant"}),
+        )  # fmt: skip
         self._pair(
             shop,
             (
-                f"SKU#{sku}",
+                items.SKU.of(sku),
                 {
                     "inventory_item_id": str(inventory_item_id),
                     "sku": sku,
@@ -161,25 +178,33 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
                     "item_type": "sku",
                 },
             ),
-            (f"INVENTORY_ITEM#{inventory_item_id}", {"sku": sku, "item_type": "inventory_item"}),
+            (
+                items.INVENTORY_ITEM.of(inventory_item_id),
+                {"sku": sku, "item_type": "inventory_item", "tracked": tracked},
+            ),
+            *by_variant,
         )
 
     def locations(self, shop: str) -> dict[str, int]:
-        found = self._query(items.shop_pk(shop), "LOCATION#")
+        found = self._query(items.shop_pk(shop), items.LOCATION.prefix)
         return {item["location"]: int(item["shopify_location_id"]) for item in found}
 
     def skus(self, shop: str) -> dict[str, int]:
-        return {item["sku"]: int(item["inventory_item_id"]) for item in self._query(items.shop_pk(shop), "SKU#")}
+        return {
+            item["sku"]: int(item["inventory_item_id"]) for item in self._query(items.shop_pk(shop), items.SKU.prefix)
+        }
 
     def shopify_ids(
         self, shop: str, locations: Iterable[str], skus: Iterable[str]
     ) -> tuple[dict[str, int], dict[str, int]]:
-        sort_keys = [f"LOCATION#{location}" for location in set(locations)] + [f"SKU#{sku}" for sku in set(skus)]
-        keys = [items.to_attributes({"pk": items.shop_pk(shop), "sk": sort_key}) for sort_key in sort_keys]
+        sort_keys = [items.LOCATION.of(location) for location in set(locations)] + [
+            items.SKU.of(sku) for sku in set(skus)
+        ]
+        keys = [items.shop_key(shop, sort_key) for sort_key in sort_keys]
         location_ids: dict[str, int] = {}
         item_ids: dict[str, int] = {}
         for item in self._batch_get(keys, consistent=False):
-            if item["sk"].startswith("LOCATION#"):
+            if item["sk"].startswith(items.LOCATION.prefix):
                 location_ids[item["location"]] = int(item["shopify_location_id"])
             else:
                 item_ids[item["sku"]] = int(item["inventory_item_id"])
@@ -191,7 +216,7 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
         response = self._call(
             self.client.get_item,
             TableName=self.table_name,
-            Key=items.to_attributes({"pk": items.shop_pk(shop), "sk": sort_key}),
+            Key=items.shop_key(shop, sort_key),
             ConsistentRead=True,
         )
         return items.from_attributes(response["Item"]) if "Item" in response else None
@@ -201,7 +226,7 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
             self._call(
                 self.client.update_item,
                 TableName=self.table_name,
-                Key=items.to_attributes({"pk": items.shop_pk(shop), "sk": sort_key}),
+                Key=items.shop_key(shop, sort_key),
                 UpdateExpression=f"SET {assignments}",
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeValues=items.to_attributes(values),
@@ -211,26 +236,26 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
                 raise LookupError(f"{shop}: no {sort_key} item (not onboarded, or not mapped)") from error
             raise
 
-    def healing_policy(self, shop: str) -> str:
+    def healing_policy(self, shop: str) -> HealingPolicy:
         config = self._config_item(shop, items.CONFIG_SK)
         if config is None:
             raise LookupError(f"{shop} is not onboarded")
-        return str(config.get("healing_policy") or DEFAULT_HEALING_POLICY.value)
+        return HealingPolicy(config.get("healing_policy") or DEFAULT_HEALING_POLICY)
 
     def set_healing_policy(self, shop: str, policy: str) -> None:
         if policy not in HEALING_POLICIES:
             raise ValueError(f"healing policy must be one of {', '.join(HEALING_POLICIES)}")
-        self._set_existing(shop, items.CONFIG_SK, "healing_policy = :policy", {":policy": policy})
+        self._set_existing(shop, items.CONFIG_SK, "healing_policy = :policy", {":policy": HealingPolicy(policy).value})
 
     def location_reconciled_at(self, shop: str, location: str) -> datetime | None:
-        item = self._config_item(shop, f"LOCATION#{location}")
+        item = self._config_item(shop, items.LOCATION.of(location))
         value = item.get("reconciled_at") if item else None
         return datetime.fromisoformat(value) if value else None
 
     def record_location_reconciled(self, shop: str, location: str, at: datetime, run_id: str) -> None:
         self._set_existing(
             shop,
-            f"LOCATION#{location}",
+            items.LOCATION.of(location),
             "reconciled_at = :at, reconciled_by = :run",
             {":at": at.isoformat(), ":run": run_id},
         )
@@ -250,7 +275,7 @@ class DynamoDbMerchantDirectory(DynamoDbTable, MerchantDirectory, ShopLifecycle)
             self._call(
                 self.client.update_item,
                 TableName=self.table_name,
-                Key=items.to_attributes({"pk": items.shop_pk(shop), "sk": items.CONFIG_SK}),
+                Key=items.shop_key(shop, items.CONFIG_SK),
                 UpdateExpression="SET caught_up_at = :at",
                 ConditionExpression="attribute_exists(pk) AND "
                 "(attribute_not_exists(caught_up_at) OR caught_up_at < :at)",

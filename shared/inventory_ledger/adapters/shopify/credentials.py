@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 from aws_lambda_powertools.utilities import parameters
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from inventory_ledger.adapters.secrets import secret_not_found
 from inventory_ledger.adapters.shopify.auth import (
     ClientCredentialsTokenSource,
     ExpiringOfflineTokenSource,
@@ -38,27 +38,15 @@ _ADMIN = TypeAdapter[AdminCredentials](AdminCredentials)
 
 
 class ShopSecret(BaseModel):
-    """The legacy combined secret: signing secrets and a static Admin token."""
+    """The legacy combined secret's static Admin token (its signing secrets are read by adapters/secrets.py)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    webhook_secrets: list[str] = Field(default_factory=list)
     admin_access_token: str = Field(min_length=1)
 
 
 def _get(name: str, settings: ShopifySettings, *, force: bool = False) -> Any:
     return parameters.get_secret(name, transform="json", max_age=settings.secret_max_age_seconds, force_fetch=force)
-
-
-def _missing(error: parameters.exceptions.GetParameterError) -> bool:
-    cause = error.__context__
-    return isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ResourceNotFoundException"
-
-
-def shop_secret(shop_domain: str, settings: ShopifySettings | None = None) -> ShopSecret:
-    """The legacy combined secret (raises GetParameterError, or ValidationError without an admin token)."""
-    settings = settings or shopify_settings()
-    return ShopSecret.model_validate(_get(settings.secret_name(shop_domain), settings))
 
 
 def admin_credentials(
@@ -72,7 +60,7 @@ def admin_credentials(
     try:
         raw = _get(settings.admin_secret_name(shop_domain), settings, force=force)
     except parameters.exceptions.GetParameterError as error:
-        if not _missing(error):
+        if not secret_not_found(error):
             raise
         legacy = ShopSecret.model_validate(_get(settings.secret_name(shop_domain), settings, force=force))
         return StaticCredentials(access_token=legacy.admin_access_token)
@@ -92,7 +80,7 @@ def _read_kind[T: BaseModel](shop: str, settings: ShopifySettings, kind: type[T]
     try:
         credentials = admin_credentials(shop, settings, force=force)
     except parameters.exceptions.GetParameterError as error:
-        if _missing(error):
+        if secret_not_found(error):
             raise ShopifyAuthError(401, f"the Admin credentials of {shop} were deleted") from error
         raise ShopifyTransientError(f"Secrets Manager: {type(error.__context__).__name__}") from error
     except ValidationError as error:

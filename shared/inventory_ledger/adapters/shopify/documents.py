@@ -63,7 +63,7 @@ query ProductVariantsPage($first: Int!, $after: String, $query: String) {
     nodes {
       id
       sku
-      inventoryItem { id }
+      inventoryItem { id tracked }
     }
     pageInfo { hasNextPage endCursor }
   }
@@ -168,6 +168,7 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
           sku
           quantity
           unfulfilledQuantity
+          isGiftCard
           variant { id inventoryItem { id tracked } }
         }
       }
@@ -190,6 +191,35 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
       }
     }
     pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+# Shop-scoped webhook subscriptions (onboarding creates them, the reconciler checks them, in mode
+# "shop"); the app's shopify.app.toml subscriptions are not returned by this query.
+WEBHOOK_SUBSCRIPTIONS_PAGE: Final = """
+query WebhookSubscriptionsPage($first: Int!, $after: String) {
+  webhookSubscriptions(first: $first, after: $after) {
+    nodes { id topic uri }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_CREATE: Final = """
+mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $uri: String!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: {uri: $uri, format: JSON}) {
+    webhookSubscription { id topic uri }
+    userErrors { field message }
+  }
+}
+"""
+
+WEBHOOK_SUBSCRIPTION_DELETE: Final = """
+mutation WebhookSubscriptionDelete($id: ID!) {
+  webhookSubscriptionDelete(id: $id) {
+    deletedWebhookSubscriptionId
+    userErrors { field message }
   }
 }
 """

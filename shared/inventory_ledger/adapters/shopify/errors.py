@@ -108,3 +108,14 @@ class BulkOperationError(ShopifyError):
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+
+
+# What each error means to a caller, once: Shopify may take it later, or it refuses for good
+# (port_errors.py turns these into the ports' TransientFailure and PushRefused).
+RETRY_LATER: tuple[type[ShopifyError], ...] = (ShopifyUnavailable, ShopifyThrottled, ShopifyTransientError)
+REFUSED_FOR_GOOD: tuple[type[ShopifyError], ...] = (
+    ShopifyAuthError,
+    ShopifyGraphQLError,
+    ShopifyRequestError,
+    ShopifyUserErrors,
+)

@@ -38,8 +38,6 @@ STALE_CODE = "CHANGE_FROM_QUANTITY_STALE"
 _LOCATIONS = TypeAdapter(list[Location])
 _VARIANTS = TypeAdapter(list[ProductVariant])
 _LEVELS = TypeAdapter(list[InventoryLevelNode])
-# Shopify search strings stay short: this many SKUs per `sku:... OR ...` query.
-SKUS_PER_QUERY = 50
 
 
 class ShopifyInventoryGateway:
@@ -121,16 +119,6 @@ class ShopifyInventoryGateway:
 
     def list_variants(self, *, page_size: int = 250) -> Iterator[ProductVariant]:
         yield from self._variants(None, page_size)
-
-    def find_variants(self, skus: Iterable[str], *, page_size: int = 250) -> Iterator[ProductVariant]:
-        """Variants whose SKU is exactly one of ``skus`` (Shopify's search is looser: re-checked here)."""
-        wanted = sorted({s for s in skus if s})
-        for chunk in batched(wanted, SKUS_PER_QUERY):
-            query = " OR ".join(f"sku:{_search_literal(s)}" for s in chunk)
-            chunk_set = set(chunk)
-            for variant in self._variants(query, page_size):
-                if variant.sku in chunk_set:
-                    yield variant
 
     def _variants(self, query: str | None, page_size: int) -> Iterator[ProductVariant]:
         for nodes in self._pages(documents.PRODUCT_VARIANTS_PAGE, {"query": query}, ("productVariants",), page_size):
@@ -276,11 +264,6 @@ def _available_input(
         },
         "idempotencyKey": idempotency_key,
     }
-
-
-def _search_literal(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
 
 
 def _field(data: dict[str, Any], name: str) -> dict[str, Any]:

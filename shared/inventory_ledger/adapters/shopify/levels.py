@@ -53,7 +53,8 @@ class ShopifyLevelsReader(ShopifyLevels):
 
     def variants(self) -> Iterator[ShopifyVariant]:
         for variant in self.gateway.list_variants():
-            yield ShopifyVariant(variant.sku, id_from_gid(variant.inventory_item_id), id_from_gid(variant.id))
+            item_id, variant_id = id_from_gid(variant.inventory_item_id), id_from_gid(variant.id)
+            yield ShopifyVariant(variant.sku, item_id, variant_id, variant.inventory_item.tracked)
 
     def levels(self, location_ids: Sequence[int], *, bulk: bool) -> Iterator[ShopifyLevel]:
         if not bulk:

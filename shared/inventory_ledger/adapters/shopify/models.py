@@ -48,10 +48,15 @@ class _ItemRef(_Wire):
     id: Gid
 
 
+class _VariantItem(_ItemRef):
+    # Whether Shopify tracks the item's inventory: an untracked one moves no stock when sold.
+    tracked: bool = True
+
+
 class ProductVariant(_Wire):
     id: Gid
     sku: str | None
-    inventory_item: _ItemRef
+    inventory_item: _VariantItem
 
     @property
     def inventory_item_id(self) -> str:

@@ -3,15 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from inventory_ledger.adapters.shopify.errors import (
-    ShopifyAuthError,
-    ShopifyGraphQLError,
-    ShopifyRequestError,
-    ShopifyThrottled,
-    ShopifyTransientError,
-    ShopifyUnavailable,
-    ShopifyUserErrors,
-)
+from inventory_ledger.adapters.shopify.errors import REFUSED_FOR_GOOD, RETRY_LATER
 from inventory_ledger.ports import PushRefused, TransientFailure
 
 
@@ -19,7 +11,7 @@ from inventory_ledger.ports import PushRefused, TransientFailure
 def as_port_errors() -> Iterator[None]:
     try:
         yield
-    except (ShopifyUnavailable, ShopifyThrottled, ShopifyTransientError) as error:
+    except RETRY_LATER as error:
         raise TransientFailure(str(error)) from error
-    except (ShopifyAuthError, ShopifyGraphQLError, ShopifyRequestError, ShopifyUserErrors) as error:
+    except REFUSED_FOR_GOOD as error:
         raise PushRefused(str(error)) from error

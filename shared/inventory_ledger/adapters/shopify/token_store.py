@@ -10,26 +10,20 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from inventory_ledger.adapters.dynamodb.client import DynamoDbTable, conditionally
-from inventory_ledger.adapters.dynamodb.items import from_attributes, to_attributes
+from inventory_ledger.adapters.dynamodb.items import from_attributes, to_attributes, token_key
 from inventory_ledger.domain.credentials import TokenGrant, TokenState
 
 if TYPE_CHECKING:
     pass
-
-TOKEN_SK = "TOKEN"  # noqa: S105 (a sort key)
 
 
 def _number(seconds: float) -> Decimal:
     return Decimal(str(round(seconds, 3)))
 
 
-def token_pk(shop: str) -> str:
-    return f"ADMIN_TOKEN#{shop}"
-
-
 class DynamoDbTokenStore(DynamoDbTable):
     def _key(self, shop: str) -> dict[str, Any]:
-        return to_attributes({"pk": token_pk(shop), "sk": TOKEN_SK})
+        return token_key(shop)
 
     def read(self, shop: str) -> TokenState | None:
         answer = self._call(self.client.get_item, TableName=self.table_name, Key=self._key(shop), ConsistentRead=True)

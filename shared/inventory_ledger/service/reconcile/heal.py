@@ -5,11 +5,11 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from inventory_ledger.domain.drift import Comparison, DriftCause
-from inventory_ledger.domain.ledger import ActivityEntry, MovementKind, Source
+from inventory_ledger.domain.ledger import ActivityEntry, Source
 from inventory_ledger.domain.pushing import LevelPush
 from inventory_ledger.ports import PushRefused, TransientFailure
 from inventory_ledger.service.reconcile.model import LocationResult, ReconcileDependencies, ShopRun
-from inventory_ledger.service.repairs import adopt_shopify_edit
+from inventory_ledger.service.repairs import adopt_shopify_edit, heal_activity
 from inventory_ledger.service.send_pushes import send_pushes
 
 
@@ -66,17 +66,10 @@ def heal(
 
 
 def heal_entry(run_id: str, push: LevelPush, at: datetime) -> ActivityEntry:
-    key = push.key
-    return ActivityEntry(
-        key=key,
-        entry_id=f"heal/{run_id}/{key.location}/{key.sku}",
-        kind=MovementKind.HEAL,
-        quantity=0,
-        balance_after=push.quantity,
-        version_after=push.version,
-        applied_at=at,
-        source=Source(topic="reconciliation", operation_id=run_id, actor="drift_reconciler"),
-        reason=f"reconciliation {run_id}: Shopify showed {push.change_from}, set to the ledger's {push.quantity}",
+    key, source = push.key, Source(topic="reconciliation", operation_id=run_id, actor="drift_reconciler")
+    reason = f"reconciliation {run_id}: Shopify showed {push.change_from}, set to the ledger's {push.quantity}"
+    return heal_activity(
+        key, f"heal/{run_id}/{key.location}/{key.sku}", push.quantity, push.version, at, source, reason
     )
 
 

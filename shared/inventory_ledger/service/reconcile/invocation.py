@@ -18,6 +18,8 @@ class ReconcileRequest(BaseModel):
     shop: str | None = Field(default=None, min_length=1)
     location: str | None = Field(default=None, min_length=1)
     heal: bool | None = None
+    # The nightly run this message belongs to (set by the fan-out): its outcome joins that night's summary.
+    run_id: str | None = Field(default=None, min_length=1, max_length=200)
     detail_type: str | None = Field(default=None, alias="detail-type")
 
     @model_validator(mode="after")
@@ -50,6 +52,9 @@ def reconcile(request: ReconcileRequest, deps: ReconcileDependencies, options: R
     result = ReconcileResult()
     if request.heal is not None:
         options = replace(options, heal=request.heal)
+    if request.run_id is not None:  # the night's id; a location's report gets its own key
+        suffix = "" if request.location is None else f"-{request.location}"
+        options = replace(options, run_id=request.run_id + suffix)
     if request.shop is not None:
         result.runs.append(reconcile_shop(request.shop, deps, location=request.location, options=options))
         return result

@@ -28,6 +28,13 @@ def record_run_metrics(runs: Sequence[ShopRun]) -> None:
     past = sum(int(r.waiting_refunds.get("past_deadline", 0)) for r in runs)
     metrics.add_metric(name="RefundsPastDeadline", unit=MetricUnit.Count, value=past)
     metrics.add_metric(name="LevelsReconciled", unit=MetricUnit.Count, value=sum(r.total("checked") for r in runs))
+    # Shops whose webhook subscriptions lack a topic the ledger consumes (mode "shop" only).
+    missing = [r for r in runs if r.subscriptions_missing]
+    metrics.add_metric(name="ShopsMissingWebhookSubscriptions", unit=MetricUnit.Count, value=len(missing))
+    for run in missing:
+        with single_metric(name="WebhookSubscriptionsMissing", unit=MetricUnit.Count,
+                           value=len(run.subscriptions_missing), namespace=metrics.namespace) as metric:  # fmt: skip
+            metric.add_dimension(name="shop", value=run.shop)
 
 
 def record_result_metrics(result: "ReconcileResult") -> None:

@@ -14,6 +14,7 @@ from inventory_ledger.domain.drift import (
     HealingPolicy,
 )
 from inventory_ledger.domain.ledger import LevelKey
+from inventory_ledger.domain.subscriptions import SubscriptionCheck
 from inventory_ledger.domain.waiting_refunds import REFUND_WAIT_DEADLINE
 from inventory_ledger.ports import (
     DEFAULT_BULK_THRESHOLD_SKUS,
@@ -72,6 +73,9 @@ class ShopRun:
     seconds: float = 0.0
     # Keys of the report's objects in the report bucket (JSON, CSV).
     report_uris: list[str] = field(default_factory=list)
+    # The shop's webhook subscriptions as checked this run (None: not checked); the topics missing.
+    webhook_subscriptions: dict[str, Any] | None = None
+    subscriptions_missing: list[str] = field(default_factory=list)
 
     def total(self, name: str) -> int:
         return sum(int(getattr(location, name)) for location in self.locations)
@@ -97,6 +101,7 @@ class ShopRun:
             # Shopify ids as strings: they exceed 2^53, which JSON readers may hold as doubles.
             "locations": [{**vars(loc), "shopify_location_id": str(loc.shopify_location_id)} for loc in self.locations],
             "reports": list(self.report_uris),
+            **({"webhook_subscriptions": self.webhook_subscriptions} if self.webhook_subscriptions else {}),
         }
 
 
@@ -110,6 +115,8 @@ class ReconcileDependencies:
     now: Now
     # None: no catch-up (levels are judged on what the webhooks brought alone).
     shopify_orders: Callable[[str], ShopifyOrders] | None = None
+    # None: the shop's webhook subscriptions are not checked (service/webhook_subscriptions.py).
+    webhook_subscriptions: Callable[[str], SubscriptionCheck] | None = None
 
 
 def new_run_id(now: datetime) -> str:

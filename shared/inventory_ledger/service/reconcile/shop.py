@@ -57,7 +57,7 @@ def reconcile_shop(
     items_by_sku = deps.directory.skus(shop)
     skus_by_item = {item_id: sku for sku, item_id in items_by_sku.items()}
     if options.heal is None:
-        healing = HealingPolicy(deps.directory.healing_policy(shop))
+        healing = deps.directory.healing_policy(shop)
     else:
         healing = HealingPolicy.HEAL if options.heal else HealingPolicy.REPORT
     bulk = len(items_by_sku) >= options.bulk_threshold_skus
@@ -109,6 +109,7 @@ def reconcile_shop(
     if read is not None and read.finished:
         deps.directory.record_caught_up(shop, read.cut_off)
 
+    _check_subscriptions(shop, deps, run)
     run.finished_at = deps.now()
     run.seconds = time.monotonic() - clock
     if deps.reports is not None:
@@ -135,6 +136,21 @@ def _resolvable(healing: HealingPolicy, candidates: list[Comparison]) -> list[Co
     if healing is not HealingPolicy.REPORT:
         return candidates
     return [c for c in candidates if c.row is not None and c.row.cause in OWN_PUSH_CAUSES]
+
+
+def _check_subscriptions(shop: str, deps: ReconcileDependencies, run: ShopRun) -> None:
+    """Reports missing webhook subscriptions; a check Shopify cannot answer is reported, never fatal."""
+    if deps.webhook_subscriptions is None:
+        return
+    try:
+        check = deps.webhook_subscriptions(shop)
+    except (TransientFailure, PushRefused, ValueError) as error:
+        run.webhook_subscriptions = {"checked": False, "note": f"{type(error).__name__}: {error}"}
+        return
+    run.webhook_subscriptions = check.summary()
+    run.subscriptions_missing = list(check.missing)
+    if check.missing:
+        logger.warning("webhook subscriptions missing", extra={"shop": shop, "webhook_subscriptions": check.summary()})
 
 
 def _catch_up(shop: str, deps: ReconcileDependencies, run: ShopRun, window: timedelta) -> CatchUp | None:

@@ -1,0 +1,69 @@
+"""A merchant (or an app) moving an order's fulfilment order to another location.
+
+fulfillmentOrderMove re-assigns the unfulfilled line items of a fulfilment order: when none of its
+line items is fulfilled (even partly) the fulfilment order itself moves, else a new one at the
+destination takes the open units and the original keeps the fulfilled ones (closed once nothing is
+open there); fulfilled units never move
+(https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentOrderMove). The committed
+units follow the assignment: released to available at the source, committed at the destination
+(https://shopify.dev/docs/apps/build/orders-fulfillment/inventory-management-apps/inventory-states).
+Emits `fulfillment_orders/moved`, one per source location (webhooks.fulfillment_orders_moved_body).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from .commerce import Commerce, CommerceError
+from .state import LineItem, Order, Shop
+from .webhooks import fulfillment_orders_moved_body
+
+
+def move_fulfilment_orders(commerce: Commerce, shop: Shop, order_id: int, location_id: int) -> list[dict[str, Any]]:
+    """Moves every open unit of the order to ``location_id``; returns the webhook bodies emitted."""
+    state = commerce.state
+    with state.lock:
+        order = shop.orders.get(order_id)
+        if order is None:
+            raise CommerceError(f"unknown order {order_id}")
+        if order.cancelled_at is not None:
+            raise CommerceError("order is cancelled")
+        destination = shop.locations.get(location_id)
+        if destination is None or not destination.is_active:
+            raise CommerceError(f"unknown or inactive location {location_id}")
+        by_source: dict[int, list[LineItem]] = defaultdict(list)
+        for line in order.line_items:
+            if line.unfulfilled and line.location_id is not None and line.location_id != location_id:
+                by_source[line.location_id].append(line)
+        if not by_source:
+            raise CommerceError("no open units to move to that location")
+        bodies = [_move_from(commerce, shop, order, source, lines, location_id) for source, lines in by_source.items()]
+        order.updated_at = state.clock.now()
+        return bodies
+
+
+def _move_from(
+    commerce: Commerce, shop: Shop, order: Order, source: int, lines: list[LineItem], destination: int
+) -> dict[str, Any]:
+    state = commerce.state
+    original_id = order.fulfillment_orders.pop(source, None) or state.ids.next()
+    at_source = [li for li in order.line_items if li.location_id == source]
+    whole = not any(li.fulfilled for li in at_source)
+    moved_id = original_id if whole else state.ids.next()
+    requested: list[tuple[int, int]] = []
+    for line in lines:
+        units = line.unfulfilled
+        item = shop.item_of(line)
+        if item is not None and item.tracked:
+            commerce.shift(shop, item.id, source, committed=-units, available=units)
+            commerce.shift(shop, item.id, destination, available=-units, committed=units)
+        line.location_id = destination
+        requested.append((state.ids.next(), units))
+    if not whole:
+        order.fulfillment_orders[source] = original_id  # keeps the fulfilled units, nothing open: closed
+    order.fulfillment_orders[destination] = moved_id
+    original = (original_id, "open", destination) if whole else (original_id, "closed", source)
+    body = fulfillment_orders_moved_body(original, (moved_id, destination), source, requested)
+    state.emit(shop, "fulfillment_orders/moved", body)
+    return body

@@ -1,0 +1,57 @@
+"""Ship-from-store: the units of a line follow the location Shopify shipped them from.
+
+Shopify commits an online order's units at the location its fulfilment order is assigned to, which is
+not always the primary one (order routing, or a merchant moving the fulfilment order), and ships them
+from there (FACTS.md; https://shopify.dev/docs/apps/build/orders-fulfillment/order-routing-apps).
+The REST order names no assigned location, so the ledger takes an online sale at the primary
+location; once a body shows a fulfilment of the line from another location, the shipped units move
+there: back at the sold location, out at the shipping one, keyed by fulfilment and line. Transfers
+leave the line's sold and restocked counts alone, so cancels and refunds keep their budgets. Shopify
+moved those units when it took the order, so the moves carry the order's instant (inside an import
+made after it, like the sale).
+"""
+
+from inventory_ledger.domain.ledger import LevelKey, MovementKind, Source
+from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
+from inventory_ledger.domain.movements import Movement, Translation
+from inventory_ledger.domain.shopify_payloads import LineItem, Order
+
+FAILED_FULFILMENTS = ("cancelled", "error", "failure")
+
+
+def shipped_elsewhere(
+    order: Order,
+    line: LineItem,
+    sold_at: LevelKey,
+    merchant: MerchantView,
+    source: Source,
+    translation: Translation,
+    *,
+    before_onboarding: bool,
+) -> None:
+    """Appends the moves of the line's units shipped from a location other than ``sold_at``'s."""
+    for fulfillment in order.fulfillments:
+        if fulfillment.status in FAILED_FULFILMENTS or fulfillment.location_id is None:
+            continue
+        units = sum(item.quantity for item in fulfillment.line_items if item.id == line.id)
+        if units == 0:
+            continue
+        location = merchant.locations_by_shopify_id.get(fulfillment.location_id)
+        if location is None:
+            translation.problems.append(
+                Problem(ProblemKind.UNMAPPED_LOCATION, f"Shopify location {fulfillment.location_id} is not mapped")
+            )
+            continue
+        if location == sold_at.location:
+            continue
+        entry = f"order/{order.id}/line/{line.id}/shipped/{fulfillment.id}"
+        reason = f"shipped from {location}: the units were taken there, not at {sold_at.location}"
+        for key, kind, suffix in (
+            (sold_at, MovementKind.TRANSFER_IN, "back"),
+            (LevelKey(sold_at.shop, location, sold_at.sku), MovementKind.TRANSFER_OUT, "out"),
+        ):
+            translation.movements.append(
+                Movement(key, kind, units, f"{entry}/{suffix}", source, shopify_applied=True,
+                         order_line=(order.id, line.id), reason=reason, before_onboarding=before_onboarding,
+                         shopify_at=order.created_at)
+            )  # fmt: skip
