@@ -1,5 +1,10 @@
 """Ingest-queue messages in, ledger movements out. Failed records go back through the partial batch
-response (transient failures only: everything else is applied or parked by the service)."""
+response (transient failures only: everything else is applied or parked by the service).
+
+A batch's plain order and refund events are first applied together, one transaction per shop
+(service/apply_batch.py); every other message, and any the batch could not finish, is applied one
+by one, in the batch's order.
+"""
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -9,7 +14,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from inventory_ledger.bootstrap import ledger, merchant_directory, payload_store
 from inventory_ledger.clock import utc_now
 from inventory_ledger.observability import logger, metrics, tracer
-from inventory_ledger.service.consume import consume_message
+from inventory_ledger.service.apply_webhook import ApplyResult
+from inventory_ledger.service.consume import consume_message, consume_together
 
 # Report every failed record, even when all failed: Lambda redelivers exactly those either way. The
 # records are powertools' data classes, not Parser models: importing those builds every event model
@@ -17,13 +23,22 @@ from inventory_ledger.service.consume import consume_message
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-@tracer.capture_method
-def record_handler(record: SQSRecord) -> None:
-    consume_message(record.body, record.message_id, ledger(), utc_now, payload_store(), merchant_directory())
-
-
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, object], context: LambdaContext) -> PartialItemFailureResponse:
+    records = event.get("Records")
+    messages = (
+        [(str(r.get("body", "")), str(r.get("messageId", ""))) for r in records if isinstance(r, dict)]
+        if isinstance(records, list)
+        else []
+    )
+    done = consume_together(messages, ledger(), utc_now)
+
+    @tracer.capture_method
+    def record_handler(record: SQSRecord, together: dict[str, ApplyResult] = done) -> None:
+        if record.message_id in together:
+            return
+        consume_message(record.body, record.message_id, ledger(), utc_now, payload_store(), merchant_directory())
+
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

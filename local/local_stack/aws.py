@@ -128,6 +128,7 @@ class LocalResources:
     payload_bucket_name: str = ""
     reconcile_queue_url: str = ""
     reconcile_dead_letter_queue_url: str = ""
+    push_later_queue_url: str = ""
 
     def environment(self) -> dict[str, str]:
         """The variables a handler needs to run against this stack (see docs/contracts.md)."""
@@ -142,6 +143,8 @@ class LocalResources:
             "PAYLOAD_BUCKET_NAME": self.payload_bucket_name,
             "SHOP_SECRET_PREFIX": self.shop_secret_prefix,
             "RECONCILE_QUEUE_URL": self.reconcile_queue_url,
+            # Read only where PUSH_SPACING_SECONDS is set too (the template's value: event_sources.py).
+            "PUSH_LATER_QUEUE_URL": self.push_later_queue_url,
             "POWERTOOLS_SERVICE_NAME": "inventory-ledger",
             "POWERTOOLS_METRICS_NAMESPACE": "InventoryLedger",
             "POWERTOOLS_TRACE_DISABLED": "true",
@@ -210,6 +213,7 @@ def provision(endpoint_url: str, dynamodb_endpoint_url: str | None = None) -> Lo
     for logical_id in (
         "IngestDeadLetterQueue",
         "PushFailureQueue",
+        "PushLaterQueue",
         "IngestQueue",
         "ReconcileDeadLetterQueue",
         "ReconcileQueue",
@@ -272,4 +276,5 @@ def provision(endpoint_url: str, dynamodb_endpoint_url: str | None = None) -> Lo
         payload_bucket_name=payload_bucket,
         reconcile_queue_url=queue_urls["ReconcileQueue"],
         reconcile_dead_letter_queue_url=queue_urls["ReconcileDeadLetterQueue"],
+        push_later_queue_url=queue_urls["PushLaterQueue"],
     )

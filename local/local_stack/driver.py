@@ -122,6 +122,7 @@ class LambdaDriver:
         self._reconcile_every = reconcile_every if reconcile_every is not None else _env_float(ENV_RECONCILE_EVERY)
         self._sqs: SqsPoller | None = None
         self._reconcile_sqs: SqsPoller | None = None
+        self._later_sqs: SqsPoller | None = None
         self._stream: StreamPoller | None = None
         self._stopping = threading.Event()
         self._scheduler: threading.Thread | None = None
@@ -160,6 +161,16 @@ class LambdaDriver:
                 DRIFT_RECONCILER,
                 source.batching_window_seconds,
                 "reconcile_queue",
+            )
+        if self.invoker.available(LEVEL_PUSHER) and self.resources.push_later_queue_url:
+            # Hot levels' later pushes (service/pacing.py), read by the pusher itself.
+            source = self.sources.push_later_queue
+            self._later_sqs = self._queue_poller(
+                self.resources.push_later_queue_url,
+                source,
+                LEVEL_PUSHER,
+                source.batching_window_seconds,
+                "push_later_queue",
             )
         if self.invoker.available(LEVEL_PUSHER):
             failure_sqs = self.resources.client("sqs")
@@ -206,7 +217,7 @@ class LambdaDriver:
 
     def stop(self) -> None:
         self._stopping.set()
-        for poller in (self._sqs, self._reconcile_sqs, self._stream):
+        for poller in (self._sqs, self._reconcile_sqs, self._later_sqs, self._stream):
             if poller is not None:
                 poller.stop()
         if self._scheduler is not None:
@@ -294,7 +305,7 @@ class LambdaDriver:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise DrainTimeout(f"not idle after {timeout} s: {json.dumps(self.status()['counters'])}")
-            queues = [poller for poller in (self._sqs, self._reconcile_sqs) if poller is not None]
+            queues = [poller for poller in (self._sqs, self._reconcile_sqs, self._later_sqs) if poller is not None]
             if any(not poller.idle() for poller in queues) or self.invoker.in_flight:
                 self._stopping.wait(min(0.05, remaining))
                 continue
@@ -321,6 +332,7 @@ class LambdaDriver:
             "pollers": {
                 "ingest_queue": self._sqs is not None,
                 "reconcile_queue": self._reconcile_sqs is not None,
+                "push_later_queue": self._later_sqs is not None,
                 "ledger_stream": self._stream is not None,
             },
             "batching_window_seconds": {"ingest_queue": self._sqs_window, "ledger_stream": self._stream_window},

@@ -63,6 +63,8 @@ class EventSources:
     ledger_stream: StreamSource
     nightly: ScheduleSource  # the fan-out's schedule
     reconcile_queue: SqsSource  # the fan-out queue, read by the reconciler
+    push_later_queue: SqsSource  # hot levels' later pushes, read by the pusher
+    push_spacing_seconds: float  # the pusher's PUSH_SPACING_SECONDS (service/pacing.py)
 
 
 def _only_event(properties: dict[str, Any], event_type: str) -> dict[str, Any]:
@@ -100,6 +102,9 @@ def read_event_sources(template: dict[str, Any] | None = None, *, stage: str = "
     # The fan-out's own schedule (its other one, NightlySummary, closes the night).
     schedule = resources[LOGICAL_IDS[RECONCILE_FANOUT]]["Properties"]["Events"]["Nightly"]["Properties"]
     fanout_queue = _only_event(resources[LOGICAL_IDS[DRIFT_RECONCILER]]["Properties"], "SQS")
+    pusher = resources[LOGICAL_IDS[LEVEL_PUSHER]]["Properties"]
+    later_queue = _only_event(pusher, "SQS")
+    pusher_variables = pusher.get("Environment", {}).get("Variables", {})
     patterns = [json.loads(f["Pattern"]) for f in stream.get("FilterCriteria", {}).get("Filters", [])]
     return EventSources(
         functions=functions,
@@ -128,4 +133,10 @@ def read_event_sources(template: dict[str, Any] | None = None, *, stage: str = "
             batching_window_seconds=float(fanout_queue.get("MaximumBatchingWindowInSeconds", 0)),
             report_batch_item_failures="ReportBatchItemFailures" in fanout_queue.get("FunctionResponseTypes", []),
         ),
+        push_later_queue=SqsSource(
+            batch_size=int(later_queue.get("BatchSize", 10)),
+            batching_window_seconds=float(later_queue.get("MaximumBatchingWindowInSeconds", 0)),
+            report_batch_item_failures="ReportBatchItemFailures" in later_queue.get("FunctionResponseTypes", []),
+        ),
+        push_spacing_seconds=float(pusher_variables.get("PUSH_SPACING_SECONDS", 0)),
     )

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
     from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
     from inventory_ledger.adapters.dynamodb.nightly_runs import DynamoDbNightlyRunLog
+    from inventory_ledger.adapters.push_later_queue import SqsPushLater
     from inventory_ledger.adapters.s3_payloads import S3PayloadStore
     from inventory_ledger.adapters.s3_reports import S3ReportStore
     from inventory_ledger.adapters.secrets import SecretsManagerShopSecrets
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from inventory_ledger.domain.subscriptions import SubscriptionCheck
     from inventory_ledger.ports import DeliveryRegistry
     from inventory_ledger.service.install import AppCredentials, InstallStores
+    from inventory_ledger.service.pacing import LevelPacer
     from inventory_ledger.service.reconcile import ReconcileDependencies, ReconcileOptions
 
 
@@ -233,6 +235,21 @@ def reconcile_options() -> "ReconcileOptions":
     )
 
 
+@lru_cache(maxsize=1)
+def push_pacing() -> "tuple[LevelPacer, SqsPushLater | None]":
+    """The container's pacer for hot levels, and the queue its later pushes go to (None: no pacing)."""
+    from inventory_ledger.config import pusher_settings
+    from inventory_ledger.service.pacing import LevelPacer
+
+    settings = pusher_settings()
+    pacer = LevelPacer(settings.push_spacing_seconds)
+    if not settings.push_later_queue_url or settings.push_spacing_seconds <= 0:
+        return pacer, None
+    from inventory_ledger.adapters.push_later_queue import SqsPushLater
+
+    return pacer, SqsPushLater(settings.push_later_queue_url)
+
+
 def reset() -> None:
     """For tests and the local driver, after they change the environment."""
     import sys
@@ -245,6 +262,7 @@ def reset() -> None:
         report_store,
         payload_store,
         install_dependencies,
+        push_pacing,
         nightly_run_log,
     ]
     # Module-level client caches, only where their modules were loaded at all.

@@ -52,6 +52,14 @@ class LedgerSettings(_Settings):
     ledger_table_name: str
 
 
+class PusherSettings(_Settings):
+    # The push-later queue (service/pacing.py); without it, or with a spacing of 0, every level is
+    # pushed in the batch that carried its change.
+    push_later_queue_url: str | None = None
+    # A level Shopify took a push for this recently is pushed again once this has passed since.
+    push_spacing_seconds: float = Field(default=0.0, ge=0, le=900)
+
+
 class ShopifySettings(SecretSettings):
     shopify_api_version: str = DEFAULT_SHOPIFY_API_VERSION
     shopify_admin_url_template: str = "https://{shop}/admin/api/{version}/graphql.json"
@@ -122,6 +130,11 @@ def ledger_settings() -> LedgerSettings:
 
 
 @lru_cache(maxsize=1)
+def pusher_settings() -> PusherSettings:
+    return PusherSettings()
+
+
+@lru_cache(maxsize=1)
 def shopify_settings() -> ShopifySettings:
     return ShopifySettings()
 
@@ -133,5 +146,12 @@ def report_settings() -> ReportSettings:
 
 def clear_cached_settings() -> None:
     """For tests and the local driver, which change the environment between runs."""
-    for getter in (ingress_settings, ledger_settings, shopify_settings, report_settings, payload_settings):
+    for getter in (
+        ingress_settings,
+        ledger_settings,
+        shopify_settings,
+        report_settings,
+        payload_settings,
+        pusher_settings,
+    ):
         getter.cache_clear()

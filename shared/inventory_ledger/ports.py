@@ -1,7 +1,7 @@
 """What the services need from the outside world, as abstract classes the adapters implement."""
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -91,6 +91,12 @@ class IngestQueue(ABC):
         """Queues one envelope for the ledger consumer; returns the queue's message id."""
 
 
+class PushLater(ABC):
+    @abstractmethod
+    def push_later(self, delays: dict[LevelKey, int]) -> None:
+        """Has each level pushed again after its delay (whole seconds, 1 to 900); TransientFailure if not."""
+
+
 # The ledger's port, by the role of its callers: each use case can ask for only the role it plays.
 # LedgerRepository is all of them: one table, one adapter (DynamoDbLedger), one fake (InMemoryLedger).
 
@@ -127,6 +133,15 @@ class ApplyingLedger(BalanceReads):
         backend allows (lines never written and levels never written are absent)."""
         wanted = {(order_id, line_item_id) for line_item_id in line_item_ids}
         lines = {ids: line for ids, line in self.order_lines(shop, order_id).items() if ids in wanted}
+        return lines, self.balances(keys)
+
+    def orders_lines_and_balances(
+        self, shop: str, line_item_ids: Mapping[int, Iterable[int]], keys: Iterable[LevelKey]
+    ) -> tuple[dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
+        """``lines_and_balances`` for several orders of one shop (line ids by order id) at once."""
+        lines: dict[tuple[int, int], OrderLineState] = {}
+        for order_id, ids in line_item_ids.items():
+            lines.update(self.lines_and_balances(shop, order_id, ids, ())[0])
         return lines, self.balances(keys)
 
     @abstractmethod

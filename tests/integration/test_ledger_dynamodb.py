@@ -12,11 +12,11 @@ from inventory_ledger import bootstrap
 from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
 from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
 from inventory_ledger.domain import operations
-from inventory_ledger.domain.ledger import LevelKey
+from inventory_ledger.domain.ledger import LedgerChange, LevelKey
 from inventory_ledger.domain.merchant import ProblemKind
 from inventory_ledger.domain.pushing import LevelPush
 from inventory_ledger.domain.webhooks import Topic
-from inventory_ledger.ports import MappingConflict
+from inventory_ledger.ports import MappingConflict, TransientFailure
 from inventory_ledger.service.apply_webhook import apply_envelope, replay_parked
 from inventory_ledger.service.operations import record_operation
 from local_stack.aws import LocalResources, MotoServer, provision
@@ -168,14 +168,63 @@ def test_the_consumer_applies_parks_and_reports_only_transient_failures(
     bootstrap.reset()
 
 
+def test_the_consumer_applies_a_batch_of_one_levels_orders_in_one_transaction_and_reports_each_failure(
+    ledger: DynamoDbLedger, local_aws: LocalResources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handler = load_handler("ledger_consumer")
+    bodies = [
+        envelope(Topic.ORDERS_CREATE, order(BIG + 100 * n, [(BIG + 100 * n + 1, "A", 1)], location_id=STORE_A),
+                 shop=SHOP, event_id=f"o{n}").model_dump_json()
+        for n in range(1, 6)
+    ]  # fmt: skip
+    commits: list[int] = []  # entries per commit that went through
+    failing = {BIG + 300}  # order 3 cannot be written for now
+    real_commit = DynamoDbLedger.commit
+
+    def commit(self: DynamoDbLedger, change: LedgerChange) -> None:
+        if any(entry.source.order_id in failing for entry in change.entries):
+            raise TransientFailure("throttled")
+        commits.append(len(change.entries))
+        real_commit(self, change)
+
+    monkeypatch.setattr(DynamoDbLedger, "commit", commit)
+    response = handler.lambda_handler(sqs_event(bodies), FakeLambdaContext())
+    # The group held order 3, so it went one by one: only order 3 goes back to the queue.
+    assert response == {"batchItemFailures": [{"itemIdentifier": "m2"}]}
+    assert quantity(ledger, "store-a", "A") == -4
+    assert commits == [1, 1, 1, 1]
+
+    failing.clear()
+    commits.clear()
+    # Redelivered with four more: order 3 and the new ones in one transaction, the rest found applied.
+    more = [
+        envelope(Topic.ORDERS_CREATE, order(BIG + 100 * n, [(BIG + 100 * n + 1, "A", 1)], location_id=STORE_A),
+                 shop=SHOP, event_id=f"o{n}").model_dump_json()
+        for n in range(6, 10)
+    ]  # fmt: skip
+    response = handler.lambda_handler(sqs_event([bodies[2], *more]), FakeLambdaContext())
+    assert response == {"batchItemFailures": []}
+    assert commits == [5]
+    level = LevelKey(SHOP, "store-a", "A")
+    entries = ledger.entries(level)
+    assert sorted(entry.source.order_id or 0 for entry in entries) == [BIG + 100 * n for n in range(1, 10)]
+    balance = ledger.balances([level])[level]
+    assert (balance.quantity, balance.version) == (-9, 9)
+    assert sorted(entry.version_after for entry in entries) == list(range(1, 10))
+    # A whole batch delivered again changes nothing.
+    assert handler.lambda_handler(sqs_event(bodies + more), FakeLambdaContext()) == {"batchItemFailures": []}
+    assert ledger.balances([level])[level].version == 9
+
+
+@pytest.mark.parametrize("batch", [0, 10], ids=["one by one", "queue batches of 10"])
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=histories(max_phases=2, max_stories=2))
 def test_the_property_holds_on_dynamodb_too(
-    moto_server: MotoServer, local_aws: LocalResources, history: list[Phase]
+    moto_server: MotoServer, local_aws: LocalResources, history: list[Phase], batch: int
 ) -> None:
     moto_server.reset()  # each example starts from an empty table, as the unit property does
     ledger = onboarded_ledger(provision(moto_server.endpoint_url))
-    reference = play(ledger, history)  # the same player as the unit property
+    reference = play(ledger, history, batch=batch)  # the same player as the unit property
     keys = [LevelKey(SHOP, location, sku) for location in LOCATIONS.values() for sku in SKUS]
     balances = ledger.balances(keys)
     for key in keys:

@@ -96,7 +96,7 @@ class InMemoryLedger(LedgerRepository):
                 self.balance_by_key[update.key] = replace(
                     old,
                     quantity=old.quantity + update.quantity_delta,
-                    version=old.version + 1,
+                    version=old.version + update.version_delta,
                     shopify_expected=old.shopify_expected + update.shopify_expected_delta,
                     updated_at=changed_at or old.updated_at,
                     imported_at=old.imported_at or update.imported_at,

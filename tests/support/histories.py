@@ -21,6 +21,7 @@ from inventory_ledger.domain import operations as operator
 from inventory_ledger.domain.webhooks import Topic
 from inventory_ledger.ports import LedgerRepository
 from inventory_ledger.service.apply_webhook import apply_envelope
+from inventory_ledger.service.consume import consume_message, consume_together
 from inventory_ledger.service.operations import record_operation
 from tests.support.shopify_payloads import BIG, envelope, order, refund
 
@@ -233,13 +234,25 @@ def operate(ledger: LedgerRepository, operation: Operation) -> None:
     record_operation(movements, ledger, now)
 
 
-def play(ledger: LedgerRepository, history: list[Phase]) -> Reference:
+def play(ledger: LedgerRepository, history: list[Phase], batch: int = 0) -> Reference:
+    """Delivers each phase's webhooks one by one (apply_envelope), or with ``batch`` as the consumer
+    takes a queue batch of that size: applied together where it can, then the rest one by one."""
     reference = Reference()
     for phase in history:
         webhooks = [hook for story in phase.stories for hook in story.webhooks()]
+        queued = []
         for delivery, index in enumerate(phase.deliveries):
             topic, body, event_id = webhooks[index]
-            apply_envelope(envelope(topic, body, shop=SHOP, event_id=event_id, webhook_id=f"w{delivery}"), ledger, now)
+            queued.append(envelope(topic, body, shop=SHOP, event_id=event_id, webhook_id=f"w{delivery}"))
+        if not batch:
+            for one in queued:
+                apply_envelope(one, ledger, now)
+        for start in range(0, len(queued) if batch else 0, batch or 1):
+            messages = [(one.model_dump_json(), f"m{start + n}") for n, one in enumerate(queued[start : start + batch])]
+            together = consume_together(messages, ledger, now)
+            for message, message_id in messages:
+                if message_id not in together:
+                    consume_message(message, message_id, ledger, now)
         for story in phase.stories:
             reference.story(story)
         if phase.operation:

@@ -68,7 +68,7 @@ def props(resources: dict[str, Any], logical_id: str) -> dict[str, Any]:
 
 # Triggers beside a function's main one: the pusher's re-push sweep (service/repush.py).
 EXTRA_EVENTS = {
-    "LevelPusherFunction": {"RepushSweep": "Schedule"},
+    "LevelPusherFunction": {"RepushSweep": "Schedule", "LaterPushes": "SQS"},
     "ReconcileFanoutFunction": {"NightlySummary": "Schedule"},
 }
 
@@ -172,7 +172,8 @@ def test_pusher_stream_event(resources: dict[str, Any]) -> None:
     event = only_event(resources, "LevelPusherFunction")["Properties"]
     assert event["Stream"] == {"Fn::GetAtt": ["LedgerTable", "StreamArn"]}
     assert event["StartingPosition"] == "LATEST"
-    assert event["BatchSize"] == 100
+    # A backlog drains four Shopify calls of 250 per invocation (docs/benchmarks.md).
+    assert event["BatchSize"] == 1000
     # Whole seconds only, and 1 s would miss the 1 s webhook-to-Shopify goal (docs/benchmarks.md).
     assert event["MaximumBatchingWindowInSeconds"] == 0
     assert event["BisectBatchOnFunctionError"] is True
@@ -330,7 +331,9 @@ def test_each_function_reaches_only_its_own_resources(resources: dict[str, Any])
     # and clears its marks: Put and Delete, on the ledger table only (checked just below).
     assert {"dynamodb:PutItem", "dynamodb:DeleteItem"} <= set(pusher)
     assert all(pusher[a] == [table] for a in pusher if a.startswith("dynamodb:"))
-    assert pusher["sqs:SendMessage"] == [{"Fn::GetAtt": ["PushFailureQueue", "Arn"]}]
+    # Failed batches, and hot levels' later pushes (service/pacing.py).
+    queues = ("PushFailureQueue", "PushLaterQueue")
+    assert pusher["sqs:SendMessage"] == [{"Fn::GetAtt": [queue, "Arn"]} for queue in queues]
     assert _secret_prefix_only(pusher["secretsmanager:GetSecretValue"], SECRET_PREFIX_ARN_END, ADMIN_PREFIX_ARN_END)
 
     reconciler = _granted(resources, "DriftReconcilerFunction")

@@ -132,6 +132,8 @@ class BalanceUpdate:
     expected_version: int
     quantity_delta: int
     shopify_expected_delta: int
+    # One version per event applied to the level (several when a batch applies several at once).
+    version_delta: int = 1
     # Set by an opening balance: the level's import instant on Shopify's clock (written once).
     imported_at: datetime | None = None
 

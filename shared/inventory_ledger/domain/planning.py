@@ -6,7 +6,7 @@ balance_after is exact. Sales are never refused: a sale that takes a level below
 its entry flagged as an oversell.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -28,7 +28,8 @@ class _Level:
     read: Balance
     quantity: int
     shopify_expected: int
-    touched: bool = False
+    # Versions this change moves the level by: one per event (group of movements) that touches it.
+    versions: int = 0
     imported_at: datetime | None = None
 
 
@@ -50,16 +51,63 @@ def plan_change(
     now: datetime,
 ) -> LedgerChange:
     """The change that applies ``movements`` to this snapshot; empty when all were applied before."""
+    return plan_changes([list(movements)], lines, balances, now)
+
+
+def plan_changes(
+    events: Sequence[Sequence[Movement]],
+    lines: Mapping[tuple[int, int], OrderLineState],
+    balances: Mapping[LevelKey, Balance],
+    now: datetime,
+) -> LedgerChange:
+    """One change applying several events' movements in turn, as if committed one after another.
+
+    Each event that touches a level moves its version by one, and its entries carry that version and
+    the balance after it, exactly as separate commits would have written them; the level is written
+    once, conditioned on the version read. For several orders of one hot level in one transaction.
+    """
     levels: dict[LevelKey, _Level] = {}
     line_states: dict[tuple[int, int], OrderLineState] = {}
     entries: list[ActivityEntry] = []
+    for event in events:
+        _plan_event(event, lines, balances, now, levels, line_states, entries)
+    return LedgerChange(
+        balances=[
+            BalanceUpdate(
+                key=key,
+                expected_version=level.read.version,
+                quantity_delta=level.quantity - level.read.quantity,
+                shopify_expected_delta=level.shopify_expected - level.read.shopify_expected,
+                version_delta=level.versions,
+                imported_at=level.imported_at,
+            )
+            for key, level in sorted(levels.items())
+            if level.versions
+        ],
+        lines=[_line_update(lines, state) for state in line_states.values()],
+        entries=entries,
+    )
 
+
+def _plan_event(
+    movements: Iterable[Movement],
+    lines: Mapping[tuple[int, int], OrderLineState],
+    balances: Mapping[LevelKey, Balance],
+    now: datetime,
+    levels: dict[LevelKey, _Level],
+    line_states: dict[tuple[int, int], OrderLineState],
+    entries: list[ActivityEntry],
+) -> None:
+    touched: set[LevelKey] = set()
     for movement in movements:
         line = _line_state(movement, lines, line_states)
         if line is not None and movement.entry_id in line.applied:
             continue  # a redelivery: this fact is in the ledger already
         read = balances.get(movement.key, Balance(movement.key))
         level = levels.setdefault(movement.key, _Level(read, read.quantity, read.shopify_expected))
+        if movement.key not in touched:
+            touched.add(movement.key)
+            level.versions += 1
 
         delta, requested = _delta(movement, level, line)
         # The line records what the movement did even when its units are already inside the level
@@ -69,7 +117,6 @@ def plan_change(
         if inside:
             delta = 0
         level.quantity += delta
-        level.touched = True
         if movement.kind is MovementKind.OPENING and movement.shopify_at is not None and read.imported_at is None:
             level.imported_at = movement.shopify_at
         if movement.shopify_applied and not inside:
@@ -92,7 +139,7 @@ def plan_change(
                 kind=movement.kind,
                 quantity=delta,
                 balance_after=level.quantity,
-                version_after=level.read.version + 1,
+                version_after=level.read.version + level.versions,
                 applied_at=now,
                 source=movement.source,
                 reason=_inside_reason(movement) if inside else movement.reason,
@@ -100,22 +147,6 @@ def plan_change(
                 requested_quantity=requested,
             )
         )
-
-    return LedgerChange(
-        balances=[
-            BalanceUpdate(
-                key=key,
-                expected_version=level.read.version,
-                quantity_delta=level.quantity - level.read.quantity,
-                shopify_expected_delta=level.shopify_expected - level.read.shopify_expected,
-                imported_at=level.imported_at,
-            )
-            for key, level in sorted(levels.items())
-            if level.touched
-        ],
-        lines=[_line_update(lines, state) for state in line_states.values()],
-        entries=entries,
-    )
 
 
 def _inside_reason(movement: Movement) -> str:

@@ -55,10 +55,38 @@ class ApplyResult:
         return own + [entry for result in self.released for entry in result.oversells]
 
 
+@dataclass
+class PreparedEvent:
+    """An order, refund or edit event parsed and mapped, ready to be translated on its order's lines."""
+
+    envelope: WebhookEnvelope
+    result: ApplyResult
+    shop: str
+    order_id: int
+    line_ids: list[int]
+    translate: Callable[[Lines], Translation]
+    order: Order | None  # the payload, when the event is an order's (its waiting events follow it)
+
+
 def apply_envelope(
     envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now, *, order_now: Order | None = None
 ) -> ApplyResult:
     """``order_now``: a body of the order, when a replay of a waiting order edit has one."""
+    prepared = prepare_envelope(envelope, ledger, now, order_now=order_now)
+    if isinstance(prepared, ApplyResult):
+        return prepared
+    translation = apply_movements(
+        ledger, prepared.shop, prepared.order_id, prepared.translate, now, prepared.result.applied,
+        line_ids=prepared.line_ids,
+    )  # fmt: skip
+    return finish_envelope(prepared, translation, ledger, now)
+
+
+def prepare_envelope(
+    envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now, *, order_now: Order | None = None
+) -> "PreparedEvent | ApplyResult":
+    """The event ready to translate, or its whole result when there is nothing to translate (a level
+    observed, an invalid payload or an unknown shop parked)."""
     result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
     source = Source(topic=envelope.topic.value, webhook_id=envelope.webhook_id, event_id=envelope.event_id)
     try:
@@ -84,23 +112,33 @@ def apply_envelope(
             return apply_order_cancelled(payload, merchant, lines, source)
         return apply_order_created(payload, merchant, lines, source)
 
-    line_ids: list[int] | None
+    line_ids: list[int]
     if isinstance(payload, Order):
         line_ids = [line.id for line in payload.line_items]
     elif isinstance(payload, Refund):
         line_ids = [line.line_item_id for line in payload.refund_line_items]
     else:
         line_ids = [line.id for line in payload.order_edit.line_items.removals]
-    translation = apply_movements(ledger, merchant.shop, order_id, translate, now, result.applied, line_ids=line_ids)
+    order = payload if isinstance(payload, Order) else None
+    return PreparedEvent(envelope, result, merchant.shop, order_id, line_ids, translate, order)
+
+
+def finish_envelope(
+    prepared: PreparedEvent, translation: Translation, ledger: LedgerRepository, now: Now
+) -> ApplyResult:
+    """After its movements were committed: what was skipped, what is parked, what waited for the order."""
+    result, order_id = prepared.result, prepared.order_id
     result.skipped = translation.skipped
     result.skipped_lines = translation.skipped_lines
     if translation.problems:
         waits = all(p.kind is ProblemKind.WAITING_FOR_ORDER for p in translation.problems)
-        _park(result, envelope, ledger, now, translation.problems, waiting_for_order=order_id if waits else None)
-    if isinstance(payload, Order):
+        _park(
+            result, prepared.envelope, ledger, now, translation.problems, waiting_for_order=order_id if waits else None
+        )
+    if prepared.order is not None:
         # Refunds and edits waiting for this order, now that its lines are in the ledger.
-        waiting = ledger.waiting_for_order(merchant.shop, order_id)
-        result.released = [replay_parked(event, ledger, now, order_now=payload) for event in waiting]
+        waiting = ledger.waiting_for_order(prepared.shop, order_id)
+        result.released = [replay_parked(event, ledger, now, order_now=prepared.order) for event in waiting]
     return result
 
 
@@ -160,10 +198,10 @@ def apply_movements(
         else:
             lines, balances = ledger.lines_and_balances(shop, order_id, wanted_lines, expected)
         translation = translate(lines)
-        pending = [m for m in translation.movements if not _applied(m, lines)]
+        pending = [m for m in translation.movements if not movement_applied(m, lines)]
         if not pending:
             return translation
-        chunk = _first_chunk(pending)
+        chunk = first_chunk(pending)
         keys = {m.key for m in chunk}
         if wanted_lines is None or not keys <= expected:
             balances = {**balances, **ledger.balances(keys - balances.keys() if wanted_lines else keys)}
@@ -186,12 +224,12 @@ def apply_movements(
             return translation  # nothing left: no need to read again to find that out
 
 
-def _applied(movement: Movement, lines: Lines) -> bool:
+def movement_applied(movement: Movement, lines: Lines) -> bool:
     line = lines.get(movement.order_line) if movement.order_line else None
     return line is not None and movement.entry_id in line.applied
 
 
-def _first_chunk(movements: list[Movement]) -> list[Movement]:
+def first_chunk(movements: list[Movement]) -> list[Movement]:
     chosen: list[Movement] = []
     line_ids: set[tuple[int, int] | None] = set()
     for movement in movements:

@@ -5,21 +5,115 @@ lost races (TransientFailure). Everything else is applied or parked here, never 
 """
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pydantic import ValidationError
 
 from inventory_ledger.domain.merchant import Problem, ProblemKind
+from inventory_ledger.domain.movements import Translation
 from inventory_ledger.domain.parking import ParkedEvent
-from inventory_ledger.domain.webhooks import LIFECYCLE_TOPICS, WebhookEnvelope
+from inventory_ledger.domain.webhooks import LIFECYCLE_TOPICS, Topic, WebhookEnvelope
 from inventory_ledger.observability import logger, metrics
 from inventory_ledger.ports import LedgerRepository, MissingPayload, PayloadStore, ShopLifecycle
-from inventory_ledger.service.apply_webhook import ApplyResult, apply_envelope
+from inventory_ledger.service.apply_batch import apply_together
+from inventory_ledger.service.apply_webhook import (
+    ApplyResult,
+    PreparedEvent,
+    apply_envelope,
+    finish_envelope,
+    prepare_envelope,
+)
 from inventory_ledger.service.lifecycle import handle_lifecycle
 
 UNREADABLE_SHOP = "unreadable"
+# Events that may be applied together with others of their shop (service/apply_batch.py).
+TOGETHER_TOPICS = frozenset({Topic.ORDERS_CREATE, Topic.ORDERS_CANCELLED, Topic.REFUNDS_CREATE})
+# Orders of a batch whose waiting events are looked up at once (a batch holds at most 10).
+FINISH_CONCURRENCY = 10
+
+
+def consume_together(
+    messages: Sequence[tuple[str, str]], ledger: LedgerRepository, now: Callable[[], datetime]
+) -> dict[str, ApplyResult]:
+    """Results of the messages (body, message id) of a batch applied together; the others, and any
+    this could not finish, are for ``consume_message``, one by one, in the batch's order.
+
+    Only a leading run is taken: from the first message that is not a plain order or refund event (or
+    is the second of its order), everything is left to the one-by-one path, so no message is applied
+    before one that came ahead of it for the same order.
+    """
+    prepared, results = _leading_run(messages, ledger, now)
+    by_shop: dict[str, list[PreparedEvent]] = {}
+    for event in prepared.values():
+        by_shop.setdefault(event.shop, []).append(event)
+    committed: list[tuple[PreparedEvent, Translation]] = []
+    for events in by_shop.values():
+        if len(events) < 2:
+            continue
+        try:
+            committed += apply_together(events, ledger, now).applied
+        except Exception as error:  # the one-by-one path applies them, whatever was committed
+            logger.warning("batch not applied together", extra={"error": f"{type(error).__name__}: {error}"})
+    finished = _finish_all(committed, ledger, now)
+    results.update({message_id: e.result for message_id, e in prepared.items() if id(e) in finished})
+    for result in results.values():
+        logger.append_keys(event_id=result.event_id, shop_domain=result.shop)
+        record_result(result)
+        logger.remove_keys(["event_id", "shop_domain"])
+    return results
+
+
+def _leading_run(
+    messages: Sequence[tuple[str, str]], ledger: LedgerRepository, now: Callable[[], datetime]
+) -> tuple[dict[str, PreparedEvent], dict[str, ApplyResult]]:
+    """The batch's leading order and refund events, prepared; and those among them already answered
+    (parked or skipped while preparing, exactly as one by one would)."""
+    prepared: dict[str, PreparedEvent] = {}
+    results: dict[str, ApplyResult] = {}
+    orders: set[tuple[str, int]] = set()
+    for body, message_id in messages:
+        try:
+            envelope = WebhookEnvelope.model_validate_json(body)
+        except ValidationError:
+            break
+        if envelope.body_ref is not None or envelope.topic not in TOGETHER_TOPICS:
+            break
+        try:
+            event = prepare_envelope(envelope, ledger, now)
+        except Exception:  # the one-by-one path meets it again and answers for it
+            break
+        if isinstance(event, ApplyResult):
+            results[message_id] = event
+            continue
+        if (event.shop, event.order_id) in orders:
+            break
+        orders.add((event.shop, event.order_id))
+        prepared[message_id] = event
+    return prepared, results
+
+
+def _finish_all(
+    committed: list[tuple[PreparedEvent, Translation]], ledger: LedgerRepository, now: Callable[[], datetime]
+) -> set[int]:
+    """Each committed event finished (its order's waiting events looked up and released, as one by
+    one); the ids of those that finished. One that did not is left to one by one, which finds its
+    movements applied and finishes it."""
+
+    def finish(item: tuple[PreparedEvent, Translation]) -> PreparedEvent | None:
+        event, translation = item
+        try:
+            finish_envelope(event, translation, ledger, now)
+        except Exception:
+            event.result.applied.clear()
+            return None
+        return event
+
+    # The lookups are one Query per order: run side by side, they cost one round trip, not ten.
+    with ThreadPoolExecutor(max_workers=max(1, min(FINISH_CONCURRENCY, len(committed)))) as pool:
+        return {id(event) for event in pool.map(finish, committed) if event is not None}
 
 
 def consume_message(

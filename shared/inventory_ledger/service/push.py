@@ -27,10 +27,12 @@ from inventory_ledger.observability import logger, metrics
 from inventory_ledger.ports import (
     LedgerRepository,
     MerchantDirectory,
+    PushLater,
     PushRefused,
     ShopifyInventory,
     TransientFailure,
 )
+from inventory_ledger.service.pacing import LevelPacer
 from inventory_ledger.service.send_pushes import send_pushes
 
 # Shops pushed at once within one batch (each waits on its own Shopify).
@@ -76,6 +78,10 @@ class PushReport:
     # Levels that could not even be marked: the stream batch reports their records failed.
     failed: dict[LevelKey, str] = field(default_factory=dict)
     already_agreeing: int = 0
+    # Hot levels (service/pacing.py): pushed later by a scheduled push, with the delay asked for,
+    # or left to one an earlier batch scheduled.
+    scheduled: dict[LevelKey, int] = field(default_factory=dict)
+    already_scheduled: int = 0
     calls: int = 0
     shops_down: dict[str, str] = field(default_factory=dict)
 
@@ -97,11 +103,20 @@ def push_levels(
     shopify_for: Callable[[str], ShopifyInventory],
     now: Callable[[], datetime],
     breaker: ShopBreaker | None = None,
+    pacer: LevelPacer | None = None,
+    later: PushLater | None = None,
 ) -> PushReport:
+    """With a pacer and a push-later queue, levels due that were pushed lately are scheduled instead
+    (service/pacing.py); levels that agree with Shopify need neither."""
     report = PushReport()
     balances = ledger.balances(set(keys))
     due = levels_to_push(balances.values())
     report.already_agreeing = len(balances) - len(due)
+    if pacer is not None:
+        paced = pacer.pace([balance.key for balance in due], later)
+        now_keys = set(paced.now)
+        due = [balance for balance in due if balance.key in now_keys]
+        report.scheduled, report.already_scheduled = paced.scheduled, len(paced.already_scheduled)
     by_shop: dict[str, list[Balance]] = defaultdict(list)
     for balance in due:
         by_shop[balance.key.shop].append(balance)
@@ -117,6 +132,8 @@ def push_levels(
             shop_reports = list(pool.map(one_shop, sorted(by_shop)))
     for shop_report in shop_reports:
         report.merge(shop_report)
+    if pacer is not None:
+        pacer.pushed(push.key for push in report.pushed)
     return report
 
 
@@ -237,6 +254,8 @@ def record_report(report: PushReport) -> None:
             "unpushable": len(report.unpushable),
             "agreeing": report.already_agreeing,
             "calls": report.calls,
+            "scheduled": len(report.scheduled),
+            "already_scheduled": report.already_scheduled,
             "shops_down": report.shops_down,
         },
     )
@@ -249,3 +268,4 @@ def record_report(report: PushReport) -> None:
     metrics.add_metric(name="PushFailures", unit=MetricUnit.Count, value=len(report.failed))
     metrics.add_metric(name="PushUnpushable", unit=MetricUnit.Count, value=len(report.unpushable))
     metrics.add_metric(name="ShopifyCalls", unit=MetricUnit.Count, value=report.calls)
+    metrics.add_metric(name="PushesScheduled", unit=MetricUnit.Count, value=len(report.scheduled))

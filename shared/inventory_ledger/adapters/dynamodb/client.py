@@ -3,6 +3,7 @@ what every adapter on the ledger table shares: the table, the one mapping of Dyn
 errors to TransientFailure, batched reads and conditional writes."""
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 from itertools import batched
@@ -19,7 +20,11 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 # Adaptive retries absorb throttling inside the call; what still fails becomes TransientFailure.
-_CONFIG = Config(retries={"max_attempts": 8, "mode": "adaptive"}, connect_timeout=3, read_timeout=10)
+# Pooled connections for the calls made side by side (acknowledgements, reads in chunks, the
+# reconciler's reads): past botocore's default of 10, each extra call would open a connection of its own.
+_CONFIG = Config(
+    retries={"max_attempts": 8, "mode": "adaptive"}, connect_timeout=3, read_timeout=10, max_pool_connections=50
+)
 
 # Errors that say "not now": throttled, or DynamoDB's side failing. The message is retried later.
 TRANSIENT_CODES = frozenset(
@@ -33,6 +38,7 @@ TRANSIENT_CODES = frozenset(
     }
 )
 BATCH_GET_KEYS = 100  # BatchGetItem's cap per request
+BATCH_GET_CONCURRENCY = 4  # requests of one read in flight at once
 
 
 @cache
@@ -83,13 +89,23 @@ class DynamoDbTable:
             return operation(**arguments)
 
     def _batch_get(self, keys: list[dict[str, Any]], *, consistent: bool) -> Iterator[items.Item]:
-        for chunk in batched(keys, BATCH_GET_KEYS):
-            request: Any = {self.table_name: {"Keys": list(chunk), "ConsistentRead": consistent}}
-            while request:
-                response = self._call(self.client.batch_get_item, RequestItems=request)
-                for attributes in response["Responses"].get(self.table_name, []):
-                    yield items.from_attributes(attributes)
-                request = response.get("UnprocessedKeys") or None
+        chunks = [list(chunk) for chunk in batched(keys, BATCH_GET_KEYS)]
+        if len(chunks) <= 1:
+            for chunk in chunks:
+                yield from self._batch_get_chunk(chunk, consistent=consistent)
+            return
+        # Several requests in flight at once (a pusher batch of 1,000 levels is ten of them).
+        with ThreadPoolExecutor(max_workers=min(BATCH_GET_CONCURRENCY, len(chunks)), thread_name_prefix="get") as pool:
+            for found in pool.map(lambda chunk: list(self._batch_get_chunk(chunk, consistent=consistent)), chunks):
+                yield from found
+
+    def _batch_get_chunk(self, keys: list[dict[str, Any]], *, consistent: bool) -> Iterator[items.Item]:
+        request: Any = {self.table_name: {"Keys": keys, "ConsistentRead": consistent}}
+        while request:
+            response = self._call(self.client.batch_get_item, RequestItems=request)
+            for attributes in response["Responses"].get(self.table_name, []):
+                yield items.from_attributes(attributes)
+            request = response.get("UnprocessedKeys") or None
 
     def _query_prefix(self, pk: str, sk_prefix: str, *, consistent: bool) -> Iterator[items.Item]:
         """Every item of the partition whose sort key starts with the prefix, page after page."""

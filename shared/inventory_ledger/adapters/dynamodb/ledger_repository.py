@@ -2,7 +2,7 @@
 
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from itertools import batched
@@ -93,13 +93,22 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
     def lines_and_balances(
         self, shop: str, order_id: int, line_item_ids: Iterable[int], keys: Iterable[LevelKey]
     ) -> tuple[dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
-        # One BatchGetItem for both (up to 100 keys a call): the lines are the order's, by id.
-        pk = items.order_pk(shop, order_id)
-        line_keys = [items.to_attributes({"pk": pk, "sk": items.LINE.of(i)}) for i in set(line_item_ids)]
+        return self.orders_lines_and_balances(shop, {order_id: line_item_ids}, keys)
+
+    def orders_lines_and_balances(
+        self, shop: str, line_item_ids: Mapping[int, Iterable[int]], keys: Iterable[LevelKey]
+    ) -> tuple[dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
+        # One BatchGetItem for both (up to 100 keys a call): the lines are the orders', by id.
+        order_pks = {items.order_pk(shop, order_id) for order_id in line_item_ids}
+        line_keys = [
+            items.to_attributes({"pk": items.order_pk(shop, order_id), "sk": items.LINE.of(i)})
+            for order_id, ids in line_item_ids.items()
+            for i in set(ids)
+        ]
         lines: dict[tuple[int, int], OrderLineState] = {}
         balances: dict[LevelKey, Balance] = {}
         for item in self._batch_get(line_keys + [items.balance_key(key) for key in set(keys)], consistent=True):
-            if item["pk"] == pk:
+            if item["pk"] in order_pks:
                 line = items.line_from_item(item)
                 lines[(line.order_id, line.line_item_id)] = line
             else:
@@ -142,7 +151,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         values: dict[str, Any] = {
             ":dq": update.quantity_delta,
             ":de": update.shopify_expected_delta,
-            ":one": 1,
+            ":versions": update.version_delta,
             ":type": "balance",
             ":by": "ledger",
             ":shop": key.shop,
@@ -160,7 +169,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
                 "TableName": self.table_name,
                 "Key": items.balance_key(key),
                 # ADD, never read-modify-write: the condition only guards the version we planned on.
-                "UpdateExpression": "ADD quantity :dq, shopify_expected :de, version :one "
+                "UpdateExpression": "ADD quantity :dq, shopify_expected :de, version :versions "
                 "SET item_type = :type, changed_by = :by, shop = :shop, #location = :location, sku = :sku, "
                 "updated_at = :now" + imported,
                 "ConditionExpression": condition,
