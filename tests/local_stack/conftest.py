@@ -45,6 +45,17 @@ def backend_aws(
     forget_cached_clients()
 
 
+@pytest.fixture
+def shopify_on_backend(
+    backend_aws: LocalResources, shopify_simulator: "SimulatorServer", monkeypatch: pytest.MonkeyPatch
+) -> Iterator["SimulatorServer"]:
+    """The simulator as the handlers' Shopify, over backend_aws (cached clients forgotten either side)."""
+    monkeypatch.setenv("SHOPIFY_ADMIN_URL_TEMPLATE", shopify_simulator.graphql_url_template)
+    forget_cached_clients()
+    yield shopify_simulator
+    forget_cached_clients()
+
+
 def _drop_tables(dynamodb_endpoint: str, endpoint: str) -> None:
     dynamodb = LocalResources(endpoint, dynamodb_endpoint, "", "", "", "", "", "", "").client("dynamodb")
     for table in dynamodb.list_tables()["TableNames"]:

@@ -3,8 +3,6 @@
 `adopt`: an established admin edit becomes a ledger adjustment, and the ledger's own pushes that did not
 land are pushed again, whatever the policy."""
 
-from collections.abc import Iterator
-
 import pytest
 
 from inventory_ledger import bootstrap
@@ -16,7 +14,6 @@ from inventory_ledger.service.reconcile import ReconcileOptions, reconcile_shop
 from inventory_ledger.service.repush import repush_marked
 from local_stack.aws import LocalResources
 from shopify_simulator import SimulatorServer
-from tests.conftest import forget_cached_clients
 from tests.support.merchant import SHOP, DemoMerchant, create_demo_merchant, now
 from tests.support.simulated_merchant import align_simulator_clock
 
@@ -25,14 +22,9 @@ KEY = LevelKey(SHOP, "store-a", "A")
 
 
 @pytest.fixture
-def merchant(
-    backend_aws: LocalResources, shopify_simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[DemoMerchant]:
-    monkeypatch.setenv("SHOPIFY_ADMIN_URL_TEMPLATE", shopify_simulator.graphql_url_template)
-    forget_cached_clients()
-    align_simulator_clock(shopify_simulator.base_url)
-    yield create_demo_merchant(shopify_simulator.base_url, backend_aws)
-    forget_cached_clients()
+def merchant(backend_aws: LocalResources, shopify_on_backend: SimulatorServer) -> DemoMerchant:
+    align_simulator_clock(shopify_on_backend.base_url)
+    return create_demo_merchant(shopify_on_backend.base_url, backend_aws)
 
 
 def test_a_merchant_who_chose_nothing_has_the_adopt_policy(merchant: DemoMerchant) -> None:

@@ -13,7 +13,6 @@ once per stream poll; every change reaches Shopify, none twice.
 import json
 import math
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -32,13 +31,8 @@ BURST = 500
 
 
 @pytest.fixture
-def merchant(
-    backend_aws: LocalResources, shopify_simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[DemoMerchant]:
-    monkeypatch.setenv("SHOPIFY_ADMIN_URL_TEMPLATE", shopify_simulator.graphql_url_template)
-    forget_cached_clients()
-    yield create_demo_merchant(shopify_simulator.base_url, backend_aws)
-    forget_cached_clients()
+def merchant(backend_aws: LocalResources, shopify_on_backend: SimulatorServer) -> DemoMerchant:
+    return create_demo_merchant(shopify_on_backend.base_url, backend_aws)
 
 
 def pushes_seen_by_shopify(merchant: DemoMerchant, location: str, sku: str) -> list[int]:
