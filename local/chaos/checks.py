@@ -173,7 +173,13 @@ def _figures(
             "ingest DLQ / push failure queue / parked": (
                 f"{queues['ingest DLQ']} / {queues['push failure queue']} / {parked}"
             ),
-            "heal run: drifted / healed": f"{runner.healing.get('drifted')} / {runner.healing.get('healed')}",
+            "heal runs: drifted / healed": ", ".join(
+                f"{run.get('drifted')} / {run.get('healed')}" for run in runner.heal_passes
+            ),
+            "heal: levels left unhealed (last run)": "; ".join(
+                f"{level}: {note}" for level, note in sorted((runner.healing.get("not_healed") or {}).items())
+            )
+            or "none",
             "nightly reconciliation: drifted / in flight": f"{runner.nightly.get('drifted')} / {in_flight}",
         }
     )

@@ -80,6 +80,11 @@ class ShopRun:
     def total(self, name: str) -> int:
         return sum(int(getattr(location, name)) for location in self.locations)
 
+    def not_healed(self) -> dict[str, str]:
+        notes = {f"{row.location}/{row.sku}": self.heal_notes.get(row.key) for row in self.rows}
+        left = {level: note for level, note in notes.items() if note and note != "healed"}
+        return {level: note for level, note in left.items() if not note.startswith("adopted")}
+
     def summary(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
@@ -96,6 +101,8 @@ class ShopRun:
             "healed": self.total("healed"),
             "heal_stale": self.total("heal_stale"),
             "adopted": self.total("adopted"),
+            # Drifted levels left as they were, and why (the report's `healed` column): "LOCATION/SKU" -> note.
+            "not_healed": self.not_healed(),
             "catch_up": dict(self.catch_up),
             "waiting_refunds": dict(self.waiting_refunds),
             # Shopify ids as strings: they exceed 2^53, which JSON readers may hold as doubles.
