@@ -31,8 +31,8 @@ from typing import Any
 
 import httpx
 
+from inventory_ledger.adapters.shopify.admin_operations import ShopifyAdminOperations
 from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
-from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
 from inventory_ledger.adapters.shopify.levels import BulkSettings, ShopifyLevelsReader
 from inventory_ledger.clock import utc_now
 from inventory_ledger.domain.drift import HealingPolicy
@@ -160,7 +160,7 @@ def measure(levels: int, bulk: bool, *, trace_memory: bool = True) -> dict[str, 
         # at 100,000 levels that answer takes longer than the client's production read timeout.
         http = httpx.Client(timeout=httpx.Timeout(connect=3.0, read=900.0, write=10.0, pool=5.0))
         client = CostCountingClient(SHOP, TOKEN, server.graphql_url(SHOP), http_client=http, retry_deadline_seconds=120)
-        reader = TimedLevelsReader(ShopifyInventoryGateway(client), bulk=BulkSettings(poll_seconds=0.05))
+        reader = TimedLevelsReader(ShopifyAdminOperations(client), bulk=BulkSettings(poll_seconds=0.05))
         deps = ReconcileDependencies(
             ledger=MemoryLedger(balances),  # type: ignore[arg-type]
             directory=MemoryDirectory(locations, items),  # type: ignore[arg-type]

@@ -8,9 +8,9 @@ import time
 
 import httpx
 
+from inventory_ledger.adapters.shopify.admin_operations import ShopifyAdminOperations
 from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
-from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
-from inventory_ledger.adapters.shopify.push_gateway import ShopifyPushGateway
+from inventory_ledger.adapters.shopify.inventory_writer import ShopifyInventoryWriter
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.domain.pushing import LevelPush, chunks, idempotency_key
 from scripts.bench.table import Row
@@ -60,7 +60,7 @@ def measure(levels: int = 1000) -> list[Row]:
         client = ShopifyAdminClient(
             SHOP, TOKEN, url, http_client=httpx.Client(event_hooks={"response": [count_throttled]})
         )
-        gateway = ShopifyPushGateway(ShopifyInventoryGateway(client))
+        gateway = ShopifyInventoryWriter(ShopifyAdminOperations(client))
         next(gateway.gateway.list_locations())  # the simulator builds its schema once: not ours to time
         spent = 0.0
         start = time.perf_counter()
@@ -106,7 +106,7 @@ def measure(levels: int = 1000) -> list[Row]:
             sleeper=clock.advance,
             http_client=httpx.Client(event_hooks={"response": [count_throttled]}),
         )
-        gateway = ShopifyPushGateway(ShopifyInventoryGateway(client))
+        gateway = ShopifyInventoryWriter(ShopifyAdminOperations(client))
         next(gateway.gateway.list_locations())
         throttled_before = throttled
         for push in _pushes(location_id, items, 2):

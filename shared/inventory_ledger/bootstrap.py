@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     from inventory_ledger.adapters.s3_reports import S3ReportStore
     from inventory_ledger.adapters.secrets import SecretsManagerShopSecrets
     from inventory_ledger.adapters.shopify.auth import TokenEndpoint
+    from inventory_ledger.adapters.shopify.inventory_writer import ShopifyInventoryWriter
     from inventory_ledger.adapters.shopify.levels import ShopifyLevelsReader
     from inventory_ledger.adapters.shopify.orders import ShopifyOrdersReader
-    from inventory_ledger.adapters.shopify.push_gateway import ShopifyPushGateway
     from inventory_ledger.adapters.sqs import SqsIngestQueue
     from inventory_ledger.domain.subscriptions import SubscriptionCheck
     from inventory_ledger.ports import DeliveryRegistry
@@ -128,14 +128,14 @@ def merchant_directory() -> "DynamoDbMerchantDirectory":
 
 
 @lru_cache(maxsize=64)
-def shopify_for(shop: str) -> "ShopifyPushGateway":
+def shopify_for(shop: str) -> "ShopifyInventoryWriter":
     """One client per shop per container: it keeps that shop's cost bucket between batches."""
     from aws_lambda_powertools.utilities import parameters
     from pydantic import ValidationError
 
+    from inventory_ledger.adapters.shopify.admin_operations import ShopifyAdminOperations
     from inventory_ledger.adapters.shopify.credentials import client_for_shop
-    from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
-    from inventory_ledger.adapters.shopify.push_gateway import ShopifyPushGateway
+    from inventory_ledger.adapters.shopify.inventory_writer import ShopifyInventoryWriter
     from inventory_ledger.ports import PushRefused
 
     try:
@@ -143,7 +143,7 @@ def shopify_for(shop: str) -> "ShopifyPushGateway":
     except (parameters.exceptions.GetParameterError, ValidationError) as error:
         # Not cached (lru_cache keeps only results): the next batch reads the secret again.
         raise PushRefused(f"no usable Shopify credentials for {shop}: {type(error).__name__}") from error
-    return ShopifyPushGateway(ShopifyInventoryGateway(client))
+    return ShopifyInventoryWriter(ShopifyAdminOperations(client))
 
 
 def shopify_levels_for(shop: str) -> "ShopifyLevelsReader":

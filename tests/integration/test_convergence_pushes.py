@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from inventory_ledger import bootstrap
+from inventory_ledger.adapters.shopify.admin_operations import ShopifyAdminOperations
 from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
-from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
-from inventory_ledger.adapters.shopify.push_gateway import ShopifyPushGateway
+from inventory_ledger.adapters.shopify.inventory_writer import ShopifyInventoryWriter
 from inventory_ledger.domain import operations
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.domain.pushing import LevelPush, idempotency_key
@@ -28,11 +28,11 @@ pytestmark = pytest.mark.integration
 OTHER_SHOP = "other-shop.myshopify.com"
 
 
-def impatient(shopify_simulator: SimulatorServer, shop: str = SHOP) -> ShopifyPushGateway:
+def impatient(shopify_simulator: SimulatorServer, shop: str = SHOP) -> ShopifyInventoryWriter:
     """A client that gives up after three quick attempts: 'down past every retry' in milliseconds."""
     url = shopify_simulator.graphql_url_template.format(shop=shop, version="2026-07")
     client = ShopifyAdminClient(shop, TOKEN, url, max_attempts=3, backoff_base_seconds=0.01, backoff_cap_seconds=0.02)
-    return ShopifyPushGateway(ShopifyInventoryGateway(client))
+    return ShopifyInventoryWriter(ShopifyAdminOperations(client))
 
 
 def receive(merchant: DemoMerchant, location: str, sku: str, units: int, ref: str) -> None:

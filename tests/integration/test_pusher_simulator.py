@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from inventory_ledger import bootstrap
+from inventory_ledger.adapters.shopify.admin_operations import ShopifyAdminOperations
 from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
-from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
-from inventory_ledger.adapters.shopify.push_gateway import ShopifyPushGateway
+from inventory_ledger.adapters.shopify.inventory_writer import ShopifyInventoryWriter
 from inventory_ledger.domain import operations
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.domain.webhooks import Topic
@@ -84,7 +84,7 @@ def test_a_failing_shopify_converges_once_it_recovers(
     impatient = ShopifyAdminClient(
         SHOP, TOKEN, url, max_attempts=3, backoff_base_seconds=0.01, backoff_cap_seconds=0.02
     )
-    report = push_all(merchant, lambda shop: ShopifyPushGateway(ShopifyInventoryGateway(impatient)))
+    report = push_all(merchant, lambda shop: ShopifyInventoryWriter(ShopifyAdminOperations(impatient)))
     assert LevelKey(SHOP, "warehouse", "C") in report.set_aside
     assert report.failed == {}
     assert merchant.shopify_available("warehouse", "C") == 10

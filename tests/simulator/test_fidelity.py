@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from inventory_ledger.adapters.shopify import documents
+from inventory_ledger.adapters.shopify.admin_operations import ShopifyAdminOperations
 from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
-from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
 from inventory_ledger.adapters.shopify.models import AdjustQuantity, QuantityStatus, SetQuantity
 
 from .conftest import TOKEN, Store, load_capture
@@ -27,10 +27,10 @@ def product_gql(store: Store, query: str, variables: dict[str, Any]) -> dict[str
 
 
 @pytest.fixture
-def gateway(store: Store) -> ShopifyInventoryGateway:
+def gateway(store: Store) -> ShopifyAdminOperations:
     """The product's own gateway, pointed at the simulator."""
     url = store.server.graphql_url(store.domain, PRODUCT_VERSION)
-    return ShopifyInventoryGateway(ShopifyAdminClient(store.domain, TOKEN, url, http_client=store.http))
+    return ShopifyAdminOperations(ShopifyAdminClient(store.domain, TOKEN, url, http_client=store.http))
 
 
 def set_input(store: Store, rows: list[tuple[str, str, int, int | None]]) -> dict[str, Any]:
@@ -115,7 +115,7 @@ def test_adjust_of_only_zero_deltas_answers_a_null_group(store: Store) -> None:
     assert answer["data"]["inventoryAdjustQuantities"] == {"inventoryAdjustmentGroup": None, "userErrors": []}
 
 
-def test_product_gateway_treats_a_no_op_push_as_applied(store: Store, gateway: ShopifyInventoryGateway) -> None:
+def test_product_gateway_treats_a_no_op_push_as_applied(store: Store, gateway: ShopifyAdminOperations) -> None:
     """The product's push of a value Shopify already holds is APPLIED with no changes, not an error
     (https://shopify.dev/docs/api/admin-graphql/latest/mutations/inventorySetQuantities)."""
     q = SetQuantity(
@@ -483,7 +483,7 @@ def test_multi_item_set_reports_each_row_in_input_order(store: Store) -> None:
     says only "The set of inventory quantity changes that occurred") and no capture holds a group of
     two changed rows. Every single-row capture lists the named quantity then `on_hand`; we keep that
     per row, rows in input order (approximated, docs/shopify-simulator.md). The product reads the
-    changes as a set (adapters/shopify/inventory.py), so nothing it does depends on this order."""
+    changes as a set (adapters/shopify/admin_operations.py), so nothing it does depends on this order."""
     rows: list[tuple[str, str, int, int | None]] = [("MUG-1", "Shop location", 9, 7), ("TEE-1", "Warehouse", 4, 10)]
     answer = product_gql(
         store,
@@ -502,7 +502,7 @@ def test_multi_item_set_reports_each_row_in_input_order(store: Store) -> None:
 
 # ---------------------------------------------------------------- 6. seed expressiveness
 def test_seed_with_captured_ids_skuless_shared_skus_untracked_and_gift_cards(
-    store: Store, gateway: ShopifyInventoryGateway
+    store: Store, gateway: ShopifyAdminOperations
 ) -> None:
     """A seed can say what a real store holds: its own ids (so captured payloads replay), variants
     without a SKU, several variants sharing a SKU, untracked items, gift cards

@@ -2,8 +2,8 @@
 
 import pytest
 
+from inventory_ledger.adapters.shopify.admin_operations import ShopifyAdminOperations
 from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
-from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
 from tests.support.shopify_fakes import FakeClock, FakeShopify, make_client
 
 
@@ -23,5 +23,5 @@ def client(shopify: FakeShopify, clock: FakeClock) -> ShopifyAdminClient:
 
 
 @pytest.fixture
-def gateway(client: ShopifyAdminClient) -> ShopifyInventoryGateway:
-    return ShopifyInventoryGateway(client)
+def gateway(client: ShopifyAdminClient) -> ShopifyAdminOperations:
+    return ShopifyAdminOperations(client)

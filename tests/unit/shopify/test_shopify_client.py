@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inventory_ledger.adapters.shopify import documents
+from inventory_ledger.adapters.shopify.admin_operations import ShopifyAdminOperations
 from inventory_ledger.adapters.shopify.client import CostBucket, ShopifyAdminClient, operation_name
 from inventory_ledger.adapters.shopify.errors import (
     ShopifyAuthError,
@@ -20,7 +21,6 @@ from inventory_ledger.adapters.shopify.errors import (
     ShopifyTransientError,
     ShopifyUnavailable,
 )
-from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
 from inventory_ledger.adapters.shopify.models import SetQuantity, ThrottleStatus
 from inventory_ledger.observability import tracer
 from tests.support.shopify_fakes import (
@@ -100,7 +100,7 @@ def test_waits_for_the_bucket_instead_of_being_throttled(clock: FakeClock) -> No
     shopify.handlers["InventorySetQuantities"] = lambda _v: {
         "inventorySetQuantities": {"inventoryAdjustmentGroup": None, "userErrors": []}
     }
-    gateway = ShopifyInventoryGateway(make_client(shopify, clock))
+    gateway = ShopifyAdminOperations(make_client(shopify, clock))
 
     # When 1,000 levels are written one call each
     for i in range(1000):

@@ -1,4 +1,4 @@
-"""ShopifyInventoryGateway: typed writes (CAS, userErrors, the 250 cap), paged reads and bulk levels."""
+"""ShopifyAdminOperations: typed writes (CAS, userErrors, the 250 cap), paged reads and bulk levels."""
 
 import json
 from typing import Any
@@ -7,8 +7,8 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from inventory_ledger.adapters.shopify.admin_operations import ShopifyAdminOperations, parse_bulk_levels
 from inventory_ledger.adapters.shopify.errors import BulkOperationError, ShopifyGraphQLError, ShopifyUserErrors
-from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway, parse_bulk_levels
 from inventory_ledger.adapters.shopify.models import (
     AdjustQuantity,
     BulkOperation,
@@ -51,7 +51,7 @@ def sent(shopify: FakeShopify, index: int = -1) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- set_available
-def test_set_available_applies_and_sends_the_cas_input(gateway: ShopifyInventoryGateway, shopify: FakeShopify) -> None:
+def test_set_available_applies_and_sends_the_cas_input(gateway: ShopifyAdminOperations, shopify: FakeShopify) -> None:
     # Given Shopify's real success answer (2026-04 capture)
     answer_as_captured(shopify, "inventorySetQuantities")
     q = SetQuantity(inventory_item_id=CAPTURED_ITEM, location_id=LOCATION, quantity=5, change_from_quantity=0)
@@ -82,7 +82,7 @@ def test_set_available_applies_and_sends_the_cas_input(gateway: ShopifyInventory
     }
 
 
-def test_no_cas_is_sent_as_an_explicit_null(gateway: ShopifyInventoryGateway, shopify: FakeShopify) -> None:
+def test_no_cas_is_sent_as_an_explicit_null(gateway: ShopifyAdminOperations, shopify: FakeShopify) -> None:
     shopify.script.append(
         mutation_answer("inventorySetQuantities", {"inventoryAdjustmentGroup": None, "userErrors": []})
     )
@@ -95,7 +95,7 @@ def test_no_cas_is_sent_as_an_explicit_null(gateway: ShopifyInventoryGateway, sh
 
 
 def test_stale_cas_marks_the_stale_pairs_and_nothing_applied(
-    gateway: ShopifyInventoryGateway, shopify: FakeShopify
+    gateway: ShopifyAdminOperations, shopify: FakeShopify
 ) -> None:
     # Given five quantities of which the fourth (index 3) no longer matches what Shopify shows
     quantities = [quantity(i) for i in range(5)]
@@ -127,7 +127,7 @@ def test_stale_cas_marks_the_stale_pairs_and_nothing_applied(
 
 
 def test_stale_cas_without_a_readable_path_marks_every_quantity_stale(
-    gateway: ShopifyInventoryGateway, shopify: FakeShopify
+    gateway: ShopifyAdminOperations, shopify: FakeShopify
 ) -> None:
     shopify.script.append(
         mutation_answer(
@@ -167,7 +167,7 @@ def test_stale_cas_without_a_readable_path_marks_every_quantity_stale(
     ids=["parameter-mismatch", "stale-plus-other"],
 )
 def test_other_user_errors_raise_with_their_codes(
-    gateway: ShopifyInventoryGateway, shopify: FakeShopify, user_errors: list[dict[str, Any]]
+    gateway: ShopifyAdminOperations, shopify: FakeShopify, user_errors: list[dict[str, Any]]
 ) -> None:
     shopify.script.append(
         mutation_answer("inventorySetQuantities", {"inventoryAdjustmentGroup": None, "userErrors": user_errors})
@@ -179,7 +179,7 @@ def test_other_user_errors_raise_with_their_codes(
     assert raised.value.codes == {e["code"] for e in user_errors}
 
 
-def test_real_duplicate_pair_user_errors_raise(gateway: ShopifyInventoryGateway, shopify: FakeShopify) -> None:
+def test_real_duplicate_pair_user_errors_raise(gateway: ShopifyAdminOperations, shopify: FakeShopify) -> None:
     case = capture("2026-04_products_inventorySetQuantities-name-validation.json")["cases"]["duplicatePair"]
     response = case["response"] if "response" in case else case["mutation"]["response"]
     shopify.script.append(httpx.Response(200, json=response))
@@ -191,7 +191,7 @@ def test_real_duplicate_pair_user_errors_raise(gateway: ShopifyInventoryGateway,
     assert raised.value.user_errors[0].field == ("input", "quantities", "0", "locationId")
 
 
-def test_at_most_250_quantities_per_call(gateway: ShopifyInventoryGateway, shopify: FakeShopify) -> None:
+def test_at_most_250_quantities_per_call(gateway: ShopifyAdminOperations, shopify: FakeShopify) -> None:
     shopify.handlers["InventorySetQuantities"] = lambda _v: {"inventorySetQuantities": {"userErrors": []}}
     with pytest.raises(ValueError, match="250"):
         gateway.set_available(
@@ -207,7 +207,7 @@ def test_at_most_250_quantities_per_call(gateway: ShopifyInventoryGateway, shopi
         gateway.set_available([], reason="correction", reference_document_uri=None, idempotency_key="k")
 
 
-def test_ids_beyond_2_53_reach_shopify_intact(gateway: ShopifyInventoryGateway, shopify: FakeShopify) -> None:
+def test_ids_beyond_2_53_reach_shopify_intact(gateway: ShopifyAdminOperations, shopify: FakeShopify) -> None:
     shopify.script.append(mutation_answer("inventorySetQuantities", {"userErrors": []}))
     gateway.set_available(
         [SetQuantity(inventory_item_id=BIG_ITEM, location_id=BIG_LOCATION, quantity=3, change_from_quantity=2)],
@@ -228,7 +228,7 @@ def test_quantities_must_be_ints_and_ids_gids() -> None:
 
 
 def test_adjust_available_sends_deltas_and_raises_on_user_errors(
-    gateway: ShopifyInventoryGateway, shopify: FakeShopify
+    gateway: ShopifyAdminOperations, shopify: FakeShopify
 ) -> None:
     answer_as_captured(shopify, "inventoryAdjustQuantities")
     change = AdjustQuantity(inventory_item_id=CAPTURED_ITEM, location_id=LOCATION, delta=2, change_from_quantity=5)
@@ -275,7 +275,7 @@ def paged(key_path: list[str], pages: list[list[dict[str, Any]]]) -> Any:
     return handler
 
 
-def test_list_locations_follows_cursors(gateway: ShopifyInventoryGateway, shopify: FakeShopify) -> None:
+def test_list_locations_follows_cursors(gateway: ShopifyAdminOperations, shopify: FakeShopify) -> None:
     shopify.handlers["LocationsPage"] = paged(
         ["locations"],
         [
@@ -292,7 +292,7 @@ def test_list_locations_follows_cursors(gateway: ShopifyInventoryGateway, shopif
     assert sent(shopify, 0)["variables"]["first"] == 1
 
 
-def test_list_variants_sends_no_search(gateway: ShopifyInventoryGateway, shopify: FakeShopify) -> None:
+def test_list_variants_sends_no_search(gateway: ShopifyAdminOperations, shopify: FakeShopify) -> None:
     shopify.handlers["ProductVariantsPage"] = paged(
         ["productVariants"],
         [
@@ -317,7 +317,7 @@ def level_node(item: str, sku: str | None, available: int, committed: int, on_ha
     }
 
 
-def test_location_levels_yields_the_three_quantities(gateway: ShopifyInventoryGateway, shopify: FakeShopify) -> None:
+def test_location_levels_yields_the_three_quantities(gateway: ShopifyAdminOperations, shopify: FakeShopify) -> None:
     shopify.handlers["LocationInventoryLevelsPage"] = paged(
         ["location", "inventoryLevels"],
         [
@@ -342,13 +342,13 @@ def test_location_levels_yields_the_three_quantities(gateway: ShopifyInventoryGa
     assert sent(shopify, 0)["variables"]["locationId"] == BIG_LOCATION
 
 
-def test_unknown_location_is_an_error(gateway: ShopifyInventoryGateway, shopify: FakeShopify) -> None:
+def test_unknown_location_is_an_error(gateway: ShopifyAdminOperations, shopify: FakeShopify) -> None:
     shopify.handlers["LocationInventoryLevelsPage"] = lambda _v: {"location": None}
     with pytest.raises(ShopifyGraphQLError, match="location"):
         list(gateway.location_levels(LOCATION))
 
 
-def test_float_quantities_from_shopify_are_rejected(gateway: ShopifyInventoryGateway, shopify: FakeShopify) -> None:
+def test_float_quantities_from_shopify_are_rejected(gateway: ShopifyAdminOperations, shopify: FakeShopify) -> None:
     node = level_node(BIG_ITEM, "A-1", 1, 0, 1)
     node["quantities"][0]["quantity"] = 1.0
     shopify.handlers["LocationInventoryLevelsPage"] = paged(["location", "inventoryLevels"], [[node]])
@@ -360,7 +360,7 @@ def test_float_quantities_from_shopify_are_rejected(gateway: ShopifyInventoryGat
 BULK_ID = "gid://shopify/BulkOperation/7933223797042"
 
 
-def test_run_bulk_levels_starts_the_operation(gateway: ShopifyInventoryGateway, shopify: FakeShopify) -> None:
+def test_run_bulk_levels_starts_the_operation(gateway: ShopifyAdminOperations, shopify: FakeShopify) -> None:
     shopify.handlers["BulkLevelsRun"] = lambda _v: {
         "bulkOperationRunQuery": {
             "bulkOperation": {"id": BULK_ID, "status": "CREATED", "errorCode": None, "objectCount": "0", "url": None},
@@ -376,7 +376,7 @@ def test_run_bulk_levels_starts_the_operation(gateway: ShopifyInventoryGateway, 
     assert "quantities" in inner
 
 
-def test_run_bulk_levels_in_progress_is_a_typed_error(gateway: ShopifyInventoryGateway, shopify: FakeShopify) -> None:
+def test_run_bulk_levels_in_progress_is_a_typed_error(gateway: ShopifyAdminOperations, shopify: FakeShopify) -> None:
     run = capture("2026-04_bulk-operations_bulk-operation-run-query-concurrency-limit.json")["sixthRun"]
     shopify.script.append(httpx.Response(200, json=run["response"]))
     with pytest.raises(BulkOperationError) as raised:
@@ -418,7 +418,7 @@ def test_bulk_status_and_download(clock: FakeClock) -> None:
 
     client = make_client(shopify, clock)
     client._http = httpx.Client(transport=httpx.MockTransport(route))
-    gateway = ShopifyInventoryGateway(client)
+    gateway = ShopifyAdminOperations(client)
 
     # When its status is read and its levels downloaded
     operation = gateway.bulk_status(BULK_ID)
@@ -436,7 +436,7 @@ def test_bulk_status_and_download(clock: FakeClock) -> None:
     assert TOKEN not in str([dict(r.headers) for r in storage])
 
 
-def test_bulk_levels_refuses_unfinished_operations(gateway: ShopifyInventoryGateway) -> None:
+def test_bulk_levels_refuses_unfinished_operations(gateway: ShopifyAdminOperations) -> None:
     running = BulkOperation(id=BULK_ID, status=BulkOperationStatus.RUNNING)
     with pytest.raises(BulkOperationError):
         gateway.bulk_levels(running)

@@ -1,10 +1,10 @@
 """The Shopify edge, from the ports down to the wire:
 
-    port (ports.py)     adapter (this package)            built on
-    ShopifyInventory    push_gateway.ShopifyPushGateway   inventory.ShopifyInventoryGateway: one typed
-    ShopifyLevels       levels.ShopifyLevelsReader          method per GraphQL operation (documents.*,
-    ShopifyOrders       orders.ShopifyOrdersReader          models.*) over client.ShopifyAdminClient
-    TokenStore          token_store.DynamoDbTokenStore    the ledger table
+    port (ports.py)     adapter (this package)                    built on
+    ShopifyInventory    inventory_writer.ShopifyInventoryWriter   admin_operations.ShopifyAdminOperations:
+    ShopifyLevels       levels.ShopifyLevelsReader                one typed method per GraphQL operation
+    ShopifyOrders       orders.ShopifyOrdersReader                (documents.*, models.*) over
+    TokenStore          token_store.DynamoDbTokenStore            client.ShopifyAdminClient; the ledger table
 
 port_errors turns errors.* into the ports' TransientFailure and PushRefused, once for all three
 adapters; credentials and auth give the client its shop's access token. Nothing is re-exported here:

@@ -10,8 +10,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from inventory_ledger.adapters.shopify.admin_operations import ShopifyAdminOperations
 from inventory_ledger.adapters.shopify.errors import BulkOperationError
-from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
 from inventory_ledger.adapters.shopify.models import BulkOperation, LevelSnapshot
 from inventory_ledger.domain.drift import ShopifyLevel
 from inventory_ledger.domain.ids import gid, id_from_gid
@@ -32,7 +32,7 @@ class BulkSettings:
 class ShopifyLevelsReader(ShopifyLevels):
     def __init__(
         self,
-        gateway: ShopifyInventoryGateway,
+        gateway: ShopifyAdminOperations,
         *,
         bulk: BulkSettings | None = None,
         sleeper: Callable[[float], None] = time.sleep,

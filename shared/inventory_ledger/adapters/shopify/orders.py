@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
+from inventory_ledger.adapters.shopify.admin_operations import ShopifyAdminOperations
 from inventory_ledger.adapters.shopify.port_errors import as_port_errors
 from inventory_ledger.domain.catch_up import FetchedOrder, fetched_order
 from inventory_ledger.observability import logger
@@ -18,7 +18,7 @@ def updated_since_search(since: datetime) -> str:
 
 
 class ShopifyOrdersReader(ShopifyOrders):
-    def __init__(self, gateway: ShopifyInventoryGateway) -> None:
+    def __init__(self, gateway: ShopifyAdminOperations) -> None:
         self.gateway = gateway
 
     def orders_updated_since(self, since: datetime) -> Iterator[FetchedOrder]:

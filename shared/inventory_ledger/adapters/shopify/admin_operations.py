@@ -40,7 +40,7 @@ _VARIANTS = TypeAdapter(list[ProductVariant])
 _LEVELS = TypeAdapter(list[InventoryLevelNode])
 
 
-class ShopifyInventoryGateway:
+class ShopifyAdminOperations:
     """Inventory reads and writes of one shop."""
 
     def __init__(self, client: ShopifyAdminClient) -> None:

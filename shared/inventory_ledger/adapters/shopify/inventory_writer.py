@@ -3,7 +3,7 @@
 from collections import defaultdict
 from collections.abc import Sequence
 
-from inventory_ledger.adapters.shopify.inventory import ShopifyInventoryGateway
+from inventory_ledger.adapters.shopify.admin_operations import ShopifyAdminOperations
 from inventory_ledger.adapters.shopify.models import QuantityStatus, SetQuantity
 from inventory_ledger.adapters.shopify.port_errors import as_port_errors
 from inventory_ledger.domain.ids import gid
@@ -18,8 +18,8 @@ OUTCOMES = {
 }
 
 
-class ShopifyPushGateway(ShopifyInventory):
-    def __init__(self, gateway: ShopifyInventoryGateway) -> None:
+class ShopifyInventoryWriter(ShopifyInventory):
+    def __init__(self, gateway: ShopifyAdminOperations) -> None:
         self.gateway = gateway
 
     def set_available(self, pushes: Sequence[LevelPush], *, idempotency_key: str) -> dict[LevelKey, PushOutcome]:
