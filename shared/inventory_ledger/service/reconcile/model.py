@@ -81,9 +81,8 @@ class ShopRun:
         return sum(int(getattr(location, name)) for location in self.locations)
 
     def not_healed(self) -> dict[str, str]:
-        notes = {f"{row.location}/{row.sku}": self.heal_notes.get(row.key) for row in self.rows}
-        left = {level: note for level, note in notes.items() if note and note != "healed"}
-        return {level: note for level, note in left.items() if not note.startswith("adopted")}
+        notes = ((f"{row.location}/{row.sku}", self.heal_notes.get(row.key)) for row in self.rows)
+        return {level: note for level, note in notes if note and note != "healed" and not note.startswith("adopted")}
 
     def summary(self) -> dict[str, Any]:
         return {
