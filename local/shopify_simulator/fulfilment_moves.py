@@ -59,7 +59,9 @@ def _move_from(
             commerce.shift(shop, item.id, source, committed=-units, available=units)
             commerce.shift(shop, item.id, destination, available=-units, committed=units)
         line.location_id = destination
-        requested.append((state.ids.next(), units))
+        line_item_id = state.ids.next()
+        order.fulfillment_order_lines[(moved_id, line.id)] = line_item_id
+        requested.append((line_item_id, units))
     if not whole:
         order.fulfillment_orders[source] = original_id  # keeps the fulfilled units, nothing open: closed
     order.fulfillment_orders[destination] = moved_id

@@ -34,6 +34,10 @@ TOKEN_URL_TEMPLATE = "/shops/{shop}/admin/oauth/access_token"  # noqa: S105 (a p
 CLIENT_CREDENTIALS_TTL = 86_399
 EXPIRING_OFFLINE_TTL = 3_600
 REFRESH_TOKEN_TTL = 90 * 24 * 3600
+# The scopes shopify.app.toml asks for.
+DEFAULT_SCOPES = (
+    "read_inventory,write_inventory,read_locations,read_merchant_managed_fulfillment_orders,read_orders,read_products"
+)
 
 
 @dataclass
@@ -90,7 +94,7 @@ class OAuthApps:
         client_id: str,
         client_secret: str,
         *,
-        scope: str = "read_inventory,write_inventory,read_locations,read_orders,read_products",
+        scope: str = DEFAULT_SCOPES,
         access_token_ttl: int = EXPIRING_OFFLINE_TTL,
         client_credentials_ttl: int = CLIENT_CREDENTIALS_TTL,
     ) -> App:

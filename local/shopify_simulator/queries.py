@@ -20,7 +20,7 @@ from .objects import (
     product_obj,
     variant_obj,
 )
-from .queries_orders import orders_resolver
+from .queries_orders import fulfillment_order_resolver, orders_resolver
 from .webhook_subscriptions import webhook_subscriptions
 
 
@@ -130,5 +130,6 @@ def query_root(ctx: ExecContext) -> Obj:
         bulkOperation=bulk_operation,
         currentBulkOperation=current_bulk_operation,
         orders=orders_resolver(ctx),
+        fulfillmentOrder=fulfillment_order_resolver(ctx),
         webhookSubscriptions=webhook_subscriptions(ctx),
     )

@@ -17,7 +17,7 @@ from graphql import GraphQLResolveInfo
 
 from .clock import iso
 from .graph import ExecContext, Obj, connection
-from .ids import gid
+from .ids import gid, parse_gid_of
 from .state import Fulfillment, LineItem, Order, Refund, Shop
 
 _TERM = re.compile(r"\b(updated_at|created_at):(>=|>)'?\"?([0-9T:.\-+Z]+)")
@@ -124,3 +124,71 @@ def _refund_obj(refund: Refund) -> Obj:
         return connection(info, "RefundLineItemConnection", nodes, **args)
 
     return Obj("Refund", id=gid("Refund", refund.id), createdAt=iso(refund.created_at), refundLineItems=lines)
+
+
+def fulfillment_order_resolver(ctx: ExecContext) -> Callable[..., Obj | None]:
+    """QueryRoot.fulfillmentOrder(id:): a fulfilment order the simulator has allocated (fulfilment_moves.py:
+    ids exist once an order's fulfilment was moved), from the order and its lines. Its lines are the
+    order's lines assigned to its location (`remainingQuantity` their open units, `totalQuantity` those
+    plus the units fulfilled there) and lines fulfilled there and moved away since (nothing remaining).
+    Status: CANCELLED with the order, OPEN while units remain, else CLOSED. Null for an unknown id, as
+    Shopify's."""
+    shop: Shop = ctx.shop
+
+    def fulfillment_order(info: GraphQLResolveInfo, id: str) -> Obj | None:
+        number = parse_gid_of("FulfillmentOrder", id)
+        for order in shop.orders.values():
+            for location_id, fulfillment_order_id in order.fulfillment_orders.items():
+                if fulfillment_order_id == number:
+                    return _fulfillment_order_obj(ctx, shop, order, location_id, fulfillment_order_id)
+        return None
+
+    return fulfillment_order
+
+
+def _fulfillment_order_obj(ctx: ExecContext, shop: Shop, order: Order, location_id: int, number: int) -> Obj:
+    shipped: dict[int, int] = {}
+    for fulfillment in order.fulfillments:
+        if fulfillment.location_id == location_id:
+            for line_id, quantity in fulfillment.lines:
+                shipped[line_id] = shipped.get(line_id, 0) + quantity
+    lines = [
+        (line, line.unfulfilled if line.location_id == location_id else 0, shipped.get(line.id, 0))
+        for line in order.line_items
+        if line.location_id == location_id or line.id in shipped
+    ]
+
+    def line_items(info: GraphQLResolveInfo, **args: Any) -> Obj:
+        nodes = []
+        for line, remaining, fulfilled in lines:
+            key = (number, line.id)
+            if key not in order.fulfillment_order_lines:
+                order.fulfillment_order_lines[key] = ctx.state.ids.next()
+            variant = shop.variants.get(line.variant_id) if line.variant_id is not None else None
+            node = Obj(
+                "FulfillmentOrderLineItem",
+                id=gid("FulfillmentOrderLineItem", order.fulfillment_order_lines[key]),
+                lineItem=_line_obj(shop, line),
+                remainingQuantity=remaining,
+                totalQuantity=remaining + fulfilled,
+                sku=line.sku,
+                variant=Obj("ProductVariant", id=gid("ProductVariant", variant.id)) if variant is not None else None,
+            )
+            nodes.append((order.fulfillment_order_lines[key], node))
+        return connection(info, "FulfillmentOrderLineItemConnection", nodes, **args)
+
+    location = shop.locations.get(location_id)
+    status = "CANCELLED" if order.cancelled_at is not None else "OPEN" if any(r for _, r, _ in lines) else "CLOSED"
+    return Obj(
+        "FulfillmentOrder",
+        id=gid("FulfillmentOrder", number),
+        status=status,
+        orderId=gid("Order", order.id),
+        order=order_obj(shop, order),
+        assignedLocation=Obj(
+            "FulfillmentOrderAssignedLocation",
+            name=location.name if location is not None else "",
+            location=Obj("Location", id=gid("Location", location_id)),
+        ),
+        lineItems=line_items,
+    )

@@ -186,6 +186,8 @@ class Order:
     # The open fulfilment order assigned at each location (location id -> fulfilment order id),
     # allocated when first named (a move); the REST order itself carries none.
     fulfillment_orders: dict[int, int] = field(default_factory=dict)
+    # (fulfilment order id, line item id) -> its FulfillmentOrderLineItem id.
+    fulfillment_order_lines: dict[tuple[int, int], int] = field(default_factory=dict)
 
     def line(self, line_id: int) -> LineItem | None:
         return next((li for li in self.line_items if li.id == line_id), None)
