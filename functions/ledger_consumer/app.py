@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from inventory_ledger.bootstrap import ledger, merchant_directory, payload_store
+from inventory_ledger.bootstrap import ledger, merchant_directory, payload_store, shopify_fulfillment_orders_for
 from inventory_ledger.clock import utc_now
 from inventory_ledger.observability import logger, metrics, tracer
 from inventory_ledger.service.apply_webhook import ApplyResult
@@ -39,6 +39,9 @@ def lambda_handler(event: dict[str, object], context: LambdaContext) -> PartialI
     def record_handler(record: SQSRecord, together: dict[str, ApplyResult] = done) -> None:
         if record.message_id in together:
             return
-        consume_message(record.body, record.message_id, ledger(), utc_now, payload_store(), merchant_directory())
+        consume_message(
+            record.body, record.message_id, ledger(), utc_now, payload_store(), merchant_directory(),
+            fulfillment_orders=shopify_fulfillment_orders_for,
+        )  # fmt: skip
 
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

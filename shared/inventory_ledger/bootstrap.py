@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from inventory_ledger.adapters.s3_reports import S3ReportStore
     from inventory_ledger.adapters.secrets import SecretsManagerShopSecrets
     from inventory_ledger.adapters.shopify.auth import TokenEndpoint
+    from inventory_ledger.adapters.shopify.fulfillment_orders import ShopifyFulfillmentOrdersReader
     from inventory_ledger.adapters.shopify.inventory_writer import ShopifyInventoryWriter
     from inventory_ledger.adapters.shopify.levels import ShopifyLevelsReader
     from inventory_ledger.adapters.shopify.orders import ShopifyOrdersReader
@@ -162,6 +163,13 @@ def shopify_orders_for(shop: str) -> "ShopifyOrdersReader":
     from inventory_ledger.adapters.shopify.orders import ShopifyOrdersReader
 
     return ShopifyOrdersReader(shopify_for(shop).gateway)
+
+
+def shopify_fulfillment_orders_for(shop: str) -> "ShopifyFulfillmentOrdersReader":
+    """The consumer's read after a fulfilment order moved; the shop's client, as pushes use it."""
+    from inventory_ledger.adapters.shopify.fulfillment_orders import ShopifyFulfillmentOrdersReader
+
+    return ShopifyFulfillmentOrdersReader(shopify_for(shop).gateway)
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,7 @@ from inventory_ledger.domain.nightly import MessageOutcome, NightlyPlan
 from inventory_ledger.domain.onboarding import ShopifyLocation, ShopifyVariant
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush, PushOutcome
+from inventory_ledger.domain.shopify_payloads import FulfillmentOrderRead
 from inventory_ledger.domain.subscriptions import WebhookSubscription
 from inventory_ledger.domain.webhooks import WebhookEnvelope
 
@@ -267,6 +268,15 @@ class ShopifyOrders(ABC):
     def orders_updated_since(self, since: datetime) -> Iterator[FetchedOrder]:
         """Every order created or updated at or after ``since``; raises TransientFailure or PushRefused.
         An order Shopify returns that the ledger cannot read is skipped and logged, never raised."""
+
+
+class ShopifyFulfillmentOrders(ABC):
+    """One shop's fulfilment orders as Shopify holds them now (the consumer, after a move)."""
+
+    @abstractmethod
+    def fulfillment_order(self, fulfillment_order_id: int) -> FulfillmentOrderRead | None:
+        """The fulfilment order, None when Shopify has none by that id; raises TransientFailure or
+        PushRefused."""
 
 
 class ReportStore(ABC):

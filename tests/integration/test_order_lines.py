@@ -9,6 +9,7 @@ variant's line `variant_inventory_management: null`, and Shopify moves no invent
 custom line (https://shopify.dev/docs/api/admin-rest/latest/resources/order).
 """
 
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -18,9 +19,11 @@ import pytest
 
 from inventory_ledger import bootstrap
 from inventory_ledger.domain.ledger import LevelKey
+from inventory_ledger.domain.merchant import ProblemKind
 from inventory_ledger.domain.movements import SkipReason
 from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
 from inventory_ledger.service.apply_webhook import ApplyResult, apply_envelope
+from inventory_ledger.service.consume import consume_message
 from inventory_ledger.service.reconcile import reconcile_shop
 from local_stack.aws import LocalResources
 from shopify_simulator import SimulatorServer
@@ -262,44 +265,118 @@ def test_an_online_order_shipped_from_a_store_ends_at_the_stores_level(merchant:
     assert run.total("drifted") == 0
 
 
-def test_an_online_order_shopify_moves_to_a_store_and_ships_there_ends_right_at_both(
+def deliver_moves(merchant: SimulatedMerchant, body: str | None = None) -> list[ApplyResult]:
+    """fulfillment_orders/moved as the consumer takes it off the queue (each event twice): the moved
+    fulfilment order read from the simulator's GraphQL `fulfillmentOrder(id:)`, then applied."""
+    results = []
+    bodies = [body] if body is not None else [e["body"] for e in merchant.control("GET", "/events")["events"]
+                                              if e["topic"] == "fulfillment_orders/moved"]  # fmt: skip
+    for raw in bodies:
+        event_id = str(uuid.uuid4())
+        for _ in range(2):
+            envelope = WebhookEnvelope(
+                topic=Topic.FULFILLMENT_ORDERS_MOVED, shop_domain=SHOP, webhook_id=str(uuid.uuid4()),
+                event_id=event_id, triggered_at=datetime.now(UTC), api_version="2026-07",
+                received_at=datetime.now(UTC), body=raw,
+            )  # fmt: skip
+            results.append(
+                consume_message(envelope.model_dump_json(), event_id, bootstrap.ledger(), lambda: datetime.now(UTC),
+                                fulfillment_orders=bootstrap.shopify_fulfillment_orders_for)
+            )  # fmt: skip
+    return results
+
+
+def both_levels(merchant: SimulatedMerchant, item_id: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(ledger, Shopify) available of the item at (Main Warehouse, Store)."""
+    ledger = (ledger_level("MUG", "main-warehouse"), ledger_level("MUG", "store"))
+    return ledger, (
+        shopify_available(merchant, item_id, "Main Warehouse"),
+        shopify_available(merchant, item_id, "Store"),
+    )
+
+
+def test_an_online_order_moved_to_a_store_is_followed_at_once_and_then_shipped_there(
     merchant: SimulatedMerchant,
 ) -> None:
     """The merchant moves the fulfilment order from the primary to the store: Shopify releases the
     committed units at the primary and commits them at the store
-    (https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentOrderMove), then ships them
-    from there. `fulfillment_orders/moved` names no order (docs/ledger.md "Ship-from-store"), so the
-    ledger follows the move when the shipment's orders/updated shows the store; delivered before the
-    order and each twice, the levels end at Shopify's with nothing drifted."""
+    (https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentOrderMove). The consumer
+    reads the moved fulfilment order (the webhook names no order) and moves the units at once, back at
+    the primary and out at the store; a duplicate delivery changes nothing; the shipment from the store
+    then moves nothing more, and nothing drifts."""
     mug = bootstrap.merchant_directory().skus(SHOP)["MUG"]
     online = merchant.control("POST", "/orders", {"lines": [{"sku": "MUG", "quantity": 2}]})
-    assert shopify_available(merchant, mug, "Main Warehouse") == 8  # routed to the primary
-    moved = merchant.control("POST", f"/orders/{online['id']}/move", {"location": "Store"})["moved"]
-    assert moved[0]["fulfillment_order_line_items_requested"][0]["quantity"] == 2
-    assert (shopify_available(merchant, mug, "Main Warehouse"), shopify_available(merchant, mug, "Store")) == (10, 8)
-    merchant.control("POST", f"/orders/{online['id']}/fulfil", {})
-    deliver(merchant, "orders/updated")  # the shipment's body before the order's own webhook
     deliver(merchant, "orders/create")
-    assert ledger_level("MUG", "main-warehouse") == shopify_available(merchant, mug, "Main Warehouse") == 10
-    assert ledger_level("MUG", "store") == shopify_available(merchant, mug, "Store") == 8
-    deliver(merchant, "orders/updated")  # once more: the shipped entries are applied already
-    assert (ledger_level("MUG", "main-warehouse"), ledger_level("MUG", "store")) == (10, 8)
+    assert both_levels(merchant, mug) == ((8, 10), (8, 10))  # routed to the primary
+    moved = merchant.control("POST", f"/orders/{online['id']}/move", {"location": "Store"})["moved"]
+    assert both_levels(merchant, mug)[1] == (10, 8)
+    first, duplicate = deliver_moves(merchant)
+    assert [(e.key.location, e.kind.value, e.quantity) for e in first.applied] == [
+        ("main-warehouse", "transfer_in", 2),
+        ("store", "transfer_out", -2),
+    ]
+    fo_id = moved[0]["moved_fulfillment_order"]["id"].rsplit("/", 1)[1]
+    line_id = online["line_items"][0]["id"]
+    assert first.applied[1].entry_id == f"order/{online['id']}/line/{line_id}/moved/{fo_id}/1/out"
+    assert duplicate.applied == []
+    assert duplicate.parked is None
+    assert both_levels(merchant, mug) == ((10, 8), (10, 8))
+    merchant.control("POST", f"/orders/{online['id']}/fulfil", {})
+    assert [r.applied for r in deliver(merchant, "orders/updated")] == [[], []]  # shipped where it is held
+    assert both_levels(merchant, mug) == ((10, 8), (10, 8))
     run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
     assert run.catch_up["webhooks_missed"] == 0
     assert run.total("drifted") == 0
 
 
-def test_an_online_order_moved_to_a_store_then_cancelled_ends_where_it_started(merchant: SimulatedMerchant) -> None:
-    """Moved, then cancelled before it ships: Shopify releases the units at the store it moved them to,
-    the ledger where it took them (the primary), and both end with every level as it was."""
+def test_an_online_order_moved_to_a_store_then_cancelled_is_released_at_the_store(
+    merchant: SimulatedMerchant,
+) -> None:
+    """Moved, then cancelled before it ships: Shopify releases the units at the store, and so does the
+    ledger (the line is held there since the move), by the cancel and Shopify's `cancel` refund once."""
     mug = bootstrap.merchant_directory().skus(SHOP)["MUG"]
     online = merchant.control("POST", "/orders", {"lines": [{"sku": "MUG", "quantity": 3}]})
-    merchant.control("POST", f"/orders/{online['id']}/move", {"location": "Store"})
-    merchant.control("POST", f"/orders/{online['id']}/cancel", {"restock": True})
-    deliver(merchant, "orders/cancelled")  # before orders/create: the cancel carries the whole order
-    deliver(merchant, "refunds/create")
     deliver(merchant, "orders/create")
-    for location, name in (("main-warehouse", "Main Warehouse"), ("store", "Store")):
-        assert ledger_level("MUG", location) == shopify_available(merchant, mug, name) == 10
-    run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
-    assert run.total("drifted") == 0
+    merchant.control("POST", f"/orders/{online['id']}/move", {"location": "Store"})
+    deliver_moves(merchant)
+    assert both_levels(merchant, mug) == ((10, 7), (10, 7))
+    merchant.control("POST", f"/orders/{online['id']}/cancel", {"restock": True})
+    cancelled = deliver(merchant, "orders/cancelled") + deliver(merchant, "refunds/create")
+    assert {e.key.location for r in cancelled for e in r.applied if e.quantity} == {"store"}
+    assert both_levels(merchant, mug) == ((10, 10), (10, 10))
+    assert deliver_moves(merchant)[0].applied == []  # a late redelivery of the move: closed, nothing moves
+    assert run_drifted() == 0
+
+
+def run_drifted() -> int:
+    return reconcile_shop(SHOP, bootstrap.reconcile_dependencies()).total("drifted")
+
+
+def test_a_move_of_an_order_the_ledger_has_not_seen_waits_for_it(merchant: SimulatedMerchant) -> None:
+    """As a refund that beats its order: the move is parked waiting for the order and applied as soon as
+    the order's first body reaches the ledger (with the read it made)."""
+    mug = bootstrap.merchant_directory().skus(SHOP)["MUG"]
+    online = merchant.control("POST", "/orders", {"lines": [{"sku": "MUG", "quantity": 2}]})
+    merchant.control("POST", f"/orders/{online['id']}/move", {"location": "Store"})
+    waiting = deliver_moves(merchant)
+    assert all(r.parked is not None and r.parked.is_waiting for r in waiting)
+    assert both_levels(merchant, mug) == ((10, 10), (10, 8))
+    created = deliver(merchant, "orders/create")
+    assert [len(r.applied) for r in created[0].released] == [2]
+    assert both_levels(merchant, mug) == ((10, 8), (10, 8))
+    assert bootstrap.ledger().parked_events(SHOP) == []
+    assert run_drifted() == 0
+
+
+def test_a_malformed_or_unknown_move_is_parked_with_its_reason(merchant: SimulatedMerchant) -> None:
+    [malformed, _] = deliver_moves(merchant, '{"moved_fulfillment_order": {"id": 1.5}}')
+    assert malformed.parked is not None
+    assert malformed.parked.problems[0].kind is ProblemKind.INVALID_PAYLOAD
+    assert "original_fulfillment_order" in str(malformed.parked.problems[0])
+    unknown = {
+        "original_fulfillment_order": {"id": "gid://shopify/FulfillmentOrder/999", "status": "open"},
+        "moved_fulfillment_order": {"id": "gid://shopify/FulfillmentOrder/999", "status": "open"},
+    }
+    [missing, _] = deliver_moves(merchant, json.dumps(unknown))
+    assert missing.parked is not None
+    assert "no such fulfilment order" in str(missing.parked.problems[0])

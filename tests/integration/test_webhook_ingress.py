@@ -116,9 +116,9 @@ def test_an_authentic_topic_we_do_not_use_is_answered_200_and_not_queued(shop: L
     assert queued(shop) == []
 
 
-def test_a_fulfilment_order_move_is_checked_then_answered_as_unused(shop: LocalResources) -> None:
-    """fulfillment_orders/moved names no order (docs/ledger.md "Ship-from-store"), so it is not
-    consumed: an authentic delivery is answered 200 and not queued, a forged one 401 like any topic."""
+def test_a_fulfilment_order_move_is_queued_and_a_forged_one_refused(shop: LocalResources) -> None:
+    """fulfillment_orders/moved is consumed (docs/ledger.md "Ship-from-store": the consumer reads the
+    moved fulfilment order): an authentic delivery is queued whole, a forged one 401 like any topic."""
     body = json.dumps({
         "original_fulfillment_order": {"id": "gid://shopify/FulfillmentOrder/1", "status": "open",
                                        "assigned_location_id": "gid://shopify/Location/2"},
@@ -129,10 +129,12 @@ def test_a_fulfilment_order_move_is_checked_then_answered_as_unused(shop: LocalR
         "source_location": {"id": "gid://shopify/Location/1"},
     }).encode()  # fmt: skip
     headers = delivery_headers(body, topic="fulfillment_orders/moved")
-    assert json.loads(invoke(headers, body)["body"])["status"] == "ignored_topic"
     forged = {**headers, "X-Shopify-Hmac-Sha256": delivery_headers(b"{}")["X-Shopify-Hmac-Sha256"]}
     assert invoke(forged, body)["statusCode"] == 401
     assert queued(shop) == []
+    assert json.loads(invoke(headers, body)["body"])["status"] == "queued"
+    [message] = queued(shop)
+    assert (message["topic"], message["body"]) == ("fulfillment_orders/moved", body.decode())
 
 
 SIGNED_ELSEWHERE = b'{"signed":"for this body only"}'

@@ -112,6 +112,7 @@ class InMemoryLedger(LedgerRepository):
                     restocked=old_line.restocked + line.restocked_delta,
                     cancel_restocked=old_line.cancel_restocked + line.cancel_restocked_delta,
                     applied=old_line.applied | line.applied,
+                    location=line.location if line.relocated else old_line.location,
                     version=old_line.version + 1,
                 )
             for entry in change.entries:

@@ -33,7 +33,15 @@ def test_every_consumed_topic_and_the_compliance_topics_are_subscribed_at_the_we
 
 def test_scopes_are_only_what_the_ledger_uses() -> None:
     scopes = set(app_config()["access_scopes"]["scopes"].split(","))
-    assert scopes == {"read_inventory", "write_inventory", "read_locations", "read_orders", "read_products"}
+    assert scopes == {
+        "read_inventory",
+        "write_inventory",
+        "read_locations",
+        # fulfillmentOrder(id:) after fulfillment_orders/moved (docs/ledger.md "Ship-from-store")
+        "read_merchant_managed_fulfillment_orders",
+        "read_orders",
+        "read_products",
+    }
 
 
 def test_the_redirect_url_is_the_oauth_callback_route() -> None:

@@ -321,6 +321,9 @@ def test_each_function_reaches_only_its_own_resources(resources: dict[str, Any])
 
     consumer = _granted(resources, "LedgerConsumerFunction")
     assert consumer.pop("s3:GetObject") == [{"Fn::Sub": "${WebhookPayloadBucket.Arn}/webhooks/*"}]
+    # The read of a moved fulfilment order (fulfillment_orders/moved) uses the shop's Admin credentials.
+    secrets = consumer.pop("secretsmanager:GetSecretValue")
+    assert _secret_prefix_only(secrets, SECRET_PREFIX_ARN_END, ADMIN_PREFIX_ARN_END)
     assert all(action.startswith("dynamodb:") for action in consumer)
     assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"} <= set(consumer)
     assert all(grant == [table] for grant in consumer.values())
@@ -755,9 +758,10 @@ def test_grants_are_what_the_adapters_call(resources: dict[str, Any]) -> None:
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
     }
-    assert dynamodb["LedgerConsumerFunction"] == applying_orders
-    # The pusher's re-push sweep and the reconciler's catch-up apply orders and clear marks too, and
-    # read the merchant's config item.
+    # The consumer reads a shop's stored Admin token (after fulfillment_orders/moved); the pusher's
+    # re-push sweep and the reconciler's catch-up apply orders and clear marks too, and read the
+    # merchant's config item.
+    assert dynamodb["LedgerConsumerFunction"] == applying_orders | {"dynamodb:GetItem"}
     assert dynamodb["LevelPusherFunction"] == applying_orders | {"dynamodb:GetItem"}
     assert dynamodb["DriftReconcilerFunction"] == applying_orders | {"dynamodb:GetItem"}
     for granted in dynamodb.values():

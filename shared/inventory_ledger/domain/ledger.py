@@ -77,7 +77,10 @@ class Balance:
 
 @dataclass(frozen=True)
 class OrderLineState:
-    """What the ledger has done for one order line: sold and restocked so far, and by which entries."""
+    """What the ledger has done for one order line: sold and restocked so far, and by which entries.
+
+    ``location`` is where the ledger holds the line's open units: where it sold them, until a move of
+    the fulfilment order takes them elsewhere (domain/fulfilment_moves.py)."""
 
     shop: str
     order_id: int
@@ -150,6 +153,8 @@ class LineUpdate:
     restocked_delta: int
     cancel_restocked_delta: int
     applied: frozenset[str]
+    # The line's open units were moved to ``location`` (written over the stored one).
+    relocated: bool = False
 
 
 @dataclass

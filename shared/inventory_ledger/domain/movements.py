@@ -37,6 +37,9 @@ class Movement:
     undoes_cancellation: bool = False
     # Restocks open units an order edit removed: they count against what a later cancel restocks.
     releases_open_units: bool = False
+    # Takes the line's open units to this movement's location: the line is held there from now on
+    # (a fulfilment order moved, fulfilment_moves.py).
+    relocates_line: bool = False
 
     @property
     def signed_quantity(self) -> int:
@@ -62,6 +65,8 @@ class SkipReason(StrEnum):
     CUSTOM_ITEM = "custom_item"
     # A variant without a SKU: onboarding maps none (docs/ledger.md).
     NO_SKU = "no_sku"
+    # A line of a moved fulfilment order that the ledger never took, on an order it did take.
+    NOT_IN_LEDGER = "not_in_ledger"
 
 
 @dataclass

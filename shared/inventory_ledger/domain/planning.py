@@ -131,6 +131,7 @@ def _plan_event(
                 cancel_restocked=line.cancel_restocked
                 + (restocked if movement.undoes_cancellation or movement.releases_open_units else 0),
                 applied=line.applied | {movement.entry_id},
+                location=movement.key.location if movement.relocates_line else line.location,
             )
         entries.append(
             ActivityEntry(
@@ -198,4 +199,5 @@ def _line_update(lines: Mapping[tuple[int, int], OrderLineState], state: OrderLi
         restocked_delta=state.restocked - (read.restocked if read else 0),
         cancel_restocked_delta=state.cancel_restocked - (read.cancel_restocked if read else 0),
         applied=state.applied - (read.applied if read else frozenset()),
+        relocated=read is not None and state.location != read.location,
     )

@@ -170,3 +170,56 @@ class OrderEdited(_Payload):
     (https://shopify.dev/docs/api/admin-rest/latest/resources/webhook, topic orders/edited)."""
 
     order_edit: OrderEdit
+
+
+class FulfillmentOrderRef(_Payload):
+    """A fulfilment order as fulfillment_orders/moved names it: gids, its status and location."""
+
+    id: ShopifyId
+    status: str | None = None
+    assigned_location_id: ShopifyId | None = None
+
+
+class LocationRef(_Payload):
+    id: ShopifyId
+
+
+class RequestedLine(_Payload):
+    """A FulfillmentOrderLineItem the move asked for (gid) and its units."""
+
+    id: ShopifyId
+    quantity: int = Field(ge=0)
+
+
+class FulfillmentOrdersMoved(_Payload):
+    """fulfillment_orders/moved bodies: the original fulfilment order as it is after the move, the one
+    now holding the moved line items, the destination, the line items requested and the source
+    location (https://shopify.dev/docs/api/webhooks/2026-07, topic fulfillment_orders/moved;
+    source_location since 2023-04). Every id is a gid; no order and no order line item is named, so
+    the consumer reads the moved fulfilment order from Shopify (FulfillmentOrderRead)."""
+
+    original_fulfillment_order: FulfillmentOrderRef
+    moved_fulfillment_order: FulfillmentOrderRef
+    destination_location_id: ShopifyId | None = None
+    source_location: LocationRef | None = None
+    fulfillment_order_line_items_requested: list[RequestedLine] | None = None
+
+
+class FulfillmentOrderLine(_Payload):
+    """One line of a fulfilment order as read: the order line, its units still to fulfil there."""
+
+    line_item_id: ShopifyId
+    remaining_quantity: int = Field(ge=0)
+    total_quantity: int = Field(ge=0)
+    variant_id: ShopifyId | None = None
+
+
+class FulfillmentOrderRead(_Payload):
+    """GraphQL `fulfillmentOrder(id:)` as the consumer read it after a move: its order, where it is
+    assigned now, its status and lines (adapters/shopify/fulfillment_orders.py)."""
+
+    id: ShopifyId
+    order_id: ShopifyId
+    status: str
+    location_id: ShopifyId | None = None
+    line_items: list[FulfillmentOrderLine] = []

@@ -24,6 +24,8 @@ class Topic(StrEnum):
     ORDERS_UPDATED = "orders/updated"
     REFUNDS_CREATE = "refunds/create"
     INVENTORY_LEVELS_UPDATE = "inventory_levels/update"
+    # A fulfilment order re-assigned to another location (docs/ledger.md "Ship-from-store").
+    FULFILLMENT_ORDERS_MOVED = "fulfillment_orders/moved"
     # The app's lifecycle and the three mandatory compliance topics (service/lifecycle.py).
     APP_UNINSTALLED = "app/uninstalled"
     CUSTOMERS_DATA_REQUEST = "customers/data_request"
@@ -115,3 +117,7 @@ class WebhookEnvelope(BaseModel):
     # Empty when the body was too large for one queue message: then ``body_ref`` names where it is.
     body: str
     body_ref: str | None = None
+    # fulfillment_orders/moved names no order: the consumer reads the moved fulfilment order from
+    # Shopify and keeps the read here (FulfillmentOrderRead as JSON, "null" when Shopify has none), so a
+    # parked move replays without calling Shopify again.
+    fulfillment_order: str | None = None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from inventory_ledger.clock import Now
+from inventory_ledger.domain.fulfilment_moves import apply_fulfillment_order_moved
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey, OrderLineState, Source
 from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Movement, SkippedLine, Translation
@@ -21,7 +22,14 @@ from inventory_ledger.domain.order_edits import apply_order_edited
 from inventory_ledger.domain.orders import apply_order_cancelled, apply_order_created, apply_refund_created
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.planning import plan_change
-from inventory_ledger.domain.shopify_payloads import InventoryLevel, Order, OrderEdited, Refund
+from inventory_ledger.domain.shopify_payloads import (
+    FulfillmentOrderRead,
+    FulfillmentOrdersMoved,
+    InventoryLevel,
+    Order,
+    OrderEdited,
+    Refund,
+)
 from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
 from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
 
@@ -89,6 +97,8 @@ def prepare_envelope(
     observed, an invalid payload or an unknown shop parked)."""
     result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
     source = Source(topic=envelope.topic.value, webhook_id=envelope.webhook_id, event_id=envelope.event_id)
+    if envelope.topic is Topic.FULFILLMENT_ORDERS_MOVED:
+        return _prepare_move(envelope, result, source, ledger, now)
     try:
         payload = _parse(envelope)
     except ValidationError as error:
@@ -121,6 +131,39 @@ def prepare_envelope(
         line_ids = [line.id for line in payload.order_edit.line_items.removals]
     order = payload if isinstance(payload, Order) else None
     return PreparedEvent(envelope, result, merchant.shop, order_id, line_ids, translate, order)
+
+
+def _prepare_move(
+    envelope: WebhookEnvelope, result: ApplyResult, source: Source, ledger: LedgerRepository, now: Now
+) -> "PreparedEvent | ApplyResult":
+    """fulfillment_orders/moved, with the moved fulfilment order the consumer read (consume.py)."""
+    try:
+        FulfillmentOrdersMoved.model_validate_json(envelope.body)
+        read = None if envelope.fulfillment_order is None else _fulfillment_order(envelope.fulfillment_order)
+    except ValidationError as error:
+        return _park(result, envelope, ledger, now, [_invalid(error)])
+    if envelope.fulfillment_order is None:
+        problem = Problem(ProblemKind.INVALID_PAYLOAD, "the moved fulfilment order was not read from Shopify")
+        return _park(result, envelope, ledger, now, [problem])
+    if read is None:
+        problem = Problem(ProblemKind.INVALID_PAYLOAD, "Shopify has no such fulfilment order (deleted, or no access)")
+        return _park(result, envelope, ledger, now, [problem])
+    moved = read
+    merchant = ledger.merchant_view(
+        envelope.shop_domain, shopify_location_ids=[moved.location_id] if moved.location_id is not None else []
+    )
+    if merchant is None:
+        return _park(result, envelope, ledger, now, [Problem(ProblemKind.UNKNOWN_SHOP, envelope.shop_domain)])
+
+    def translate(lines: Lines) -> Translation:
+        return apply_fulfillment_order_moved(moved, merchant, lines, source, moved_at=envelope.triggered_at)
+
+    line_ids = [line.line_item_id for line in moved.line_items]
+    return PreparedEvent(envelope, result, merchant.shop, moved.order_id, line_ids, translate, None)
+
+
+def _fulfillment_order(read: str) -> FulfillmentOrderRead | None:
+    return None if read == "null" else FulfillmentOrderRead.model_validate_json(read)
 
 
 def finish_envelope(

@@ -15,9 +15,17 @@ from pydantic import ValidationError
 from inventory_ledger.domain.merchant import Problem, ProblemKind
 from inventory_ledger.domain.movements import Translation
 from inventory_ledger.domain.parking import ParkedEvent
+from inventory_ledger.domain.shopify_payloads import FulfillmentOrdersMoved
 from inventory_ledger.domain.webhooks import LIFECYCLE_TOPICS, Topic, WebhookEnvelope
 from inventory_ledger.observability import logger, metrics
-from inventory_ledger.ports import LedgerRepository, MissingPayload, PayloadStore, ShopLifecycle
+from inventory_ledger.ports import (
+    LedgerRepository,
+    MissingPayload,
+    PayloadStore,
+    PushRefused,
+    ShopifyFulfillmentOrders,
+    ShopLifecycle,
+)
 from inventory_ledger.service.apply_batch import apply_together
 from inventory_ledger.service.apply_webhook import (
     ApplyResult,
@@ -123,6 +131,7 @@ def consume_message(
     now: Callable[[], datetime],
     payloads: PayloadStore | None = None,
     lifecycle: ShopLifecycle | None = None,
+    fulfillment_orders: Callable[[str], ShopifyFulfillmentOrders] | None = None,
 ) -> ApplyResult:
     try:
         envelope = WebhookEnvelope.model_validate_json(body)
@@ -152,9 +161,31 @@ def consume_message(
             return result
     if envelope.topic in LIFECYCLE_TOPICS:
         return _lifecycle(envelope, body, ledger, lifecycle, now)
+    if envelope.topic is Topic.FULFILLMENT_ORDERS_MOVED and fulfillment_orders is not None:
+        envelope = with_fulfillment_order(envelope, fulfillment_orders)
     result = apply_envelope(envelope, ledger, now)
     record_result(result)
     return result
+
+
+def with_fulfillment_order(
+    envelope: WebhookEnvelope, fulfillment_orders: Callable[[str], ShopifyFulfillmentOrders]
+) -> WebhookEnvelope:
+    """fulfillment_orders/moved with the moved fulfilment order read from Shopify now (its payload names
+    no order). A body that does not parse, or a shop whose credentials Shopify refuses, is left unread
+    (parked with the reason); throttling and Shopify's failures raise TransientFailure (SQS retries)."""
+    if envelope.fulfillment_order is not None:
+        return envelope  # read already (a replay)
+    try:
+        moved = FulfillmentOrdersMoved.model_validate_json(envelope.body)
+    except ValidationError:
+        return envelope
+    try:
+        read = fulfillment_orders(envelope.shop_domain).fulfillment_order(moved.moved_fulfillment_order.id)
+    except PushRefused as error:
+        logger.warning("fulfilment order not read", extra={"error": str(error)})
+        return envelope
+    return envelope.model_copy(update={"fulfillment_order": "null" if read is None else read.model_dump_json()})
 
 
 def _lifecycle(

@@ -198,6 +198,8 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
             add += ", applied :applied"
         if update.expected_version:
             values[":expected"] = update.expected_version
+        # A line keeps the location it was sold at, unless its open units were moved (fulfilment_moves.py).
+        location = ":location" if update.relocated else "if_not_exists(#location, :location)"
         return {
             "Update": {
                 "TableName": self.table_name,
@@ -208,8 +210,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
                     }
                 ),
                 "UpdateExpression": f"{add} SET item_type = :type, shop = :shop, order_id = :order, "
-                "line_item_id = :line, sku = if_not_exists(sku, :sku), "
-                "#location = if_not_exists(#location, :location)",
+                f"line_item_id = :line, sku = if_not_exists(sku, :sku), #location = {location}",
                 "ConditionExpression": condition,
                 "ExpressionAttributeNames": {"#location": "location"},
                 "ExpressionAttributeValues": items.to_attributes(values),

@@ -151,6 +151,18 @@ class ShopifyAdminOperations:
         for nodes in pages:
             yield from (node for node in nodes if isinstance(node, dict))
 
+    def fulfillment_order(self, fulfillment_order_id: str, *, page_size: int = 250) -> dict[str, Any] | None:
+        """The raw FULFILLMENT_ORDER node with every line item page gathered; None when Shopify has none."""
+        data = self.client.execute(documents.FULFILLMENT_ORDER, {"id": fulfillment_order_id, "first": page_size})
+        node = data.get("fulfillmentOrder")
+        if not isinstance(node, dict):
+            return None
+        if (node.get("lineItems") or {}).get("pageInfo", {}).get("hasNextPage"):
+            pages = self._pages(documents.FULFILLMENT_ORDER, {"id": fulfillment_order_id},
+                                ("fulfillmentOrder", "lineItems"), page_size)  # fmt: skip
+            node = {**node, "lineItems": {"nodes": [line for page in pages for line in page]}}
+        return node
+
     def location_levels(self, location_id: str, *, page_size: int = 100) -> Iterator[LevelSnapshot]:
         """Every inventory level at one location: item id, SKU, available, committed, on_hand."""
         pages = self._pages(

@@ -197,6 +197,28 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
 
 # Shop-scoped webhook subscriptions (onboarding creates them, the reconciler checks them, in mode
 # "shop"); the app's shopify.app.toml subscriptions are not returned by this query.
+# After fulfillment_orders/moved (its payload names no order): the moved fulfilment order's order, where
+# it is assigned now and each line's units still to fulfil. Scope read_merchant_managed_fulfillment_orders.
+FULFILLMENT_ORDER: Final = """
+query FulfillmentOrder($id: ID!, $first: Int!, $after: String) {
+  fulfillmentOrder(id: $id) {
+    id
+    status
+    order { id }
+    assignedLocation { location { id } }
+    lineItems(first: $first, after: $after) {
+      nodes {
+        lineItem { id }
+        remainingQuantity
+        totalQuantity
+        variant { id }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+
 WEBHOOK_SUBSCRIPTIONS_PAGE: Final = """
 query WebhookSubscriptionsPage($first: Int!, $after: String) {
   webhookSubscriptions(first: $first, after: $after) {
