@@ -7,7 +7,9 @@ import hashlib
 import hmac
 import json
 import re
+from typing import Any
 
+from inventory_ledger.adapters.shopify import documents
 from shopify_simulator.delivery import RETRY_SCHEDULE_S
 
 from .conftest import SECRET, Sink, Store, wait_until
@@ -278,3 +280,38 @@ def test_moving_a_fulfilment_order_moves_its_committed_units_and_sends_fulfillme
     url = f"{store.server.base_url}/_control/shops/{store.domain}/orders/{order['id']}/move"
     refused = store.http.post(url, json={"location": "Shop location"})
     assert refused.status_code == 409, refused.text  # nothing open is left to move
+
+
+def test_the_moved_fulfilment_order_is_read_by_id_with_its_order_location_and_lines(store: Store) -> None:
+    """GraphQL `fulfillmentOrder(id:)` (the consumer's read after fulfillment_orders/moved, scope
+    read_merchant_managed_fulfillment_orders): its order, assigned location, status and line items with
+    `remainingQuantity`/`totalQuantity` (https://shopify.dev/docs/api/admin-graphql/latest/objects/FulfillmentOrder);
+    after a partial shipment and a move, the original is closed at the source holding the shipped unit.
+    An unknown id is null, as Shopify's."""
+    order = store.control("POST", "/orders", {"lines": [{"sku": "TEE-1", "quantity": 3}]})
+    line = order["line_items"][0]["id"]
+    store.control("POST", f"/orders/{order['id']}/fulfil", {"lines": [{"line_item_id": line, "quantity": 1}]})
+    [moved] = store.control("POST", f"/orders/{order['id']}/move", {"location": "Shop location"})["moved"]
+
+    def read(fulfillment_order: dict[str, Any]) -> dict[str, Any]:
+        answer = store.gql(documents.FULFILLMENT_ORDER, {"id": fulfillment_order["id"], "first": 100})
+        assert "errors" not in answer, answer
+        assert answer["extensions"]["cost"]["requestedQueryCost"] < 1000  # under the single-query cap
+        node: dict[str, Any] = answer["data"]["fulfillmentOrder"]
+        return node
+
+    now_at = read(moved["moved_fulfillment_order"])
+    assert now_at["order"]["id"] == f"gid://shopify/Order/{order['id']}"
+    assert now_at["assignedLocation"]["location"]["id"] == moved["destination_location_id"]
+    assert now_at["status"] == "OPEN"
+    [item] = now_at["lineItems"]["nodes"]
+    assert item["lineItem"]["id"] == f"gid://shopify/LineItem/{line}"
+    assert (item["remainingQuantity"], item["totalQuantity"]) == (2, 2)
+    assert item["variant"]["id"].startswith("gid://shopify/ProductVariant/")
+    [shipment] = now_at["order"]["fulfillments"]
+    assert shipment["location"]["id"] == moved["source_location"]["id"]
+    original = read(moved["original_fulfillment_order"])
+    assert original["status"] == "CLOSED"
+    assert [(n["remainingQuantity"], n["totalQuantity"]) for n in original["lineItems"]["nodes"]] == [(0, 1)]
+    unknown = store.gql(documents.FULFILLMENT_ORDER, {"id": "gid://shopify/FulfillmentOrder/1", "first": 5})
+    assert unknown["data"]["fulfillmentOrder"] is None

@@ -146,6 +146,13 @@ PRODUCT_DOCUMENTS = [
     # 10 + the payload's object (covered)
     ("WEBHOOK_SUBSCRIPTION_CREATE", None, 10),
     ("WEBHOOK_SUBSCRIPTION_DELETE", None, 10),
+    # a fulfilment order 1 + its order 1 + fulfillments list (1 + location 1 + a page of 50 x 2) +
+    # assignedLocation 1 + location 1 + a page of 100 line items x 3 (itself, lineItem, variant)
+    (
+        "FULFILLMENT_ORDER",
+        100,
+        1 + 1 + (1 + 1 + 2 + math.ceil(2 * _log_page(50))) + 1 + 1 + (2 + math.ceil(3 * _log_page(100))),
+    ),
     # an order: 1 + retailLocation 1 + lineItems page (20 x 3) + fulfillments list (1 + location 1 +
     # a page of 20 x 2) + refunds list (1 + a page of 20 x 3)
     (

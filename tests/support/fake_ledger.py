@@ -113,6 +113,7 @@ class InMemoryLedger(LedgerRepository):
                     cancel_restocked=old_line.cancel_restocked + line.cancel_restocked_delta,
                     applied=old_line.applied | line.applied,
                     location=line.location if line.relocated else old_line.location,
+                    shipped_away=old_line.shipped_away + line.shipped_away_delta,
                     version=old_line.version + 1,
                 )
             for entry in change.entries:

@@ -63,6 +63,22 @@ def _nodes(connection: Any) -> list[dict[str, Any]]:
     return []
 
 
+def fulfillment_bodies(order_node: dict[str, Any]) -> list[dict[str, Any]]:
+    """An order node's `fulfillments` as the REST order's (id, location_id, status, line_items)."""
+    return [
+        {
+            "id": id_from_gid(f["id"]),
+            "location_id": _numeric(f.get("location")),
+            "status": str(f.get("status") or "").lower() or None,
+            "line_items": [
+                {"id": _numeric(fl.get("lineItem")), "quantity": fl.get("quantity", 0)}
+                for fl in _nodes(f.get("fulfillmentLineItems"))
+            ],
+        }
+        for f in _nodes(order_node.get("fulfillments"))
+    ]
+
+
 def fetched_order(node: dict[str, Any]) -> FetchedOrder:
     """A node of ORDERS_UPDATED_SINCE as the REST bodies of its webhooks; raises ValueError (pydantic's
     ValidationError included) for a node the ledger cannot read."""
@@ -85,18 +101,7 @@ def fetched_order(node: dict[str, Any]) -> FetchedOrder:
             }
         )
     lines_by_id = {line["id"]: line for line in lines}
-    fulfillments = [
-        {
-            "id": id_from_gid(f["id"]),
-            "location_id": _numeric(f.get("location")),
-            "status": str(f.get("status") or "").lower() or None,
-            "line_items": [
-                {"id": _numeric(fl.get("lineItem")), "quantity": fl.get("quantity", 0)}
-                for fl in _nodes(f.get("fulfillmentLineItems"))
-            ],
-        }
-        for f in _nodes(node.get("fulfillments"))
-    ]
+    fulfillments = fulfillment_bodies(node)
     body = {
         "id": order_id,
         "admin_graphql_api_id": node["id"],

@@ -1,25 +1,31 @@
-"""A fulfilment order moved to another location: the line's open units follow it at once.
+"""A fulfilment order moved to another location: the line's units follow it at once.
 
 fulfillmentOrderMove re-assigns a fulfilment order's unfulfilled units; Shopify releases them at the
 source (committed back to available) and commits them at the destination
 (https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentOrderMove). The webhook names
 no order and no line, so the consumer reads the moved fulfilment order from Shopify: its order, where
-it is assigned *now*, and each line's `remainingQuantity`. For each line the ledger sold, the
-remaining units go back where the ledger holds the line's open units (the line's location: where it
-sold them, or where an earlier move took them) and out at the fulfilment order's location, and the
-line's location becomes that one, so a later shipment, cancel or `cancel` refund is judged there
-(ship_from.py, orders.py). A line already at that location moves nothing: a duplicate delivery, or
-a move the ledger followed already by a newer read, is a no-op. Keys are business ids:
-`order/<id>/line/<id>/moved/<fulfilment order id>/<n>/back|out`, n counting the line's moves, because
-a fulfilment order that moves back and forth keeps its id.
+it is assigned *now*, and each line's `remainingQuantity`.
+
+The ledger holds every unit a line sold at the line's location, except the units its shipments from
+elsewhere moved off (ship_from.py, `shipped_away`) and what a cancel released. A line of the moved
+order with units remaining there moves all it holds: back at the line's location, out at the
+fulfilment order's, and the line's location becomes that one. Shipments are then judged against the
+new location: one made from there moves nothing, one made from the old location (before the move, or
+a unit the move left behind) moves its units back there by its own entry. So every shipment, cancel
+and `cancel` refund ends where Shopify's does, whichever reaches the ledger first, and a read that is
+no longer current (a move parked while its order had not arrived) only decides where the open units
+wait. A line already at that location moves nothing: a duplicate delivery is a no-op. Keys are business
+ids: `order/<id>/line/<id>/moved/<fulfilment order id>/<n>/back|out`, n counting the line's moves,
+because a fulfilment order that moves back and forth keeps its id.
 """
 
 from datetime import datetime
 
-from inventory_ledger.domain.ledger import LevelKey, MovementKind, Source
+from inventory_ledger.domain.ledger import LevelKey, MovementKind, OrderLineState, Source
 from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Movement, SkippedLine, SkipReason, Translation
 from inventory_ledger.domain.orders import LineStates, line_source
+from inventory_ledger.domain.ship_from import shipments_elsewhere
 from inventory_ledger.domain.shopify_payloads import FulfillmentOrderRead
 
 # The statuses under which a fulfilment order's remaining units are committed at its location.
@@ -33,6 +39,12 @@ def moved_entry_id(order_id: int, line_item_id: int, fulfillment_order_id: int, 
 def moves_applied(applied: frozenset[str], order_id: int, line_item_id: int) -> int:
     prefix = f"order/{order_id}/line/{line_item_id}/moved/"
     return sum(1 for entry in applied if entry.startswith(prefix) and entry.endswith("/out"))
+
+
+def held(line: OrderLineState) -> int:
+    """Units the ledger holds at the line's location for it: sold, less what a cancel (or an edit)
+    released there and what shipments from elsewhere moved off."""
+    return line.sold - line.cancel_restocked - line.shipped_away
 
 
 def apply_fulfillment_order_moved(
@@ -73,8 +85,8 @@ def apply_fulfillment_order_moved(
             # The order is in the ledger and this line is not: it is not stock (gift card, custom line).
             translation.skipped_lines.append(SkippedLine(line.line_item_id, SkipReason.NOT_IN_LEDGER, None))
             continue
-        units = min(line.remaining_quantity, known.sold - known.restocked)
-        if known.location == destination or units <= 0:
+        units = held(known)
+        if known.location == destination or line.remaining_quantity == 0 or units <= 0:
             continue
         entry = moved_entry_id(
             moved.order_id,
@@ -82,11 +94,12 @@ def apply_fulfillment_order_moved(
             moved.id,
             moves_applied(known.applied, moved.order_id, line.line_item_id) + 1,
         )
-        reason = f"fulfilment order {moved.id} moved to {destination}: its open units are committed there"
+        reason = f"fulfilment order {moved.id} moved to {destination}: the line's units are held there now"
         line_from = line_source(source, moved.order_id, line.line_item_id)
+        held_at = LevelKey(merchant.shop, destination, known.sku)
         for key, kind, suffix in (
             (LevelKey(merchant.shop, known.location, known.sku), MovementKind.TRANSFER_IN, "back"),
-            (LevelKey(merchant.shop, destination, known.sku), MovementKind.TRANSFER_OUT, "out"),
+            (held_at, MovementKind.TRANSFER_OUT, "out"),
         ):
             translation.movements.append(
                 Movement(key, kind, units, f"{entry}/{suffix}", line_from, shopify_applied=True,
@@ -94,4 +107,8 @@ def apply_fulfillment_order_moved(
                          before_onboarding=before_onboarding, shopify_at=moved_at,
                          relocates_line=suffix == "out")
             )  # fmt: skip
+        # The line's shipments from anywhere else (the old location included) now move their units
+        # off the new one; those the ledger moved already are applied entries, so they move nothing.
+        shipments_elsewhere((moved.order_id, line.line_item_id), moved.fulfillments, held_at, merchant, line_from,
+                            translation, before_onboarding=before_onboarding, shopify_at=moved_at)  # fmt: skip
     return translation

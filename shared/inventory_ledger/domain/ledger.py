@@ -92,6 +92,9 @@ class OrderLineState:
     # The part of `restocked` that undid the cancellation: orders/cancelled and the refund lines
     # Shopify marks `cancel` restock the same unfulfilled units, so they share this budget.
     cancel_restocked: int = 0
+    # Units of the line shipped from another location, which their shipments moved off ``location``
+    # (ship_from.py): of what the line sold, these are no longer held there.
+    shipped_away: int = 0
     applied: frozenset[str] = frozenset()
     version: int = 0
 
@@ -155,6 +158,7 @@ class LineUpdate:
     applied: frozenset[str]
     # The line's open units were moved to ``location`` (written over the stored one).
     relocated: bool = False
+    shipped_away_delta: int = 0
 
 
 @dataclass

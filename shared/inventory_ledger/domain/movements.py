@@ -40,6 +40,8 @@ class Movement:
     # Takes the line's open units to this movement's location: the line is held there from now on
     # (a fulfilment order moved, fulfilment_moves.py).
     relocates_line: bool = False
+    # Gives back, at the line's location, units shipped from another one (ship_from.py).
+    ships_away: bool = False
 
     @property
     def signed_quantity(self) -> int:

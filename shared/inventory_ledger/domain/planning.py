@@ -132,6 +132,7 @@ def _plan_event(
                 + (restocked if movement.undoes_cancellation or movement.releases_open_units else 0),
                 applied=line.applied | {movement.entry_id},
                 location=movement.key.location if movement.relocates_line else line.location,
+                shipped_away=line.shipped_away + (recorded if movement.ships_away else 0),
             )
         entries.append(
             ActivityEntry(
@@ -200,4 +201,5 @@ def _line_update(lines: Mapping[tuple[int, int], OrderLineState], state: OrderLi
         cancel_restocked_delta=state.cancel_restocked - (read.cancel_restocked if read else 0),
         applied=state.applied - (read.applied if read else frozenset()),
         relocated=read is not None and state.location != read.location,
+        shipped_away_delta=state.shipped_away - (read.shipped_away if read else 0),
     )

@@ -11,10 +11,13 @@ moved those units when it took the order, so the moves carry the order's instant
 made after it, like the sale).
 """
 
+from collections.abc import Sequence
+from datetime import datetime
+
 from inventory_ledger.domain.ledger import LevelKey, MovementKind, Source
 from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Movement, Translation
-from inventory_ledger.domain.shopify_payloads import LineItem, Order
+from inventory_ledger.domain.shopify_payloads import Fulfillment, LineItem, Order
 
 FAILED_FULFILMENTS = ("cancelled", "error", "failure")
 
@@ -30,10 +33,28 @@ def shipped_elsewhere(
     before_onboarding: bool,
 ) -> None:
     """Appends the moves of the line's units shipped from a location other than ``sold_at``'s."""
-    for fulfillment in order.fulfillments:
+    shipments_elsewhere((order.id, line.id), order.fulfillments, sold_at, merchant, source, translation,
+                        before_onboarding=before_onboarding, shopify_at=order.created_at)  # fmt: skip
+
+
+def shipments_elsewhere(
+    order_line: tuple[int, int],
+    fulfillments: Sequence[Fulfillment],
+    held_at: LevelKey,
+    merchant: MerchantView,
+    source: Source,
+    translation: Translation,
+    *,
+    before_onboarding: bool,
+    shopify_at: datetime | None,
+) -> None:
+    """Appends the moves of the line's units that ``fulfillments`` shipped from a location other than
+    ``held_at``'s (where the ledger holds the line: where it sold it, or where a move took it)."""
+    order_id, line_id = order_line
+    for fulfillment in fulfillments:
         if fulfillment.status in FAILED_FULFILMENTS or fulfillment.location_id is None:
             continue
-        units = sum(item.quantity for item in fulfillment.line_items if item.id == line.id)
+        units = sum(item.quantity for item in fulfillment.line_items if item.id == line_id)
         if units == 0:
             continue
         location = merchant.locations_by_shopify_id.get(fulfillment.location_id)
@@ -42,16 +63,16 @@ def shipped_elsewhere(
                 Problem(ProblemKind.UNMAPPED_LOCATION, f"Shopify location {fulfillment.location_id} is not mapped")
             )
             continue
-        if location == sold_at.location:
+        if location == held_at.location:
             continue
-        entry = f"order/{order.id}/line/{line.id}/shipped/{fulfillment.id}"
-        reason = f"shipped from {location}: the units were taken there, not at {sold_at.location}"
+        entry = f"order/{order_id}/line/{line_id}/shipped/{fulfillment.id}"
+        reason = f"shipped from {location}: the units were taken there, not at {held_at.location}"
         for key, kind, suffix in (
-            (sold_at, MovementKind.TRANSFER_IN, "back"),
-            (LevelKey(sold_at.shop, location, sold_at.sku), MovementKind.TRANSFER_OUT, "out"),
+            (held_at, MovementKind.TRANSFER_IN, "back"),
+            (LevelKey(held_at.shop, location, held_at.sku), MovementKind.TRANSFER_OUT, "out"),
         ):
             translation.movements.append(
                 Movement(key, kind, units, f"{entry}/{suffix}", source, shopify_applied=True,
-                         order_line=(order.id, line.id), reason=reason, before_onboarding=before_onboarding,
-                         shopify_at=order.created_at)
+                         order_line=(order_id, line_id), reason=reason, before_onboarding=before_onboarding,
+                         shopify_at=shopify_at, ships_away=suffix == "back")
             )  # fmt: skip

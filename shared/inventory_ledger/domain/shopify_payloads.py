@@ -223,3 +223,5 @@ class FulfillmentOrderRead(_Payload):
     status: str
     location_id: ShopifyId | None = None
     line_items: list[FulfillmentOrderLine] = []
+    # The order's shipments as read with it (they are judged against the new location after the move).
+    fulfillments: list[Fulfillment] = []

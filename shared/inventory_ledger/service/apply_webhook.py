@@ -149,9 +149,8 @@ def _prepare_move(
         problem = Problem(ProblemKind.INVALID_PAYLOAD, "Shopify has no such fulfilment order (deleted, or no access)")
         return _park(result, envelope, ledger, now, [problem])
     moved = read
-    merchant = ledger.merchant_view(
-        envelope.shop_domain, shopify_location_ids=[moved.location_id] if moved.location_id is not None else []
-    )
+    locations = {moved.location_id} | {f.location_id for f in moved.fulfillments}
+    merchant = ledger.merchant_view(envelope.shop_domain, shopify_location_ids=[i for i in locations if i is not None])
     if merchant is None:
         return _park(result, envelope, ledger, now, [Problem(ProblemKind.UNKNOWN_SHOP, envelope.shop_domain)])
 

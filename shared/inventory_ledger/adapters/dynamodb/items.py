@@ -152,6 +152,7 @@ def line_from_item(item: Item) -> OrderLineState:
         sold=int(item.get("sold", 0)),
         restocked=int(item.get("restocked", 0)),
         cancel_restocked=int(item.get("cancel_restocked", 0)),
+        shipped_away=int(item.get("shipped_away", 0)),
         applied=frozenset(item.get("applied", set())),
         version=int(item.get("version", 0)),
     )

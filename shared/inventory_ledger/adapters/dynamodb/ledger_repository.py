@@ -193,6 +193,9 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
             ":location": update.location,
         }
         add = "ADD sold :sold, restocked :restocked, cancel_restocked :cancel_restocked, version :one"
+        if update.shipped_away_delta:
+            values[":shipped_away"] = update.shipped_away_delta
+            add += ", shipped_away :shipped_away"
         if update.applied:
             values[":applied"] = set(update.applied)
             add += ", applied :applied"

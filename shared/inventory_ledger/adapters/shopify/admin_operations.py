@@ -151,7 +151,7 @@ class ShopifyAdminOperations:
         for nodes in pages:
             yield from (node for node in nodes if isinstance(node, dict))
 
-    def fulfillment_order(self, fulfillment_order_id: str, *, page_size: int = 250) -> dict[str, Any] | None:
+    def fulfillment_order(self, fulfillment_order_id: str, *, page_size: int = 100) -> dict[str, Any] | None:
         """The raw FULFILLMENT_ORDER node with every line item page gathered; None when Shopify has none."""
         data = self.client.execute(documents.FULFILLMENT_ORDER, {"id": fulfillment_order_id, "first": page_size})
         node = data.get("fulfillmentOrder")

@@ -195,16 +195,28 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
 }
 """
 
-# Shop-scoped webhook subscriptions (onboarding creates them, the reconciler checks them, in mode
-# "shop"); the app's shopify.app.toml subscriptions are not returned by this query.
-# After fulfillment_orders/moved (its payload names no order): the moved fulfilment order's order, where
-# it is assigned now and each line's units still to fulfil. Scope read_merchant_managed_fulfillment_orders.
+# After fulfillment_orders/moved (its payload names no order): the moved fulfilment order's order and its
+# shipments (as the catch-up reads them), where it is assigned now and each line's units still to
+# fulfil there. Scope read_merchant_managed_fulfillment_orders (and read_orders). Line items are paged
+# (100 a page); an order with more shipments, or shipments of more lines, than asked for is logged
+# truncated (adapters/shopify/fulfillment_orders.py).
 FULFILLMENT_ORDER: Final = """
 query FulfillmentOrder($id: ID!, $first: Int!, $after: String) {
   fulfillmentOrder(id: $id) {
     id
     status
-    order { id }
+    order {
+      id
+      fulfillments(first: 10) {
+        id
+        status
+        location { id }
+        fulfillmentLineItems(first: 50) {
+          pageInfo { hasNextPage }
+          nodes { quantity lineItem { id } }
+        }
+      }
+    }
     assignedLocation { location { id } }
     lineItems(first: $first, after: $after) {
       nodes {
@@ -219,6 +231,8 @@ query FulfillmentOrder($id: ID!, $first: Int!, $after: String) {
 }
 """
 
+# Shop-scoped webhook subscriptions (onboarding creates them, the reconciler checks them, in mode
+# "shop"); the app's shopify.app.toml subscriptions are not returned by this query.
 WEBHOOK_SUBSCRIPTIONS_PAGE: Final = """
 query WebhookSubscriptionsPage($first: Int!, $after: String) {
   webhookSubscriptions(first: $first, after: $after) {

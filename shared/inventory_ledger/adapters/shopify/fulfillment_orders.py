@@ -4,9 +4,18 @@ from typing import Any
 
 from inventory_ledger.adapters.shopify.admin_operations import ShopifyAdminOperations
 from inventory_ledger.adapters.shopify.port_errors import as_port_errors
+from inventory_ledger.domain.catch_up import fulfillment_bodies
 from inventory_ledger.domain.ids import gid
-from inventory_ledger.domain.shopify_payloads import FulfillmentOrderLine, FulfillmentOrderRead
+from inventory_ledger.domain.shopify_payloads import Fulfillment, FulfillmentOrderLine, FulfillmentOrderRead
+from inventory_ledger.observability import logger
 from inventory_ledger.ports import ShopifyFulfillmentOrders
+
+# documents.FULFILLMENT_ORDER's `fulfillments(first: 10)`.
+SHIPMENTS_READ = 10
+
+
+def _nodes(value: Any) -> list[dict[str, Any]]:
+    return [n for n in value if isinstance(n, dict)] if isinstance(value, list) else []
 
 
 class ShopifyFulfillmentOrdersReader(ShopifyFulfillmentOrders):
@@ -16,15 +25,24 @@ class ShopifyFulfillmentOrdersReader(ShopifyFulfillmentOrders):
     def fulfillment_order(self, fulfillment_order_id: int) -> FulfillmentOrderRead | None:
         with as_port_errors():
             node = self.gateway.fulfillment_order(gid("FulfillmentOrder", fulfillment_order_id))
-        return None if node is None else fulfillment_order_read(node)
+        if node is None:
+            return None
+        shipments = _nodes((node.get("order") or {}).get("fulfillments"))
+        if len(shipments) >= SHIPMENTS_READ or any(
+            ((s.get("fulfillmentLineItems") or {}).get("pageInfo") or {}).get("hasNextPage") for s in shipments
+        ):
+            logger.warning("fulfilment order's shipments truncated", extra={"fulfillment_order": node.get("id")})
+        return fulfillment_order_read(node)
 
 
 def fulfillment_order_read(node: dict[str, Any]) -> FulfillmentOrderRead:
     """A FULFILLMENT_ORDER node as the domain reads it (ids from gids; pydantic refuses what is off)."""
     location = (node.get("assignedLocation") or {}).get("location") or {}
+    order = node.get("order") or {}
     return FulfillmentOrderRead(
         id=node["id"],
-        order_id=(node.get("order") or {}).get("id"),
+        order_id=order.get("id"),
+        fulfillments=[Fulfillment.model_validate(body) for body in fulfillment_bodies(order)],
         status=node.get("status"),
         location_id=location.get("id"),
         line_items=[
