@@ -33,7 +33,7 @@ def lambda_handler(event: dict[str, object], context: LambdaContext) -> PartialI
         if isinstance(records, list)
         else []
     )
-    done = consume_together(messages, ledger(), utc_now)
+    done = consume_together(messages, ledger(), utc_now, shopify_fulfillment_orders_for)
 
     @tracer.capture_method
     def record_handler(record: SQSRecord, together: dict[str, ApplyResult] = done) -> None:

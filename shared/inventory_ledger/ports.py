@@ -1,7 +1,7 @@
 """What the services need from the outside world, as abstract classes the adapters implement."""
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -277,6 +277,10 @@ class ShopifyFulfillmentOrders(ABC):
     def fulfillment_order(self, fulfillment_order_id: int) -> FulfillmentOrderRead | None:
         """The fulfilment order, None when Shopify has none by that id; raises TransientFailure or
         PushRefused."""
+
+
+# A shop's fulfilment orders (bootstrap.shopify_fulfillment_orders_for): what applying a move needs.
+FulfillmentOrdersFor = Callable[[str], ShopifyFulfillmentOrders]
 
 
 class ReportStore(ABC):

@@ -92,7 +92,11 @@ def deliver(merchant: SimulatedMerchant, topic: str) -> list[ApplyResult]:
                 triggered_at=datetime.now(UTC), api_version="2026-07", received_at=datetime.now(UTC),
                 body=event["body"],
             )  # fmt: skip
-            results.append(apply_envelope(envelope, bootstrap.ledger(), lambda: datetime.now(UTC)))
+            # With Shopify's fulfilment orders, as the consumer: an order releases the moves waiting for it.
+            reads = bootstrap.shopify_fulfillment_orders_for
+            results.append(
+                apply_envelope(envelope, bootstrap.ledger(), lambda: datetime.now(UTC), fulfillment_orders=reads)
+            )
     return results
 
 
@@ -354,7 +358,7 @@ def run_drifted() -> int:
 
 def test_a_move_of_an_order_the_ledger_has_not_seen_waits_for_it(merchant: SimulatedMerchant) -> None:
     """As a refund that beats its order: the move is parked waiting for the order and applied as soon as
-    the order's first body reaches the ledger (with the read it made)."""
+    the order's first body reaches the ledger (reading the fulfilment order again then)."""
     mug = bootstrap.merchant_directory().skus(SHOP)["MUG"]
     online = merchant.control("POST", "/orders", {"lines": [{"sku": "MUG", "quantity": 2}]})
     merchant.control("POST", f"/orders/{online['id']}/move", {"location": "Store"})
@@ -379,4 +383,28 @@ def test_a_malformed_or_unknown_move_is_parked_with_its_reason(merchant: Simulat
     }
     [missing, _] = deliver_moves(merchant, json.dumps(unknown))
     assert missing.parked is not None
-    assert "no such fulfilment order" in str(missing.parked.problems[0])
+    assert "Shopify has no fulfilment order" in str(missing.parked.problems[0])
+
+
+def test_a_line_shipped_in_part_before_its_move_ends_right_whichever_body_comes_first(
+    merchant: SimulatedMerchant,
+) -> None:
+    """One unit ships from the primary, then the merchant moves the other two to the store (Shopify
+    splits the fulfilment order: the shipped unit stays with the closed original). The move carries
+    every unit the line holds and the read's shipments give the shipped one back to the primary; the
+    shipment's own body, delivered after the move, finds that applied."""
+    mug = bootstrap.merchant_directory().skus(SHOP)["MUG"]
+    online = merchant.control("POST", "/orders", {"lines": [{"sku": "MUG", "quantity": 3}]})
+    line = online["line_items"][0]["id"]
+    merchant.control("POST", f"/orders/{online['id']}/fulfil", {"lines": [{"line_item_id": line, "quantity": 1}]})
+    merchant.control("POST", f"/orders/{online['id']}/move", {"location": "Store"})
+    assert both_levels(merchant, mug)[1] == (9, 8)
+    deliver(merchant, "orders/create")
+    deliver_moves(merchant)
+    assert both_levels(merchant, mug) == ((9, 8), (9, 8))
+    assert [r.applied for r in deliver(merchant, "orders/updated")] == [[], []]
+    assert both_levels(merchant, mug) == ((9, 8), (9, 8))
+    merchant.control("POST", f"/orders/{online['id']}/fulfil", {})
+    deliver(merchant, "orders/updated")
+    assert both_levels(merchant, mug) == ((9, 8), (9, 8))
+    assert run_drifted() == 0

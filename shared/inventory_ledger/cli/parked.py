@@ -48,7 +48,7 @@ def run_replay(arguments: argparse.Namespace, out: Output) -> int:
     found = [e for e in ledger.parked_events(arguments.shop) if e.event_id == arguments.event_id]
     if not found:
         raise CommandError(f"{arguments.shop} has no parked event {arguments.event_id}", NOT_FOUND)
-    result = replay_parked(found[0], ledger, now)
+    result = replay_parked(found[0], ledger, now, fulfillment_orders=bootstrap.shopify_fulfillment_orders_for)
     data = {
         "event_id": arguments.event_id,
         "applied": len(result.applied),

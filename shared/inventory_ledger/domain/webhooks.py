@@ -117,7 +117,3 @@ class WebhookEnvelope(BaseModel):
     # Empty when the body was too large for one queue message: then ``body_ref`` names where it is.
     body: str
     body_ref: str | None = None
-    # fulfillment_orders/moved names no order: the consumer reads the moved fulfilment order from
-    # Shopify and keeps the read here (FulfillmentOrderRead as JSON, "null" when Shopify has none), so a
-    # parked move replays without calling Shopify again.
-    fulfillment_order: str | None = None

@@ -23,7 +23,6 @@ from inventory_ledger.domain.orders import apply_order_cancelled, apply_order_cr
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.planning import plan_change
 from inventory_ledger.domain.shopify_payloads import (
-    FulfillmentOrderRead,
     FulfillmentOrdersMoved,
     InventoryLevel,
     Order,
@@ -31,7 +30,14 @@ from inventory_ledger.domain.shopify_payloads import (
     Refund,
 )
 from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
-from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
+from inventory_ledger.ports import (
+    ConcurrentChange,
+    DuplicateEntry,
+    FulfillmentOrdersFor,
+    LedgerRepository,
+    PushRefused,
+    TransientFailure,
+)
 
 # A transaction holds at most 100 items; a line writes at most two entries, its record and a balance.
 LINES_PER_TRANSACTION = 24
@@ -77,28 +83,39 @@ class PreparedEvent:
 
 
 def apply_envelope(
-    envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now, *, order_now: Order | None = None
+    envelope: WebhookEnvelope,
+    ledger: LedgerRepository,
+    now: Now,
+    *,
+    order_now: Order | None = None,
+    fulfillment_orders: FulfillmentOrdersFor | None = None,
 ) -> ApplyResult:
-    """``order_now``: a body of the order, when a replay of a waiting order edit has one."""
-    prepared = prepare_envelope(envelope, ledger, now, order_now=order_now)
+    """``order_now``: a body of the order, when a replay of a waiting order edit has one;
+    ``fulfillment_orders``: Shopify's, for a fulfilment order move (and the moves an order releases)."""
+    prepared = prepare_envelope(envelope, ledger, now, order_now=order_now, fulfillment_orders=fulfillment_orders)
     if isinstance(prepared, ApplyResult):
         return prepared
     translation = apply_movements(
         ledger, prepared.shop, prepared.order_id, prepared.translate, now, prepared.result.applied,
         line_ids=prepared.line_ids,
     )  # fmt: skip
-    return finish_envelope(prepared, translation, ledger, now)
+    return finish_envelope(prepared, translation, ledger, now, fulfillment_orders=fulfillment_orders)
 
 
 def prepare_envelope(
-    envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now, *, order_now: Order | None = None
+    envelope: WebhookEnvelope,
+    ledger: LedgerRepository,
+    now: Now,
+    *,
+    order_now: Order | None = None,
+    fulfillment_orders: FulfillmentOrdersFor | None = None,
 ) -> "PreparedEvent | ApplyResult":
     """The event ready to translate, or its whole result when there is nothing to translate (a level
     observed, an invalid payload or an unknown shop parked)."""
     result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
     source = Source(topic=envelope.topic.value, webhook_id=envelope.webhook_id, event_id=envelope.event_id)
     if envelope.topic is Topic.FULFILLMENT_ORDERS_MOVED:
-        return _prepare_move(envelope, result, source, ledger, now)
+        return _prepare_move(envelope, result, source, ledger, now, fulfillment_orders)
     try:
         payload = _parse(envelope)
     except ValidationError as error:
@@ -134,20 +151,31 @@ def prepare_envelope(
 
 
 def _prepare_move(
-    envelope: WebhookEnvelope, result: ApplyResult, source: Source, ledger: LedgerRepository, now: Now
+    envelope: WebhookEnvelope,
+    result: ApplyResult,
+    source: Source,
+    ledger: LedgerRepository,
+    now: Now,
+    fulfillment_orders: FulfillmentOrdersFor | None,
 ) -> "PreparedEvent | ApplyResult":
-    """fulfillment_orders/moved, with the moved fulfilment order the consumer read (consume.py)."""
+    """fulfillment_orders/moved names no order: the moved fulfilment order is read from Shopify now
+    (whenever the move is applied: first, or released once its order arrived), so the ledger follows
+    where it is assigned at that moment. A shop whose credentials Shopify refuses parks the move with
+    the reason; throttling and Shopify's failures raise TransientFailure (SQS retries)."""
     try:
-        FulfillmentOrdersMoved.model_validate_json(envelope.body)
-        read = None if envelope.fulfillment_order is None else _fulfillment_order(envelope.fulfillment_order)
+        body = FulfillmentOrdersMoved.model_validate_json(envelope.body)
     except ValidationError as error:
         return _park(result, envelope, ledger, now, [_invalid(error)])
-    if envelope.fulfillment_order is None:
-        problem = Problem(ProblemKind.INVALID_PAYLOAD, "the moved fulfilment order was not read from Shopify")
-        return _park(result, envelope, ledger, now, [problem])
+    reason = "the moved fulfilment order was not read: no Shopify client here (ledgerctl replay reads it)"
+    read = None
+    if fulfillment_orders is not None:
+        try:
+            read = fulfillment_orders(envelope.shop_domain).fulfillment_order(body.moved_fulfillment_order.id)
+            reason = f"Shopify has no fulfilment order {body.moved_fulfillment_order.id} (deleted, or not readable)"
+        except PushRefused as error:
+            reason = f"the moved fulfilment order was not read: {error}"
     if read is None:
-        problem = Problem(ProblemKind.INVALID_PAYLOAD, "Shopify has no such fulfilment order (deleted, or no access)")
-        return _park(result, envelope, ledger, now, [problem])
+        return _park(result, envelope, ledger, now, [Problem(ProblemKind.INVALID_PAYLOAD, reason)])
     moved = read
     locations = {moved.location_id} | {f.location_id for f in moved.fulfillments}
     merchant = ledger.merchant_view(envelope.shop_domain, shopify_location_ids=[i for i in locations if i is not None])
@@ -161,12 +189,13 @@ def _prepare_move(
     return PreparedEvent(envelope, result, merchant.shop, moved.order_id, line_ids, translate, None)
 
 
-def _fulfillment_order(read: str) -> FulfillmentOrderRead | None:
-    return None if read == "null" else FulfillmentOrderRead.model_validate_json(read)
-
-
 def finish_envelope(
-    prepared: PreparedEvent, translation: Translation, ledger: LedgerRepository, now: Now
+    prepared: PreparedEvent,
+    translation: Translation,
+    ledger: LedgerRepository,
+    now: Now,
+    *,
+    fulfillment_orders: FulfillmentOrdersFor | None = None,
 ) -> ApplyResult:
     """After its movements were committed: what was skipped, what is parked, what waited for the order."""
     result, order_id = prepared.result, prepared.order_id
@@ -180,7 +209,10 @@ def finish_envelope(
     if prepared.order is not None:
         # Refunds and edits waiting for this order, now that its lines are in the ledger.
         waiting = ledger.waiting_for_order(prepared.shop, order_id)
-        result.released = [replay_parked(event, ledger, now, order_now=prepared.order) for event in waiting]
+        result.released = [
+            replay_parked(event, ledger, now, order_now=prepared.order, fulfillment_orders=fulfillment_orders)
+            for event in waiting
+        ]
     return result
 
 
@@ -345,13 +377,19 @@ def _park(
 
 
 def replay_parked(
-    parked: ParkedEvent, ledger: LedgerRepository, now: Now, *, order_now: Order | None = None
+    parked: ParkedEvent,
+    ledger: LedgerRepository,
+    now: Now,
+    *,
+    order_now: Order | None = None,
+    fulfillment_orders: FulfillmentOrdersFor | None = None,
 ) -> ApplyResult:
     """Applies a parked event again (after a mapping was fixed, or its order arrived).
 
     It stays parked until applied: parking it again replaces it with the reasons that still hold.
     """
-    result = apply_envelope(WebhookEnvelope.model_validate_json(parked.envelope), ledger, now, order_now=order_now)
+    envelope = WebhookEnvelope.model_validate_json(parked.envelope)
+    result = apply_envelope(envelope, ledger, now, order_now=order_now, fulfillment_orders=fulfillment_orders)
     if result.parked is None:
         ledger.unpark(parked)
     return result

@@ -15,15 +15,13 @@ from pydantic import ValidationError
 from inventory_ledger.domain.merchant import Problem, ProblemKind
 from inventory_ledger.domain.movements import Translation
 from inventory_ledger.domain.parking import ParkedEvent
-from inventory_ledger.domain.shopify_payloads import FulfillmentOrdersMoved
 from inventory_ledger.domain.webhooks import LIFECYCLE_TOPICS, Topic, WebhookEnvelope
 from inventory_ledger.observability import logger, metrics
 from inventory_ledger.ports import (
+    FulfillmentOrdersFor,
     LedgerRepository,
     MissingPayload,
     PayloadStore,
-    PushRefused,
-    ShopifyFulfillmentOrders,
     ShopLifecycle,
 )
 from inventory_ledger.service.apply_batch import apply_together
@@ -44,7 +42,10 @@ FINISH_CONCURRENCY = 10
 
 
 def consume_together(
-    messages: Sequence[tuple[str, str]], ledger: LedgerRepository, now: Callable[[], datetime]
+    messages: Sequence[tuple[str, str]],
+    ledger: LedgerRepository,
+    now: Callable[[], datetime],
+    fulfillment_orders: FulfillmentOrdersFor | None = None,
 ) -> dict[str, ApplyResult]:
     """Results of the messages (body, message id) of a batch applied together; the others, and any
     this could not finish, are for ``consume_message``, one by one, in the batch's order.
@@ -65,7 +66,7 @@ def consume_together(
             committed += apply_together(events, ledger, now).applied
         except Exception as error:  # the one-by-one path applies them, whatever was committed
             logger.warning("batch not applied together", extra={"error": f"{type(error).__name__}: {error}"})
-    finished = _finish_all(committed, ledger, now)
+    finished = _finish_all(committed, ledger, now, fulfillment_orders)
     results.update({message_id: e.result for message_id, e in prepared.items() if id(e) in finished})
     for result in results.values():
         logger.append_keys(event_id=result.event_id, shop_domain=result.shop)
@@ -104,7 +105,10 @@ def _leading_run(
 
 
 def _finish_all(
-    committed: list[tuple[PreparedEvent, Translation]], ledger: LedgerRepository, now: Callable[[], datetime]
+    committed: list[tuple[PreparedEvent, Translation]],
+    ledger: LedgerRepository,
+    now: Callable[[], datetime],
+    fulfillment_orders: FulfillmentOrdersFor | None,
 ) -> set[int]:
     """Each committed event finished (its order's waiting events looked up and released, as one by
     one); the ids of those that finished. One that did not is left to one by one, which finds its
@@ -113,7 +117,7 @@ def _finish_all(
     def finish(item: tuple[PreparedEvent, Translation]) -> PreparedEvent | None:
         event, translation = item
         try:
-            finish_envelope(event, translation, ledger, now)
+            finish_envelope(event, translation, ledger, now, fulfillment_orders=fulfillment_orders)
         except Exception:
             event.result.applied.clear()
             return None
@@ -131,7 +135,7 @@ def consume_message(
     now: Callable[[], datetime],
     payloads: PayloadStore | None = None,
     lifecycle: ShopLifecycle | None = None,
-    fulfillment_orders: Callable[[str], ShopifyFulfillmentOrders] | None = None,
+    fulfillment_orders: FulfillmentOrdersFor | None = None,
 ) -> ApplyResult:
     try:
         envelope = WebhookEnvelope.model_validate_json(body)
@@ -161,31 +165,9 @@ def consume_message(
             return result
     if envelope.topic in LIFECYCLE_TOPICS:
         return _lifecycle(envelope, body, ledger, lifecycle, now)
-    if envelope.topic is Topic.FULFILLMENT_ORDERS_MOVED and fulfillment_orders is not None:
-        envelope = with_fulfillment_order(envelope, fulfillment_orders)
-    result = apply_envelope(envelope, ledger, now)
+    result = apply_envelope(envelope, ledger, now, fulfillment_orders=fulfillment_orders)
     record_result(result)
     return result
-
-
-def with_fulfillment_order(
-    envelope: WebhookEnvelope, fulfillment_orders: Callable[[str], ShopifyFulfillmentOrders]
-) -> WebhookEnvelope:
-    """fulfillment_orders/moved with the moved fulfilment order read from Shopify now (its payload names
-    no order). A body that does not parse, or a shop whose credentials Shopify refuses, is left unread
-    (parked with the reason); throttling and Shopify's failures raise TransientFailure (SQS retries)."""
-    if envelope.fulfillment_order is not None:
-        return envelope  # read already (a replay)
-    try:
-        moved = FulfillmentOrdersMoved.model_validate_json(envelope.body)
-    except ValidationError:
-        return envelope
-    try:
-        read = fulfillment_orders(envelope.shop_domain).fulfillment_order(moved.moved_fulfillment_order.id)
-    except PushRefused as error:
-        logger.warning("fulfilment order not read", extra={"error": str(error)})
-        return envelope
-    return envelope.model_copy(update={"fulfillment_order": "null" if read is None else read.model_dump_json()})
 
 
 def _lifecycle(
