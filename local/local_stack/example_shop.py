@@ -16,7 +16,14 @@ PRIMARY = "Warehouse"
 LOCATIONS = ("Warehouse", "Store")
 SKUS = ("TEE", "MUG")
 OPENING = 10
-TOPICS = ("orders/create", "orders/cancelled", "refunds/create", "inventory_levels/update")
+TOPICS = (
+    "orders/create",
+    "orders/cancelled",
+    "refunds/create",
+    "inventory_levels/update",
+    # ship-from-store: the consumer follows a move at once (reading the fulfilment order from the simulator)
+    "fulfillment_orders/moved",
+)
 
 
 def simulator_seed(webhook_url: str) -> dict[str, Any]:

@@ -28,7 +28,10 @@ from inventory_ledger.service.reconcile import reconcile_shop
 from local_stack.aws import LocalResources
 from shopify_simulator import SimulatorServer
 from tests.conftest import forget_cached_clients
+from tests.support.handlers import load_handler
+from tests.support.lambda_context import FakeLambdaContext
 from tests.support.simulated_merchant import SimulatedMerchant, align_simulator_clock, onboard
+from tests.support.webhooks import sqs_event
 
 pytestmark = pytest.mark.integration
 
@@ -408,3 +411,26 @@ def test_a_line_shipped_in_part_before_its_move_ends_right_whichever_body_comes_
     deliver(merchant, "orders/updated")
     assert both_levels(merchant, mug) == ((9, 8), (9, 8))
     assert run_drifted() == 0
+
+
+def test_the_consumers_handler_reads_the_fulfilment_order_for_a_move_in_a_batch(merchant: SimulatedMerchant) -> None:
+    """Through ledger_consumer's Lambda handler (SQS batch, partial responses): a batch holding the
+    move before its order parks the move waiting, and the order, applied next, releases it reading the
+    fulfilment order with the shop's credentials; the same batch again changes nothing."""
+    mug = bootstrap.merchant_directory().skus(SHOP)["MUG"]
+    online = merchant.control("POST", "/orders", {"lines": [{"sku": "MUG", "quantity": 2}]})
+    merchant.control("POST", f"/orders/{online['id']}/move", {"location": "Store"})
+    events = {e["topic"]: e for e in merchant.control("GET", "/events")["events"]}
+    messages = [
+        WebhookEnvelope(
+            topic=Topic(topic), shop_domain=SHOP, webhook_id=str(uuid.uuid4()), event_id=events[topic]["event_id"],
+            triggered_at=datetime.now(UTC), api_version="2026-07", received_at=datetime.now(UTC),
+            body=events[topic]["body"],
+        ).model_dump_json()
+        for topic in ("fulfillment_orders/moved", "orders/create")
+    ]  # fmt: skip
+    consumer = load_handler("ledger_consumer")
+    for _ in range(2):
+        assert consumer.lambda_handler(sqs_event(messages), FakeLambdaContext()) == {"batchItemFailures": []}
+        assert both_levels(merchant, mug) == ((10, 8), (10, 8))
+    assert bootstrap.ledger().parked_events(SHOP) == []
