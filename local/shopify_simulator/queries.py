@@ -130,6 +130,9 @@ def query_root(ctx: ExecContext) -> Obj:
         bulkOperation=bulk_operation,
         currentBulkOperation=current_bulk_operation,
         orders=orders_resolver(ctx),
+        order=by_id("Order"),
+        fulfillment=by_id("Fulfillment"),
+        refund=by_id("Refund"),
         fulfillmentOrder=fulfillment_order_resolver(ctx),
         webhookSubscriptions=webhook_subscriptions(ctx),
     )
