@@ -269,6 +269,11 @@ class ShopifyOrders(ABC):
         """Every order created or updated at or after ``since``; raises TransientFailure or PushRefused.
         An order Shopify returns that the ledger cannot read is skipped and logged, never raised."""
 
+    def fulfillment_orders(self) -> "ShopifyFulfillmentOrders | None":
+        """The same shop's fulfilment orders, for the moves an order the catch-up applies releases; None
+        when this reader cannot read them (the moves then stay parked with the reason)."""
+        return None
+
 
 class ShopifyFulfillmentOrders(ABC):
     """One shop's fulfilment orders as Shopify holds them now (the consumer, after a move)."""

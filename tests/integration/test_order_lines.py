@@ -434,3 +434,17 @@ def test_the_consumers_handler_reads_the_fulfilment_order_for_a_move_in_a_batch(
         assert consumer.lambda_handler(sqs_event(messages), FakeLambdaContext()) == {"batchItemFailures": []}
         assert both_levels(merchant, mug) == ((10, 8), (10, 8))
     assert bootstrap.ledger().parked_events(SHOP) == []
+
+
+def test_a_move_waiting_for_an_order_only_the_catch_up_brings_is_released_by_it(merchant: SimulatedMerchant) -> None:
+    """The order's webhooks are lost; the reconciler's catch-up applies the order and releases the move
+    that waited for it, reading the fulfilment order with the same shop's client."""
+    mug = bootstrap.merchant_directory().skus(SHOP)["MUG"]
+    online = merchant.control("POST", "/orders", {"lines": [{"sku": "MUG", "quantity": 2}]})
+    merchant.control("POST", f"/orders/{online['id']}/move", {"location": "Store"})
+    assert all(r.parked is not None and r.parked.is_waiting for r in deliver_moves(merchant))
+    run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
+    assert run.catch_up["webhooks_missed"] == 1
+    assert both_levels(merchant, mug) == ((10, 8), (10, 8))
+    assert bootstrap.ledger().parked_events(SHOP) == []
+    assert run.total("drifted") == 0

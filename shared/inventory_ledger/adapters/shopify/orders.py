@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from inventory_ledger.adapters.shopify.admin_operations import ShopifyAdminOperations
+from inventory_ledger.adapters.shopify.fulfillment_orders import ShopifyFulfillmentOrdersReader
 from inventory_ledger.adapters.shopify.port_errors import as_port_errors
 from inventory_ledger.domain.catch_up import (
     NESTED_LISTS,
@@ -29,6 +30,9 @@ def updated_since_search(since: datetime) -> str:
 class ShopifyOrdersReader(ShopifyOrders):
     def __init__(self, gateway: ShopifyAdminOperations) -> None:
         self.gateway = gateway
+
+    def fulfillment_orders(self) -> ShopifyFulfillmentOrdersReader:
+        return ShopifyFulfillmentOrdersReader(self.gateway)
 
     def orders_updated_since(self, since: datetime) -> Iterator[FetchedOrder]:
         with as_port_errors():

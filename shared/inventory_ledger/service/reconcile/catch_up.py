@@ -19,7 +19,7 @@ from inventory_ledger.domain.catch_up import CATCH_UP_WINDOW, FetchedOrder, catc
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
 from inventory_ledger.observability import logger
-from inventory_ledger.ports import LedgerRepository, MerchantDirectory, ShopifyOrders
+from inventory_ledger.ports import LedgerRepository, MerchantDirectory, ShopifyFulfillmentOrders, ShopifyOrders
 from inventory_ledger.service.apply_webhook import ApplyResult, apply_envelope
 
 CATCH_UP_WEBHOOK_ID = "reconciler-catch-up"
@@ -97,7 +97,7 @@ def catch_up(
             result.orders_truncated += 1
             result.unvouched_skus |= fetched.skus
             result.lines_cut = result.lines_cut or fetched.lines_truncated
-        _apply_order(shop, fetched, ledger, now, result)
+        _apply_order(shop, fetched, ledger, now, result, orders.fulfillment_orders())
     if record and result.finished:
         directory.record_caught_up(shop, cut_off)
     logger.info("caught up", extra={"shop": shop, **result.summary()})
@@ -105,15 +105,24 @@ def catch_up(
 
 
 def _apply_order(
-    shop: str, fetched: FetchedOrder, ledger: LedgerRepository, now: Callable[[], datetime], result: CatchUp
+    shop: str,
+    fetched: FetchedOrder,
+    ledger: LedgerRepository,
+    now: Callable[[], datetime],
+    result: CatchUp,
+    fulfillment_orders: ShopifyFulfillmentOrders | None,
 ) -> None:
+    """The order's bodies through the webhook path; a move that waited for the order is released (it
+    reads its fulfilment order through ``fulfillment_orders``)."""
     order_id = fetched.order.id
     steps: list[tuple[Topic, dict[str, Any], str]] = [(Topic.ORDERS_CREATE, fetched.body, f"order/{order_id}")]
     if fetched.cancelled:
         steps.append((Topic.ORDERS_CANCELLED, fetched.body, f"order/{order_id}/cancel"))
     steps += [(Topic.REFUNDS_CREATE, body, f"refund/{body['id']}") for body in fetched.refund_bodies]
     for topic, body, name in steps:
-        applied = apply_envelope(_envelope(shop, topic, body, name, fetched.updated_at, now()), ledger, now)
+        envelope = _envelope(shop, topic, body, name, fetched.updated_at, now())
+        reads = None if fulfillment_orders is None else lambda _shop: fulfillment_orders
+        applied = apply_envelope(envelope, ledger, now, fulfillment_orders=reads)
         _count(applied, fetched.updated_at, result, unknown_order=topic is Topic.ORDERS_CREATE)
 
 
