@@ -8,6 +8,10 @@ open there); fulfilled units never move
 units follow the assignment: released to available at the source, committed at the destination
 (https://shopify.dev/docs/apps/build/orders-fulfillment/inventory-management-apps/inventory-states).
 Emits `fulfillment_orders/moved`, one per source location (webhooks.fulfillment_orders_moved_body).
+Played by the control API (`POST .../orders/{id}/move`: every open unit of the order) and by GraphQL
+`fulfillmentOrderMove(id:, newLocationId:)` (one fulfilment order, all its unfulfilled line items;
+mutations/fulfillment_orders.py). Fulfilment order ids are allocated when first named: a move, or
+`Order.fulfillmentOrders` (open_fulfillment_orders).
 """
 
 from __future__ import annotations
@@ -69,3 +73,43 @@ def _move_from(
     body = fulfillment_orders_moved_body(original, (moved_id, destination), source, requested)
     state.emit(shop, "fulfillment_orders/moved", body)
     return body
+
+
+def open_fulfillment_orders(commerce: Commerce, order: Order) -> dict[int, int]:
+    """Location id -> the id of the order's fulfilment order there, for every location some of its lines
+    are assigned to (ids allocated on first mention, kept after)."""
+    for line in order.line_items:
+        if line.location_id is not None and line.location_id not in order.fulfillment_orders:
+            order.fulfillment_orders[line.location_id] = commerce.state.ids.next()
+    return dict(order.fulfillment_orders)
+
+
+def move_fulfilment_order(
+    commerce: Commerce, shop: Shop, fulfillment_order_id: int, location_id: int
+) -> tuple[Order, dict[str, Any]]:
+    """fulfillmentOrderMove of one fulfilment order's unfulfilled line items to ``location_id``; the
+    order and the webhook body emitted. CommerceError for what Shopify refuses."""
+    state = commerce.state
+    with state.lock:
+        found = [
+            (order, source)
+            for order in shop.orders.values()
+            for source, number in order.fulfillment_orders.items()
+            if number == fulfillment_order_id
+        ]
+        if not found:
+            raise CommerceError(f"unknown fulfillment order {fulfillment_order_id}")
+        order, source = found[0]
+        destination = shop.locations.get(location_id)
+        if destination is None or not destination.is_active:
+            raise CommerceError(f"unknown or inactive location {location_id}")
+        if order.cancelled_at is not None:
+            raise CommerceError("the fulfillment order is closed (its order is cancelled)")
+        if location_id == source:
+            raise CommerceError("the fulfillment order is already assigned to that location")
+        lines = [li for li in order.line_items if li.location_id == source and li.unfulfilled]
+        if not lines:
+            raise CommerceError("the fulfillment order has no line items left to move")
+        body = _move_from(commerce, shop, order, source, lines, location_id)
+        order.updated_at = state.clock.now()
+        return order, body

@@ -16,6 +16,8 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 
 from .clock import iso
+from .commerce import Commerce
+from .fulfilment_moves import open_fulfillment_orders
 from .graph import ExecContext, Obj, connection
 from .ids import gid, parse_gid_of
 from .state import Fulfillment, LineItem, Order, Refund, Shop
@@ -71,6 +73,14 @@ def order_obj(shop: Shop, order: Order) -> Obj:
     def refunds(info: GraphQLResolveInfo, first: int | None = None, **_: Any) -> list[Obj]:
         return [_refund_obj(r) for r in order.refunds][: first or None]
 
+    def fulfillment_orders(info: GraphQLResolveInfo, **args: Any) -> Obj:
+        ctx: ExecContext = info.context
+        args.pop("displayable", None)
+        args.pop("query", None)
+        assigned = open_fulfillment_orders(Commerce(ctx.state), order)
+        nodes = [(n, fulfillment_order_obj(ctx, shop, order, at, n)) for at, n in assigned.items()]
+        return connection(info, "FulfillmentOrderConnection", nodes, **args)
+
     return Obj(
         "Order",
         id=gid("Order", order.id),
@@ -84,6 +94,7 @@ def order_obj(shop: Shop, order: Order) -> Obj:
         lineItems=line_items,
         fulfillments=fulfillments,
         refunds=refunds,
+        fulfillmentOrders=fulfillment_orders,
     )
 
 
@@ -157,13 +168,13 @@ def fulfillment_order_resolver(ctx: ExecContext) -> Callable[..., Obj | None]:
         for order in shop.orders.values():
             for location_id, fulfillment_order_id in order.fulfillment_orders.items():
                 if fulfillment_order_id == number:
-                    return _fulfillment_order_obj(ctx, shop, order, location_id, fulfillment_order_id)
+                    return fulfillment_order_obj(ctx, shop, order, location_id, fulfillment_order_id)
         return None
 
     return fulfillment_order
 
 
-def _fulfillment_order_obj(ctx: ExecContext, shop: Shop, order: Order, location_id: int, number: int) -> Obj:
+def fulfillment_order_obj(ctx: ExecContext, shop: Shop, order: Order, location_id: int, number: int) -> Obj:
     shipped: dict[int, int] = {}
     for fulfillment in order.fulfillments:
         if fulfillment.location_id == location_id:

@@ -315,3 +315,44 @@ def test_the_moved_fulfilment_order_is_read_by_id_with_its_order_location_and_li
     assert [(n["remainingQuantity"], n["totalQuantity"]) for n in original["lineItems"]["nodes"]] == [(0, 1)]
     unknown = store.gql(documents.FULFILLMENT_ORDER, {"id": "gid://shopify/FulfillmentOrder/1", "first": 5})
     assert unknown["data"]["fulfillmentOrder"] is None
+
+
+FULFILLMENT_ORDERS_OF = """
+query FulfillmentOrdersOf($id: ID!) {
+  order(id: $id) { fulfillmentOrders(first: 5) { nodes { id status assignedLocation { location { id } } } } }
+}
+"""
+FULFILLMENT_ORDER_MOVE = """
+mutation Move($id: ID!, $to: ID!) {
+  fulfillmentOrderMove(id: $id, newLocationId: $to) {
+    movedFulfillmentOrder { id status assignedLocation { location { id } } }
+    originalFulfillmentOrder { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+
+def test_fulfillment_order_move_through_graphql_moves_the_units_and_sends_the_webhook(store: Store, sink: Sink) -> None:
+    """`Order.fulfillmentOrders` names the order's fulfilment order; `fulfillmentOrderMove(id:,
+    newLocationId:)` re-assigns its unfulfilled line items, committed follows, and
+    `fulfillment_orders/moved` is sent as for the control API's move
+    (https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentOrderMove). A move to where it
+    is already assigned is refused with a userError."""
+    subscribe(store, sink, ("fulfillment_orders/moved",))
+    order = store.control("POST", "/orders", {"lines": [{"sku": "TEE-1", "quantity": 2}]})
+    listed = store.gql(FULFILLMENT_ORDERS_OF, {"id": f"gid://shopify/Order/{order['id']}"})
+    [fulfillment_order] = listed["data"]["order"]["fulfillmentOrders"]["nodes"]
+    assert fulfillment_order["assignedLocation"]["location"]["id"] == store.location_gid("Warehouse")
+    to_shop = store.location_gid("Shop location")
+    answer = store.gql(FULFILLMENT_ORDER_MOVE, {"id": fulfillment_order["id"], "to": to_shop})
+    payload = answer["data"]["fulfillmentOrderMove"]
+    assert payload["userErrors"] == []
+    assert payload["movedFulfillmentOrder"]["id"] == fulfillment_order["id"]  # nothing shipped: it moves whole
+    assert payload["movedFulfillmentOrder"]["assignedLocation"]["location"]["id"] == to_shop
+    assert (store.qty("TEE-1", "Warehouse", "committed"), store.qty("TEE-1", "Shop location", "committed")) == (0, 2)
+    body = wait_until(lambda: sink.bodies("fulfillment_orders/moved"))[0]
+    assert body["moved_fulfillment_order"]["id"] == fulfillment_order["id"]
+    assert body["source_location"] == {"id": store.location_gid("Warehouse")}
+    again = store.gql(FULFILLMENT_ORDER_MOVE, {"id": fulfillment_order["id"], "to": to_shop})
+    assert again["data"]["fulfillmentOrderMove"]["userErrors"][0]["field"] == ["id"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import webhook_subscriptions
 from ..graph import Obj
-from . import bulk_ops, inventory, seeding
+from . import bulk_ops, fulfillment_orders, inventory, seeding
 
 
 def mutation_root() -> Obj:
@@ -21,4 +21,5 @@ def mutation_root() -> Obj:
         inventoryDeactivate=seeding.inventory_deactivate,
         webhookSubscriptionCreate=webhook_subscriptions.create,
         webhookSubscriptionDelete=webhook_subscriptions.delete,
+        fulfillmentOrderMove=fulfillment_orders.move,
     )
