@@ -18,7 +18,7 @@ from inventory_ledger.domain.ledger import LevelKey, MovementKind, OrderLineStat
 from inventory_ledger.domain.merchant import MerchantView, ProblemKind
 from inventory_ledger.domain.shopify_payloads import FulfillmentOrderRead
 from inventory_ledger.domain.webhooks import Topic
-from inventory_ledger.ports import ShopifyFulfillmentOrders
+from inventory_ledger.ports import PushRefused, ShopifyFulfillmentOrders
 from inventory_ledger.service.apply_webhook import apply_envelope
 from tests.support.fake_ledger import InMemoryLedger
 from tests.support.shopify_payloads import BIG, envelope, refund
@@ -219,3 +219,29 @@ def test_any_delivery_of_moves_shipments_and_a_cancel_ends_at_shopifys_levels(
     assert book.parked_events(SHOP) == []
     moved = [e for (key, _), e in book.entry_by_id.items() if "/moved/" in e.entry_id]
     assert all(e.kind in (MovementKind.TRANSFER_IN, MovementKind.TRANSFER_OUT) for e in moved)
+
+
+class Refused(ShopifyFulfillmentOrders):
+    def fulfillment_order(self, fulfillment_order_id: int) -> FulfillmentOrderRead | None:
+        raise PushRefused("no usable Shopify credentials for the shop")
+
+
+MOVED = {
+    "original_fulfillment_order": {"id": f"gid://shopify/FulfillmentOrder/{FO}", "status": "open"},
+    "moved_fulfillment_order": {"id": f"gid://shopify/FulfillmentOrder/{FO}", "status": "open"},
+}
+
+
+def test_a_move_shopify_will_not_let_us_read_is_parked_saying_why_and_an_unknown_shop_as_unknown() -> None:
+    book = InMemoryLedger(SHOP, primary_location="warehouse", locations=dict(NAMES), skus={"A"})
+    moved = envelope(Topic.FULFILLMENT_ORDERS_MOVED, MOVED, shop=SHOP, event_id="m")
+    refused = apply_envelope(moved, book, now, fulfillment_orders=lambda _: Refused())
+    assert refused.parked is not None
+    assert "no usable Shopify credentials" in refused.parked.reason
+    unread = apply_envelope(moved, book, now)
+    assert unread.parked is not None
+    assert "no Shopify client here" in unread.parked.reason
+    stranger = envelope(Topic.FULFILLMENT_ORDERS_MOVED, MOVED, shop="stranger.myshopify.com", event_id="s")
+    unknown = apply_envelope(stranger, book, now, fulfillment_orders=lambda _: Refused())
+    assert unknown.parked is not None
+    assert [p.kind for p in unknown.parked.problems] == [ProblemKind.UNKNOWN_SHOP]

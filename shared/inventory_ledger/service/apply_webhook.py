@@ -175,18 +175,24 @@ def _prepare_move(
         except PushRefused as error:
             reason = f"the moved fulfilment order was not read: {error}"
     if read is None:
-        return _park(result, envelope, ledger, now, [Problem(ProblemKind.INVALID_PAYLOAD, reason)])
-    moved = read
+        known = ledger.merchant_view(envelope.shop_domain) is not None
+        problem = Problem(ProblemKind.INVALID_PAYLOAD, reason) if known else _unknown_shop(envelope)
+        return _park(result, envelope, ledger, now, [problem])
+    moved = read  # not None, for the closure below
     locations = {moved.location_id} | {f.location_id for f in moved.fulfillments}
     merchant = ledger.merchant_view(envelope.shop_domain, shopify_location_ids=[i for i in locations if i is not None])
     if merchant is None:
-        return _park(result, envelope, ledger, now, [Problem(ProblemKind.UNKNOWN_SHOP, envelope.shop_domain)])
+        return _park(result, envelope, ledger, now, [_unknown_shop(envelope)])
 
     def translate(lines: Lines) -> Translation:
         return apply_fulfillment_order_moved(moved, merchant, lines, source, moved_at=envelope.triggered_at)
 
     line_ids = [line.line_item_id for line in moved.line_items]
     return PreparedEvent(envelope, result, merchant.shop, moved.order_id, line_ids, translate, None)
+
+
+def _unknown_shop(envelope: WebhookEnvelope) -> Problem:
+    return Problem(ProblemKind.UNKNOWN_SHOP, envelope.shop_domain)
 
 
 def finish_envelope(
