@@ -276,14 +276,17 @@ def deliver_moves(merchant: SimulatedMerchant, body: str | None = None) -> list[
     """fulfillment_orders/moved as the consumer takes it off the queue (each event twice): the moved
     fulfilment order read from the simulator's GraphQL `fulfillmentOrder(id:)`, then applied."""
     results = []
-    bodies = [body] if body is not None else [e["body"] for e in merchant.control("GET", "/events")["events"]
-                                              if e["topic"] == "fulfillment_orders/moved"]  # fmt: skip
-    for raw in bodies:
+    # X-Shopify-Triggered-At is Shopify's clock (the simulator's): the move's instant against the import's.
+    bodies = [(body, datetime.now(UTC))] if body is not None else [
+        (e["body"], datetime.fromtimestamp(e["triggered_at"], UTC))
+        for e in merchant.control("GET", "/events")["events"] if e["topic"] == "fulfillment_orders/moved"
+    ]  # fmt: skip
+    for raw, triggered_at in bodies:
         event_id = str(uuid.uuid4())
         for _ in range(2):
             envelope = WebhookEnvelope(
                 topic=Topic.FULFILLMENT_ORDERS_MOVED, shop_domain=SHOP, webhook_id=str(uuid.uuid4()),
-                event_id=event_id, triggered_at=datetime.now(UTC), api_version="2026-07",
+                event_id=event_id, triggered_at=triggered_at, api_version="2026-07",
                 received_at=datetime.now(UTC), body=raw,
             )  # fmt: skip
             results.append(
@@ -424,7 +427,8 @@ def test_the_consumers_handler_reads_the_fulfilment_order_for_a_move_in_a_batch(
     messages = [
         WebhookEnvelope(
             topic=Topic(topic), shop_domain=SHOP, webhook_id=str(uuid.uuid4()), event_id=events[topic]["event_id"],
-            triggered_at=datetime.now(UTC), api_version="2026-07", received_at=datetime.now(UTC),
+            triggered_at=datetime.fromtimestamp(events[topic]["triggered_at"], UTC), api_version="2026-07",
+            received_at=datetime.now(UTC),
             body=events[topic]["body"],
         ).model_dump_json()
         for topic in ("fulfillment_orders/moved", "orders/create")
