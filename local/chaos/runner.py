@@ -199,7 +199,7 @@ class Runner:
         for _ in range(HEAL_PASSES):
             self.healing = self.driver.reconcile(SHOP)
             self.heal_passes.append(self.healing)
-            if not self.healing.get("not_healed"):
+            if not self.not_healed():
                 break
         self.driver.drain(timeout=QUIET_TIMEOUT_S)
         self._release_after_heal()
@@ -208,6 +208,11 @@ class Runner:
         # The nightly run only reports: any drift left would show, not be mended out of sight.
         directory.set_healing_policy(SHOP, "report")
         self.nightly = self.driver.reconcile()
+
+    def not_healed(self) -> dict[str, str]:
+        """The last heal's drifted levels it left as they were, and why: each run of the reconciler's
+        answer names its own (one run per merchant, or per location of a large one)."""
+        return {level: note for run in self.healing.get("runs", []) for level, note in run["not_healed"].items()}
 
     # -- waiting ------------------------------------------------------------------------------------
 
