@@ -1,21 +1,26 @@
 """What the services need from the outside world, as abstract classes the adapters implement."""
 
+from __future__ import annotations
+
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from inventory_ledger.domain.catch_up import FetchedOrder
-from inventory_ledger.domain.credentials import ExpiringOfflineCredentials, TokenGrant, TokenState
-from inventory_ledger.domain.drift import HealingPolicy, ShopifyLevel
-from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
-from inventory_ledger.domain.merchant import MerchantView
-from inventory_ledger.domain.nightly import MessageOutcome, NightlyPlan
-from inventory_ledger.domain.onboarding import ShopifyLocation, ShopifyVariant
-from inventory_ledger.domain.parking import ParkedEvent
-from inventory_ledger.domain.pushing import LevelPush, PushOutcome
-from inventory_ledger.domain.subscriptions import WebhookSubscription
-from inventory_ledger.domain.webhooks import WebhookEnvelope
+# Annotations only: a function importing a port does not pay for every domain model (pydantic) at
+# its cold start, only for the ones it uses.
+if TYPE_CHECKING:
+    from inventory_ledger.domain.catch_up import FetchedOrder
+    from inventory_ledger.domain.credentials import ExpiringOfflineCredentials, TokenGrant, TokenState
+    from inventory_ledger.domain.drift import HealingPolicy, ShopifyLevel
+    from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
+    from inventory_ledger.domain.merchant import MerchantView
+    from inventory_ledger.domain.nightly import MessageOutcome, NightlyPlan
+    from inventory_ledger.domain.onboarding import ShopifyLocation, ShopifyVariant
+    from inventory_ledger.domain.parking import ParkedEvent
+    from inventory_ledger.domain.pushing import LevelPush, PushOutcome
+    from inventory_ledger.domain.subscriptions import WebhookSubscription
+    from inventory_ledger.domain.webhooks import WebhookEnvelope
 
 
 class ShopifyInventory(ABC):
