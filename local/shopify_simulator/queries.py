@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from graphql import GraphQLResolveInfo
@@ -21,7 +22,25 @@ from .objects import (
     variant_obj,
 )
 from .queries_orders import orders_resolver
+from .state import InventoryItem, Product, Variant
 from .webhook_subscriptions import webhook_subscriptions
+
+
+def _searched[Record: (InventoryItem, Product, Variant)](
+    info: GraphQLResolveInfo,
+    typename: str,
+    args: dict[str, Any],
+    records: Iterable[Record],
+    fields: Callable[[Record], Mapping[str, str | None]],
+    build: Callable[[Record], Obj],
+) -> Obj:
+    """A connection searched by `query:` (terms matched against `fields`), paged by id: `sortKey` and
+    `savedSearchId` are not served (ignored where the field takes them)."""
+    terms = parse_search(args.pop("query", None))
+    args.pop("sortKey", None)
+    args.pop("savedSearchId", None)
+    items = [(r.id, build(r)) for r in records if matches(terms, fields(r))]
+    return connection(info, typename, items, **args)
 
 
 def query_root(ctx: ExecContext) -> Obj:
@@ -47,33 +66,34 @@ def query_root(ctx: ExecContext) -> Obj:
         return connection(info, "LocationConnection", items, presorted=True, **args)
 
     def product_variants(info: GraphQLResolveInfo, **args: Any) -> Obj:
-        terms = parse_search(args.pop("query", None))
-        args.pop("sortKey", None)
-        args.pop("savedSearchId", None)
-        items = [
-            (v.id, variant_obj(shop, v))
-            for v in shop.variants.values()
-            if matches(terms, {"sku": v.sku, "id": str(v.id), "product_id": str(v.product_id)})
-        ]
-        return connection(info, "ProductVariantConnection", items, **args)
+        return _searched(
+            info,
+            "ProductVariantConnection",
+            args,
+            shop.variants.values(),
+            lambda v: {"sku": v.sku, "id": str(v.id), "product_id": str(v.product_id)},
+            lambda v: variant_obj(shop, v),
+        )
 
     def products(info: GraphQLResolveInfo, **args: Any) -> Obj:
-        terms = parse_search(args.pop("query", None))
-        args.pop("sortKey", None)
-        args.pop("savedSearchId", None)
-        items = [
-            (p.id, product_obj(shop, p))
-            for p in shop.products.values()
-            if matches(terms, {"title": p.title, "id": str(p.id), "handle": p.handle})
-        ]
-        return connection(info, "ProductConnection", items, **args)
+        return _searched(
+            info,
+            "ProductConnection",
+            args,
+            shop.products.values(),
+            lambda p: {"title": p.title, "id": str(p.id), "handle": p.handle},
+            lambda p: product_obj(shop, p),
+        )
 
     def inventory_items(info: GraphQLResolveInfo, **args: Any) -> Obj:
-        terms = parse_search(args.pop("query", None))
-        items = [
-            (i.id, item_obj(shop, i)) for i in shop.items.values() if matches(terms, {"sku": i.sku, "id": str(i.id)})
-        ]
-        return connection(info, "InventoryItemConnection", items, **args)
+        return _searched(
+            info,
+            "InventoryItemConnection",
+            args,
+            shop.items.values(),
+            lambda i: {"sku": i.sku, "id": str(i.id)},
+            lambda i: item_obj(shop, i),
+        )
 
     def by_id(kind: str) -> Any:
         def resolve(info: GraphQLResolveInfo, id: str) -> Obj | None:
