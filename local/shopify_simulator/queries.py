@@ -22,25 +22,20 @@ from .objects import (
     variant_obj,
 )
 from .queries_orders import orders_resolver
-from .state import InventoryItem, Product, Variant
+from .state import InventoryItem, Product, Shop, Variant
 from .webhook_subscriptions import webhook_subscriptions
 
 
-def _searched[Record: (InventoryItem, Product, Variant)](
-    info: GraphQLResolveInfo,
-    typename: str,
-    args: dict[str, Any],
-    records: Iterable[Record],
-    fields: Callable[[Record], Mapping[str, str | None]],
-    build: Callable[[Record], Obj],
-) -> Obj:
-    """A connection searched by `query:` (terms matched against `fields`), paged by id: `sortKey` and
-    `savedSearchId` are not served (ignored where the field takes them)."""
-    terms = parse_search(args.pop("query", None))
-    args.pop("sortKey", None)
-    args.pop("savedSearchId", None)
-    items = [(r.id, build(r)) for r in records if matches(terms, fields(r))]
-    return connection(info, typename, items, **args)
+def _variant_terms(v: Variant) -> Mapping[str, str | None]:
+    return {"sku": v.sku, "id": str(v.id), "product_id": str(v.product_id)}
+
+
+def _product_terms(p: Product) -> Mapping[str, str | None]:
+    return {"title": p.title, "id": str(p.id), "handle": p.handle}
+
+
+def _item_terms(i: InventoryItem) -> Mapping[str, str | None]:
+    return {"sku": i.sku, "id": str(i.id)}
 
 
 def query_root(ctx: ExecContext) -> Obj:
@@ -65,35 +60,30 @@ def query_root(ctx: ExecContext) -> Obj:
         ]
         return connection(info, "LocationConnection", items, presorted=True, **args)
 
+    def searched[R: (InventoryItem, Product, Variant)](
+        info: GraphQLResolveInfo,
+        args: dict[str, Any],
+        typename: str,
+        records: Iterable[R],
+        build: Callable[[Shop, R], Obj],
+        terms_of: Callable[[R], Mapping[str, str | None]],
+    ) -> Obj:
+        """A connection searched by `query:` (terms matched against `terms_of`), paged by id: `sortKey`
+        and `savedSearchId` are not served (ignored where the field takes them)."""
+        terms = parse_search(args.pop("query", None))
+        args.pop("sortKey", None)
+        args.pop("savedSearchId", None)
+        items = [(r.id, build(shop, r)) for r in records if matches(terms, terms_of(r))]
+        return connection(info, typename, items, **args)
+
     def product_variants(info: GraphQLResolveInfo, **args: Any) -> Obj:
-        return _searched(
-            info,
-            "ProductVariantConnection",
-            args,
-            shop.variants.values(),
-            lambda v: {"sku": v.sku, "id": str(v.id), "product_id": str(v.product_id)},
-            lambda v: variant_obj(shop, v),
-        )
+        return searched(info, args, "ProductVariantConnection", shop.variants.values(), variant_obj, _variant_terms)
 
     def products(info: GraphQLResolveInfo, **args: Any) -> Obj:
-        return _searched(
-            info,
-            "ProductConnection",
-            args,
-            shop.products.values(),
-            lambda p: {"title": p.title, "id": str(p.id), "handle": p.handle},
-            lambda p: product_obj(shop, p),
-        )
+        return searched(info, args, "ProductConnection", shop.products.values(), product_obj, _product_terms)
 
     def inventory_items(info: GraphQLResolveInfo, **args: Any) -> Obj:
-        return _searched(
-            info,
-            "InventoryItemConnection",
-            args,
-            shop.items.values(),
-            lambda i: {"sku": i.sku, "id": str(i.id)},
-            lambda i: item_obj(shop, i),
-        )
+        return searched(info, args, "InventoryItemConnection", shop.items.values(), item_obj, _item_terms)
 
     def by_id(kind: str) -> Any:
         def resolve(info: GraphQLResolveInfo, id: str) -> Obj | None:
