@@ -13,6 +13,7 @@ from .graph import ExecContext, Obj, connection, lazy, node, resource
 from .ids import level_gid, parse_gid, parse_gid_of
 from .jsonish import JsonValue
 from .quantities import ALL_NAMES
+from .queries_orders import order_part_by_id
 from .state import BulkOperation, InventoryItem, InventoryLevel, Location, Product, Shop, Variant
 
 
@@ -334,4 +335,6 @@ def node_by_gid(shop: Shop, value: str, base_url: str) -> Obj | None:
         if item_part.isdigit():
             lv = shop.level(int(item_part), num)
             return level_obj(shop, lv) if lv else None
+    if kind in ("Order", "Fulfillment", "Refund"):
+        return order_part_by_id(shop, kind, num)
     return None

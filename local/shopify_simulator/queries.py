@@ -140,5 +140,8 @@ def query_root(ctx: ExecContext) -> Obj:
         bulkOperation=bulk_operation,
         currentBulkOperation=current_bulk_operation,
         orders=orders_resolver(ctx),
+        order=by_id("Order"),
+        fulfillment=by_id("Fulfillment"),
+        refund=by_id("Refund"),
         webhookSubscriptions=webhook_subscriptions(ctx),
     )
