@@ -34,7 +34,7 @@ from chaos.plan import (
     error_kind,
 )
 from chaos.reference import ShopifyIds
-from demo.seed import SHOP, TOPICS
+from demo.seed import SHOP
 from demo.story import Story
 from inventory_ledger import bootstrap
 from inventory_ledger.clock import utc_now
@@ -47,6 +47,7 @@ from inventory_ledger.service.operations import record_operation
 from local_stack.driver import LambdaDriver
 from local_stack.stack import LocalStack
 from shopify_simulator.delivery import Attempt, DeliveryEngine
+from shopify_simulator.seeds import LEDGER_TOPICS
 
 # Shopify retries a failed delivery after ~56 s, doubling; compressed so a killed ingress is retried
 # within a second and all eight retries fit in about a minute.
@@ -228,7 +229,7 @@ class Runner:
                 return
 
     def _subscribed_events(self) -> int:
-        return sum(1 for event in self.deliveries.events(SHOP) if event.topic in TOPICS)
+        return sum(1 for event in self.deliveries.events(SHOP) if event.topic in LEDGER_TOPICS)
 
     def _wait_for_deliveries(self, deadline: float) -> None:
         while self.deliveries.pending_count() or self.deliveries.held_count(SHOP):
