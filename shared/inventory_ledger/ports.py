@@ -9,6 +9,11 @@ from typing import TYPE_CHECKING, Protocol
 
 # Annotations only: a function importing a port does not pay for every domain model (pydantic) at
 # its cold start, only for the ones it uses.
+from inventory_ledger.domain.merchant import (
+    CONFIG_ONLY,
+    MappingQuery,
+)  # a default value (plain dataclasses, no pydantic)
+
 if TYPE_CHECKING:
     from inventory_ledger.domain.catch_up import FetchedOrder
     from inventory_ledger.domain.credentials import ExpiringOfflineCredentials, TokenGrant, TokenState
@@ -116,15 +121,7 @@ class ApplyingLedger(BalanceReads):
     """Applying an event or an operator's movement: the consumer, the catch-up, onboarding, the CLI."""
 
     @abstractmethod
-    def merchant_view(
-        self,
-        shop: str,
-        *,
-        shopify_location_ids: Iterable[int] = (),
-        skus: Iterable[str] = (),
-        inventory_item_ids: Iterable[int] = (),
-        variant_ids: Iterable[int] = (),
-    ) -> MerchantView | None:
+    def merchant_view(self, shop: str, wanted: MappingQuery = CONFIG_ONLY) -> MerchantView | None:
         """The merchant's configuration and the mappings asked for; None for an unknown shop."""
 
     @abstractmethod

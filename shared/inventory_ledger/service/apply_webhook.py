@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from inventory_ledger.clock import Now
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey, OrderLineState, Source
-from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
+from inventory_ledger.domain.merchant import MappingQuery, MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Movement, SkippedLine, Translation
 from inventory_ledger.domain.order_edits import apply_order_edited
 from inventory_ledger.domain.orders import apply_order_cancelled, apply_order_created, apply_refund_created
@@ -151,7 +151,7 @@ def observe_shopify_level(level: InventoryLevel, shop: str, ledger: LedgerReposi
     compare-and-swap refuses while they disagree, and the reconciler reports and heals the level.
     """
     merchant = ledger.merchant_view(
-        shop, shopify_location_ids=[level.location_id], inventory_item_ids=[level.inventory_item_id]
+        shop, MappingQuery.of(shopify_location_ids=[level.location_id], inventory_item_ids=[level.inventory_item_id])
     )
     location = merchant.locations_by_shopify_id.get(level.location_id) if merchant else None
     sku = merchant.skus_by_inventory_item.get(level.inventory_item_id) if merchant else None
@@ -275,12 +275,12 @@ def _merchant_for(
     else:
         location_ids = set()
         items = list(order_now.line_items) if order_now is not None else []
-    return ledger.merchant_view(
-        shop,
-        shopify_location_ids=location_ids,  # type: ignore[arg-type]
-        skus={line.sku for line in items if line.sku},
-        variant_ids={line.variant_id for line in items if line.variant_id is not None},
+    wanted = MappingQuery.of(
+        shopify_location_ids=location_ids,
+        skus=(line.sku for line in items),
+        variant_ids=(line.variant_id for line in items),
     )
+    return ledger.merchant_view(shop, wanted)
 
 
 def _invalid(error: ValidationError) -> Problem:
