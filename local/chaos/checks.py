@@ -181,7 +181,7 @@ def _figures(
                 f"{run.get('drifted')} / {run.get('healed')}" for run in runner.heal_passes
             ),
             "heal: levels left unhealed (last run)": "; ".join(
-                f"{level}: {note}" for level, note in sorted((runner.healing.get("not_healed") or {}).items())
+                f"{level}: {note}" for level, note in sorted(runner.not_healed().items())
             )
             or "none",
             "nightly reconciliation: drifted / in flight": f"{runner.nightly.get('drifted')} / {in_flight}",

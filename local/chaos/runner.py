@@ -34,7 +34,7 @@ from chaos.plan import (
     error_kind,
 )
 from chaos.reference import ShopifyIds
-from demo.seed import SHOP, TOPICS
+from demo.seed import SHOP
 from demo.story import Story
 from inventory_ledger import bootstrap
 from inventory_ledger.clock import utc_now
@@ -47,6 +47,7 @@ from inventory_ledger.service.operations import record_operation
 from local_stack.driver import LambdaDriver
 from local_stack.stack import LocalStack
 from shopify_simulator.delivery import Attempt, DeliveryEngine
+from shopify_simulator.seeds import LEDGER_TOPICS
 
 # Shopify retries a failed delivery after ~56 s, doubling; compressed so a killed ingress is retried
 # within a second and all eight retries fit in about a minute.
@@ -199,7 +200,7 @@ class Runner:
         for _ in range(HEAL_PASSES):
             self.healing = self.driver.reconcile(SHOP)
             self.heal_passes.append(self.healing)
-            if not self.healing.get("not_healed"):
+            if not self.not_healed():
                 break
         self.driver.drain(timeout=QUIET_TIMEOUT_S)
         self._release_after_heal()
@@ -208,6 +209,11 @@ class Runner:
         # The nightly run only reports: any drift left would show, not be mended out of sight.
         directory.set_healing_policy(SHOP, "report")
         self.nightly = self.driver.reconcile()
+
+    def not_healed(self) -> dict[str, str]:
+        """The last heal's drifted levels it left as they were, and why: each run of the reconciler's
+        answer names its own (one run per merchant, or per location of a large one)."""
+        return {level: note for run in self.healing.get("runs", []) for level, note in run["not_healed"].items()}
 
     # -- waiting ------------------------------------------------------------------------------------
 
@@ -223,7 +229,7 @@ class Runner:
                 return
 
     def _subscribed_events(self) -> int:
-        return sum(1 for event in self.deliveries.events(SHOP) if event.topic in TOPICS)
+        return sum(1 for event in self.deliveries.events(SHOP) if event.topic in LEDGER_TOPICS)
 
     def _wait_for_deliveries(self, deadline: float) -> None:
         while self.deliveries.pending_count() or self.deliveries.held_count(SHOP):

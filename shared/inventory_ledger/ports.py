@@ -1,22 +1,32 @@
 """What the services need from the outside world, as abstract classes the adapters implement."""
 
+from __future__ import annotations
+
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from inventory_ledger.domain.catch_up import FetchedOrder
-from inventory_ledger.domain.credentials import ExpiringOfflineCredentials, TokenGrant, TokenState
-from inventory_ledger.domain.drift import HealingPolicy, ShopifyLevel
-from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
-from inventory_ledger.domain.merchant import MerchantView
-from inventory_ledger.domain.nightly import MessageOutcome, NightlyPlan
-from inventory_ledger.domain.onboarding import ShopifyLocation, ShopifyVariant
-from inventory_ledger.domain.parking import ParkedEvent
-from inventory_ledger.domain.pushing import LevelPush, PushOutcome
-from inventory_ledger.domain.shopify_payloads import FulfillmentOrderRead
-from inventory_ledger.domain.subscriptions import WebhookSubscription
-from inventory_ledger.domain.webhooks import WebhookEnvelope
+# Annotations only: a function importing a port does not pay for every domain model (pydantic) at
+# its cold start, only for the ones it uses.
+from inventory_ledger.domain.merchant import (
+    CONFIG_ONLY,
+    MappingQuery,
+)  # a default value (plain dataclasses, no pydantic)
+
+if TYPE_CHECKING:
+    from inventory_ledger.domain.catch_up import FetchedOrder
+    from inventory_ledger.domain.credentials import ExpiringOfflineCredentials, TokenGrant, TokenState
+    from inventory_ledger.domain.drift import HealingPolicy, ShopifyLevel
+    from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
+    from inventory_ledger.domain.merchant import MerchantView
+    from inventory_ledger.domain.nightly import MessageOutcome, NightlyPlan
+    from inventory_ledger.domain.onboarding import ShopifyLocation, ShopifyVariant
+    from inventory_ledger.domain.parking import ParkedEvent
+    from inventory_ledger.domain.pushing import LevelPush, PushOutcome
+    from inventory_ledger.domain.shopify_payloads import FulfillmentOrderRead
+    from inventory_ledger.domain.subscriptions import WebhookSubscription
+    from inventory_ledger.domain.webhooks import WebhookEnvelope
 
 
 class ShopifyInventory(ABC):
@@ -112,15 +122,7 @@ class ApplyingLedger(BalanceReads):
     """Applying an event or an operator's movement: the consumer, the catch-up, onboarding, the CLI."""
 
     @abstractmethod
-    def merchant_view(
-        self,
-        shop: str,
-        *,
-        shopify_location_ids: Iterable[int] = (),
-        skus: Iterable[str] = (),
-        inventory_item_ids: Iterable[int] = (),
-        variant_ids: Iterable[int] = (),
-    ) -> MerchantView | None:
+    def merchant_view(self, shop: str, wanted: MappingQuery = CONFIG_ONLY) -> MerchantView | None:
         """The merchant's configuration and the mappings asked for; None for an unknown shop."""
 
     @abstractmethod
@@ -269,7 +271,7 @@ class ShopifyOrders(ABC):
         """Every order created or updated at or after ``since``; raises TransientFailure or PushRefused.
         An order Shopify returns that the ledger cannot read is skipped and logged, never raised."""
 
-    def fulfillment_orders(self) -> "ShopifyFulfillmentOrders | None":
+    def fulfillment_orders(self) -> ShopifyFulfillmentOrders | None:
         """The same shop's fulfilment orders, for the moves an order the catch-up applies releases; None
         when this reader cannot read them (the moves then stay parked with the reason)."""
         return None

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from inventory_ledger.clock import Now
 from inventory_ledger.domain.fulfilment_moves import apply_fulfillment_order_moved
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey, OrderLineState, Source
-from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
+from inventory_ledger.domain.merchant import MappingQuery, MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Movement, SkippedLine, Translation
 from inventory_ledger.domain.order_edits import apply_order_edited
 from inventory_ledger.domain.orders import apply_order_cancelled, apply_order_created, apply_refund_created
@@ -179,8 +179,8 @@ def _prepare_move(
         problem = Problem(ProblemKind.INVALID_PAYLOAD, reason) if known else _unknown_shop(envelope)
         return _park(result, envelope, ledger, now, [problem])
     moved = read  # not None, for the closure below
-    locations = {moved.location_id} | {f.location_id for f in moved.fulfillments}
-    merchant = ledger.merchant_view(envelope.shop_domain, shopify_location_ids=[i for i in locations if i is not None])
+    locations = [moved.location_id, *(f.location_id for f in moved.fulfillments)]
+    merchant = ledger.merchant_view(envelope.shop_domain, MappingQuery.of(shopify_location_ids=locations))
     if merchant is None:
         return _park(result, envelope, ledger, now, [_unknown_shop(envelope)])
 
@@ -231,7 +231,7 @@ def observe_shopify_level(level: InventoryLevel, shop: str, ledger: LedgerReposi
     compare-and-swap refuses while they disagree, and the reconciler reports and heals the level.
     """
     merchant = ledger.merchant_view(
-        shop, shopify_location_ids=[level.location_id], inventory_item_ids=[level.inventory_item_id]
+        shop, MappingQuery.of(shopify_location_ids=[level.location_id], inventory_item_ids=[level.inventory_item_id])
     )
     location = merchant.locations_by_shopify_id.get(level.location_id) if merchant else None
     sku = merchant.skus_by_inventory_item.get(level.inventory_item_id) if merchant else None
@@ -355,12 +355,12 @@ def _merchant_for(
     else:
         location_ids = set()
         items = list(order_now.line_items) if order_now is not None else []
-    return ledger.merchant_view(
-        shop,
-        shopify_location_ids=location_ids,  # type: ignore[arg-type]
-        skus={line.sku for line in items if line.sku},
-        variant_ids={line.variant_id for line in items if line.variant_id is not None},
+    wanted = MappingQuery.of(
+        shopify_location_ids=location_ids,
+        skus=(line.sku for line in items),
+        variant_ids=(line.variant_id for line in items),
     )
+    return ledger.merchant_view(shop, wanted)
 
 
 def _invalid(error: ValidationError) -> Problem:

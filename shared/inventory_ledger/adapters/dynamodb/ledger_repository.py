@@ -23,7 +23,7 @@ from inventory_ledger.domain.ledger import (
     OrderLineState,
     PushStatus,
 )
-from inventory_ledger.domain.merchant import MerchantView
+from inventory_ledger.domain.merchant import CONFIG_ONLY, MappingQuery, MerchantView
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush
 from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
@@ -50,20 +50,12 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
     def _query(self, pk: str, sk_prefix: str) -> Iterator[items.Item]:
         return self._query_prefix(pk, sk_prefix, consistent=True)
 
-    def merchant_view(
-        self,
-        shop: str,
-        *,
-        shopify_location_ids: Iterable[int] = (),
-        skus: Iterable[str] = (),
-        inventory_item_ids: Iterable[int] = (),
-        variant_ids: Iterable[int] = (),
-    ) -> MerchantView | None:
+    def merchant_view(self, shop: str, wanted: MappingQuery = CONFIG_ONLY) -> MerchantView | None:
         sort_keys = {items.CONFIG_SK}
-        sort_keys |= {items.SHOPIFY_LOCATION.of(location_id) for location_id in set(shopify_location_ids)}
-        sort_keys |= {items.SKU.of(sku) for sku in set(skus)}
-        sort_keys |= {items.INVENTORY_ITEM.of(item_id) for item_id in set(inventory_item_ids)}
-        sort_keys |= {items.VARIANT.of(variant_id) for variant_id in set(variant_ids)}
+        sort_keys |= {items.SHOPIFY_LOCATION.of(location_id) for location_id in wanted.shopify_location_ids}
+        sort_keys |= {items.SKU.of(sku) for sku in wanted.skus}
+        sort_keys |= {items.INVENTORY_ITEM.of(item_id) for item_id in wanted.inventory_item_ids}
+        sort_keys |= {items.VARIANT.of(variant_id) for variant_id in wanted.variant_ids}
         # The mapping items this container read in the last MAPPING_TTL_SECONDS are used as read; only
         # the rest is read (one BatchGetItem), and what is not found is asked for again next time.
         cached = self._mappings.setdefault(shop, {})
