@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from inventory_ledger.adapters.dynamodb import items
-from inventory_ledger.adapters.dynamodb.client import TRANSIENT_CODES, DynamoDbTable
+from inventory_ledger.adapters.dynamodb.client import TRANSIENT_CODES, DynamoDbTable, error_code
 from inventory_ledger.clock import utc_now
 from inventory_ledger.domain.ledger import (
     ActivityEntry,
@@ -31,7 +31,9 @@ from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepos
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-# Pusher acknowledgements written at once per Shopify call (up to 250 levels).
+# Pusher acknowledgements per TransactWriteItems (its cap), and writes of one Shopify call's
+# acknowledgements (up to 250 levels) in flight at once.
+ACK_TRANSACTION_ITEMS = 100
 ACK_CONCURRENCY = 16
 # How long a container uses a merchant's config and mapping items as it read them. Mappings are
 # one-to-one and set at onboarding; a mapping added later is read on its first miss, and a changed
@@ -269,15 +271,23 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         add: str = "",
         remove: str = "",
     ) -> bool:
+        return self._write_if(
+            self.client.update_item, **self._pusher_parameters(key, assignments, values, condition, add, remove)
+        )
+
+    def _pusher_parameters(
+        self, key: LevelKey, assignments: str, values: dict[str, Any], condition: str, add: str, remove: str
+    ) -> dict[str, Any]:
         # changed_by=pusher: the stream filter passes ledger writes only, so this never re-triggers.
         expression = f"SET {assignments}, changed_by = :pusher"
         expression += f" ADD {add}" if add else ""
         expression += f" REMOVE {remove}" if remove else ""
-        return self._update_balance_if(key, expression, condition, {**values, ":pusher": "pusher"})
+        return self._balance_arguments(key, expression, condition, {**values, ":pusher": "pusher"})
 
-    def acknowledge_push(self, push: LevelPush, at: datetime) -> bool:
+    def _acknowledgement(self, push: LevelPush, at: datetime) -> dict[str, Any]:
+        """One push's acknowledgement, as UpdateItem's arguments (alone, or an item of a transaction)."""
         # ADD, not SET: a sale applied between our read and this write has moved shopify_expected too.
-        return self._pusher_update(
+        return self._pusher_parameters(
             push.key,
             "pushed_version = :version, pushed_quantity = :quantity, pushed_at = :at, push_status = :applied, "
             "last_agreed_at = :at",
@@ -289,16 +299,43 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
                 ":applied": PushStatus.APPLIED.value,
             },
             "attribute_exists(pk) AND (attribute_not_exists(pushed_version) OR pushed_version < :version)",
-            add="shopify_expected :moved",
-            remove="stale_since",
+            "shopify_expected :moved",
+            "stale_since",
         )
 
+    def acknowledge_push(self, push: LevelPush, at: datetime) -> bool:
+        return self._write_if(self.client.update_item, **self._acknowledgement(push, at))
+
     def acknowledge_pushes(self, pushes: Sequence[LevelPush], at: datetime) -> list[bool]:
-        # One conditional UpdateItem per level, several in flight (boto3 clients are thread-safe):
-        # written one after another they were half of a 100-level batch's time.
+        # Up to ACK_TRANSACTION_ITEMS acknowledgements per TransactWriteItems, each item keeping its own
+        # condition, the transactions of one call in flight at once (boto3 clients are thread-safe): a
+        # 250-level call is three round trips instead of 250 UpdateItems. A transaction is all or
+        # nothing, so one cancelled (a level whose newer version was acknowledged already, a conflict
+        # with a movement being committed) is written again item by item: each level's own condition
+        # decides, and one level's lost race never costs another its acknowledgement.
         if len(pushes) <= 1:
             return [self.acknowledge_push(push, at) for push in pushes]
-        with ThreadPoolExecutor(max_workers=min(ACK_CONCURRENCY, len(pushes)), thread_name_prefix="ack") as pool:
+        chunks = [list(chunk) for chunk in batched(pushes, ACK_TRANSACTION_ITEMS)]
+        with ThreadPoolExecutor(max_workers=min(ACK_CONCURRENCY, len(chunks)), thread_name_prefix="ack") as pool:
+            return [done for chunk in pool.map(lambda c: self._acknowledge_together(c, at), chunks) for done in chunk]
+
+    def _acknowledge_together(self, pushes: list[LevelPush], at: datetime) -> list[bool]:
+        if len(pushes) == 1:
+            return [self.acknowledge_push(pushes[0], at)]
+        try:
+            self._call(
+                self.client.transact_write_items,
+                TransactItems=[{"Update": self._acknowledgement(push, at)} for push in pushes],
+            )
+        except ClientError as error:
+            if error_code(error) != "TransactionCanceledException":
+                raise
+            return self._acknowledge_each(pushes, at)
+        return [True] * len(pushes)
+
+    def _acknowledge_each(self, pushes: list[LevelPush], at: datetime) -> list[bool]:
+        """One conditional UpdateItem per level, several in flight."""
+        with ThreadPoolExecutor(max_workers=min(ACK_CONCURRENCY, len(pushes)), thread_name_prefix="ack-1") as pool:
             return list(pool.map(lambda push: self.acknowledge_push(push, at), pushes))
 
     def record_stale_push(self, push: LevelPush, at: datetime) -> None:
@@ -393,14 +430,18 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         return self._update_balance_if(key, expression, "attribute_exists(pk)", {**values, ":by": "reconciler"})
 
     def _update_balance_if(self, key: LevelKey, expression: str, condition: str, values: dict[str, Any]) -> bool:
-        return self._write_if(
-            self.client.update_item,
-            TableName=self.table_name,
-            Key=items.balance_key(key),
-            UpdateExpression=expression,
-            ConditionExpression=condition,
-            ExpressionAttributeValues=items.to_attributes(values),
-        )
+        return self._write_if(self.client.update_item, **self._balance_arguments(key, expression, condition, values))
+
+    def _balance_arguments(
+        self, key: LevelKey, expression: str, condition: str, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "TableName": self.table_name,
+            "Key": items.balance_key(key),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": items.to_attributes(values),
+        }
 
     def record_drift(self, key: LevelKey, at: datetime) -> None:
         self._reconciler_update(
