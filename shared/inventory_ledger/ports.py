@@ -2,6 +2,7 @@
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -97,6 +98,16 @@ class PushLater(ABC):
         """Has each level pushed again after its delay (whole seconds, 1 to 900); TransientFailure if not."""
 
 
+@dataclass(frozen=True)
+class MappingRequest:
+    """The mappings one event needs (ApplyingLedger.merchant_view's arguments)."""
+
+    shopify_location_ids: frozenset[int] = frozenset()
+    skus: frozenset[str] = frozenset()
+    inventory_item_ids: frozenset[int] = frozenset()
+    variant_ids: frozenset[int] = frozenset()
+
+
 # The ledger's port, by the role of its callers: each use case can ask for only the role it plays.
 # LedgerRepository is all of them: one table, one adapter (DynamoDbLedger), one fake (InMemoryLedger).
 
@@ -121,6 +132,20 @@ class ApplyingLedger(BalanceReads):
         variant_ids: Iterable[int] = (),
     ) -> MerchantView | None:
         """The merchant's configuration and the mappings asked for; None for an unknown shop."""
+
+    def merchant_views(self, shop: str, requests: Sequence["MappingRequest"]) -> list[MerchantView | None]:
+        """``merchant_view`` for each request, each view holding only what its request asked for; one
+        round trip for all of them where the backend allows."""
+        return [
+            self.merchant_view(
+                shop,
+                shopify_location_ids=request.shopify_location_ids,
+                skus=request.skus,
+                inventory_item_ids=request.inventory_item_ids,
+                variant_ids=request.variant_ids,
+            )
+            for request in requests
+        ]
 
     @abstractmethod
     def order_lines(self, shop: str, order_id: int) -> dict[tuple[int, int], OrderLineState]:

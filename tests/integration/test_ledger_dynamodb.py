@@ -3,6 +3,7 @@ oversells, parking and replay, one-to-one mappings, and the consumer's partial b
 
 import json
 import threading
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
@@ -16,10 +17,12 @@ from inventory_ledger.domain.ledger import LedgerChange, LevelKey
 from inventory_ledger.domain.merchant import ProblemKind
 from inventory_ledger.domain.pushing import LevelPush
 from inventory_ledger.domain.webhooks import Topic
-from inventory_ledger.ports import MappingConflict, TransientFailure
+from inventory_ledger.ports import MappingConflict, MappingRequest, TransientFailure
 from inventory_ledger.service.apply_webhook import apply_envelope, replay_parked
+from inventory_ledger.service.consume import consume_together
 from inventory_ledger.service.operations import record_operation
 from local_stack.aws import LocalResources, MotoServer, provision
+from tests.support.dynamodb_calls import counted_ledger
 from tests.support.handlers import load_handler
 from tests.support.histories import LOCATIONS, PRIMARY, SHOP, SKUS, Phase, histories, onboard_history_merchant, play
 from tests.support.lambda_context import FakeLambdaContext
@@ -41,6 +44,13 @@ def ledger(local_aws: LocalResources) -> DynamoDbLedger:
 
 def onboarded_ledger(local_aws: LocalResources) -> DynamoDbLedger:
     return onboard_history_merchant(local_aws.table_name)
+
+
+@pytest.fixture
+def counted(local_aws: LocalResources) -> tuple[DynamoDbLedger, Counter[str]]:
+    """The demo merchant's ledger on a client of its own, its DynamoDB calls counted."""
+    onboard_history_merchant(local_aws.table_name)
+    return counted_ledger(local_aws)
 
 
 def quantity(ledger: DynamoDbLedger, location: str, sku: str) -> int:
@@ -280,6 +290,48 @@ def test_the_mapping_cache_reads_a_mapping_added_later_and_expires(local_aws: Lo
     # And an unknown shop is still None, however often it is asked for
     assert ledger.merchant_view("nobody.myshopify.com") is None
     assert ledger.merchant_view("nobody.myshopify.com") is None
+
+
+def test_merchant_views_are_one_read_and_each_holds_only_what_its_request_asked_for(
+    counted: tuple[DynamoDbLedger, Counter[str]],
+) -> None:
+    ledger, calls = counted
+    requests = [
+        MappingRequest(skus=frozenset({"A"})),
+        MappingRequest(shopify_location_ids=frozenset({STORE_A}), skus=frozenset({"B", "LATE"})),
+    ]
+
+    first, second = ledger.merchant_views(SHOP, requests)
+
+    assert calls == Counter({"BatchGetItem": 1})
+    assert first is not None
+    assert second is not None
+    assert (first.known_skus, first.locations_by_shopify_id) == (frozenset({"A"}), {})
+    assert (second.known_skus, second.locations_by_shopify_id) == (frozenset({"B"}), {STORE_A: "store-a"})
+    assert first.primary_location == second.primary_location == PRIMARY
+    assert ledger.merchant_views("nobody.myshopify.com", requests) == [None, None]
+
+
+def test_a_queue_batch_of_orders_reads_its_mappings_once_and_its_lines_and_balances_once(
+    counted: tuple[DynamoDbLedger, Counter[str]],
+) -> None:
+    ledger, calls = counted
+    messages = [
+        (
+            envelope(Topic.ORDERS_CREATE, order(BIG + 100 * n, [(BIG + 100 * n + 1, SKUS[n % 3], 1)],
+                     location_id=STORE_A), shop=SHOP, event_id=f"b{n}").model_dump_json(),
+            f"m{n}",
+        )
+        for n in range(10)
+    ]  # fmt: skip
+
+    results = consume_together(messages, ledger, now)
+
+    assert sorted(results) == sorted(message_id for _, message_id in messages)
+    assert all(len(result.applied) == 1 for result in results.values())
+    # The views, then the lines and balances, then one commit; each order's waiting refunds looked up.
+    assert calls == Counter({"BatchGetItem": 2, "TransactWriteItems": 1, "Query": 10})
+    assert [quantity(ledger, "store-a", sku) for sku in SKUS] == [-4, -3, -3]
 
 
 def test_lines_and_balances_come_back_in_one_read_and_absent_ones_are_absent(local_aws: LocalResources) -> None:

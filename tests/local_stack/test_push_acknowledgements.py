@@ -4,7 +4,6 @@ level's condition is written again level by level, and nothing is acknowledged t
 
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -14,6 +13,7 @@ from inventory_ledger.domain.ledger import Balance, LevelKey
 from inventory_ledger.domain.pushing import LevelPush
 from inventory_ledger.service.operations import record_operation
 from local_stack.aws import LocalResources
+from tests.support.dynamodb_calls import counted_ledger
 from tests.support.histories import LOCATIONS, SHOP, SKUS, onboard_history_merchant
 
 pytestmark = pytest.mark.integration
@@ -25,17 +25,9 @@ def now() -> datetime:
     return datetime(2026, 11, 23, 12, tzinfo=UTC)
 
 
-def counted_ledger(resources: LocalResources) -> tuple[DynamoDbLedger, Counter[str]]:
-    """The ledger on its own client, with the DynamoDB operations it calls counted by name."""
+def onboarded(resources: LocalResources) -> tuple[DynamoDbLedger, Counter[str]]:
     onboard_history_merchant(resources.table_name, extra_skus=EXTRA_SKUS)
-    client = resources.client("dynamodb")
-    calls: Counter[str] = Counter()
-
-    def count(model: Any, **_: Any) -> None:
-        calls[model.name] += 1
-
-    client.meta.events.register("before-call.dynamodb.*", count)
-    return DynamoDbLedger(resources.table_name, client), calls
+    return counted_ledger(resources)
 
 
 def received(ledger: DynamoDbLedger) -> dict[LevelKey, Balance]:
@@ -59,7 +51,7 @@ def push_of(balance: Balance, version: int | None = None, quantity: int | None =
 def test_one_call_s_acknowledgements_are_a_transaction_per_100_levels_and_a_replay_moves_nothing(
     backend_aws: LocalResources,
 ) -> None:
-    ledger, calls = counted_ledger(backend_aws)
+    ledger, calls = onboarded(backend_aws)
     balances = received(ledger)
     pushes = [push_of(balance) for balance in balances.values()]
     calls.clear()
@@ -75,7 +67,7 @@ def test_one_call_s_acknowledgements_are_a_transaction_per_100_levels_and_a_repl
 
 
 def test_a_level_whose_condition_fails_loses_only_its_own_acknowledgement(backend_aws: LocalResources) -> None:
-    ledger, calls = counted_ledger(backend_aws)
+    ledger, calls = onboarded(backend_aws)
     balances = received(ledger)
     ordered = list(balances.values())
     newer, behind = ordered[0], ordered[1:]

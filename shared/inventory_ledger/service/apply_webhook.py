@@ -23,7 +23,13 @@ from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.planning import plan_change
 from inventory_ledger.domain.shopify_payloads import InventoryLevel, Order, OrderEdited, Refund
 from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
-from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
+from inventory_ledger.ports import (
+    ConcurrentChange,
+    DuplicateEntry,
+    LedgerRepository,
+    MappingRequest,
+    TransientFailure,
+)
 
 # A transaction holds at most 100 items; a line writes at most two entries, its record and a balance.
 LINES_PER_TRANSACTION = 24
@@ -82,23 +88,46 @@ def apply_envelope(
     return finish_envelope(prepared, translation, ledger, now)
 
 
+@dataclass(frozen=True)
+class Read:
+    """An order or refund event's payload, parsed, and the merchant's view it needs, read already
+    (service/consume.py reads a batch's views at once)."""
+
+    payload: Order | Refund
+    merchant: MerchantView | None
+
+
+def parse_payload(envelope: WebhookEnvelope) -> "Order | Refund | InventoryLevel | OrderEdited":
+    """The envelope's payload; raises ValidationError."""
+    return PAYLOADS[envelope.topic].model_validate_json(envelope.body)
+
+
 def prepare_envelope(
-    envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now, *, order_now: Order | None = None
+    envelope: WebhookEnvelope,
+    ledger: LedgerRepository,
+    now: Now,
+    *,
+    order_now: Order | None = None,
+    read: Read | None = None,
 ) -> "PreparedEvent | ApplyResult":
     """The event ready to translate, or its whole result when there is nothing to translate (a level
     observed, an invalid payload or an unknown shop parked)."""
     result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
     source = Source(topic=envelope.topic.value, webhook_id=envelope.webhook_id, event_id=envelope.event_id)
-    try:
-        payload = _parse(envelope)
-    except ValidationError as error:
-        return _park(result, envelope, ledger, now, [_invalid(error)])
-    if isinstance(payload, InventoryLevel):
-        result.skipped.append(observe_shopify_level(payload, envelope.shop_domain, ledger, now))
-        return result
+    payload: Order | Refund | InventoryLevel | OrderEdited
+    if read is not None:
+        payload, merchant = read.payload, read.merchant
+    else:
+        try:
+            payload = parse_payload(envelope)
+        except ValidationError as error:
+            return _park(result, envelope, ledger, now, [_invalid(error)])
+        if isinstance(payload, InventoryLevel):
+            result.skipped.append(observe_shopify_level(payload, envelope.shop_domain, ledger, now))
+            return result
+        merchant = ledger.merchant_view(envelope.shop_domain, **vars(mapping_request(payload, order_now)))
     edit = payload.order_edit if isinstance(payload, OrderEdited) else None
     order_id = _order_id(payload)
-    merchant = _merchant_for(payload, envelope.shop_domain, ledger, order_now)
     if merchant is None:
         return _park(result, envelope, ledger, now, [Problem(ProblemKind.UNKNOWN_SHOP, envelope.shop_domain)])
 
@@ -250,10 +279,6 @@ PAYLOADS: dict[Topic, type[Order] | type[Refund] | type[InventoryLevel] | type[O
 }
 
 
-def _parse(envelope: WebhookEnvelope) -> Order | Refund | InventoryLevel | OrderEdited:
-    return PAYLOADS[envelope.topic].model_validate_json(envelope.body)
-
-
 def _order_id(payload: Order | Refund | OrderEdited) -> int:
     if isinstance(payload, Order):
         return payload.id
@@ -262,24 +287,21 @@ def _order_id(payload: Order | Refund | OrderEdited) -> int:
     return payload.order_edit.order_id
 
 
-def _merchant_for(
-    payload: Order | Refund | OrderEdited, shop: str, ledger: LedgerRepository, order_now: Order | None
-) -> MerchantView | None:
+def mapping_request(payload: Order | Refund | OrderEdited, order_now: Order | None = None) -> MappingRequest:
+    """The mappings the event's movements are translated with."""
     if isinstance(payload, Order):
         location_ids = {payload.location_id} | {f.location_id for f in payload.fulfillments}
-        location_ids -= {None}
         items = list(payload.line_items)
     elif isinstance(payload, Refund):
-        location_ids = {line.location_id for line in payload.refund_line_items} - {None}
+        location_ids = {line.location_id for line in payload.refund_line_items}
         items = [line.line_item for line in payload.refund_line_items if line.line_item]
     else:
         location_ids = set()
         items = list(order_now.line_items) if order_now is not None else []
-    return ledger.merchant_view(
-        shop,
-        shopify_location_ids=location_ids,  # type: ignore[arg-type]
-        skus={line.sku for line in items if line.sku},
-        variant_ids={line.variant_id for line in items if line.variant_id is not None},
+    return MappingRequest(
+        shopify_location_ids=frozenset(i for i in location_ids if i is not None),
+        skus=frozenset(line.sku for line in items if line.sku),
+        variant_ids=frozenset(line.variant_id for line in items if line.variant_id is not None),
     )
 
 

@@ -26,7 +26,13 @@ from inventory_ledger.domain.ledger import (
 from inventory_ledger.domain.merchant import MerchantView
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush
-from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
+from inventory_ledger.ports import (
+    ConcurrentChange,
+    DuplicateEntry,
+    LedgerRepository,
+    MappingRequest,
+    TransientFailure,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -61,11 +67,23 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         inventory_item_ids: Iterable[int] = (),
         variant_ids: Iterable[int] = (),
     ) -> MerchantView | None:
-        sort_keys = {items.CONFIG_SK}
-        sort_keys |= {items.SHOPIFY_LOCATION.of(location_id) for location_id in set(shopify_location_ids)}
-        sort_keys |= {items.SKU.of(sku) for sku in set(skus)}
-        sort_keys |= {items.INVENTORY_ITEM.of(item_id) for item_id in set(inventory_item_ids)}
-        sort_keys |= {items.VARIANT.of(variant_id) for variant_id in set(variant_ids)}
+        request = MappingRequest(
+            frozenset(shopify_location_ids), frozenset(skus), frozenset(inventory_item_ids), frozenset(variant_ids)
+        )
+        return self.merchant_views(shop, [request])[0]
+
+    def merchant_views(self, shop: str, requests: Sequence[MappingRequest]) -> list[MerchantView | None]:
+        wanted = [_mapping_sort_keys(request) for request in requests]
+        found = self._mapping_items(shop, set().union(*wanted))
+        config = found.get(items.CONFIG_SK)
+        if config is None:
+            return [None] * len(requests)
+        return [
+            items.merchant_view_from_items(shop, config, [found[sk] for sk in sort_keys if sk in found])
+            for sort_keys in wanted
+        ]
+
+    def _mapping_items(self, shop: str, sort_keys: set[str]) -> dict[str, items.Item]:
         # The mapping items this container read in the last MAPPING_TTL_SECONDS are used as read; only
         # the rest is read (one BatchGetItem), and what is not found is asked for again next time.
         cached = self._mappings.setdefault(shop, {})
@@ -76,10 +94,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
             for item in self._batch_get([items.shop_key(shop, sk) for sk in sorted(missing)], consistent=True):
                 found[item["sk"]] = item
                 cached[item["sk"]] = (now, item)
-        config = found.get(items.CONFIG_SK)
-        if config is None:
-            return None
-        return items.merchant_view_from_items(shop, config, found.values())
+        return found
 
     def order_lines(self, shop: str, order_id: int) -> dict[tuple[int, int], OrderLineState]:
         lines = (items.line_from_item(item) for item in self._query(items.order_pk(shop, order_id), items.LINE_PREFIX))
@@ -485,6 +500,15 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
                 raise TransientFailure(code) from error
             raise
         return True
+
+
+def _mapping_sort_keys(request: MappingRequest) -> set[str]:
+    sort_keys = {items.CONFIG_SK}
+    sort_keys |= {items.SHOPIFY_LOCATION.of(location_id) for location_id in request.shopify_location_ids}
+    sort_keys |= {items.SKU.of(sku) for sku in request.skus}
+    sort_keys |= {items.INVENTORY_ITEM.of(item_id) for item_id in request.inventory_item_ids}
+    sort_keys |= {items.VARIANT.of(variant_id) for variant_id in request.variant_ids}
+    return sort_keys
 
 
 def _raise_for_cancellation(reasons: list[str], first_entry: int) -> None:
