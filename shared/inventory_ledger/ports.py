@@ -1,7 +1,7 @@
 """What the services need from the outside world, as abstract classes the adapters implement."""
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -159,6 +159,21 @@ class ApplyingLedger(BalanceReads):
         wanted = {(order_id, line_item_id) for line_item_id in line_item_ids}
         lines = {ids: line for ids, line in self.order_lines(shop, order_id).items() if ids in wanted}
         return lines, self.balances(keys)
+
+    def merchant_view_lines_and_balances(
+        self,
+        shop: str,
+        request: "MappingRequest",
+        order_id: int,
+        line_item_ids: Iterable[int],
+        keys_for: Callable[[MerchantView], Iterable[LevelKey]],
+    ) -> tuple[MerchantView | None, dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
+        """``merchant_view`` for the request, then ``lines_and_balances`` of the levels ``keys_for``
+        names on that view (nothing more for an unknown shop); one round trip where the backend allows."""
+        view = self.merchant_views(shop, [request])[0]
+        if view is None:
+            return None, {}, {}
+        return view, *self.lines_and_balances(shop, order_id, line_item_ids, keys_for(view))
 
     def orders_lines_and_balances(
         self, shop: str, line_item_ids: Mapping[int, Iterable[int]], keys: Iterable[LevelKey]

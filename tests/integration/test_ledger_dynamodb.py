@@ -334,6 +334,29 @@ def test_a_queue_batch_of_orders_reads_its_mappings_once_and_its_lines_and_balan
     assert [quantity(ledger, "store-a", sku) for sku in SKUS] == [-4, -3, -3]
 
 
+def test_one_order_reads_its_mappings_lines_and_balances_in_one_round_trip_once_its_shop_is_cached(
+    counted: tuple[DynamoDbLedger, Counter[str]], local_aws: LocalResources
+) -> None:
+    ledger, calls = counted
+
+    def sale(n: int, sku: str) -> None:
+        body = order(BIG + 100 * n, [(BIG + 100 * n + 1, sku, 1)], location_id=STORE_A)  # variant BIG + 100n + 2
+        calls.clear()
+        result = apply_envelope(envelope(Topic.ORDERS_CREATE, body, shop=SHOP, event_id=f"r{n}"), ledger, now)
+        assert len(result.applied) == 1
+
+    sale(1, "A")  # the shop's mappings not cached yet: its view first, then the lines and balances
+    assert calls == Counter({"BatchGetItem": 2, "TransactWriteItems": 1, "Query": 1})
+    sale(2, "A")  # the variant not mapped (asked for again each time): read with the lines and balances
+    assert calls == Counter({"BatchGetItem": 1, "TransactWriteItems": 1, "Query": 1})
+    # A variant mapped to another level since: the read finds it, and that level is read after.
+    DynamoDbMerchantDirectory(local_aws.table_name).map_sku(SHOP, "LATE", BIG + 999, variant_id=BIG + 302)
+    sale(3, "A")
+    assert calls == Counter({"BatchGetItem": 2, "TransactWriteItems": 1, "Query": 1})
+    assert (quantity(ledger, "store-a", "A"), quantity(ledger, "store-a", "LATE")) == (-2, -1)
+    assert [entry.source.order_id for entry in ledger.entries(LevelKey(SHOP, "store-a", "LATE"))] == [BIG + 300]
+
+
 def test_lines_and_balances_come_back_in_one_read_and_absent_ones_are_absent(local_aws: LocalResources) -> None:
     ledger = onboard_history_merchant(local_aws.table_name)
     order_id = BIG + 4242

@@ -2,7 +2,7 @@
 
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from itertools import batched
@@ -86,15 +86,62 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
     def _mapping_items(self, shop: str, sort_keys: set[str]) -> dict[str, items.Item]:
         # The mapping items this container read in the last MAPPING_TTL_SECONDS are used as read; only
         # the rest is read (one BatchGetItem), and what is not found is asked for again next time.
-        cached = self._mappings.setdefault(shop, {})
-        now = time.monotonic()
-        found = {sk: cached[sk][1] for sk in sort_keys if sk in cached and now - cached[sk][0] < MAPPING_TTL_SECONDS}
+        found = self._cached_mappings(shop, sort_keys)
         missing = sort_keys - found.keys()
         if missing:
-            for item in self._batch_get([items.shop_key(shop, sk) for sk in sorted(missing)], consistent=True):
-                found[item["sk"]] = item
-                cached[item["sk"]] = (now, item)
+            read = self._batch_get([items.shop_key(shop, sk) for sk in sorted(missing)], consistent=True)
+            found.update(self._cache_mappings(shop, read))
         return found
+
+    def _cached_mappings(self, shop: str, sort_keys: set[str]) -> dict[str, items.Item]:
+        cached, now = self._mappings.setdefault(shop, {}), time.monotonic()
+        return {sk: cached[sk][1] for sk in sort_keys if sk in cached and now - cached[sk][0] < MAPPING_TTL_SECONDS}
+
+    def _cache_mappings(self, shop: str, found: Iterable[items.Item]) -> dict[str, items.Item]:
+        cached, now = self._mappings.setdefault(shop, {}), time.monotonic()
+        read = {item["sk"]: item for item in found}
+        cached.update({sk: (now, item) for sk, item in read.items()})
+        return read
+
+    def merchant_view_lines_and_balances(
+        self,
+        shop: str,
+        request: MappingRequest,
+        order_id: int,
+        line_item_ids: Iterable[int],
+        keys_for: Callable[[MerchantView], Iterable[LevelKey]],
+    ) -> tuple[MerchantView | None, dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
+        # One BatchGetItem for the mapping items not cached, the lines and the balances of the levels
+        # the view from the cached items names (what is not cached is most often a mapping that does
+        # not exist: a variant or SKU not mapped, asked for again each time). Should the read find one,
+        # the levels of the view it completes that were not read are read after.
+        sort_keys = _mapping_sort_keys(request)
+        cached = self._cached_mappings(shop, sort_keys)
+        config = cached.get(items.CONFIG_SK)
+        if config is None:  # a shop not seen lately, or not a merchant: its view first
+            return super().merchant_view_lines_and_balances(shop, request, order_id, line_item_ids, keys_for)
+        guessed = set(keys_for(items.merchant_view_from_items(shop, config, cached.values())))
+        order_pk = items.order_pk(shop, order_id)
+        keys = [items.shop_key(shop, sk) for sk in sorted(sort_keys - cached.keys())]
+        keys += [items.to_attributes({"pk": order_pk, "sk": items.LINE.of(i)}) for i in set(line_item_ids)]
+        keys += [items.balance_key(key) for key in guessed]
+        mappings, lines, balances = [], {}, {}
+        for item in self._batch_get(keys, consistent=True):
+            if item["pk"] == order_pk:
+                line = items.line_from_item(item)
+                lines[(line.order_id, line.line_item_id)] = line
+            elif item["sk"] == items.BALANCE_SK:
+                balance = items.balance_from_item(item)
+                balances[balance.key] = balance
+            else:
+                mappings.append(item)
+        view = items.merchant_view_from_items(
+            shop, config, [*cached.values(), *self._cache_mappings(shop, mappings).values()]
+        )
+        wanted = set(keys_for(view))
+        if wanted - guessed:
+            balances.update(self.balances(wanted - guessed))
+        return view, lines, {key: balance for key, balance in balances.items() if key in wanted}
 
     def order_lines(self, shop: str, order_id: int) -> dict[tuple[int, int], OrderLineState]:
         lines = (items.line_from_item(item) for item in self._query(items.order_pk(shop, order_id), items.LINE_PREFIX))
