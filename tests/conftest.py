@@ -38,7 +38,12 @@ def moto_server() -> Iterator[MotoServer]:
 def local_aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalResources]:
     """A fresh copy of the template's resources on moto server, with the handlers' environment set."""
     moto_server.reset()
-    resources = provision(moto_server.endpoint_url)
+    yield from with_environment(provision(moto_server.endpoint_url), monkeypatch)
+
+
+def with_environment(resources: LocalResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalResources]:
+    """For a fixture to yield from: the handlers' environment set to these resources, cached clients
+    forgotten before and after."""
     for name, value in resources.environment().items():
         monkeypatch.setenv(name, value)
     forget_cached_clients()

@@ -22,7 +22,6 @@ from inventory_ledger.bootstrap import ledger, merchant_directory, push_pacing, 
 from inventory_ledger.clock import utc_now
 from inventory_ledger.observability import logger, metrics, tracer
 from inventory_ledger.service.push import PushReport, ShopBreaker, push_levels, record_report
-from inventory_ledger.service.repush import record_repush_report, repush_marked
 
 # Data classes, not Parser models: importing those builds every event model powertools has (~0.2 s).
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
@@ -42,6 +41,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, o
     if "Records" not in event:
         if event.get("detail-type") != "Scheduled Event":
             raise ValueError("expected a DynamoDB stream batch or the re-push schedule's Scheduled Event")
+        # Only the schedule sweeps: its catch-up and heal (the reconciler's, with every order model) stay
+        # out of the stream and push-later batches' cold start.
+        from inventory_ledger.service.repush import record_repush_report, repush_marked
+
         sweep = repush_marked(
             ledger(), merchant_directory(), shopify_for, utc_now, orders_for=shopify_orders_for, breaker=breaker
         )

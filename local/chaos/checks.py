@@ -58,13 +58,17 @@ def check(runner: Runner, backend: str) -> Outcome:
     outcome = Outcome(plan, backend, replay_command(plan, backend))
     reference = expected(plan, runner.ids)
     ledger = bootstrap.ledger()
-    keys = {level: LevelKey(SHOP, runner.story.location(level[0]), level[1]) for level in plan.merchant.levels()}
+    keys = {
+        level: LevelKey(SHOP, runner.story.location(level[0]), runner.level_name(level[1]))
+        for level in plan.merchant.levels()
+    }
     balances = ledger.balances(keys.values())
     quantities = {level: balances[key].quantity if key in balances else 0 for level, key in keys.items()}
-    shopify = {
-        (level["location_name"], level["sku"]): int(level["quantities"]["available"])
+    by_item = {
+        (level["location_name"], int(level["inventory_item_id"])): int(level["quantities"]["available"])
         for level in runner.control("GET", "/levels")["levels"]
     }
+    shopify = {level: by_item.get((level[0], runner.items[level[1]])) for level in plan.merchant.levels()}
 
     agreeing = Counter[str]()
     movements = heals = checked = 0
@@ -177,7 +181,7 @@ def _figures(
                 f"{run.get('drifted')} / {run.get('healed')}" for run in runner.heal_passes
             ),
             "heal: levels left unhealed (last run)": "; ".join(
-                f"{level}: {note}" for level, note in sorted((runner.healing.get("not_healed") or {}).items())
+                f"{level}: {note}" for level, note in sorted(runner.not_healed().items())
             )
             or "none",
             "nightly reconciliation: drifted / in flight": f"{runner.nightly.get('drifted')} / {in_flight}",

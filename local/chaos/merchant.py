@@ -2,7 +2,7 @@
 location, so the demo's onboarding serves) with as many locations and SKUs as the plan asks."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from demo.seed import shop_seed
@@ -19,6 +19,12 @@ class Merchant:
     openings: Mapping[tuple[str, str], int]  # (location, SKU) -> Shopify's available when it is seeded
     # SKUs Shopify gains mid-run (AddSku), sold before the ledger maps them (MapSku): not seeded at first.
     late_skus: tuple[str, ...] = ()
+    # Late SKUs that are a second variant of a SKU mapped at onboarding (Shopify lets variants share a
+    # SKU): plan SKU -> the SKU Shopify shows for it. The ledger gives it a level of its own.
+    shared_skus: Mapping[str, str] = field(default_factory=dict)
+
+    def shopify_sku(self, sku: str) -> str:
+        return self.shared_skus.get(sku, sku)
 
     def levels(self) -> list[tuple[str, str]]:
         return [(location, sku) for location in self.locations for sku in self.skus]

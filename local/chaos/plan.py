@@ -14,8 +14,9 @@ Faults of the ledger's own recovery paths (issue #14): webhooks still in flight 
 answers lost after Shopify applied them (LostAck), Shopify refusing or unavailable past the stream's
 retries (levels set aside, swept), edits in Shopify's admin (AdminEdit, healed: the chaos merchant's
 policy is `heal`), and a SKU Shopify gains mid-run, sold before the ledger maps it (AddSku, then
-MapSku: `ledgerctl map`, whose replay of the parked sales must subtract nothing twice).
-Shared SKUs (two variants, one SKU) wait for the ledger's variant-id matching: see `_Generator.add_sku`.
+MapSku: `ledgerctl map`, whose replay of the parked sales must subtract nothing twice); every other
+such SKU is a second variant carrying a SKU the ledger maps already (Shopify allows it): the ledger
+must give it a level of its own and keep each variant's orders on its own level.
 """
 
 import math
@@ -149,13 +150,17 @@ class FaultKind(StrEnum):
     LOST_ACK = "push answers lost after Shopify applied them"
     # A SKU Shopify gained mid-run, sold before it was mapped (AddSku ... MapSku).
     REMAP = "SKU mapped mid-run, parked sales replayed"
+    # That SKU a second variant of a mapped one (two variants, one SKU): a level of its own, and orders
+    # of either variant move only theirs. Every other late SKU is one (the first always).
+    SHARED_SKU = "a variant sharing a mapped SKU, mapped mid-run"
     # The last phase's webhooks still in flight while the reconciler heals, delivered after it: the
     # catch-up must have applied their orders, so the heal cannot re-inflate (docs/reconciliation.md).
     LATE_ACROSS_HEAL = "webhooks delivered after the heal"
 
 
-# Not spread over the phases at random: the last phase always holds its deliveries across the heal.
-_LAST_PHASE_ONLY = frozenset({FaultKind.LATE_ACROSS_HEAL})
+# Not spread over the phases at random: the last phase always holds its deliveries across the heal, and
+# a shared SKU comes with the remapping phase whose late SKU is one.
+_NOT_SPREAD = frozenset({FaultKind.LATE_ACROSS_HEAL, FaultKind.SHARED_SKU})
 
 
 # Faults that only bite when the phase pushes to Shopify (transfers and counts make pushes).
@@ -230,6 +235,7 @@ class Faults:
     # The phase plays LostAck or AddSku ... MapSku (its actions say which).
     lost_acks: bool = False
     remap: bool = False
+    shared_sku: bool = False  # the late SKU it maps is a second variant of a mapped SKU
 
 
 @dataclass(frozen=True)
@@ -271,29 +277,24 @@ UNAVAILABLE_CALLS = 1000
 
 
 def fault_kinds(faults: Faults) -> list[FaultKind]:
-    kinds = []
-    if faults.duplicate:
-        kinds.append(FaultKind.DUPLICATE)
-    if faults.delay_s:
-        kinds.append(FaultKind.DELAY)
-    if faults.release is Release.SHUFFLED:
-        kinds.append(FaultKind.SHUFFLE)
-    if faults.release is Release.NEWEST_FIRST:
-        kinds.append(FaultKind.REVERSE)
-    kinds += [error_kind(e.status, e.count) for e in faults.shopify_errors]
-    if faults.lost_acks:
-        kinds.append(FaultKind.LOST_ACK)
-    if faults.remap:
-        kinds.append(FaultKind.REMAP)
-    if faults.across_heal:
-        kinds.append(FaultKind.LATE_ACROSS_HEAL)
-    if faults.throttle:
-        kinds.append(FaultKind.THROTTLE)
-    if faults.stale:
-        kinds.append(FaultKind.STALE)
+    switched_on = {
+        FaultKind.DUPLICATE: bool(faults.duplicate),
+        FaultKind.DELAY: bool(faults.delay_s),
+        FaultKind.SHUFFLE: faults.release is Release.SHUFFLED,
+        FaultKind.REVERSE: faults.release is Release.NEWEST_FIRST,
+        FaultKind.LOST_ACK: faults.lost_acks,
+        FaultKind.REMAP: faults.remap,
+        FaultKind.SHARED_SKU: faults.shared_sku,
+        FaultKind.LATE_ACROSS_HEAL: faults.across_heal,
+        FaultKind.THROTTLE: faults.throttle is not None,
+        FaultKind.STALE: bool(faults.stale),
+    }
     by_function = {function: kind for kind, function in KILLED_FUNCTIONS.items()}
-    kinds += [by_function[kill.function] for kill in faults.kills]
-    return kinds
+    return [
+        *(kind for kind, on in switched_on.items() if on),
+        *(error_kind(e.status, e.count) for e in faults.shopify_errors),
+        *(by_function[kill.function] for kill in faults.kills),
+    ]
 
 
 # -- the generator ----------------------------------------------------------------------------------
@@ -420,11 +421,9 @@ class _Generator:
         return LostAck(self.operation_id("lost-ack"), self.location(), self.sku(), self.rng.randint(1, 5))
 
     def add_sku(self) -> tuple[list[Action], int, str] | None:
-        """AddSku, then orders that sell it before the ledger maps it (their webhooks are parked).
-
-        Hook for shared SKUs (two variants, one SKU, which Shopify allows): once orders are matched to
-        levels by variant / inventory item, AddSku can add a second variant carrying an existing SKU
-        and the orders here sell both (a FaultKind of its own, and the reference keyed by variant)."""
+        """AddSku, then orders that sell it before the ledger maps it (their webhooks are parked). A
+        shared late SKU (Merchant.shared_skus) is a second variant of a mapped SKU: the runner orders it
+        by inventory item, so its orders name its variant and the reference keeps it a level apart."""
         if not self.pending_late:
             return None
         sku = self.pending_late[0]
@@ -503,7 +502,9 @@ class _Generator:
         pushed = [(c.location, c.sku) for c in counts]
         pushed += [(a.source, a.sku) for a in actions if isinstance(a, Transfer)]
         pushed += [(a.target, a.sku) for a in actions if isinstance(a, Transfer)]
-        faults = replace(self.faults(kinds, pushed), lost_acks=bool(lost_acks), remap=added is not None)
+        shared = added is not None and added[2] in self.merchant.shared_skus
+        faults = replace(self.faults(kinds, pushed), lost_acks=bool(lost_acks), remap=added is not None,
+                         shared_sku=shared)  # fmt: skip
         return Phase(number, faults, counts, tuple(actions), estimate * (1 + faults.duplicate), lost_acks)
 
 
@@ -518,7 +519,7 @@ def _openings(rng: random.Random, locations: tuple[str, ...], skus: tuple[str, .
 
 def _fault_kinds_by_phase(rng: random.Random, phases: int, extra: float) -> list[set[FaultKind]]:
     """Every kind in some phase (a plan of MIN_PHASES covers them all), then more at random."""
-    kinds = [kind for kind in FaultKind if kind not in _LAST_PHASE_ONLY]
+    kinds = [kind for kind in FaultKind if kind not in _NOT_SPREAD]
     rng.shuffle(kinds)
     by_phase: list[set[FaultKind]] = [set() for _ in range(phases)]
     for index, kind in enumerate(kinds):
@@ -528,9 +529,9 @@ def _fault_kinds_by_phase(rng: random.Random, phases: int, extra: float) -> list
         by_phase[phase].add(kind)
     for chosen in by_phase:
         for kind in FaultKind:
-            if kind not in _LAST_PHASE_ONLY and rng.random() < extra and not _EXCLUSIVE.get(kind, set()) & chosen:
+            if kind not in _NOT_SPREAD and rng.random() < extra and not _EXCLUSIVE.get(kind, set()) & chosen:
                 chosen.add(kind)
-    by_phase[-1] |= _LAST_PHASE_ONLY
+    by_phase[-1].add(FaultKind.LATE_ACROSS_HEAL)
     return by_phase
 
 
@@ -548,7 +549,9 @@ def generate(seed: int, *, webhooks: int, skus: int, locations: int) -> Plan:
         kinds_by_phase[1].add(FaultKind.REMAP)
     late = sum(1 for kinds in kinds_by_phase if FaultKind.REMAP in kinds)
     sku_names = tuple(f"SKU-{n:03d}" for n in range(1, skus + late + 1))
-    merchant = Merchant(location_names, sku_names, _openings(rng, location_names, sku_names), sku_names[skus:])
+    # Drawn without the seed's generator, so a seed's plan is the same with or without shared SKUs.
+    shared = {sku: sku_names[index % skus] for index, sku in enumerate(sku_names[skus:]) if index % 2 == 0}
+    merchant = Merchant(location_names, sku_names, _openings(rng, location_names, sku_names), sku_names[skus:], shared)
     target = math.ceil(webhooks / phase_count)
     generator = _Generator(rng, merchant)
     phases = []

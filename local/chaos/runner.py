@@ -34,7 +34,7 @@ from chaos.plan import (
     error_kind,
 )
 from chaos.reference import ShopifyIds
-from demo.seed import SHOP, TOPICS
+from demo.seed import SHOP
 from demo.story import Story
 from inventory_ledger import bootstrap
 from inventory_ledger.clock import utc_now
@@ -47,6 +47,7 @@ from inventory_ledger.service.operations import record_operation
 from local_stack.driver import LambdaDriver
 from local_stack.stack import LocalStack
 from shopify_simulator.delivery import Attempt, DeliveryEngine
+from shopify_simulator.seeds import LEDGER_TOPICS
 
 # Shopify retries a failed delivery after ~56 s, doubling; compressed so a killed ingress is retried
 # within a second and all eight retries fit in about a minute.
@@ -68,6 +69,10 @@ class Runner:
         self.heal_passes: list[dict[str, Any]] = []
         self.nightly: dict[str, Any] = {}
         self._location_ids: dict[str, int] = {}
+        # Plan SKU -> the inventory item Shopify gave it, and the ledger's level name where it is not the
+        # SKU (a shared SKU's second variant: the name the ledger chose when it was mapped).
+        self.items: dict[str, int] = {}
+        self._level_names: dict[str, str] = {}
         self._refund_ids: set[int] = set()
         self.held_across_heal: Faults | None = None
         self._held_emitted = 0
@@ -92,7 +97,9 @@ class Runner:
         self.story.onboard()
         # The ledger wins over edits in Shopify's admin (the reference model never counts them).
         bootstrap.merchant_directory().set_healing_policy(SHOP, "heal")
-        self._location_ids = {loc["name"]: int(loc["id"]) for loc in self.control("GET", "")["locations"]}
+        shop = self.control("GET", "")
+        self._location_ids = {loc["name"]: int(loc["id"]) for loc in shop["locations"]}
+        self.items = {variant["sku"]: int(variant["inventory_item_id"]) for variant in shop["variants"]}
         self._set_delivery(Faults())
         self.quiesce()
         started = time.monotonic()
@@ -193,7 +200,7 @@ class Runner:
         for _ in range(HEAL_PASSES):
             self.healing = self.driver.reconcile(SHOP)
             self.heal_passes.append(self.healing)
-            if not self.healing.get("not_healed"):
+            if not self.not_healed():
                 break
         self.driver.drain(timeout=QUIET_TIMEOUT_S)
         self._release_after_heal()
@@ -202,6 +209,11 @@ class Runner:
         # The nightly run only reports: any drift left would show, not be mended out of sight.
         directory.set_healing_policy(SHOP, "report")
         self.nightly = self.driver.reconcile()
+
+    def not_healed(self) -> dict[str, str]:
+        """The last heal's drifted levels it left as they were, and why: each run of the reconciler's
+        answer names its own (one run per merchant, or per location of a large one)."""
+        return {level: note for run in self.healing.get("runs", []) for level, note in run["not_healed"].items()}
 
     # -- waiting ------------------------------------------------------------------------------------
 
@@ -217,7 +229,7 @@ class Runner:
                 return
 
     def _subscribed_events(self) -> int:
-        return sum(1 for event in self.deliveries.events(SHOP) if event.topic in TOPICS)
+        return sum(1 for event in self.deliveries.events(SHOP) if event.topic in LEDGER_TOPICS)
 
     def _wait_for_deliveries(self, deadline: float) -> None:
         while self.deliveries.pending_count() or self.deliveries.held_count(SHOP):
@@ -260,7 +272,8 @@ class Runner:
             )
             self.faults[FaultKind.THROTTLE] += 1
         for stale in faults.stale:
-            self.control("POST", "/faults/stale", {"sku": stale.sku, "location": stale.location, "count": stale.count})
+            level = self.shopify_level(stale.location, stale.sku)
+            self.control("POST", "/faults/stale", {**level, "count": stale.count})
         for kill in faults.kills:
             self.driver.kill_next(kill.function, kill.count, after_records=kill.after_records)
 
@@ -283,7 +296,10 @@ class Runner:
     def act(self, action: Action) -> None:
         match action:
             case PlaceOrder(order=number, location=location, lines=lines):
-                body: dict[str, Any] = {"lines": [{"sku": line.sku, "quantity": line.quantity} for line in lines]}
+                # By inventory item, as a till or the storefront names a variant (two may share a SKU).
+                body: dict[str, Any] = {
+                    "lines": [{"inventory_item_id": self.items[line.sku], "quantity": line.quantity} for line in lines]
+                }
                 if location is not None:
                     body["location"] = location
                 order = self.control("POST", "/orders", body)
@@ -325,42 +341,76 @@ class Runner:
                 self.ids.refunds[refund_number] = (refund["id"], [line["id"] for line in refund["refund_line_items"]])
             case Transfer(operation_id=operation, sku=sku, source=source, target=target, quantity=quantity):
                 source, target = self.story.location(source), self.story.location(target)
-                self._record(operations.transfer(SHOP, sku, source, target, quantity, operation, actor=ACTOR))
+                self._record(
+                    operations.transfer(SHOP, self.level_name(sku), source, target, quantity, operation, actor=ACTOR)
+                )
             case Count(operation_id=operation, location=location, sku=sku, counted=counted):
                 location = self.story.location(location)
-                self._record(operations.count(SHOP, location, sku, counted, operation, actor=ACTOR))
+                self._record(operations.count(SHOP, location, self.level_name(sku), counted, operation, actor=ACTOR))
             case AdminEdit(location=location, sku=sku, available=available):
-                self.control("POST", "/admin/levels", {"sku": sku, "location": location, "available": available})
+                self.control("POST", "/admin/levels", {**self.shopify_level(location, sku), "available": available})
             case LostAck():
                 self._lost_ack(action)
             case AddSku(sku=sku):
-                openings = self.plan.merchant.openings
-                self.control("POST", "/seed", {
-                    "products": [{"title": sku.title(), "variants": [{"sku": sku, "tracked": True}]}],
-                    "levels": [{"sku": sku, "location": location, "available": openings[(location, sku)]}
-                               for location in self.plan.merchant.locations],
-                })  # fmt: skip
+                self._add_sku(sku)
             case MapSku(sku=sku):
-                map_and_import(SHOP, locations=[], skus=[sku], ledger=bootstrap.ledger(),
-                               directory=bootstrap.merchant_directory(), shopify=bootstrap.shopify_levels_for(SHOP),
-                               now=utc_now, actor=ACTOR)  # fmt: skip
+                merchant = self.plan.merchant
+                mapped = map_and_import(
+                    SHOP,
+                    locations=[],
+                    skus=[merchant.shopify_sku(sku)],
+                    ledger=bootstrap.ledger(),
+                    directory=bootstrap.merchant_directory(),
+                    shopify=bootstrap.shopify_levels_for(SHOP),
+                    now=utc_now,
+                    actor=ACTOR,
+                )
+                # The ledger names the level; a plan SKU whose item it did not map fails the run here.
+                [name] = [name for name, item in mapped.skus.items() if item == self.items[sku]]
+                if name != sku:
+                    self._level_names[sku] = name
                 self.faults[FaultKind.REMAP] += 1
+                if sku in merchant.shared_skus:
+                    self.faults[FaultKind.SHARED_SKU] += 1
                 self.story.past_the_import_second()
+
+    def level_name(self, sku: str) -> str:
+        """The ledger's name of a plan SKU's levels."""
+        return self._level_names.get(sku, sku)
+
+    def shopify_level(self, location: str, sku: str) -> dict[str, Any]:
+        """A plan level as the simulator's control API names it (by inventory item: SKUs may be shared)."""
+        return {"inventory_item_id": self.items[sku], "location": location}
+
+    def _add_sku(self, sku: str) -> None:
+        """Shopify gains the plan SKU's variant (a second one of a mapped SKU, when shared) with its
+        opening levels at every location."""
+        merchant = self.plan.merchant
+        shown = merchant.shopify_sku(sku)
+        self.control("POST", "/seed", {"products": [{"title": sku.title(), "variants": [{"sku": shown}]}]})
+        known = set(self.items.values())
+        [item] = [int(v["inventory_item_id"]) for v in self.control("GET", "")["variants"]
+                  if v["sku"] == shown and int(v["inventory_item_id"]) not in known]  # fmt: skip
+        self.items[sku] = item
+        levels = [{**self.shopify_level(location, sku), "available": merchant.openings[(location, sku)]}
+                  for location in merchant.locations]  # fmt: skip
+        self.control("POST", "/seed", {"levels": levels})
 
     def _lost_ack(self, lost: LostAck) -> None:
         """Shopify applies the push the receipt is about to cause, and its answer is lost: the runner sends
         the pusher's own call (the level's next version, from what Shopify is known to show, the pusher's
         key for a call of that level alone) before the ledger records the receipt."""
         ledger, location = bootstrap.ledger(), self.story.location(lost.location)
-        key = LevelKey(SHOP, location, lost.sku)
+        level = self.level_name(lost.sku)
+        key = LevelKey(SHOP, location, level)
         balance = ledger.balances([key])[key]
-        locations, items = bootstrap.merchant_directory().shopify_ids(SHOP, [location], [lost.sku])
+        locations, items = bootstrap.merchant_directory().shopify_ids(SHOP, [location], [level])
         push = LevelPush(key, balance.version + 1, balance.quantity + lost.quantity, balance.shopify_expected,
-                         items[lost.sku], locations[location])  # fmt: skip
+                         items[level], locations[location])  # fmt: skip
         answer = bootstrap.shopify_for(SHOP).set_available([push], idempotency_key=idempotency_key([push]))
         if answer.get(key) is PushOutcome.APPLIED:
             self.faults[FaultKind.LOST_ACK] += 1
-        self._record(operations.receive(SHOP, location, lost.sku, lost.quantity, lost.operation_id, actor=ACTOR))
+        self._record(operations.receive(SHOP, location, level, lost.quantity, lost.operation_id, actor=ACTOR))
 
     def _record(self, movements: list[Movement]) -> None:
         record_operation(movements, bootstrap.ledger(), utc_now)

@@ -4,11 +4,12 @@ a trade counter with a till), two retail stores, a few dozen SKUs."""
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from shopify_simulator.seeds import stocked_shop
+
 SHOP = "demo-shop.myshopify.com"
 # The simulator's demo credentials, printed by `make up`: not secrets.
 TOKEN = "shpat_demo_admin_token"  # noqa: S105
 WEBHOOK_SECRET = "demo-webhook-secret"  # noqa: S105
-TOPICS = ("orders/create", "orders/cancelled", "refunds/create", "inventory_levels/update")
 LOCATIONS = ("Warehouse", "Store North", "Store South")
 COLOURS, SIZES = ("BLACK", "WHITE", "GREY"), ("S", "M", "L")
 EXTRAS = ("MUG", "CAP", "SOCKS", "TOTE", "POSTER", "STICKER", "LAST-ONE")
@@ -33,27 +34,18 @@ def shop_seed(
 ) -> dict[str, Any]:
     """The demo's shop with these locations and SKUs: the Warehouse is primary and alone ships online
     orders (so Shopify's routing and the ledger's rule agree), every webhook aimed at the stack."""
-    return {
-        "shops": [
-            {
-                "domain": SHOP,
-                "access_token": TOKEN,
-                "webhook_secret": WEBHOOK_SECRET,
-                "plan": "standard",
-                "locations": [
-                    {"name": name, "primary": name == "Warehouse", "fulfills_online_orders": name == "Warehouse"}
-                    for name in locations
-                ],
-                "products": [{"title": sku.title(), "variants": [{"sku": sku, "tracked": True}]} for sku in skus],
-                "levels": [
-                    {"sku": sku, "location": location, "available": opening(sku, location)}
-                    for sku in skus
-                    for location in locations
-                ],
-                "webhooks": [{"topic": topic, "address": webhook_url} for topic in TOPICS],
-            }
-        ]
-    }
+    shop = stocked_shop(
+        SHOP,
+        TOKEN,
+        WEBHOOK_SECRET,
+        locations=locations,
+        skus=skus,
+        available=opening,
+        webhook_url=webhook_url,
+        primary="Warehouse",
+        plan="standard",
+    )
+    return {"shops": [shop]}
 
 
 def simulator_seed(webhook_url: str) -> dict[str, Any]:

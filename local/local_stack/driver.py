@@ -150,27 +150,17 @@ class LambdaDriver:
         self._http.start()
         if self.invoker.available(LEDGER_CONSUMER):
             self._sqs = self._queue_poller(
-                self.resources.ingest_queue_url, self.sources.ingest_queue, LEDGER_CONSUMER, self._sqs_window, "sqs"
+                self.resources.ingest_queue_url, self.sources.ingest_queue, LEDGER_CONSUMER, "sqs", self._sqs_window
             )
         if self.invoker.available(DRIFT_RECONCILER) and self.resources.reconcile_queue_url:
             # The nightly fan-out's queue, one message per invocation (BatchSize 1 in the template).
-            source = self.sources.reconcile_queue
             self._reconcile_sqs = self._queue_poller(
-                self.resources.reconcile_queue_url,
-                source,
-                DRIFT_RECONCILER,
-                source.batching_window_seconds,
-                "reconcile_queue",
+                self.resources.reconcile_queue_url, self.sources.reconcile_queue, DRIFT_RECONCILER, "reconcile_queue"
             )
         if self.invoker.available(LEVEL_PUSHER) and self.resources.push_later_queue_url:
             # Hot levels' later pushes (service/pacing.py), read by the pusher itself.
-            source = self.sources.push_later_queue
             self._later_sqs = self._queue_poller(
-                self.resources.push_later_queue_url,
-                source,
-                LEVEL_PUSHER,
-                source.batching_window_seconds,
-                "push_later_queue",
+                self.resources.push_later_queue_url, self.sources.push_later_queue, LEVEL_PUSHER, "push_later_queue"
             )
         if self.invoker.available(LEVEL_PUSHER):
             failure_sqs = self.resources.client("sqs")
@@ -200,7 +190,10 @@ class LambdaDriver:
         self._started = True
         return self
 
-    def _queue_poller(self, url: str, source: SqsSource, function: str, window: float, group: str) -> SqsPoller:
+    def _queue_poller(
+        self, url: str, source: SqsSource, function: str, group: str, window: float | None = None
+    ) -> SqsPoller:
+        """A started poller of one queue into one function; its batching window the template's unless given."""
         poller = SqsPoller(
             sqs=self.resources.client("sqs"),
             queue_url=url,
@@ -208,7 +201,7 @@ class LambdaDriver:
             source=source,
             invoke=lambda event: self.invoker.invoke(function, event),
             counters=self.counters,
-            batching_window=window,
+            batching_window=source.batching_window_seconds if window is None else window,
             redelivery_delay=self._redelivery_delay,
             group=group,
         )

@@ -73,6 +73,15 @@ def _only_event(properties: dict[str, Any], event_type: str) -> dict[str, Any]:
     return event_properties
 
 
+def _sqs_source(event: dict[str, Any]) -> SqsSource:
+    """An SQS event's settings, Lambda's defaults where the template says nothing."""
+    return SqsSource(
+        batch_size=int(event.get("BatchSize", 10)),
+        batching_window_seconds=float(event.get("MaximumBatchingWindowInSeconds", 0)),
+        report_batch_item_failures="ReportBatchItemFailures" in event.get("FunctionResponseTypes", []),
+    )
+
+
 def _sub_stage(value: Any, stage: str) -> str:
     text = value["Fn::Sub"] if isinstance(value, dict) else value
     return str(text).replace("${Stage}", stage)
@@ -113,11 +122,7 @@ def read_event_sources(template: dict[str, Any] | None = None, *, stage: str = "
             method=api["Method"].upper(),
             binary_media_types=tuple(t.replace("~1", "/") for t in binary),
         ),
-        ingest_queue=SqsSource(
-            batch_size=int(sqs.get("BatchSize", 10)),
-            batching_window_seconds=float(sqs.get("MaximumBatchingWindowInSeconds", 0)),
-            report_batch_item_failures="ReportBatchItemFailures" in sqs.get("FunctionResponseTypes", []),
-        ),
+        ingest_queue=_sqs_source(sqs),
         ledger_stream=StreamSource(
             batch_size=int(stream.get("BatchSize", 100)),
             batching_window_seconds=float(stream.get("MaximumBatchingWindowInSeconds", 0)),
@@ -128,15 +133,7 @@ def read_event_sources(template: dict[str, Any] | None = None, *, stage: str = "
             starting_position=str(stream.get("StartingPosition", "LATEST")),
         ),
         nightly=ScheduleSource(rule_name=_sub_stage(schedule.get("Name", f"{STACK_NAME}-schedule"), stage)),
-        reconcile_queue=SqsSource(
-            batch_size=int(fanout_queue.get("BatchSize", 10)),
-            batching_window_seconds=float(fanout_queue.get("MaximumBatchingWindowInSeconds", 0)),
-            report_batch_item_failures="ReportBatchItemFailures" in fanout_queue.get("FunctionResponseTypes", []),
-        ),
-        push_later_queue=SqsSource(
-            batch_size=int(later_queue.get("BatchSize", 10)),
-            batching_window_seconds=float(later_queue.get("MaximumBatchingWindowInSeconds", 0)),
-            report_batch_item_failures="ReportBatchItemFailures" in later_queue.get("FunctionResponseTypes", []),
-        ),
+        reconcile_queue=_sqs_source(fanout_queue),
+        push_later_queue=_sqs_source(later_queue),
         push_spacing_seconds=float(pusher_variables.get("PUSH_SPACING_SECONDS", 0)),
     )

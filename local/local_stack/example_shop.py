@@ -6,6 +6,8 @@ The credentials are the simulator's, printed by `make up`: not secrets.
 
 from typing import TYPE_CHECKING, Any
 
+from shopify_simulator.seeds import stocked_shop
+
 if TYPE_CHECKING:
     from inventory_ledger.service.onboarding import OnboardingResult
 
@@ -16,26 +18,20 @@ PRIMARY = "Warehouse"
 LOCATIONS = ("Warehouse", "Store")
 SKUS = ("TEE", "MUG")
 OPENING = 10
-TOPICS = ("orders/create", "orders/cancelled", "refunds/create", "inventory_levels/update")
 
 
 def simulator_seed(webhook_url: str) -> dict[str, Any]:
-    return {
-        "shops": [
-            {
-                "domain": SHOP,
-                "access_token": TOKEN,
-                "webhook_secret": WEBHOOK_SECRET,
-                "locations": [
-                    {"name": name, "primary": name == PRIMARY, "fulfills_online_orders": name == PRIMARY}
-                    for name in LOCATIONS
-                ],
-                "products": [{"title": sku.title(), "variants": [{"sku": sku, "tracked": True}]} for sku in SKUS],
-                "levels": [{"sku": sku, "location": name, "available": OPENING} for sku in SKUS for name in LOCATIONS],
-                "webhooks": [{"topic": topic, "address": webhook_url} for topic in TOPICS],
-            }
-        ]
-    }
+    shop = stocked_shop(
+        SHOP,
+        TOKEN,
+        WEBHOOK_SECRET,
+        locations=LOCATIONS,
+        skus=SKUS,
+        available=lambda _sku, _location: OPENING,
+        webhook_url=webhook_url,
+        primary=PRIMARY,
+    )
+    return {"shops": [shop]}
 
 
 def onboard(resources: Any) -> "OnboardingResult":

@@ -17,7 +17,7 @@ import json
 import random
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,17 +74,7 @@ class Attempt:
     body: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "webhook_id": self.webhook_id,
-            "event_id": self.event_id,
-            "topic": self.topic,
-            "address": self.address,
-            "attempt": self.attempt,
-            "at": self.at,
-            "status_code": self.status_code,
-            "error": self.error,
-            "body": self.body,
-        }
+        return asdict(self)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from graphql import GraphQLAbstractType, GraphQLError, GraphQLResolveInfo
 
+from .ids import gid
 from .jsonish import JsonObject, JsonValue
 from .obj import Obj
 from .state import Shop, SimulatorState
@@ -25,10 +26,22 @@ __all__ = [
     "encode_cursor",
     "field_resolver",
     "lazy",
+    "node",
+    "resource",
     "type_resolver",
 ]
 
 NOT_IMPLEMENTED_CODE = "NOT_IMPLEMENTED_BY_SIMULATOR"
+
+
+def node(typename: str, num: int, **fields: object) -> Obj:
+    """A Node: its `id` is the gid of its typename and number."""
+    return Obj(typename, id=gid(typename, num), **fields)
+
+
+def resource(typename: str, num: int, **fields: object) -> Obj:
+    """A Node that also has a `legacyResourceId` (LegacyInteroperability): the same number, as text."""
+    return node(typename, num, legacyResourceId=str(num), **fields)
 
 
 def field_resolver(source: object, info: GraphQLResolveInfo, **args: object) -> object:

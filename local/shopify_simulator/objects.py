@@ -9,10 +9,11 @@ from typing import Any
 from graphql import GraphQLError, GraphQLResolveInfo
 
 from .clock import iso, parse_iso
-from .graph import ExecContext, Obj, connection, lazy
-from .ids import gid, level_gid, parse_gid, parse_gid_of
+from .graph import ExecContext, Obj, connection, lazy, node, resource
+from .ids import level_gid, parse_gid, parse_gid_of
 from .jsonish import JsonValue
 from .quantities import ALL_NAMES
+from .queries_orders import order_part_by_id
 from .state import BulkOperation, InventoryItem, InventoryLevel, Location, Product, Shop, Variant
 
 
@@ -48,10 +49,9 @@ def location_obj(shop: Shop, loc: Location) -> Obj:
         item_id = parse_gid_of("InventoryItem", inventoryItemId)
         return visible_level_obj(shop, item_id, loc.id, includeInactive)
 
-    return Obj(
+    return resource(
         "Location",
-        id=gid("Location", loc.id),
-        legacyResourceId=str(loc.id),
+        loc.id,
         name=loc.name,
         isActive=loc.is_active,
         isPrimary=loc.id == shop.primary_location_id,
@@ -107,10 +107,9 @@ def item_obj(shop: Shop, item: InventoryItem) -> Obj:
     def level(info: GraphQLResolveInfo, locationId: str, includeInactive: bool = False) -> Obj | None:
         return visible_level_obj(shop, item.id, parse_gid_of("Location", locationId), includeInactive)
 
-    return Obj(
+    return resource(
         "InventoryItem",
-        id=gid("InventoryItem", item.id),
-        legacyResourceId=str(item.id),
+        item.id,
         sku=item.sku,
         tracked=item.tracked,
         requiresShipping=item.requires_shipping,
@@ -127,10 +126,9 @@ def variant_obj(shop: Shop, variant: Variant) -> Obj:
         return sum(int(lv.get("available") or 0) for lv in shop.active_levels_of_item(variant.inventory_item_id))
 
     product = shop.products[variant.product_id]
-    return Obj(
+    return resource(
         "ProductVariant",
-        id=gid("ProductVariant", variant.id),
-        legacyResourceId=str(variant.id),
+        variant.id,
         sku=variant.sku,
         title=variant.title,
         displayName=f"{product.title} - {variant.title}",
@@ -150,10 +148,9 @@ def product_obj(shop: Shop, product: Product) -> Obj:
         item_ids = {shop.variants[v].inventory_item_id for v in product.variant_ids}
         return sum(int(lv.get("available") or 0) for i in item_ids for lv in shop.active_levels_of_item(i))
 
-    return Obj(
+    return resource(
         "Product",
-        id=gid("Product", product.id),
-        legacyResourceId=str(product.id),
+        product.id,
         title=product.title,
         handle=product.handle,
         status=product.status,
@@ -169,9 +166,9 @@ def product_obj(shop: Shop, product: Product) -> Obj:
 
 def bulk_obj(shop: Shop, op: BulkOperation, base_url: str) -> Obj:
     done = op.status == "COMPLETED"
-    return Obj(
+    return node(
         "BulkOperation",
-        id=gid("BulkOperation", op.id),
+        op.id,
         status=op.status,
         type=op.type,
         errorCode=op.error_code,
@@ -338,4 +335,6 @@ def node_by_gid(shop: Shop, value: str, base_url: str) -> Obj | None:
         if item_part.isdigit():
             lv = shop.level(int(item_part), num)
             return level_obj(shop, lv) if lv else None
+    if kind in ("Order", "Fulfillment", "Refund"):
+        return order_part_by_id(shop, kind, num)
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from graphql import GraphQLResolveInfo
@@ -21,7 +22,20 @@ from .objects import (
     variant_obj,
 )
 from .queries_orders import orders_resolver
+from .state import InventoryItem, Product, Shop, Variant
 from .webhook_subscriptions import webhook_subscriptions
+
+
+def _variant_terms(v: Variant) -> Mapping[str, str | None]:
+    return {"sku": v.sku, "id": str(v.id), "product_id": str(v.product_id)}
+
+
+def _product_terms(p: Product) -> Mapping[str, str | None]:
+    return {"title": p.title, "id": str(p.id), "handle": p.handle}
+
+
+def _item_terms(i: InventoryItem) -> Mapping[str, str | None]:
+    return {"sku": i.sku, "id": str(i.id)}
 
 
 def query_root(ctx: ExecContext) -> Obj:
@@ -46,34 +60,30 @@ def query_root(ctx: ExecContext) -> Obj:
         ]
         return connection(info, "LocationConnection", items, presorted=True, **args)
 
-    def product_variants(info: GraphQLResolveInfo, **args: Any) -> Obj:
+    def searched[R: (InventoryItem, Product, Variant)](
+        info: GraphQLResolveInfo,
+        args: dict[str, Any],
+        typename: str,
+        records: Iterable[R],
+        build: Callable[[Shop, R], Obj],
+        terms_of: Callable[[R], Mapping[str, str | None]],
+    ) -> Obj:
+        """A connection searched by `query:` (terms matched against `terms_of`), paged by id: `sortKey`
+        and `savedSearchId` are not served (ignored where the field takes them)."""
         terms = parse_search(args.pop("query", None))
         args.pop("sortKey", None)
         args.pop("savedSearchId", None)
-        items = [
-            (v.id, variant_obj(shop, v))
-            for v in shop.variants.values()
-            if matches(terms, {"sku": v.sku, "id": str(v.id), "product_id": str(v.product_id)})
-        ]
-        return connection(info, "ProductVariantConnection", items, **args)
+        items = [(r.id, build(shop, r)) for r in records if matches(terms, terms_of(r))]
+        return connection(info, typename, items, **args)
+
+    def product_variants(info: GraphQLResolveInfo, **args: Any) -> Obj:
+        return searched(info, args, "ProductVariantConnection", shop.variants.values(), variant_obj, _variant_terms)
 
     def products(info: GraphQLResolveInfo, **args: Any) -> Obj:
-        terms = parse_search(args.pop("query", None))
-        args.pop("sortKey", None)
-        args.pop("savedSearchId", None)
-        items = [
-            (p.id, product_obj(shop, p))
-            for p in shop.products.values()
-            if matches(terms, {"title": p.title, "id": str(p.id), "handle": p.handle})
-        ]
-        return connection(info, "ProductConnection", items, **args)
+        return searched(info, args, "ProductConnection", shop.products.values(), product_obj, _product_terms)
 
     def inventory_items(info: GraphQLResolveInfo, **args: Any) -> Obj:
-        terms = parse_search(args.pop("query", None))
-        items = [
-            (i.id, item_obj(shop, i)) for i in shop.items.values() if matches(terms, {"sku": i.sku, "id": str(i.id)})
-        ]
-        return connection(info, "InventoryItemConnection", items, **args)
+        return searched(info, args, "InventoryItemConnection", shop.items.values(), item_obj, _item_terms)
 
     def by_id(kind: str) -> Any:
         def resolve(info: GraphQLResolveInfo, id: str) -> Obj | None:
@@ -130,5 +140,8 @@ def query_root(ctx: ExecContext) -> Obj:
         bulkOperation=bulk_operation,
         currentBulkOperation=current_bulk_operation,
         orders=orders_resolver(ctx),
+        order=by_id("Order"),
+        fulfillment=by_id("Fulfillment"),
+        refund=by_id("Refund"),
         webhookSubscriptions=webhook_subscriptions(ctx),
     )

@@ -44,6 +44,23 @@ def orders_resolver(ctx: ExecContext) -> Callable[..., Obj]:
     return orders
 
 
+def order_part_by_id(shop: Shop, kind: str, num: int) -> Obj | None:
+    """An Order, Fulfillment or Refund by its id (QueryRoot.order, .fulfillment, .refund and node)."""
+    if kind == "Order":
+        order = shop.orders.get(num)
+        return order_obj(shop, order) if order is not None else None
+    for order in shop.orders.values():
+        if kind == "Fulfillment":
+            found = next((f for f in order.fulfillments if f.id == num), None)
+            if found is not None:
+                return _fulfillment_obj(found)
+        if kind == "Refund":
+            refund = next((r for r in order.refunds if r.id == num), None)
+            if refund is not None:
+                return _refund_obj(refund)
+    return None
+
+
 def order_obj(shop: Shop, order: Order) -> Obj:
     def line_items(info: GraphQLResolveInfo, **args: Any) -> Obj:
         return connection(info, "LineItemConnection", [(li.id, _line_obj(shop, li)) for li in order.line_items], **args)

@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 from graphql import GraphQLEnumType, GraphQLResolveInfo
 
 from .clock import iso
-from .graph import ExecContext, connection
-from .ids import gid, parse_gid_of
+from .graph import ExecContext, connection, resource
+from .ids import parse_gid_of
 from .obj import Obj
 from .schema import get_schema
 from .state import SubscriptionRecord, SubscriptionRegistry
@@ -64,10 +64,9 @@ def _subscription_obj(ctx: ExecContext, sub: SubscriptionRecord, created_at: flo
     enum_name = next((name for name, rest in topics(ctx.version).items() if rest == sub.topic), sub.topic)
     version = Obj("ApiVersion", handle=ctx.shop.webhook_api_version, displayName=ctx.shop.webhook_api_version,
                   supported=True)  # fmt: skip
-    return Obj(
+    return resource(
         "WebhookSubscription",
-        id=gid("WebhookSubscription", sub.id),
-        legacyResourceId=str(sub.id),
+        sub.id,
         topic=enum_name,
         uri=sub.address,
         callbackUrl=sub.address,

@@ -1,22 +1,31 @@
 """What the services need from the outside world, as abstract classes the adapters implement."""
 
+from __future__ import annotations
+
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from inventory_ledger.domain.catch_up import FetchedOrder
-from inventory_ledger.domain.credentials import ExpiringOfflineCredentials, TokenGrant, TokenState
-from inventory_ledger.domain.drift import HealingPolicy, ShopifyLevel
-from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
-from inventory_ledger.domain.merchant import MerchantView
-from inventory_ledger.domain.nightly import MessageOutcome, NightlyPlan
-from inventory_ledger.domain.onboarding import ShopifyLocation, ShopifyVariant
-from inventory_ledger.domain.parking import ParkedEvent
-from inventory_ledger.domain.pushing import LevelPush, PushOutcome
-from inventory_ledger.domain.subscriptions import WebhookSubscription
-from inventory_ledger.domain.webhooks import WebhookEnvelope
+# Annotations only: a function importing a port does not pay for every domain model (pydantic) at
+# its cold start, only for the ones it uses.
+from inventory_ledger.domain.merchant import (
+    CONFIG_ONLY,
+    MappingQuery,
+)  # a default value (plain dataclasses, no pydantic)
+
+if TYPE_CHECKING:
+    from inventory_ledger.domain.catch_up import FetchedOrder
+    from inventory_ledger.domain.credentials import ExpiringOfflineCredentials, TokenGrant, TokenState
+    from inventory_ledger.domain.drift import HealingPolicy, ShopifyLevel
+    from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState
+    from inventory_ledger.domain.merchant import MerchantView
+    from inventory_ledger.domain.nightly import MessageOutcome, NightlyPlan
+    from inventory_ledger.domain.onboarding import ShopifyLocation, ShopifyVariant
+    from inventory_ledger.domain.parking import ParkedEvent
+    from inventory_ledger.domain.pushing import LevelPush, PushOutcome
+    from inventory_ledger.domain.subscriptions import WebhookSubscription
+    from inventory_ledger.domain.webhooks import WebhookEnvelope
 
 
 class ShopifyInventory(ABC):
@@ -98,16 +107,6 @@ class PushLater(ABC):
         """Has each level pushed again after its delay (whole seconds, 1 to 900); TransientFailure if not."""
 
 
-@dataclass(frozen=True)
-class MappingRequest:
-    """The mappings one event needs (ApplyingLedger.merchant_view's arguments)."""
-
-    shopify_location_ids: frozenset[int] = frozenset()
-    skus: frozenset[str] = frozenset()
-    inventory_item_ids: frozenset[int] = frozenset()
-    variant_ids: frozenset[int] = frozenset()
-
-
 # The ledger's port, by the role of its callers: each use case can ask for only the role it plays.
 # LedgerRepository is all of them: one table, one adapter (DynamoDbLedger), one fake (InMemoryLedger).
 
@@ -122,30 +121,13 @@ class ApplyingLedger(BalanceReads):
     """Applying an event or an operator's movement: the consumer, the catch-up, onboarding, the CLI."""
 
     @abstractmethod
-    def merchant_view(
-        self,
-        shop: str,
-        *,
-        shopify_location_ids: Iterable[int] = (),
-        skus: Iterable[str] = (),
-        inventory_item_ids: Iterable[int] = (),
-        variant_ids: Iterable[int] = (),
-    ) -> MerchantView | None:
+    def merchant_view(self, shop: str, wanted: MappingQuery = CONFIG_ONLY) -> MerchantView | None:
         """The merchant's configuration and the mappings asked for; None for an unknown shop."""
 
-    def merchant_views(self, shop: str, requests: Sequence["MappingRequest"]) -> list[MerchantView | None]:
-        """``merchant_view`` for each request, each view holding only what its request asked for; one
+    def merchant_views(self, shop: str, requests: Sequence[MappingQuery]) -> list[MerchantView | None]:
+        """``merchant_view`` for each query, each view holding only what its query asked for; one
         round trip for all of them where the backend allows."""
-        return [
-            self.merchant_view(
-                shop,
-                shopify_location_ids=request.shopify_location_ids,
-                skus=request.skus,
-                inventory_item_ids=request.inventory_item_ids,
-                variant_ids=request.variant_ids,
-            )
-            for request in requests
-        ]
+        return [self.merchant_view(shop, request) for request in requests]
 
     @abstractmethod
     def order_lines(self, shop: str, order_id: int) -> dict[tuple[int, int], OrderLineState]:
@@ -163,14 +145,14 @@ class ApplyingLedger(BalanceReads):
     def merchant_view_lines_and_balances(
         self,
         shop: str,
-        request: "MappingRequest",
+        request: MappingQuery,
         order_id: int,
         line_item_ids: Iterable[int],
         keys_for: Callable[[MerchantView], Iterable[LevelKey]],
     ) -> tuple[MerchantView | None, dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
         """``merchant_view`` for the request, then ``lines_and_balances`` of the levels ``keys_for``
         names on that view (nothing more for an unknown shop); one round trip where the backend allows."""
-        view = self.merchant_views(shop, [request])[0]
+        view = self.merchant_view(shop, request)
         if view is None:
             return None, {}, {}
         return view, *self.lines_and_balances(shop, order_id, line_item_ids, keys_for(view))

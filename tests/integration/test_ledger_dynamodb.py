@@ -14,10 +14,10 @@ from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
 from inventory_ledger.adapters.dynamodb.merchant_directory import DynamoDbMerchantDirectory
 from inventory_ledger.domain import operations
 from inventory_ledger.domain.ledger import LedgerChange, LevelKey
-from inventory_ledger.domain.merchant import ProblemKind
+from inventory_ledger.domain.merchant import MappingQuery, ProblemKind
 from inventory_ledger.domain.pushing import LevelPush
 from inventory_ledger.domain.webhooks import Topic
-from inventory_ledger.ports import MappingConflict, MappingRequest, TransientFailure
+from inventory_ledger.ports import MappingConflict, TransientFailure
 from inventory_ledger.service.apply_webhook import apply_envelope, replay_parked
 from inventory_ledger.service.consume import consume_together
 from inventory_ledger.service.operations import record_operation
@@ -270,12 +270,12 @@ def test_the_mapping_cache_reads_a_mapping_added_later_and_expires(local_aws: Lo
     ledger = onboard_history_merchant(local_aws.table_name)
     directory = DynamoDbMerchantDirectory(local_aws.table_name)
     # Given a view read once (its items now cached), and a SKU not mapped yet
-    first = ledger.merchant_view(SHOP, skus=["A", "LATE"])
+    first = ledger.merchant_view(SHOP, MappingQuery.of(skus=["A", "LATE"]))
     assert first is not None
     assert first.known_skus == frozenset({"A"})
     # When the SKU is mapped, Then the next view reads it (a miss is never cached)
     directory.map_sku(SHOP, "LATE", 2**60 + 999)
-    second = ledger.merchant_view(SHOP, skus=["A", "LATE"])
+    second = ledger.merchant_view(SHOP, MappingQuery.of(skus=["A", "LATE"]))
     assert second is not None
     assert second.known_skus == frozenset({"A", "LATE"})
     # And a change to a cached item is seen once the TTL has passed, not before
@@ -297,8 +297,8 @@ def test_merchant_views_are_one_read_and_each_holds_only_what_its_request_asked_
 ) -> None:
     ledger, calls = counted
     requests = [
-        MappingRequest(skus=frozenset({"A"})),
-        MappingRequest(shopify_location_ids=frozenset({STORE_A}), skus=frozenset({"B", "LATE"})),
+        MappingQuery(skus=frozenset({"A"})),
+        MappingQuery(shopify_location_ids=frozenset({STORE_A}), skus=frozenset({"B", "LATE"})),
     ]
 
     first, second = ledger.merchant_views(SHOP, requests)

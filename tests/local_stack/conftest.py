@@ -9,7 +9,7 @@ from local_stack.aws import LocalResources, MotoServer, provision
 from local_stack.driver import LambdaDriver
 from local_stack.dynamodb_local import DynamoDBLocal
 from local_stack.pytest_plugin import active_local_stack, local_stack  # noqa: F401 - the plugin's fixtures
-from tests.conftest import forget_cached_clients
+from tests.conftest import forget_cached_clients, with_environment
 
 if TYPE_CHECKING:
     from shopify_simulator import SimulatorServer
@@ -37,12 +37,7 @@ def backend_aws(
         server: DynamoDBLocal = request.getfixturevalue("dynamodb_local")
         dynamodb_endpoint = server.endpoint_url
         _drop_tables(dynamodb_endpoint, moto_server.endpoint_url)
-    resources = provision(moto_server.endpoint_url, dynamodb_endpoint)
-    for name, value in resources.environment().items():
-        monkeypatch.setenv(name, value)
-    forget_cached_clients()
-    yield resources
-    forget_cached_clients()
+    yield from with_environment(provision(moto_server.endpoint_url, dynamodb_endpoint), monkeypatch)
 
 
 @pytest.fixture

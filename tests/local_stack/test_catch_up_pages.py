@@ -77,31 +77,34 @@ def test_pages_are_sized_from_what_the_last_one_cost(merchant: SimulatedMerchant
         assert balance.quantity == merchant.available(sku, "Main Warehouse") == {"TEE-S": 10, "TEE-M": 8}[sku] - sold
 
 
-def test_an_order_longer_than_its_page_is_counted_and_vouches_for_no_level(merchant: SimulatedMerchant) -> None:
-    """An order of 21 lines (the page reads 20 line items of an order) whose webhook is late, and an
-    admin edit of MUG. The catch-up applies the 20 lines it read, counts the order as truncated and so
-    judges nothing by itself: MUG is not adopted or healed this run. The order's webhook then brings
-    the 21st line; ledger = Shopify for every line."""
-    skus = [f"S{n:02}" for n in range(21)]
+def seed_skus(merchant: SimulatedMerchant, count: int, available: int = 5) -> list[str]:
+    skus = [f"S{n:02}" for n in range(count)]
     merchant.control("POST", "/seed", {
         "products": [{"title": sku, "variants": [{"sku": sku}]} for sku in skus],
-        "levels": [{"sku": sku, "location": "Main Warehouse", "available": 5} for sku in skus],
+        "levels": [{"sku": sku, "location": "Main Warehouse", "available": available} for sku in skus],
     })  # fmt: skip
     onboard(merchant)  # maps the new SKUs, imports their levels
+    return skus
+
+
+def test_an_order_longer_than_its_page_is_read_whole_and_judged(merchant: SimulatedMerchant) -> None:
+    """An order of 21 lines (the page reads 20 line items of an order) whose webhook is late, and an
+    admin edit of MUG. The catch-up reads the order again whole (its line items paged), applies all
+    21 lines, and so vouches for every level: the edit is adopted (the default policy). The order's
+    late webhook then changes nothing."""
+    skus = seed_skus(merchant, 21)
     merchant.control("POST", "/orders", {"lines": [{"sku": sku, "quantity": 1} for sku in skus],
                                          "location": "Main Warehouse"})  # fmt: skip
     merchant.control("POST", "/admin/levels", {"sku": "MUG", "location": "Main Warehouse", "available": 2})
 
     run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
-    assert (run.catch_up["orders_truncated"], run.catch_up["finished"]) == (1, True)
-    applied = [sku for sku in skus if merchant.balance("main-warehouse", sku).quantity == 4]
-    assert len(applied) == 20
-    assert run.total("adopted") == run.total("healed") == 0
-    mug = [row for row in run.rows if row.sku == "MUG"]
-    assert [run.heal_notes[row.key] for row in mug] == [
-        "not healed: no complete catch-up from Shopify's orders this run"
+    caught = run.catch_up
+    assert (caught["orders_truncated"], caught["finished"], caught["entries_applied"]) == (0, True, 21)
+    assert [sku for sku in skus if merchant.balance("main-warehouse", sku).quantity != 4] == []
+    assert [(row.sku, run.heal_notes[row.key]) for row in run.rows] == [
+        ("MUG", "adopted: Shopify's 2 as an edit (shopify_edit)")
     ]
-    assert merchant.balance("main-warehouse", "MUG").quantity == 5
+    assert merchant.balance("main-warehouse", "MUG").quantity == 2
 
     assert merchant.deliver_events("orders/create") == 1
     for sku in skus:
@@ -109,6 +112,32 @@ def test_an_order_longer_than_its_page_is_counted_and_vouches_for_no_level(merch
         sales = [e for e in bootstrap.ledger().entries(LevelKey(SHOP, "main-warehouse", sku))
                  if e.kind is MovementKind.SALE]  # fmt: skip
         assert [e.quantity for e in sales] == [-1]
+
+
+def test_more_fulfilments_and_refunds_than_a_page_lists_are_all_applied(merchant: SimulatedMerchant) -> None:
+    """A POS order of 22 lines, 3 units each, shipped in 6 fulfilments (the page lists 4; the first one
+    ships 21 lines, more than a page of a fulfilment's lines), then 6 returns of one unit each, restocked:
+    no webhook came. The catch-up reads the order whole and applies every sale and every restock once;
+    ledger = Shopify at every level."""
+    skus = seed_skus(merchant, 22, available=10)
+    order = merchant.control("POST", "/orders", {"lines": [{"sku": sku, "quantity": 3} for sku in skus],
+                                                 "location": "Main Warehouse"})  # fmt: skip
+    lines = [line["id"] for line in order["line_items"]]
+    fulfil = f"/orders/{order['id']}/fulfil"
+    merchant.control("POST", fulfil, {"lines": [{"line_item_id": line, "quantity": 1} for line in lines[:21]]})
+    for line in lines[:5]:
+        merchant.control("POST", fulfil, {"lines": [{"line_item_id": line, "quantity": 2}]})
+    for line in lines[:6]:
+        merchant.control("POST", f"/orders/{order['id']}/refunds",
+                         {"lines": [{"line_item_id": line, "quantity": 1, "restock_type": "return"}]})  # fmt: skip
+
+    run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
+    assert (run.catch_up["orders_truncated"], run.catch_up["finished"]) == (0, True)
+    assert run.catch_up["entries_applied"] == 22 + 6
+    for n, sku in enumerate(skus):
+        expected = 10 - 3 + (1 if n < 6 else 0)
+        assert merchant.balance("main-warehouse", sku).quantity == expected == merchant.available(sku, "Main Warehouse")
+    assert run.rows == []
 
 
 def test_a_catch_up_that_cannot_finish_in_its_window_says_so_and_moves_nothing_on(merchant: SimulatedMerchant) -> None:

@@ -91,3 +91,47 @@ def test_map_refuses_what_shopify_does_not_have_and_changes_nothing(
     assert ledgerctl(capsys, "map", SHOP, "--sku", "NO-SUCH-SKU")[0] == 3
     assert ledgerctl(capsys, "map", SHOP, "--location", "Atlantis")[0] == 3
     assert "NO-SUCH-SKU" not in bootstrap.merchant_directory().skus(SHOP)
+
+
+def test_mapping_a_second_variant_of_a_mapped_sku_adds_its_own_level_and_leaves_the_first_alone(
+    merchant: SimulatedMerchant, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Shopify lets two variants share a SKU: the merchant adds a large mug that also carries `MUG` (3 in
+    the warehouse) and sells 1 of it before mapping it (parked: its variant is not MUG's level). `map
+    --sku MUG` names the new item's level `MUG@<item id>`, imports it as Shopify shows it (2) and
+    replays the sale into it; the first MUG level keeps its name, its history and its 5."""
+    assert ledgerctl(capsys, "onboard", SHOP, "--primary-location", "Main Warehouse")[0] == 0
+    first = bootstrap.merchant_directory().skus(SHOP)["MUG"]
+    mug_entries = entries("main-warehouse", "MUG")
+    merchant.sim.sim.advance(1)
+    merchant.control("POST", "/seed", {"products": [{"title": "Large mug", "variants": [{"sku": "MUG"}]}]})
+    large = next(v["inventory_item_id"] for v in merchant.control("GET", "")["variants"]
+                 if v["sku"] == "MUG" and v["inventory_item_id"] != first)  # fmt: skip
+    merchant.control("POST", "/seed", {"levels": [
+        {"inventory_item_id": large, "location": "Main Warehouse", "available": 3}]})  # fmt: skip
+    merchant.sim.sim.advance(1)
+    merchant.control("POST", "/orders", {"lines": [{"inventory_item_id": large, "quantity": 1}]})
+    assert merchant.deliver_events("orders/create") == 1
+    [parked] = bootstrap.ledger().parked_events(SHOP)
+    assert "not mapped" in parked.reason
+
+    code, mapped = ledgerctl(capsys, "map", SHOP, "--sku", "MUG")
+    assert code == 0, mapped
+    level = f"MUG@{large}"
+    assert mapped["skus"] == {"MUG": str(first), level: str(large)}
+    assert (mapped["opening_balances"], len(mapped["replayed"]), mapped["still_parked"]) == (1, 1, {})
+    assert bootstrap.merchant_directory().skus(SHOP)["MUG"] == first
+    assert entries("main-warehouse", "MUG") == mug_entries
+    assert merchant.balance("main-warehouse", "MUG").quantity == 5
+    balance = merchant.balance("main-warehouse", level)
+    assert balance.quantity == 2 == balance.shopify_expected
+    assert [(e.kind, e.quantity) for e in entries("main-warehouse", level)] == [
+        (MovementKind.OPENING, 2), (MovementKind.SALE, 0)]  # fmt: skip
+
+    # The next sale of each variant moves its own level only.
+    merchant.sim.sim.advance(1)
+    merchant.control("POST", "/orders", {"lines": [{"inventory_item_id": large, "quantity": 1},
+                                                   {"inventory_item_id": first, "quantity": 2}]})  # fmt: skip
+    merchant.deliver_events("orders/create")
+    assert (merchant.balance("main-warehouse", level).quantity, merchant.balance("main-warehouse", "MUG").quantity) == (
+        1, 3)  # fmt: skip

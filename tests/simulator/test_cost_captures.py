@@ -163,6 +163,14 @@ PRODUCT_DOCUMENTS = [
             * _log_page(5)
         ),
     ),
+    # An order read whole: order 1 + a page of 250 line items (3 each)
+    ("ORDER_LINE_ITEMS_PAGE", 250, 1 + 2 + math.ceil(3 * _log_page(250))),
+    # order 1 + the fulfilments list (1 + location 1) + the refunds list (1): lists cost like one object
+    ("ORDER_FULFILLMENTS_AND_REFUNDS", 250, 1 + 2 + 1),
+    # fulfilment 1 + a page of 250 lines (line 1 + lineItem 1)
+    ("FULFILLMENT_LINE_ITEMS_PAGE", 250, 1 + 2 + math.ceil(2 * _log_page(250))),
+    # refund 1 + a page of 250 lines (line 1 + location 1 + lineItem 1)
+    ("REFUND_LINE_ITEMS_PAGE", 250, 1 + 2 + math.ceil(3 * _log_page(250))),
 ]
 
 

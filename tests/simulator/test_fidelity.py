@@ -501,6 +501,25 @@ def test_multi_item_set_reports_each_row_in_input_order(store: Store) -> None:
 
 
 # ---------------------------------------------------------------- 6. seed expressiveness
+def seed_captured_ids(store: Store, location: str, title: str, sku: str, *other_products: dict[str, Any]) -> None:
+    """Seeds the ids of capture 2026-04_products_inventory-quantity-contracts-2026-04.json: its
+    location, product, variant and inventory item, 9 available there (names and SKU the test's own)."""
+    captured = {
+        "title": title,
+        "id": 10220854182194,
+        "variants": [{"sku": sku, "id": 51364592877874, "inventory_item_id": 53469430055218}],
+    }
+    store.control(
+        "POST",
+        "/seed",
+        {
+            "locations": [{"name": location, "id": 106318430514}],
+            "products": [captured, *other_products],
+            "levels": [{"inventory_item_id": 53469430055218, "location_id": 106318430514, "available": 9}],
+        },
+    )
+
+
 def test_seed_with_captured_ids_skuless_shared_skus_untracked_and_gift_cards(
     store: Store, gateway: ShopifyAdminOperations
 ) -> None:
@@ -509,22 +528,13 @@ def test_seed_with_captured_ids_skuless_shared_skus_untracked_and_gift_cards(
     (https://shopify.dev/docs/api/admin-graphql/latest/objects/ProductVariant#field-ProductVariant.fields.sku,
     https://shopify.dev/docs/api/admin-graphql/latest/objects/InventoryItem#field-InventoryItem.fields.duplicateSkuCount,
     https://shopify.dev/docs/api/admin-graphql/latest/objects/Product#field-Product.fields.isGiftCard)."""
-    store.control(
-        "POST",
-        "/seed",
-        {
-            "locations": [{"name": "Captured", "id": 106318430514}],
-            "products": [
-                {
-                    "title": "Captured tee",
-                    "id": 10220854182194,
-                    "variants": [{"sku": "CAP-1", "id": 51364592877874, "inventory_item_id": 53469430055218}],
-                },
-                {"title": "Plain", "variants": [{}, {"sku": "SHARED"}, {"sku": "SHARED", "tracked": False}]},
-                {"title": "Gift card", "gift_card": True, "variants": [{"sku": "GIFT-25", "tracked": False}]},
-            ],
-            "levels": [{"inventory_item_id": 53469430055218, "location_id": 106318430514, "available": 9}],
-        },
+    seed_captured_ids(
+        store,
+        "Captured",
+        "Captured tee",
+        "CAP-1",
+        {"title": "Plain", "variants": [{}, {"sku": "SHARED"}, {"sku": "SHARED", "tracked": False}]},
+        {"title": "Gift card", "gift_card": True, "variants": [{"sku": "GIFT-25", "tracked": False}]},
     )
     read = store.gql(
         '{ inventoryItem(id: "gid://shopify/InventoryItem/53469430055218") { variant { id product { id } } '
@@ -605,21 +615,7 @@ def test_captured_read_replays_with_shopify_actual_cost(store: Store) -> None:
     (https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits; capture
     2026-04_products_inventory-quantity-contracts-2026-04.json, upstreamCalls[1])."""
     call = load_capture("2026-04_products_inventory-quantity-contracts-2026-04.json")["upstreamCalls"][1]
-    store.control(
-        "POST",
-        "/seed",
-        {
-            "locations": [{"name": "Shop location 2", "id": 106318430514}],
-            "products": [
-                {
-                    "title": "Captured",
-                    "id": 10220854182194,
-                    "variants": [{"sku": "CAP", "id": 51364592877874, "inventory_item_id": 53469430055218}],
-                }
-            ],
-            "levels": [{"inventory_item_id": 53469430055218, "location_id": 106318430514, "available": 9}],
-        },
-    )
+    seed_captured_ids(store, "Shop location 2", "Captured", "CAP")
     answer = store.gql(call["query"], call["variables"])
     theirs = call["response"]["body"]
     assert answer["data"]["inventoryItem"]["variant"] == theirs["data"]["inventoryItem"]["variant"]

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from inventory_ledger.domain.drift import DEFAULT_HEALING_POLICY, HealingPolicy
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LedgerChange, LevelKey, OrderLineState, PushStatus
-from inventory_ledger.domain.merchant import MerchantView, VariantLevel
+from inventory_ledger.domain.merchant import CONFIG_ONLY, MappingQuery, MerchantView, VariantLevel
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush
 from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, MerchantDirectory
@@ -43,26 +43,20 @@ class InMemoryLedger(LedgerRepository):
         self.commits = 0
         self._lock = threading.Lock()
 
-    def merchant_view(
-        self,
-        shop: str,
-        *,
-        shopify_location_ids: Iterable[int] = (),
-        skus: Iterable[str] = (),
-        inventory_item_ids: Iterable[int] = (),
-        variant_ids: Iterable[int] = (),
-    ) -> MerchantView | None:
+    def merchant_view(self, shop: str, wanted: MappingQuery = CONFIG_ONLY) -> MerchantView | None:
         if shop != self.shop:
             return None
-        skus = list(skus)
+        skus = wanted.skus
         return MerchantView(
             shop=shop,
             primary_location=self.primary_location,
             onboarded_at=self.onboarded_at,
-            locations_by_shopify_id={i: self.locations[i] for i in shopify_location_ids if i in self.locations},
+            locations_by_shopify_id={i: self.locations[i] for i in wanted.shopify_location_ids if i in self.locations},
             known_skus=frozenset(sku for sku in skus if sku in self.skus),
-            skus_by_inventory_item={i: self.skus_by_item[i] for i in inventory_item_ids if i in self.skus_by_item},
-            levels_by_variant={v: self.variants[v] for v in variant_ids if v in self.variants},
+            skus_by_inventory_item={
+                i: self.skus_by_item[i] for i in wanted.inventory_item_ids if i in self.skus_by_item
+            },
+            levels_by_variant={v: self.variants[v] for v in wanted.variant_ids if v in self.variants},
             variant_of_sku={sku: self.variant_of_sku.get(sku) for sku in skus if sku in self.skus},
         )
 

@@ -12,6 +12,7 @@ from inventory_ledger.domain.ledger import LevelKey, MovementKind, Source
 from inventory_ledger.domain.movements import Movement
 from inventory_ledger.service.operations import record_operation
 from local_stack.aws import LocalResources
+from shopify_simulator.seeds import LEDGER_TOPICS
 
 SHOP = "demo-shop.myshopify.com"
 TOKEN = "shpat_demo_token"
@@ -71,8 +72,7 @@ def create_demo_merchant(
         "levels": [{"sku": sku, "location": name, "available": OPENING} for name in LOCATIONS for sku in SKUS],
     }
     if webhook_address:
-        topics = ("orders/create", "orders/cancelled", "refunds/create", "inventory_levels/update")
-        shop["webhooks"] = [{"topic": topic, "address": webhook_address} for topic in topics]
+        shop["webhooks"] = [{"topic": topic, "address": webhook_address} for topic in LEDGER_TOPICS]
     httpx.post(f"{simulator_url}/_control/shops", json=shop, timeout=10).raise_for_status()
     summary = httpx.get(f"{simulator_url}/_control/shops/{shop_domain}", timeout=10).json()
     merchant = DemoMerchant(simulator_url, resources, shop=shop_domain)

@@ -1,11 +1,21 @@
 """Shopify's GraphQL orders as the REST bodies the webhook apply path reads (domain.catch_up)."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import pytest
 from pydantic import ValidationError
 
-from inventory_ledger.domain.catch_up import CATCH_UP_MARGIN, FIRST_CATCH_UP, catch_up_from, fetched_order
+from inventory_ledger.domain.catch_up import (
+    CATCH_UP_MARGIN,
+    FIRST_CATCH_UP,
+    NESTED_LISTS,
+    WHOLE_LISTS,
+    catch_up_from,
+    fetched_order,
+    order_truncated,
+    whole_order,
+)
 from inventory_ledger.domain.shopify_payloads import RestockType
 
 NODE = {
@@ -101,3 +111,17 @@ def test_the_catch_up_reads_from_the_last_instant_minus_the_margin_never_before_
     assert catch_up_from(None, None, now) == now - FIRST_CATCH_UP - CATCH_UP_MARGIN
     onboarded = now - timedelta(hours=1)
     assert catch_up_from(None, onboarded, now) == onboarded - CATCH_UP_MARGIN
+
+
+def test_a_node_listing_as_many_fulfilments_as_asked_is_truncated_until_read_whole() -> None:
+    fulfillment = {"id": "gid://shopify/Fulfillment/1", "fulfillmentLineItems": {"nodes": []}}
+    listed = {**NODE, "fulfillments": [fulfillment] * NESTED_LISTS}
+    assert order_truncated(listed)
+    assert not order_truncated(listed, WHOLE_LISTS)
+    lines: list[dict[str, Any]] = cast(dict[str, Any], NODE["lineItems"])["nodes"]
+    cut = {**NODE, "lineItems": {"pageInfo": {"hasNextPage": True}, "nodes": lines}}
+    assert order_truncated(cut, WHOLE_LISTS)
+    whole = whole_order(cut, lines, [], [])
+    assert not order_truncated(whole, WHOLE_LISTS)
+    assert not fetched_order(whole, lists_asked=WHOLE_LISTS).truncated
+    assert fetched_order(whole, lists_asked=WHOLE_LISTS).order.line_items == fetched_order(NODE).order.line_items

@@ -103,6 +103,13 @@ def test_no_function_imports_the_xray_sdk_or_every_parser_model(function: str) -
     assert _run(code, cwd=ROOT / "functions" / function, LAMBDA_TASK_ROOT="/var/task") == []
 
 
+def test_the_pushers_stream_path_never_imports_the_sweeps_catch_up_and_heal() -> None:
+    # Only the re-push schedule sweeps: the stream and push-later batches' cold start skips its imports.
+    code = "import json, sys, app; print(json.dumps([m for m in ('inventory_ledger.service.repush', "
+    code += "'inventory_ledger.service.reconcile') if m in sys.modules]))"
+    assert _run(code, cwd=ROOT / "functions" / "level_pusher", LAMBDA_TASK_ROOT="/var/task") == []
+
+
 def _stream_record(new_image: dict[str, Any] | None) -> Any:
     from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 

@@ -7,6 +7,7 @@ shared/shopify/payloads/graphql-captures-shopify-draft-proxy/2026-04_products_*.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -233,155 +234,143 @@ def _payload(ctx: ExecContext, payload_type: str, input: dict[str, Any], changes
     return Obj(payload_type, inventoryAdjustmentGroup=group, userErrors=[])
 
 
-def set_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> Obj:
+@dataclass
+class _Target:
+    """A validated row: where it writes, its changeFromQuantity, and the move it makes."""
+
+    index: int
+    level: InventoryLevel
+    change_from: int | None
+    delta: int
+    ledger_document_uri: str | None = None
+
+
+Check = Callable[[Shop, str], tuple[list[Obj], list[_Target]]]
+
+
+def _reason_errors(input: dict[str, Any], error_type: str) -> list[Obj]:
+    if input["reason"] in REASONS:
+        return []
+    return [user_error(error_type, ["input", "reason"], MSG_REASON, "INVALID_REASON")]
+
+
+def _set_targets(
+    shop: Shop, input: dict[str, Any], list_name: str, name: str, error_type: str
+) -> tuple[list[Obj], list[_Target]]:
+    """The rows of a set mutation: each level resolved and its new quantity in bounds, no pair twice."""
+    reason_errors = _reason_errors(input, error_type)
+    if reason_errors:
+        return reason_errors, []
+    entries: list[dict[str, Any]] = input[list_name]
+    errors: list[Obj] = []
+    targets: list[_Target] = []
+    for i, entry in enumerate(entries):
+        path = ["input", list_name, str(i)]
+        level = _resolve_target(shop, entry, path, error_type, errors)
+        bound = _bounds(name, entry["quantity"], [*path, "quantity"], error_type)
+        if bound is not None:
+            errors.append(bound)
+        if level is not None and bound is None:
+            delta = entry["quantity"] - int(level.get(name) or 0)
+            targets.append(_Target(i, level, entry.get("changeFromQuantity"), delta))
+    errors.extend(_duplicates(entries, list_name, error_type))
+    return errors, targets
+
+
+def _write(
+    info: GraphQLResolveInfo,
+    input: dict[str, Any],
+    kind: str,
+    list_name: str,
+    input_type: str,
+    name: str,
+    stale_message: str,
+    check: Check,
+) -> Obj:
+    """One inventory write: `check` validates every row, then changeFromQuantity is compared on each
+    (one stale row refuses the whole call, nothing applied), then every row is applied as one group."""
     ctx: ExecContext = info.context
     shop: Shop = ctx.shop
-    error_type, payload_type = "InventorySetQuantitiesUserError", "InventorySetQuantitiesPayload"
-    entries: list[dict[str, Any]] = input["quantities"]
-    require_change_from(info, ctx, entries, "InventoryQuantityInput")
+    error_type, payload_type = f"{kind}UserError", f"{kind}Payload"
+    require_change_from(info, ctx, input[list_name], input_type)
     key = idempotency_key(info, ctx)
 
-    def fail(errors: list[Obj]) -> tuple[Obj, bool]:
-        return Obj(payload_type, inventoryAdjustmentGroup=None, userErrors=errors), False
-
     def run() -> tuple[Obj, bool]:
-        name = input["name"]
-        if name not in SET_NAMES:
-            return fail([user_error(error_type, ["input", "name"], MSG_SET_NAME, "INVALID_NAME")])
-        if input["reason"] not in REASONS:
-            return fail([user_error(error_type, ["input", "reason"], MSG_REASON, "INVALID_REASON")])
-        errors: list[Obj] = []
-        targets: list[tuple[InventoryLevel, dict[str, Any]]] = []
-        for i, entry in enumerate(entries):
-            path = ["input", "quantities", str(i)]
-            level = _resolve_target(shop, entry, path, error_type, errors)
-            bound = _bounds(name, entry["quantity"], [*path, "quantity"], error_type)
-            if bound is not None:
-                errors.append(bound)
-            if level is not None and bound is None:
-                targets.append((level, entry))
-        errors.extend(_duplicates(entries, "quantities", error_type))
+        errors, targets = check(shop, error_type)
+        if not errors:
+            errors = [
+                user_error(
+                    error_type,
+                    ["input", list_name, str(t.index), "changeFromQuantity"],
+                    stale_message,
+                    "CHANGE_FROM_QUANTITY_STALE",
+                )
+                for t in targets
+                if _is_stale(shop, t.level, name, t.change_from)
+            ]
         if errors:
-            return fail(errors)
-        stale = [
-            user_error(
-                error_type,
-                ["input", "quantities", str(i), "changeFromQuantity"],
-                MSG_STALE_SET,
-                "CHANGE_FROM_QUANTITY_STALE",
-            )
-            for i, (level, entry) in enumerate(targets)
-            if _is_stale(shop, level, name, entry.get("changeFromQuantity"))
-        ]
-        if stale:
-            return fail(stale)  # nothing applied: the whole call is refused
+            return Obj(payload_type, inventoryAdjustmentGroup=None, userErrors=errors), False
         changes: list[Change] = []
-        for level, entry in targets:
-            delta = entry["quantity"] - int(level.get(name) or 0)
-            _apply(ctx, level, name, delta)
-            changes.extend(_changes_for(name, delta, level, None))
+        for t in targets:
+            _apply(ctx, t.level, name, t.delta)
+            changes.extend(_changes_for(name, t.delta, t.level, t.ledger_document_uri))
         return _payload(ctx, payload_type, input, changes), True
 
     return with_idempotency(info, ctx, key, input, error_type, payload_type, run)
+
+
+def set_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> Obj:
+    name = input["name"]
+
+    def check(shop: Shop, error_type: str) -> tuple[list[Obj], list[_Target]]:
+        if name not in SET_NAMES:
+            return [user_error(error_type, ["input", "name"], MSG_SET_NAME, "INVALID_NAME")], []
+        return _set_targets(shop, input, "quantities", name, error_type)
+
+    return _write(
+        info, input, "InventorySetQuantities", "quantities", "InventoryQuantityInput", name, MSG_STALE_SET, check
+    )
 
 
 def set_on_hand_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> Obj:
-    ctx: ExecContext = info.context
-    shop: Shop = ctx.shop
-    error_type, payload_type = "InventorySetOnHandQuantitiesUserError", "InventorySetOnHandQuantitiesPayload"
-    entries: list[dict[str, Any]] = input["setQuantities"]
-    require_change_from(info, ctx, entries, "InventorySetQuantityInput")
-    key = idempotency_key(info, ctx)
+    def check(shop: Shop, error_type: str) -> tuple[list[Obj], list[_Target]]:
+        return _set_targets(shop, input, "setQuantities", "on_hand", error_type)
 
-    def fail(errors: list[Obj]) -> tuple[Obj, bool]:
-        return Obj(payload_type, inventoryAdjustmentGroup=None, userErrors=errors), False
-
-    def run() -> tuple[Obj, bool]:
-        if input["reason"] not in REASONS:
-            return fail([user_error(error_type, ["input", "reason"], MSG_REASON, "INVALID_REASON")])
-        errors: list[Obj] = []
-        targets: list[tuple[InventoryLevel, dict[str, Any]]] = []
-        for i, entry in enumerate(entries):
-            path = ["input", "setQuantities", str(i)]
-            level = _resolve_target(shop, entry, path, error_type, errors)
-            bound = _bounds("on_hand", entry["quantity"], [*path, "quantity"], error_type)
-            if bound is not None:
-                errors.append(bound)
-            if level is not None and bound is None:
-                targets.append((level, entry))
-        errors.extend(_duplicates(entries, "setQuantities", error_type))
-        if errors:
-            return fail(errors)
-        stale = [
-            user_error(
-                error_type,
-                ["input", "setQuantities", str(i), "changeFromQuantity"],
-                MSG_STALE,
-                "CHANGE_FROM_QUANTITY_STALE",
-            )
-            for i, (level, entry) in enumerate(targets)
-            if _is_stale(shop, level, "on_hand", entry.get("changeFromQuantity"))
-        ]
-        if stale:
-            return fail(stale)
-        changes: list[Change] = []
-        for level, entry in targets:
-            delta = entry["quantity"] - int(level.get("on_hand") or 0)
-            _apply(ctx, level, "on_hand", delta)
-            changes.extend(_changes_for("on_hand", delta, level, None))
-        return _payload(ctx, payload_type, input, changes), True
-
-    return with_idempotency(info, ctx, key, input, error_type, payload_type, run)
+    return _write(
+        info,
+        input,
+        "InventorySetOnHandQuantities",
+        "setQuantities",
+        "InventorySetQuantityInput",
+        "on_hand",
+        MSG_STALE,
+        check,
+    )
 
 
 def adjust_quantities(info: GraphQLResolveInfo, input: dict[str, Any]) -> Obj:
-    ctx: ExecContext = info.context
-    shop: Shop = ctx.shop
-    error_type, payload_type = "InventoryAdjustQuantitiesUserError", "InventoryAdjustQuantitiesPayload"
-    entries: list[dict[str, Any]] = input["changes"]
-    require_change_from(info, ctx, entries, "InventoryChangeInput")
-    key = idempotency_key(info, ctx)
+    name = input["name"]
 
-    def fail(errors: list[Obj]) -> tuple[Obj, bool]:
-        return Obj(payload_type, inventoryAdjustmentGroup=None, userErrors=errors), False
-
-    def run() -> tuple[Obj, bool]:
-        name = input["name"]
+    def check(shop: Shop, error_type: str) -> tuple[list[Obj], list[_Target]]:
         if name not in ADJUST_NAMES:
-            return fail([user_error(error_type, ["input", "name"], MSG_ADJUST_NAME, "INVALID_QUANTITY_NAME")])
-        if input["reason"] not in REASONS:
-            return fail([user_error(error_type, ["input", "reason"], MSG_REASON, "INVALID_REASON")])
-        document_errors = _uri_errors(name, input, error_type)
-        if document_errors:
-            return fail(document_errors)
+            return [user_error(error_type, ["input", "name"], MSG_ADJUST_NAME, "INVALID_QUANTITY_NAME")], []
+        early = _reason_errors(input, error_type) or _uri_errors(name, input, error_type)
+        if early:
+            return early, []
         errors: list[Obj] = []
-        targets: list[tuple[int, InventoryLevel, dict[str, Any]]] = []
-        for i, entry in enumerate(entries):
+        targets: list[_Target] = []
+        for i, entry in enumerate(input["changes"]):
             path = ["input", "changes", str(i)]
             level = _resolve_target(shop, entry, path, error_type, errors)
             if level is None:
                 continue
             after = int(level.get(name) or 0) + entry["delta"]
-            bound = _bounds(name if name != "available" else "available", after, [*path, "delta"], error_type)
+            bound = _bounds(name, after, [*path, "delta"], error_type)
             if bound is not None:
                 errors.append(bound)
             else:
-                targets.append((i, level, entry))
-        if errors:
-            return fail(errors)
-        stale = [
-            user_error(
-                error_type, ["input", "changes", str(i), "changeFromQuantity"], MSG_STALE, "CHANGE_FROM_QUANTITY_STALE"
-            )
-            for i, level, entry in targets
-            if _is_stale(shop, level, name, entry.get("changeFromQuantity"))
-        ]
-        if stale:
-            return fail(stale)
-        changes: list[Change] = []
-        for _, level, entry in targets:
-            _apply(ctx, level, name, entry["delta"])
-            changes.extend(_changes_for(name, entry["delta"], level, entry.get("ledgerDocumentUri")))
-        return _payload(ctx, payload_type, input, changes), True
+                uri = entry.get("ledgerDocumentUri")
+                targets.append(_Target(i, level, entry.get("changeFromQuantity"), entry["delta"], uri))
+        return errors, targets
 
-    return with_idempotency(info, ctx, key, input, error_type, payload_type, run)
+    return _write(info, input, "InventoryAdjustQuantities", "changes", "InventoryChangeInput", name, MSG_STALE, check)

@@ -23,6 +23,12 @@ FIRST_CATCH_UP = timedelta(hours=6)
 # first run, a shop down for days) is read over several runs, each reporting it did not finish.
 CATCH_UP_WINDOW = timedelta(minutes=5)
 
+# How many fulfilments and refunds ORDERS_UPDATED_SINCE asks of each order (adapters/shopify/
+# documents.py), and a whole re-read (ORDER_FULFILLMENTS_AND_REFUNDS): an order showing that many may
+# hold more still (Shopify's lists are truncated to `first`, with no page info).
+NESTED_LISTS = 4
+WHOLE_LISTS = 250
+
 
 @dataclass(frozen=True)
 class FetchedOrder:
@@ -34,9 +40,9 @@ class FetchedOrder:
     # The REST body of the order, as orders/create and orders/cancelled carry it (for the envelope).
     body: dict[str, Any]
     refund_bodies: tuple[dict[str, Any], ...]
-    # Shopify holds more of it than the page read (line items, fulfilments or refunds past the
-    # nested page): what was read is applied, the rest is left to its webhooks, and the catch-up
-    # vouches for none of the order's SKUs (for no SKU at all when its lines were cut).
+    # Shopify holds more of it than was read, even whole (more fulfilments or refunds than WHOLE_LISTS):
+    # what was read is applied, the rest is left to its webhooks, and the catch-up vouches for none of
+    # the order's SKUs (for no SKU at all when its lines were cut).
     truncated: bool = False
     lines_truncated: bool = False
 
@@ -63,9 +69,10 @@ def _nodes(connection: Any) -> list[dict[str, Any]]:
     return []
 
 
-def fetched_order(node: dict[str, Any]) -> FetchedOrder:
-    """A node of ORDERS_UPDATED_SINCE as the REST bodies of its webhooks; raises ValueError (pydantic's
-    ValidationError included) for a node the ledger cannot read."""
+def fetched_order(node: dict[str, Any], *, lists_asked: int = NESTED_LISTS) -> FetchedOrder:
+    """A node of ORDERS_UPDATED_SINCE (or one read whole: ``lists_asked=WHOLE_LISTS``) as the REST
+    bodies of its webhooks; raises ValueError (pydantic's ValidationError included) for a node the
+    ledger cannot read."""
     order_id = id_from_gid(node["id"])
     lines = []
     for line in _nodes(node.get("lineItems")):
@@ -136,32 +143,43 @@ def fetched_order(node: dict[str, Any]) -> FetchedOrder:
         updated_at=datetime.fromisoformat(node["updatedAt"]),
         body=body,
         refund_bodies=refund_bodies,
-        truncated=_truncated(node),
+        truncated=order_truncated(node, lists_asked),
         lines_truncated=_more(node.get("lineItems")),
     )
-
-
-# The nested lists of ORDERS_UPDATED_SINCE (adapters/shopify/documents.py) ask for one more than this:
-# an order showing that many more may hold more still.
-NESTED_FULFILLMENTS = NESTED_REFUNDS = 4
 
 
 def _more(connection: Any) -> bool:
     return isinstance(connection, dict) and bool((connection.get("pageInfo") or {}).get("hasNextPage"))
 
 
-def _truncated(node: dict[str, Any]) -> bool:
+def order_truncated(node: dict[str, Any], lists_asked: int = NESTED_LISTS) -> bool:
     """Whether the node holds less than the order: a nested connection with a next page, or as many
-    fulfilments or refunds as the page asks for (a list without page info: there may be more)."""
+    fulfilments or refunds as were asked for (a list without page info: there may be more)."""
     fulfillments = _nodes(node.get("fulfillments"))
     refunds = _nodes(node.get("refunds"))
     return (
         _more(node.get("lineItems"))
-        or len(fulfillments) >= NESTED_FULFILLMENTS
-        or len(refunds) >= NESTED_REFUNDS
+        or len(fulfillments) >= lists_asked
+        or len(refunds) >= lists_asked
         or any(_more(f.get("fulfillmentLineItems")) for f in fulfillments)
         or any(_more(r.get("refundLineItems")) for r in refunds)
     )
+
+
+def lines_complete(owner: dict[str, Any], connection: str) -> bool:
+    """Whether a fulfilment's or refund's lines, as the page showed them, are all of them."""
+    return isinstance(owner.get(connection), dict) and not _more(owner.get(connection))
+
+
+def whole_order(
+    node: dict[str, Any],
+    line_items: list[dict[str, Any]],
+    fulfillments: list[dict[str, Any]],
+    refunds: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The node with its nested lists as read whole: every line item; every fulfilment and refund, each
+    with every one of its lines (under its connection's name, as ORDERS_UPDATED_SINCE shows them)."""
+    return {**node, "lineItems": {"nodes": line_items}, "fulfillments": fulfillments, "refunds": refunds}
 
 
 def catch_up_from(caught_up_at: datetime | None, onboarded_at: datetime | None, now: datetime) -> datetime:

@@ -1,6 +1,6 @@
 """What the ledger must know about a merchant to turn Shopify's ids into ledger levels."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -17,6 +17,37 @@ class VariantLevel:
     sku: str
     inventory_item_id: int
     tracked: bool = True
+
+
+@dataclass(frozen=True)
+class MappingQuery:
+    """The mappings one event needs read: its Shopify locations, SKUs, inventory items and variants."""
+
+    shopify_location_ids: frozenset[int] = frozenset()
+    skus: frozenset[str] = frozenset()
+    inventory_item_ids: frozenset[int] = frozenset()
+    variant_ids: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        shopify_location_ids: Iterable[int | None] = (),
+        skus: Iterable[str | None] = (),
+        inventory_item_ids: Iterable[int | None] = (),
+        variant_ids: Iterable[int | None] = (),
+    ) -> "MappingQuery":
+        """From the ids a payload names; a missing one (None, an empty SKU) asks for nothing."""
+        return cls(
+            frozenset(i for i in shopify_location_ids if i is not None),
+            frozenset(sku for sku in skus if sku),
+            frozenset(i for i in inventory_item_ids if i is not None),
+            frozenset(i for i in variant_ids if i is not None),
+        )
+
+
+# The merchant's configuration alone: no mapping asked for.
+CONFIG_ONLY = MappingQuery()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from inventory_ledger.clock import Now
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey, OrderLineState, Source
-from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
+from inventory_ledger.domain.merchant import MappingQuery, MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Movement, SkippedLine, Translation
 from inventory_ledger.domain.order_edits import apply_order_edited
 from inventory_ledger.domain.orders import apply_order_cancelled, apply_order_created, apply_refund_created
@@ -24,13 +24,7 @@ from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.planning import plan_change
 from inventory_ledger.domain.shopify_payloads import InventoryLevel, Order, OrderEdited, Refund
 from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
-from inventory_ledger.ports import (
-    ConcurrentChange,
-    DuplicateEntry,
-    LedgerRepository,
-    MappingRequest,
-    TransientFailure,
-)
+from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
 
 # A transaction holds at most 100 items; a line writes at most two entries, its record and a balance.
 LINES_PER_TRANSACTION = 24
@@ -149,7 +143,7 @@ def prepare_envelope(
         if isinstance(payload, InventoryLevel):
             result.skipped.append(observe_shopify_level(payload, envelope.shop_domain, ledger, now))
             return result
-        merchant = ledger.merchant_view(envelope.shop_domain, **vars(mapping_request(payload, order_now)))
+        merchant = ledger.merchant_view(envelope.shop_domain, mapping_request(payload, order_now))
     order_id = _order_id(payload)
     if merchant is None:
         return _park(result, envelope, ledger, now, [Problem(ProblemKind.UNKNOWN_SHOP, envelope.shop_domain)])
@@ -212,7 +206,7 @@ def observe_shopify_level(level: InventoryLevel, shop: str, ledger: LedgerReposi
     compare-and-swap refuses while they disagree, and the reconciler reports and heals the level.
     """
     merchant = ledger.merchant_view(
-        shop, shopify_location_ids=[level.location_id], inventory_item_ids=[level.inventory_item_id]
+        shop, MappingQuery.of(shopify_location_ids=[level.location_id], inventory_item_ids=[level.inventory_item_id])
     )
     location = merchant.locations_by_shopify_id.get(level.location_id) if merchant else None
     sku = merchant.skus_by_inventory_item.get(level.inventory_item_id) if merchant else None
@@ -324,7 +318,7 @@ def _order_id(payload: Order | Refund | OrderEdited) -> int:
     return payload.order_edit.order_id
 
 
-def mapping_request(payload: Order | Refund | OrderEdited, order_now: Order | None = None) -> MappingRequest:
+def mapping_request(payload: Order | Refund | OrderEdited, order_now: Order | None = None) -> MappingQuery:
     """The mappings the event's movements are translated with."""
     if isinstance(payload, Order):
         location_ids = {payload.location_id} | {f.location_id for f in payload.fulfillments}
@@ -335,10 +329,10 @@ def mapping_request(payload: Order | Refund | OrderEdited, order_now: Order | No
     else:
         location_ids = set()
         items = list(order_now.line_items) if order_now is not None else []
-    return MappingRequest(
-        shopify_location_ids=frozenset(i for i in location_ids if i is not None),
-        skus=frozenset(line.sku for line in items if line.sku),
-        variant_ids=frozenset(line.variant_id for line in items if line.variant_id is not None),
+    return MappingQuery.of(
+        shopify_location_ids=location_ids,
+        skus=(line.sku for line in items),
+        variant_ids=(line.variant_id for line in items),
     )
 
 

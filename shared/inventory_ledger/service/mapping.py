@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import batched
 
-from inventory_ledger.domain.onboarding import opening_balance, slugify
+from inventory_ledger.domain.onboarding import level_skus, opening_balance, slugify
 from inventory_ledger.observability import logger
 from inventory_ledger.ports import LedgerRepository, MerchantDirectory, ShopifyLevels
 from inventory_ledger.service.apply_webhook import replay_parked
@@ -25,7 +25,9 @@ class MappingResult:
 
     shop: str
     locations: dict[str, int] = field(default_factory=dict)
-    skus: dict[str, int] = field(default_factory=dict)
+    skus: dict[str, int] = field(default_factory=dict)  # level SKU part -> inventory item id
+    # Items of an asked SKU that got no level, and why (a level name another item holds).
+    skus_skipped: dict[str, str] = field(default_factory=dict)
     opening_balances: int = 0
     already_imported: int = 0
     replayed: list[str] = field(default_factory=list)
@@ -33,7 +35,8 @@ class MappingResult:
 
     def summary(self) -> dict[str, object]:
         return {"shop": self.shop, "locations": {name: str(i) for name, i in self.locations.items()},
-                "skus": {sku: str(i) for sku, i in self.skus.items()}, "opening_balances": self.opening_balances,
+                "skus": {sku: str(i) for sku, i in self.skus.items()}, "skus_skipped": dict(self.skus_skipped),
+                "opening_balances": self.opening_balances,
                 "already_imported": self.already_imported, "replayed": list(self.replayed),
                 "still_parked": dict(self.still_parked)}  # fmt: skip
 
@@ -80,12 +83,18 @@ def _map_locations(shop: str, asked: Sequence[str], directory: MerchantDirectory
 
 def _map_skus(shop: str, asked: Sequence[str], directory: MerchantDirectory, shopify: ShopifyLevels,
               result: MappingResult) -> None:  # fmt: skip
+    """Names each item of an asked SKU as onboarding does: a SKU another variant shares gets a level per
+    item (``SKU@<item id>``), and an item mapped before keeps its name, so mapping a second variant of a
+    mapped SKU adds its level and leaves the first one's history where it is."""
     wanted = set(asked)
-    for variant in shopify.variants():
-        if variant.sku in wanted:
-            directory.map_sku(shop, variant.sku, variant.inventory_item_id, variant.variant_id)
-            result.skus[variant.sku] = variant.inventory_item_id
-    if missing := wanted - result.skus.keys():
+    variants = [variant for variant in shopify.variants() if variant.sku in wanted]
+    names, result.skus_skipped = level_skus(variants, directory.skus(shop))
+    for variant in variants:
+        name = names.get(variant.inventory_item_id)
+        if name is not None:
+            directory.map_sku(shop, name, variant.inventory_item_id, variant.variant_id, tracked=variant.tracked)
+            result.skus[name] = variant.inventory_item_id
+    if missing := wanted - {variant.sku for variant in variants}:
         raise LookupError(f"Shopify has no variant with SKU {', '.join(sorted(missing))}")
 
 

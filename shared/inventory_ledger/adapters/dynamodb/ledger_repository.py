@@ -23,16 +23,10 @@ from inventory_ledger.domain.ledger import (
     OrderLineState,
     PushStatus,
 )
-from inventory_ledger.domain.merchant import MerchantView
+from inventory_ledger.domain.merchant import CONFIG_ONLY, MappingQuery, MerchantView
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush
-from inventory_ledger.ports import (
-    ConcurrentChange,
-    DuplicateEntry,
-    LedgerRepository,
-    MappingRequest,
-    TransientFailure,
-)
+from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -58,21 +52,10 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
     def _query(self, pk: str, sk_prefix: str) -> Iterator[items.Item]:
         return self._query_prefix(pk, sk_prefix, consistent=True)
 
-    def merchant_view(
-        self,
-        shop: str,
-        *,
-        shopify_location_ids: Iterable[int] = (),
-        skus: Iterable[str] = (),
-        inventory_item_ids: Iterable[int] = (),
-        variant_ids: Iterable[int] = (),
-    ) -> MerchantView | None:
-        request = MappingRequest(
-            frozenset(shopify_location_ids), frozenset(skus), frozenset(inventory_item_ids), frozenset(variant_ids)
-        )
-        return self.merchant_views(shop, [request])[0]
+    def merchant_view(self, shop: str, wanted: MappingQuery = CONFIG_ONLY) -> MerchantView | None:
+        return self.merchant_views(shop, [wanted])[0]
 
-    def merchant_views(self, shop: str, requests: Sequence[MappingRequest]) -> list[MerchantView | None]:
+    def merchant_views(self, shop: str, requests: Sequence[MappingQuery]) -> list[MerchantView | None]:
         wanted = [_mapping_sort_keys(request) for request in requests]
         found = self._mapping_items(shop, set().union(*wanted))
         config = found.get(items.CONFIG_SK)
@@ -106,7 +89,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
     def merchant_view_lines_and_balances(
         self,
         shop: str,
-        request: MappingRequest,
+        request: MappingQuery,
         order_id: int,
         line_item_ids: Iterable[int],
         keys_for: Callable[[MerchantView], Iterable[LevelKey]],
@@ -549,7 +532,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         return True
 
 
-def _mapping_sort_keys(request: MappingRequest) -> set[str]:
+def _mapping_sort_keys(request: MappingQuery) -> set[str]:
     sort_keys = {items.CONFIG_SK}
     sort_keys |= {items.SHOPIFY_LOCATION.of(location_id) for location_id in request.shopify_location_ids}
     sort_keys |= {items.SKU.of(sku) for sku in request.skus}

@@ -151,6 +151,29 @@ class ShopifyAdminOperations:
         for nodes in pages:
             yield from (node for node in nodes if isinstance(node, dict))
 
+    # An order read whole (ORDER_* documents): the catch-up's re-read of one it saw truncated.
+    def order_line_items(self, order_id: str) -> Iterator[dict[str, Any]]:
+        yield from self._nested(documents.ORDER_LINE_ITEMS_PAGE, order_id, ("order", "lineItems"))
+
+    def order_fulfillments_and_refunds(self, order_id: str, *, first: int = 250) -> dict[str, list[dict[str, Any]]]:
+        """The order's fulfilments and refunds (without their lines), at most ``first`` of each."""
+        order = _field(self.client.execute(documents.ORDER_FULFILLMENTS_AND_REFUNDS, {"id": order_id, "first": first}),
+                       "order")  # fmt: skip
+        return {name: [n for n in order.get(name) or [] if isinstance(n, dict)] for name in ("fulfillments", "refunds")}
+
+    def fulfillment_line_items(self, fulfillment_id: str) -> Iterator[dict[str, Any]]:
+        yield from self._nested(
+            documents.FULFILLMENT_LINE_ITEMS_PAGE, fulfillment_id, ("fulfillment", "fulfillmentLineItems")
+        )
+
+    def refund_line_items(self, refund_id: str) -> Iterator[dict[str, Any]]:
+        yield from self._nested(documents.REFUND_LINE_ITEMS_PAGE, refund_id, ("refund", "refundLineItems"))
+
+    def _nested(self, document: str, owner_id: str, path: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+        # 250 a page: a line costs at most 3 points, and a page's price grows with log2 of its size.
+        for nodes in self._pages(document, {"id": owner_id}, path, 250):
+            yield from (node for node in nodes if isinstance(node, dict))
+
     def location_levels(self, location_id: str, *, page_size: int = 100) -> Iterator[LevelSnapshot]:
         """Every inventory level at one location: item id, SKU, available, committed, on_hand."""
         pages = self._pages(

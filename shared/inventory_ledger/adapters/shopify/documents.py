@@ -149,8 +149,25 @@ query InventoryItemsAvailableAt($ids: [ID!]!, $locationId: ID!) {
 # quantity), fulfilments with their lines, cancellation and refunds with their restocked lines. The
 # reconciler's catch-up feeds each through the webhook apply path (service/reconcile/catch_up.py).
 # Sized to stay under the 1,000-point single-query cap at 5 orders a page; an order with more lines,
-# fulfilments or refunds than asked for is reported truncated and left to its webhooks.
-ORDERS_UPDATED_SINCE: Final = """
+# fulfilments or refunds than a page holds is read again whole (the ORDER_* documents below).
+_CATCH_UP_LINE_ITEM = """
+fragment CatchUpLineItem on LineItem {
+  id
+  sku
+  quantity
+  unfulfilledQuantity
+  isGiftCard
+  variant { id inventoryItem { id tracked } }
+}
+"""
+_CATCH_UP_FULFILLMENT_LINE = """
+fragment CatchUpFulfillmentLine on FulfillmentLineItem { quantity lineItem { id } }
+"""
+_CATCH_UP_REFUND_LINE = """
+fragment CatchUpRefundLine on RefundLineItem { id quantity restockType location { id } lineItem { id } }
+"""
+ORDERS_UPDATED_SINCE: Final = (
+    """
 query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
     nodes {
@@ -163,14 +180,7 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
       retailLocation { id }
       lineItems(first: 20) {
         pageInfo { hasNextPage }
-        nodes {
-          id
-          sku
-          quantity
-          unfulfilledQuantity
-          isGiftCard
-          variant { id inventoryItem { id tracked } }
-        }
+        nodes { ...CatchUpLineItem }
       }
       fulfillments(first: 4) {
         id
@@ -178,7 +188,7 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
         location { id }
         fulfillmentLineItems(first: 20) {
           pageInfo { hasNextPage }
-          nodes { quantity lineItem { id } }
+          nodes { ...CatchUpFulfillmentLine }
         }
       }
       refunds(first: 4) {
@@ -186,7 +196,7 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
         createdAt
         refundLineItems(first: 20) {
           pageInfo { hasNextPage }
-          nodes { id quantity restockType location { id } lineItem { id } }
+          nodes { ...CatchUpRefundLine }
         }
       }
     }
@@ -194,6 +204,43 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
   }
 }
 """
+    + _CATCH_UP_LINE_ITEM
+    + _CATCH_UP_FULFILLMENT_LINE
+    + _CATCH_UP_REFUND_LINE
+)
+
+
+# An order ORDERS_UPDATED_SINCE showed truncated, read whole so that the catch-up vouches for it: its
+# line items paged, its fulfilments and refunds (Shopify's lists, truncated to `first`), and the lines
+# of each fulfilment and refund paged. A line item costs 3 points, a page of 250 about 28.
+def _lines_page(operation: str, owner: str, connection: str, fragment: str) -> str:
+    """A page of one owner's lines by its id: an order's line items, a fulfilment's or a refund's lines."""
+    spread = fragment.split()[1]
+    return (
+        f"query {operation}($id: ID!, $first: Int!, $after: String) {{\n"
+        f"  {owner}(id: $id) {{\n"
+        f"    {connection}(first: $first, after: $after) {{\n"
+        f"      nodes {{ ...{spread} }}\n"
+        "      pageInfo { hasNextPage endCursor }\n"
+        "    }\n"
+        "  }\n}\n" + fragment
+    )
+
+
+ORDER_LINE_ITEMS_PAGE: Final = _lines_page("OrderLineItemsPage", "order", "lineItems", _CATCH_UP_LINE_ITEM)
+ORDER_FULFILLMENTS_AND_REFUNDS: Final = """
+query OrderFulfillmentsAndRefunds($id: ID!, $first: Int!) {
+  order(id: $id) {
+    fulfillments(first: $first) { id status location { id } }
+    refunds(first: $first) { id createdAt }
+  }
+}
+"""
+
+FULFILLMENT_LINE_ITEMS_PAGE: Final = _lines_page(
+    "FulfillmentLineItemsPage", "fulfillment", "fulfillmentLineItems", _CATCH_UP_FULFILLMENT_LINE
+)
+REFUND_LINE_ITEMS_PAGE: Final = _lines_page("RefundLineItemsPage", "refund", "refundLineItems", _CATCH_UP_REFUND_LINE)
 
 # Shop-scoped webhook subscriptions (onboarding creates them, the reconciler checks them, in mode
 # "shop"); the app's shopify.app.toml subscriptions are not returned by this query.

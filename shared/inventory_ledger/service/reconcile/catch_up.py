@@ -35,8 +35,8 @@ class CatchUp:
     orders_unknown: int = 0
     entries_applied: int = 0
     parked: int = 0
-    # Orders Shopify holds more of than the page read: applied as far as read. The catch-up vouches for
-    # none of their SKUs' levels (for no level at all when an order's lines were cut).
+    # Orders Shopify holds more of than even a whole read returns: applied as far as read. The catch-up
+    # vouches for none of their SKUs' levels (for no level at all when an order's lines were cut).
     orders_truncated: int = 0
     unvouched_skus: set[str] = field(default_factory=set)
     lines_cut: bool = False

@@ -54,6 +54,9 @@ class LocationResult:
     adopted: int = 0
 
 
+REPORT_ONLY = "report only"
+
+
 @dataclass
 class ShopRun:
     run_id: str
@@ -80,9 +83,13 @@ class ShopRun:
     def total(self, name: str) -> int:
         return sum(int(getattr(location, name)) for location in self.locations)
 
+    def heal_note(self, key: LevelKey) -> str:
+        """What the run did with a drifted level; none recorded: the policy let it only report it."""
+        return self.heal_notes.get(key, REPORT_ONLY)
+
     def not_healed(self) -> dict[str, str]:
-        notes = ((f"{row.location}/{row.sku}", self.heal_notes.get(row.key)) for row in self.rows)
-        return {level: note for level, note in notes if note and note != "healed" and not note.startswith("adopted")}
+        notes = ((f"{row.location}/{row.sku}", self.heal_note(row.key)) for row in self.rows)
+        return {level: note for level, note in notes if note != "healed" and not note.startswith("adopted")}
 
     def summary(self) -> dict[str, Any]:
         return {

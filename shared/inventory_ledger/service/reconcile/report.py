@@ -42,7 +42,7 @@ def report_rows(run: ShopRun) -> list[dict[str, Any]]:
                 "last_agreed_at": row.last_agreed_at.isoformat() if row.last_agreed_at else None,
                 "age_hours": round(row.age_seconds / 3600, 2),
                 "cause": row.cause.value,
-                "healed": run.heal_notes.get(row.key, "report only"),
+                "healed": run.heal_note(row.key),
             }
         )
     return rows

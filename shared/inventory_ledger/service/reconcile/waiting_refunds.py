@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from inventory_ledger.domain.ledger import ActivityEntry, LevelKey, Source
-from inventory_ledger.domain.merchant import MerchantView
+from inventory_ledger.domain.merchant import MappingQuery, MerchantView
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.shopify_payloads import Refund
 from inventory_ledger.domain.waiting_refunds import past_deadline, settle_refund
@@ -84,11 +84,11 @@ def _read(parked: ParkedEvent, ledger: LedgerRepository) -> tuple[Refund, Mercha
     except ValidationError:
         logger.warning("waiting refund unreadable: left parked", extra={"event_id": parked.event_id})
         return Refund(id=0, order_id=0), None
-    merchant = ledger.merchant_view(
-        parked.shop,
-        shopify_location_ids={line.location_id for line in refund.refund_line_items if line.location_id is not None},
-        skus={line.line_item.sku for line in refund.refund_line_items if line.line_item and line.line_item.sku},
+    wanted = MappingQuery.of(
+        shopify_location_ids=(line.location_id for line in refund.refund_line_items),
+        skus=(line.line_item.sku for line in refund.refund_line_items if line.line_item),
     )
+    merchant = ledger.merchant_view(parked.shop, wanted)
     return refund, merchant
 
 
