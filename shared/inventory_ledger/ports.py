@@ -125,6 +125,11 @@ class ApplyingLedger(BalanceReads):
     def merchant_view(self, shop: str, wanted: MappingQuery = CONFIG_ONLY) -> MerchantView | None:
         """The merchant's configuration and the mappings asked for; None for an unknown shop."""
 
+    def merchant_views(self, shop: str, requests: Sequence[MappingQuery]) -> list[MerchantView | None]:
+        """``merchant_view`` for each query, each view holding only what its query asked for; one
+        round trip for all of them where the backend allows."""
+        return [self.merchant_view(shop, request) for request in requests]
+
     @abstractmethod
     def order_lines(self, shop: str, order_id: int) -> dict[tuple[int, int], OrderLineState]:
         """What the ledger has done for each line of an order (strongly consistent)."""
@@ -137,6 +142,21 @@ class ApplyingLedger(BalanceReads):
         wanted = {(order_id, line_item_id) for line_item_id in line_item_ids}
         lines = {ids: line for ids, line in self.order_lines(shop, order_id).items() if ids in wanted}
         return lines, self.balances(keys)
+
+    def merchant_view_lines_and_balances(
+        self,
+        shop: str,
+        request: MappingQuery,
+        order_id: int,
+        line_item_ids: Iterable[int],
+        keys_for: Callable[[MerchantView], Iterable[LevelKey]],
+    ) -> tuple[MerchantView | None, dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
+        """``merchant_view`` for the request, then ``lines_and_balances`` of the levels ``keys_for``
+        names on that view (nothing more for an unknown shop); one round trip where the backend allows."""
+        view = self.merchant_view(shop, request)
+        if view is None:
+            return None, {}, {}
+        return view, *self.lines_and_balances(shop, order_id, line_item_ids, keys_for(view))
 
     def orders_lines_and_balances(
         self, shop: str, line_item_ids: Mapping[int, Iterable[int]], keys: Iterable[LevelKey]

@@ -3,6 +3,7 @@ oversells, parking and replay, one-to-one mappings, and the consumer's partial b
 
 import json
 import threading
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
@@ -18,8 +19,10 @@ from inventory_ledger.domain.pushing import LevelPush
 from inventory_ledger.domain.webhooks import Topic
 from inventory_ledger.ports import MappingConflict, TransientFailure
 from inventory_ledger.service.apply_webhook import apply_envelope, replay_parked
+from inventory_ledger.service.consume import consume_together
 from inventory_ledger.service.operations import record_operation
 from local_stack.aws import LocalResources, MotoServer, provision
+from tests.support.dynamodb_calls import counted_ledger
 from tests.support.handlers import load_handler
 from tests.support.histories import LOCATIONS, PRIMARY, SHOP, SKUS, Phase, histories, onboard_history_merchant, play
 from tests.support.lambda_context import FakeLambdaContext
@@ -41,6 +44,13 @@ def ledger(local_aws: LocalResources) -> DynamoDbLedger:
 
 def onboarded_ledger(local_aws: LocalResources) -> DynamoDbLedger:
     return onboard_history_merchant(local_aws.table_name)
+
+
+@pytest.fixture
+def counted(local_aws: LocalResources) -> tuple[DynamoDbLedger, Counter[str]]:
+    """The demo merchant's ledger on a client of its own, its DynamoDB calls counted."""
+    onboard_history_merchant(local_aws.table_name)
+    return counted_ledger(local_aws)
 
 
 def quantity(ledger: DynamoDbLedger, location: str, sku: str) -> int:
@@ -280,6 +290,71 @@ def test_the_mapping_cache_reads_a_mapping_added_later_and_expires(local_aws: Lo
     # And an unknown shop is still None, however often it is asked for
     assert ledger.merchant_view("nobody.myshopify.com") is None
     assert ledger.merchant_view("nobody.myshopify.com") is None
+
+
+def test_merchant_views_are_one_read_and_each_holds_only_what_its_request_asked_for(
+    counted: tuple[DynamoDbLedger, Counter[str]],
+) -> None:
+    ledger, calls = counted
+    requests = [
+        MappingQuery(skus=frozenset({"A"})),
+        MappingQuery(shopify_location_ids=frozenset({STORE_A}), skus=frozenset({"B", "LATE"})),
+    ]
+
+    first, second = ledger.merchant_views(SHOP, requests)
+
+    assert calls == Counter({"BatchGetItem": 1})
+    assert first is not None
+    assert second is not None
+    assert (first.known_skus, first.locations_by_shopify_id) == (frozenset({"A"}), {})
+    assert (second.known_skus, second.locations_by_shopify_id) == (frozenset({"B"}), {STORE_A: "store-a"})
+    assert first.primary_location == second.primary_location == PRIMARY
+    assert ledger.merchant_views("nobody.myshopify.com", requests) == [None, None]
+
+
+def test_a_queue_batch_of_orders_reads_its_mappings_once_and_its_lines_and_balances_once(
+    counted: tuple[DynamoDbLedger, Counter[str]],
+) -> None:
+    ledger, calls = counted
+    messages = [
+        (
+            envelope(Topic.ORDERS_CREATE, order(BIG + 100 * n, [(BIG + 100 * n + 1, SKUS[n % 3], 1)],
+                     location_id=STORE_A), shop=SHOP, event_id=f"b{n}").model_dump_json(),
+            f"m{n}",
+        )
+        for n in range(10)
+    ]  # fmt: skip
+
+    results = consume_together(messages, ledger, now)
+
+    assert sorted(results) == sorted(message_id for _, message_id in messages)
+    assert all(len(result.applied) == 1 for result in results.values())
+    # The views, then the lines and balances, then one commit; each order's waiting refunds looked up.
+    assert calls == Counter({"BatchGetItem": 2, "TransactWriteItems": 1, "Query": 10})
+    assert [quantity(ledger, "store-a", sku) for sku in SKUS] == [-4, -3, -3]
+
+
+def test_one_order_reads_its_mappings_lines_and_balances_in_one_round_trip_once_its_shop_is_cached(
+    counted: tuple[DynamoDbLedger, Counter[str]], local_aws: LocalResources
+) -> None:
+    ledger, calls = counted
+
+    def sale(n: int, sku: str) -> None:
+        body = order(BIG + 100 * n, [(BIG + 100 * n + 1, sku, 1)], location_id=STORE_A)  # variant BIG + 100n + 2
+        calls.clear()
+        result = apply_envelope(envelope(Topic.ORDERS_CREATE, body, shop=SHOP, event_id=f"r{n}"), ledger, now)
+        assert len(result.applied) == 1
+
+    sale(1, "A")  # the shop's mappings not cached yet: its view first, then the lines and balances
+    assert calls == Counter({"BatchGetItem": 2, "TransactWriteItems": 1, "Query": 1})
+    sale(2, "A")  # the variant not mapped (asked for again each time): read with the lines and balances
+    assert calls == Counter({"BatchGetItem": 1, "TransactWriteItems": 1, "Query": 1})
+    # A variant mapped to another level since: the read finds it, and that level is read after.
+    DynamoDbMerchantDirectory(local_aws.table_name).map_sku(SHOP, "LATE", BIG + 999, variant_id=BIG + 302)
+    sale(3, "A")
+    assert calls == Counter({"BatchGetItem": 2, "TransactWriteItems": 1, "Query": 1})
+    assert (quantity(ledger, "store-a", "A"), quantity(ledger, "store-a", "LATE")) == (-2, -1)
+    assert [entry.source.order_id for entry in ledger.entries(LevelKey(SHOP, "store-a", "LATE"))] == [BIG + 300]
 
 
 def test_lines_and_balances_come_back_in_one_read_and_absent_ones_are_absent(local_aws: LocalResources) -> None:

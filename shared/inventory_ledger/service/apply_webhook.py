@@ -6,6 +6,7 @@ nothing. What cannot be applied is parked whole with the reason; a refund that b
 for it and is applied as soon as the order is.
 """
 
+import contextlib
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -92,14 +93,56 @@ def apply_envelope(
 ) -> ApplyResult:
     """``order_now``: a body of the order, when a replay of a waiting order edit has one;
     ``fulfillment_orders``: Shopify's, for a fulfilment order move (and the moves an order releases)."""
-    prepared = prepare_envelope(envelope, ledger, now, order_now=order_now, fulfillment_orders=fulfillment_orders)
+    prepared, first_read = _prepare_reading_ahead(envelope, ledger, now, order_now, fulfillment_orders)
     if isinstance(prepared, ApplyResult):
         return prepared
     translation = apply_movements(
         ledger, prepared.shop, prepared.order_id, prepared.translate, now, prepared.result.applied,
-        line_ids=prepared.line_ids,
+        line_ids=prepared.line_ids, first_read=first_read,
     )  # fmt: skip
     return finish_envelope(prepared, translation, ledger, now, fulfillment_orders=fulfillment_orders)
+
+
+def _prepare_reading_ahead(
+    envelope: WebhookEnvelope,
+    ledger: LedgerRepository,
+    now: Now,
+    order_now: Order | None,
+    fulfillment_orders: FulfillmentOrdersFor | None,
+) -> "tuple[PreparedEvent | ApplyResult, tuple[Lines, dict[LevelKey, Balance]] | None]":
+    """An order or refund event prepared with its merchant view, order lines and balances read in
+    one round trip where the ledger can (ApplyingLedger.merchant_view_lines_and_balances); the
+    lines and balances are the first attempt's. Any other event is prepared as it is."""
+    payload = None
+    if envelope.topic in READ_AHEAD_TOPICS:
+        with contextlib.suppress(ValidationError):  # preparing parks it
+            payload = parse_payload(envelope)
+    if not isinstance(payload, Order | Refund):
+        return prepare_envelope(envelope, ledger, now, order_now=order_now, fulfillment_orders=fulfillment_orders), None
+    order_id, line_ids = _order_id(payload), _line_ids(payload)
+
+    def keys_for(merchant: MerchantView) -> set[LevelKey]:
+        return {m.key for m in _translator(envelope, payload, merchant, order_now)({}).movements}
+
+    merchant, lines, balances = ledger.merchant_view_lines_and_balances(
+        envelope.shop_domain, mapping_request(payload), order_id, sorted(set(line_ids)), keys_for
+    )
+    prepared = prepare_envelope(envelope, ledger, now, order_now=order_now, read=Read(payload, merchant))
+    return prepared, (lines, balances)
+
+
+@dataclass(frozen=True)
+class Read:
+    """An order or refund event's payload, parsed, and the merchant's view it needs, read already
+    (service/consume.py reads a batch's views at once)."""
+
+    payload: Order | Refund
+    merchant: MerchantView | None
+
+
+def parse_payload(envelope: WebhookEnvelope) -> "Order | Refund | InventoryLevel | OrderEdited":
+    """The envelope's payload; raises ValidationError."""
+    return PAYLOADS[envelope.topic].model_validate_json(envelope.body)
 
 
 def prepare_envelope(
@@ -109,45 +152,59 @@ def prepare_envelope(
     *,
     order_now: Order | None = None,
     fulfillment_orders: FulfillmentOrdersFor | None = None,
+    read: Read | None = None,
 ) -> "PreparedEvent | ApplyResult":
     """The event ready to translate, or its whole result when there is nothing to translate (a level
-    observed, an invalid payload or an unknown shop parked)."""
+    observed, an invalid payload or an unknown shop parked). ``read``: the payload and merchant view,
+    read already."""
     result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
-    source = Source(topic=envelope.topic.value, webhook_id=envelope.webhook_id, event_id=envelope.event_id)
     if envelope.topic is Topic.FULFILLMENT_ORDERS_MOVED:
+        source = Source(topic=envelope.topic.value, webhook_id=envelope.webhook_id, event_id=envelope.event_id)
         return _prepare_move(envelope, result, source, ledger, now, fulfillment_orders)
-    try:
-        payload = _parse(envelope)
-    except ValidationError as error:
-        return _park(result, envelope, ledger, now, [_invalid(error)])
-    if isinstance(payload, InventoryLevel):
-        result.skipped.append(observe_shopify_level(payload, envelope.shop_domain, ledger, now))
-        return result
-    edit = payload.order_edit if isinstance(payload, OrderEdited) else None
+    payload: Order | Refund | InventoryLevel | OrderEdited
+    if read is not None:
+        payload, merchant = read.payload, read.merchant
+    else:
+        try:
+            payload = parse_payload(envelope)
+        except ValidationError as error:
+            return _park(result, envelope, ledger, now, [_invalid(error)])
+        if isinstance(payload, InventoryLevel):
+            result.skipped.append(observe_shopify_level(payload, envelope.shop_domain, ledger, now))
+            return result
+        merchant = ledger.merchant_view(envelope.shop_domain, mapping_request(payload, order_now))
     order_id = _order_id(payload)
-    merchant = _merchant_for(payload, envelope.shop_domain, ledger, order_now)
     if merchant is None:
         return _park(result, envelope, ledger, now, [Problem(ProblemKind.UNKNOWN_SHOP, envelope.shop_domain)])
+    translate = _translator(envelope, payload, merchant, order_now)
+    order = payload if isinstance(payload, Order) else None
+    return PreparedEvent(envelope, result, merchant.shop, order_id, _line_ids(payload), translate, order)
+
+
+def _translator(
+    envelope: WebhookEnvelope, payload: Order | Refund | OrderEdited, merchant: MerchantView, order_now: Order | None
+) -> Callable[[Lines], Translation]:
+    """The event's movements on its order's lines (pure: the domain's rules for its topic)."""
+    source = Source(topic=envelope.topic.value, webhook_id=envelope.webhook_id, event_id=envelope.event_id)
 
     def translate(lines: Lines) -> Translation:
         if isinstance(payload, Refund):
             return apply_refund_created(payload, merchant, lines, source)
         if not isinstance(payload, Order):
-            assert edit is not None
-            return apply_order_edited(edit, order_now, merchant, lines, source)
+            return apply_order_edited(payload.order_edit, order_now, merchant, lines, source)
         if envelope.topic is Topic.ORDERS_CANCELLED:
             return apply_order_cancelled(payload, merchant, lines, source)
         return apply_order_created(payload, merchant, lines, source)
 
-    line_ids: list[int]
+    return translate
+
+
+def _line_ids(payload: Order | Refund | OrderEdited) -> list[int]:
     if isinstance(payload, Order):
-        line_ids = [line.id for line in payload.line_items]
-    elif isinstance(payload, Refund):
-        line_ids = [line.line_item_id for line in payload.refund_line_items]
-    else:
-        line_ids = [line.id for line in payload.order_edit.line_items.removals]
-    order = payload if isinstance(payload, Order) else None
-    return PreparedEvent(envelope, result, merchant.shop, order_id, line_ids, translate, order)
+        return [line.id for line in payload.line_items]
+    if isinstance(payload, Refund):
+        return [line.line_item_id for line in payload.refund_line_items]
+    return [line.id for line in payload.order_edit.line_items.removals]
 
 
 def _prepare_move(
@@ -256,13 +313,14 @@ def apply_movements(
     applied: list[ActivityEntry],
     *,
     line_ids: Iterable[int] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    first_read: tuple[Lines, dict[LevelKey, Balance]] | None = None,
 ) -> Translation:
     """Commits the movements ``translate`` asks for, chunk by chunk, planning each on fresh state.
 
     With the order's ``line_ids`` known, each attempt reads those lines and the balances it expects to
     touch in one round trip (the levels the last plan touched, or at first those a plan on no lines
     names); a level it did not expect is read after. A lost race backs off with jitter and plans again.
+    ``first_read``: the first attempt's lines and balances, read already (with the merchant's view).
     """
     conflicts = 0
     wanted_lines = None if line_ids is None else sorted(set(line_ids))
@@ -275,6 +333,8 @@ def apply_movements(
             balances: dict[LevelKey, Balance] = {}
         elif wanted_lines is None:
             lines, balances = ledger.order_lines(shop, order_id), {}
+        elif first_read is not None:  # read with the merchant's view, for the levels it expects
+            (lines, balances), first_read = first_read, None
         else:
             lines, balances = ledger.lines_and_balances(shop, order_id, wanted_lines, expected)
         translation = translate(lines)
@@ -295,7 +355,7 @@ def apply_movements(
             conflicts += 1
             if conflicts >= MAX_ATTEMPTS:
                 raise TransientFailure(f"lost {conflicts} races for order {order_id}; retrying later") from None
-            sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**conflicts)))  # noqa: S311
+            time.sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**conflicts)))  # noqa: S311
             continue
         except DuplicateEntry:
             return translation  # an operator's command repeated: its entries exist already
@@ -320,6 +380,8 @@ def first_chunk(movements: list[Movement]) -> list[Movement]:
     return chosen
 
 
+# Their payloads are orders and refunds: read ahead with the merchant's view (_prepare_reading_ahead).
+READ_AHEAD_TOPICS = frozenset({Topic.ORDERS_CREATE, Topic.ORDERS_CANCELLED, Topic.ORDERS_UPDATED, Topic.REFUNDS_CREATE})
 PAYLOADS: dict[Topic, type[Order] | type[Refund] | type[InventoryLevel] | type[OrderEdited]] = {
     Topic.ORDERS_CREATE: Order,
     Topic.ORDERS_CANCELLED: Order,
@@ -330,10 +392,6 @@ PAYLOADS: dict[Topic, type[Order] | type[Refund] | type[InventoryLevel] | type[O
 }
 
 
-def _parse(envelope: WebhookEnvelope) -> Order | Refund | InventoryLevel | OrderEdited:
-    return PAYLOADS[envelope.topic].model_validate_json(envelope.body)
-
-
 def _order_id(payload: Order | Refund | OrderEdited) -> int:
     if isinstance(payload, Order):
         return payload.id
@@ -342,25 +400,22 @@ def _order_id(payload: Order | Refund | OrderEdited) -> int:
     return payload.order_edit.order_id
 
 
-def _merchant_for(
-    payload: Order | Refund | OrderEdited, shop: str, ledger: LedgerRepository, order_now: Order | None
-) -> MerchantView | None:
+def mapping_request(payload: Order | Refund | OrderEdited, order_now: Order | None = None) -> MappingQuery:
+    """The mappings the event's movements are translated with."""
     if isinstance(payload, Order):
         location_ids = {payload.location_id} | {f.location_id for f in payload.fulfillments}
-        location_ids -= {None}
         items = list(payload.line_items)
     elif isinstance(payload, Refund):
-        location_ids = {line.location_id for line in payload.refund_line_items} - {None}
+        location_ids = {line.location_id for line in payload.refund_line_items}
         items = [line.line_item for line in payload.refund_line_items if line.line_item]
     else:
         location_ids = set()
         items = list(order_now.line_items) if order_now is not None else []
-    wanted = MappingQuery.of(
+    return MappingQuery.of(
         shopify_location_ids=location_ids,
         skus=(line.sku for line in items),
         variant_ids=(line.variant_id for line in items),
     )
-    return ledger.merchant_view(shop, wanted)
 
 
 def _invalid(error: ValidationError) -> Problem:

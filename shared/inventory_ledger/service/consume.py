@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from inventory_ledger.domain.merchant import Problem, ProblemKind
 from inventory_ledger.domain.movements import Translation
 from inventory_ledger.domain.parking import ParkedEvent
+from inventory_ledger.domain.shopify_payloads import Order, Refund
 from inventory_ledger.domain.webhooks import LIFECYCLE_TOPICS, Topic, WebhookEnvelope
 from inventory_ledger.observability import logger, metrics
 from inventory_ledger.ports import (
@@ -28,8 +29,11 @@ from inventory_ledger.service.apply_batch import apply_together
 from inventory_ledger.service.apply_webhook import (
     ApplyResult,
     PreparedEvent,
+    Read,
     apply_envelope,
     finish_envelope,
+    mapping_request,
+    parse_payload,
     prepare_envelope,
 )
 from inventory_ledger.service.lifecycle import handle_lifecycle
@@ -80,18 +84,14 @@ def _leading_run(
 ) -> tuple[dict[str, PreparedEvent], dict[str, ApplyResult]]:
     """The batch's leading order and refund events, prepared; and those among them already answered
     (parked or skipped while preparing, exactly as one by one would)."""
+    leading = _leading_envelopes(messages)
+    reads = _merchant_views(leading, ledger)
     prepared: dict[str, PreparedEvent] = {}
     results: dict[str, ApplyResult] = {}
     orders: set[tuple[str, int]] = set()
-    for body, message_id in messages:
+    for message_id, envelope, _ in leading:
         try:
-            envelope = WebhookEnvelope.model_validate_json(body)
-        except ValidationError:
-            break
-        if envelope.body_ref is not None or envelope.topic not in TOGETHER_TOPICS:
-            break
-        try:
-            event = prepare_envelope(envelope, ledger, now)
+            event = prepare_envelope(envelope, ledger, now, read=reads.get(message_id))
         except Exception:  # the one-by-one path meets it again and answers for it
             break
         if isinstance(event, ApplyResult):
@@ -102,6 +102,49 @@ def _leading_run(
         orders.add((event.shop, event.order_id))
         prepared[message_id] = event
     return prepared, results
+
+
+def _leading_envelopes(
+    messages: Sequence[tuple[str, str]],
+) -> list[tuple[str, WebhookEnvelope, Order | Refund | None]]:
+    """(message id, envelope, payload) up to the first message that is not a plain order or refund
+    event; the payload is None where it does not parse (preparing parks it)."""
+    leading: list[tuple[str, WebhookEnvelope, Order | Refund | None]] = []
+    for body, message_id in messages:
+        try:
+            envelope = WebhookEnvelope.model_validate_json(body)
+        except ValidationError:
+            break
+        if envelope.body_ref is not None or envelope.topic not in TOGETHER_TOPICS:
+            break
+        try:
+            payload = parse_payload(envelope)
+        except ValidationError:
+            leading.append((message_id, envelope, None))
+            continue
+        assert isinstance(payload, Order | Refund)  # what TOGETHER_TOPICS carry
+        leading.append((message_id, envelope, payload))
+    return leading
+
+
+def _merchant_views(
+    leading: list[tuple[str, WebhookEnvelope, Order | Refund | None]], ledger: LedgerRepository
+) -> dict[str, Read]:
+    """Each event's payload and merchant view, the views of a shop's events read at once (one round
+    trip, not one per event). A shop whose read fails is left to each event's own read."""
+    by_shop: dict[str, list[tuple[str, Order | Refund]]] = {}
+    for message_id, envelope, payload in leading:
+        if payload is not None:
+            by_shop.setdefault(envelope.shop_domain, []).append((message_id, payload))
+    reads: dict[str, Read] = {}
+    for shop, events in by_shop.items():
+        try:
+            views = ledger.merchant_views(shop, [mapping_request(payload) for _, payload in events])
+        except Exception as error:  # as each event's own read would meet it: preparing answers for it
+            logger.info("merchant views not read at once", extra={"error": f"{type(error).__name__}: {error}"})
+            continue
+        reads.update({mid: Read(payload, view) for (mid, payload), view in zip(events, views, strict=True)})
+    return reads
 
 
 def _finish_all(

@@ -2,7 +2,7 @@
 
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from itertools import batched
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from inventory_ledger.adapters.dynamodb import items
-from inventory_ledger.adapters.dynamodb.client import TRANSIENT_CODES, DynamoDbTable
+from inventory_ledger.adapters.dynamodb.client import TRANSIENT_CODES, DynamoDbTable, error_code
 from inventory_ledger.clock import utc_now
 from inventory_ledger.domain.ledger import (
     ActivityEntry,
@@ -31,7 +31,9 @@ from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepos
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-# Pusher acknowledgements written at once per Shopify call (up to 250 levels).
+# Pusher acknowledgements per TransactWriteItems (its cap), and writes of one Shopify call's
+# acknowledgements (up to 250 levels) in flight at once.
+ACK_TRANSACTION_ITEMS = 100
 ACK_CONCURRENCY = 16
 # How long a container uses a merchant's config and mapping items as it read them. Mappings are
 # one-to-one and set at onboarding; a mapping added later is read on its first miss, and a changed
@@ -51,25 +53,78 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         return self._query_prefix(pk, sk_prefix, consistent=True)
 
     def merchant_view(self, shop: str, wanted: MappingQuery = CONFIG_ONLY) -> MerchantView | None:
-        sort_keys = {items.CONFIG_SK}
-        sort_keys |= {items.SHOPIFY_LOCATION.of(location_id) for location_id in wanted.shopify_location_ids}
-        sort_keys |= {items.SKU.of(sku) for sku in wanted.skus}
-        sort_keys |= {items.INVENTORY_ITEM.of(item_id) for item_id in wanted.inventory_item_ids}
-        sort_keys |= {items.VARIANT.of(variant_id) for variant_id in wanted.variant_ids}
-        # The mapping items this container read in the last MAPPING_TTL_SECONDS are used as read; only
-        # the rest is read (one BatchGetItem), and what is not found is asked for again next time.
-        cached = self._mappings.setdefault(shop, {})
-        now = time.monotonic()
-        found = {sk: cached[sk][1] for sk in sort_keys if sk in cached and now - cached[sk][0] < MAPPING_TTL_SECONDS}
-        missing = sort_keys - found.keys()
-        if missing:
-            for item in self._batch_get([items.shop_key(shop, sk) for sk in sorted(missing)], consistent=True):
-                found[item["sk"]] = item
-                cached[item["sk"]] = (now, item)
+        return self.merchant_views(shop, [wanted])[0]
+
+    def merchant_views(self, shop: str, requests: Sequence[MappingQuery]) -> list[MerchantView | None]:
+        wanted = [_mapping_sort_keys(request) for request in requests]
+        found = self._mapping_items(shop, set().union(*wanted))
         config = found.get(items.CONFIG_SK)
         if config is None:
-            return None
-        return items.merchant_view_from_items(shop, config, found.values())
+            return [None] * len(requests)
+        return [
+            items.merchant_view_from_items(shop, config, [found[sk] for sk in sort_keys if sk in found])
+            for sort_keys in wanted
+        ]
+
+    def _mapping_items(self, shop: str, sort_keys: set[str]) -> dict[str, items.Item]:
+        # The mapping items this container read in the last MAPPING_TTL_SECONDS are used as read; only
+        # the rest is read (one BatchGetItem), and what is not found is asked for again next time.
+        found = self._cached_mappings(shop, sort_keys)
+        missing = sort_keys - found.keys()
+        if missing:
+            read = self._batch_get([items.shop_key(shop, sk) for sk in sorted(missing)], consistent=True)
+            found.update(self._cache_mappings(shop, read))
+        return found
+
+    def _cached_mappings(self, shop: str, sort_keys: set[str]) -> dict[str, items.Item]:
+        cached, now = self._mappings.setdefault(shop, {}), time.monotonic()
+        return {sk: cached[sk][1] for sk in sort_keys if sk in cached and now - cached[sk][0] < MAPPING_TTL_SECONDS}
+
+    def _cache_mappings(self, shop: str, found: Iterable[items.Item]) -> dict[str, items.Item]:
+        cached, now = self._mappings.setdefault(shop, {}), time.monotonic()
+        read = {item["sk"]: item for item in found}
+        cached.update({sk: (now, item) for sk, item in read.items()})
+        return read
+
+    def merchant_view_lines_and_balances(
+        self,
+        shop: str,
+        request: MappingQuery,
+        order_id: int,
+        line_item_ids: Iterable[int],
+        keys_for: Callable[[MerchantView], Iterable[LevelKey]],
+    ) -> tuple[MerchantView | None, dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
+        # One BatchGetItem for the mapping items not cached, the lines and the balances of the levels
+        # the view from the cached items names (what is not cached is most often a mapping that does
+        # not exist: a variant or SKU not mapped, asked for again each time). Should the read find one,
+        # the levels of the view it completes that were not read are read after.
+        sort_keys = _mapping_sort_keys(request)
+        cached = self._cached_mappings(shop, sort_keys)
+        config = cached.get(items.CONFIG_SK)
+        if config is None:  # a shop not seen lately, or not a merchant: its view first
+            return super().merchant_view_lines_and_balances(shop, request, order_id, line_item_ids, keys_for)
+        guessed = set(keys_for(items.merchant_view_from_items(shop, config, cached.values())))
+        order_pk = items.order_pk(shop, order_id)
+        keys = [items.shop_key(shop, sk) for sk in sorted(sort_keys - cached.keys())]
+        keys += [items.to_attributes({"pk": order_pk, "sk": items.LINE.of(i)}) for i in set(line_item_ids)]
+        keys += [items.balance_key(key) for key in guessed]
+        mappings, lines, balances = [], {}, {}
+        for item in self._batch_get(keys, consistent=True):
+            if item["pk"] == order_pk:
+                line = items.line_from_item(item)
+                lines[(line.order_id, line.line_item_id)] = line
+            elif item["sk"] == items.BALANCE_SK:
+                balance = items.balance_from_item(item)
+                balances[balance.key] = balance
+            else:
+                mappings.append(item)
+        view = items.merchant_view_from_items(
+            shop, config, [*cached.values(), *self._cache_mappings(shop, mappings).values()]
+        )
+        wanted = set(keys_for(view))
+        if wanted - guessed:
+            balances.update(self.balances(wanted - guessed))
+        return view, lines, {key: balance for key, balance in balances.items() if key in wanted}
 
     def order_lines(self, shop: str, order_id: int) -> dict[tuple[int, int], OrderLineState]:
         lines = (items.line_from_item(item) for item in self._query(items.order_pk(shop, order_id), items.LINE_PREFIX))
@@ -265,15 +320,23 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         add: str = "",
         remove: str = "",
     ) -> bool:
+        return self._write_if(
+            self.client.update_item, **self._pusher_parameters(key, assignments, values, condition, add, remove)
+        )
+
+    def _pusher_parameters(
+        self, key: LevelKey, assignments: str, values: dict[str, Any], condition: str, add: str, remove: str
+    ) -> dict[str, Any]:
         # changed_by=pusher: the stream filter passes ledger writes only, so this never re-triggers.
         expression = f"SET {assignments}, changed_by = :pusher"
         expression += f" ADD {add}" if add else ""
         expression += f" REMOVE {remove}" if remove else ""
-        return self._update_balance_if(key, expression, condition, {**values, ":pusher": "pusher"})
+        return self._balance_arguments(key, expression, condition, {**values, ":pusher": "pusher"})
 
-    def acknowledge_push(self, push: LevelPush, at: datetime) -> bool:
+    def _acknowledgement(self, push: LevelPush, at: datetime) -> dict[str, Any]:
+        """One push's acknowledgement, as UpdateItem's arguments (alone, or an item of a transaction)."""
         # ADD, not SET: a sale applied between our read and this write has moved shopify_expected too.
-        return self._pusher_update(
+        return self._pusher_parameters(
             push.key,
             "pushed_version = :version, pushed_quantity = :quantity, pushed_at = :at, push_status = :applied, "
             "last_agreed_at = :at",
@@ -285,16 +348,43 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
                 ":applied": PushStatus.APPLIED.value,
             },
             "attribute_exists(pk) AND (attribute_not_exists(pushed_version) OR pushed_version < :version)",
-            add="shopify_expected :moved",
-            remove="stale_since",
+            "shopify_expected :moved",
+            "stale_since",
         )
 
+    def acknowledge_push(self, push: LevelPush, at: datetime) -> bool:
+        return self._write_if(self.client.update_item, **self._acknowledgement(push, at))
+
     def acknowledge_pushes(self, pushes: Sequence[LevelPush], at: datetime) -> list[bool]:
-        # One conditional UpdateItem per level, several in flight (boto3 clients are thread-safe):
-        # written one after another they were half of a 100-level batch's time.
+        # Up to ACK_TRANSACTION_ITEMS acknowledgements per TransactWriteItems, each item keeping its own
+        # condition, the transactions of one call in flight at once (boto3 clients are thread-safe): a
+        # 250-level call is three round trips instead of 250 UpdateItems. A transaction is all or
+        # nothing, so one cancelled (a level whose newer version was acknowledged already, a conflict
+        # with a movement being committed) is written again item by item: each level's own condition
+        # decides, and one level's lost race never costs another its acknowledgement.
         if len(pushes) <= 1:
             return [self.acknowledge_push(push, at) for push in pushes]
-        with ThreadPoolExecutor(max_workers=min(ACK_CONCURRENCY, len(pushes)), thread_name_prefix="ack") as pool:
+        chunks = [list(chunk) for chunk in batched(pushes, ACK_TRANSACTION_ITEMS)]
+        with ThreadPoolExecutor(max_workers=min(ACK_CONCURRENCY, len(chunks)), thread_name_prefix="ack") as pool:
+            return [done for chunk in pool.map(lambda c: self._acknowledge_together(c, at), chunks) for done in chunk]
+
+    def _acknowledge_together(self, pushes: list[LevelPush], at: datetime) -> list[bool]:
+        if len(pushes) == 1:
+            return [self.acknowledge_push(pushes[0], at)]
+        try:
+            self._call(
+                self.client.transact_write_items,
+                TransactItems=[{"Update": self._acknowledgement(push, at)} for push in pushes],
+            )
+        except ClientError as error:
+            if error_code(error) != "TransactionCanceledException":
+                raise
+            return self._acknowledge_each(pushes, at)
+        return [True] * len(pushes)
+
+    def _acknowledge_each(self, pushes: list[LevelPush], at: datetime) -> list[bool]:
+        """One conditional UpdateItem per level, several in flight."""
+        with ThreadPoolExecutor(max_workers=min(ACK_CONCURRENCY, len(pushes)), thread_name_prefix="ack-1") as pool:
             return list(pool.map(lambda push: self.acknowledge_push(push, at), pushes))
 
     def record_stale_push(self, push: LevelPush, at: datetime) -> None:
@@ -389,14 +479,18 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         return self._update_balance_if(key, expression, "attribute_exists(pk)", {**values, ":by": "reconciler"})
 
     def _update_balance_if(self, key: LevelKey, expression: str, condition: str, values: dict[str, Any]) -> bool:
-        return self._write_if(
-            self.client.update_item,
-            TableName=self.table_name,
-            Key=items.balance_key(key),
-            UpdateExpression=expression,
-            ConditionExpression=condition,
-            ExpressionAttributeValues=items.to_attributes(values),
-        )
+        return self._write_if(self.client.update_item, **self._balance_arguments(key, expression, condition, values))
+
+    def _balance_arguments(
+        self, key: LevelKey, expression: str, condition: str, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "TableName": self.table_name,
+            "Key": items.balance_key(key),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": items.to_attributes(values),
+        }
 
     def record_drift(self, key: LevelKey, at: datetime) -> None:
         self._reconciler_update(
@@ -440,6 +534,15 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
                 raise TransientFailure(code) from error
             raise
         return True
+
+
+def _mapping_sort_keys(request: MappingQuery) -> set[str]:
+    sort_keys = {items.CONFIG_SK}
+    sort_keys |= {items.SHOPIFY_LOCATION.of(location_id) for location_id in request.shopify_location_ids}
+    sort_keys |= {items.SKU.of(sku) for sku in request.skus}
+    sort_keys |= {items.INVENTORY_ITEM.of(item_id) for item_id in request.inventory_item_ids}
+    sort_keys |= {items.VARIANT.of(variant_id) for variant_id in request.variant_ids}
+    return sort_keys
 
 
 def _raise_for_cancellation(reasons: list[str], first_entry: int) -> None:
