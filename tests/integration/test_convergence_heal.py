@@ -25,6 +25,14 @@ from tests.support.shopify_payloads import envelope
 from tests.support.simulated_merchant import align_simulator_clock, seed_merchant
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def local_aws(backend_aws: LocalResources) -> LocalResources:
+    """Each shape here runs on both DynamoDB backends: moto server and DynamoDB Local."""
+    return backend_aws
+
+
 KEY = LevelKey(SHOP, "store-a", "A")
 
 

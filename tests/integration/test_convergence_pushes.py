@@ -25,6 +25,14 @@ from tests.support.merchant import SHOP, TOKEN, DemoMerchant, create_demo_mercha
 from tests.support.simulated_merchant import align_simulator_clock
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def local_aws(backend_aws: LocalResources) -> LocalResources:
+    """Each shape here runs on both DynamoDB backends: moto server and DynamoDB Local."""
+    return backend_aws
+
+
 OTHER_SHOP = "other-shop.myshopify.com"
 
 

