@@ -152,6 +152,10 @@ class LocalResources:
         if self.dynamodb_endpoint_url != self.endpoint_url:
             env["AWS_ENDPOINT_URL_DYNAMODB"] = self.dynamodb_endpoint_url
             env["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] = self.dynamodb_endpoint_url
+        else:
+            # moto's TransactWriteItems costs grow with the table's size (config.LedgerSettings): the
+            # pusher acknowledges one level per conditional UpdateItem here, as before batching.
+            env["LEDGER_ACK_TRANSACTION_ITEMS"] = "1"
         return env
 
     def client(self, service: str) -> Any:

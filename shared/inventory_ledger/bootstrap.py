@@ -117,7 +117,8 @@ def ledger() -> "DynamoDbLedger":
     from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
     from inventory_ledger.config import ledger_settings
 
-    return DynamoDbLedger(ledger_settings().ledger_table_name)
+    settings = ledger_settings()
+    return DynamoDbLedger(settings.ledger_table_name, ack_transaction_items=settings.ledger_ack_transaction_items)
 
 
 @lru_cache(maxsize=1)

@@ -50,6 +50,10 @@ class PayloadSettings(_Settings):
 
 class LedgerSettings(_Settings):
     ledger_table_name: str
+    # Push acknowledgements written per TransactWriteItems (1: one conditional UpdateItem a level).
+    # DynamoDB takes 100; moto's transactions cost grows with the table (a 100-item one over 6,000
+    # items: ~33 s), so the local stack on moto writes them one by one (local_stack/aws.py).
+    ledger_ack_transaction_items: int = Field(default=100, ge=1, le=100)
 
 
 class PusherSettings(_Settings):

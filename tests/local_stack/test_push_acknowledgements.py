@@ -91,3 +91,16 @@ def test_a_level_whose_condition_fails_loses_only_its_own_acknowledgement(backen
     for balance in behind:
         pushed = (after[balance.key].pushed_version, after[balance.key].shopify_expected)
         assert pushed == (balance.version, balance.quantity), balance.key
+
+
+def test_with_one_item_a_transaction_every_level_is_its_own_conditional_update(backend_aws: LocalResources) -> None:
+    """The local stack's setting on moto (LEDGER_ACK_TRANSACTION_ITEMS=1): no transaction at all."""
+    onboard_history_merchant(backend_aws.table_name, extra_skus=EXTRA_SKUS)
+    ledger, calls = counted_ledger(backend_aws, ack_transaction_items=1)
+    balances = received(ledger)
+    pushes = [push_of(balance) for balance in balances.values()]
+    calls.clear()
+
+    assert ledger.acknowledge_pushes(pushes, now()) == [True] * len(pushes)
+    assert calls == Counter({"UpdateItem": len(pushes)})
+    assert ledger.acknowledge_pushes(pushes, now()) == [False] * len(pushes)

@@ -7,7 +7,7 @@ from inventory_ledger.adapters.dynamodb.ledger_repository import DynamoDbLedger
 from local_stack.aws import LocalResources
 
 
-def counted_ledger(resources: LocalResources) -> tuple[DynamoDbLedger, Counter[str]]:
+def counted_ledger(resources: LocalResources, **options: Any) -> tuple[DynamoDbLedger, Counter[str]]:
     """The ledger (its mapping cache empty) and the count of each operation it calls, by name."""
     client = resources.client("dynamodb")
     calls: Counter[str] = Counter()
@@ -16,4 +16,4 @@ def counted_ledger(resources: LocalResources) -> tuple[DynamoDbLedger, Counter[s
         calls[model.name] += 1
 
     client.meta.events.register("before-call.dynamodb.*", count)
-    return DynamoDbLedger(resources.table_name, client), calls
+    return DynamoDbLedger(resources.table_name, client, **options), calls

@@ -42,7 +42,14 @@ MAPPING_TTL_SECONDS = 30.0
 
 
 class DynamoDbLedger(DynamoDbTable, LedgerRepository):
-    def __init__(self, table_name: str, client: "DynamoDBClient | None" = None) -> None:
+    def __init__(
+        self,
+        table_name: str,
+        client: "DynamoDBClient | None" = None,
+        *,
+        ack_transaction_items: int = ACK_TRANSACTION_ITEMS,
+    ) -> None:
+        self.ack_transaction_items = ack_transaction_items
         super().__init__(table_name, client)
         self.write_units = 0.0
         self._mappings: dict[str, dict[str, tuple[float, items.Item]]] = {}
@@ -364,7 +371,9 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         # decides, and one level's lost race never costs another its acknowledgement.
         if len(pushes) <= 1:
             return [self.acknowledge_push(push, at) for push in pushes]
-        chunks = [list(chunk) for chunk in batched(pushes, ACK_TRANSACTION_ITEMS)]
+        if self.ack_transaction_items == 1:
+            return self._acknowledge_each(list(pushes), at)
+        chunks = [list(chunk) for chunk in batched(pushes, self.ack_transaction_items)]
         with ThreadPoolExecutor(max_workers=min(ACK_CONCURRENCY, len(chunks)), thread_name_prefix="ack") as pool:
             return [done for chunk in pool.map(lambda c: self._acknowledge_together(c, at), chunks) for done in chunk]
 
