@@ -37,6 +37,7 @@ from inventory_ledger.ports import (
     FulfillmentOrdersFor,
     LedgerRepository,
     PushRefused,
+    ReadAhead,
     TransientFailure,
 )
 
@@ -127,9 +128,8 @@ def _prepare_reading_ahead(
     def keys_for(merchant: MerchantView) -> set[LevelKey]:
         return {m.key for m in _translator(envelope, payload, merchant, shopify.order)({}).movements}
 
-    merchant, lines, balances = ledger.merchant_view_lines_and_balances(
-        envelope.shop_domain, mapping_request(payload), order_id, sorted(set(line_ids)), keys_for
-    )
+    ahead = ReadAhead(mapping_request(payload), order_id, sorted(set(line_ids)), keys_for)
+    merchant, lines, balances = ledger.merchant_view_lines_and_balances(envelope.shop_domain, ahead)
     prepared = prepare_envelope(envelope, ledger, now, shopify=shopify, read=Read(payload, merchant))
     return prepared, (lines, balances)
 

@@ -2,7 +2,7 @@
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from itertools import batched
@@ -26,7 +26,7 @@ from inventory_ledger.domain.ledger import (
 from inventory_ledger.domain.merchant import CONFIG_ONLY, MappingQuery, MerchantView
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush
-from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
+from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, ReadAhead, TransientFailure
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -94,26 +94,21 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         return read
 
     def merchant_view_lines_and_balances(
-        self,
-        shop: str,
-        request: MappingQuery,
-        order_id: int,
-        line_item_ids: Iterable[int],
-        keys_for: Callable[[MerchantView], Iterable[LevelKey]],
+        self, shop: str, ahead: ReadAhead
     ) -> tuple[MerchantView | None, dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
         # One BatchGetItem for the mapping items not cached, the lines and the balances of the levels
         # the view from the cached items names (what is not cached is most often a mapping that does
         # not exist: a variant or SKU not mapped, asked for again each time). Should the read find one,
         # the levels of the view it completes that were not read are read after.
-        sort_keys = _mapping_sort_keys(request)
+        sort_keys = _mapping_sort_keys(ahead.request)
         cached = self._cached_mappings(shop, sort_keys)
         config = cached.get(items.CONFIG_SK)
         if config is None:  # a shop not seen lately, or not a merchant: its view first
-            return super().merchant_view_lines_and_balances(shop, request, order_id, line_item_ids, keys_for)
-        guessed = set(keys_for(items.merchant_view_from_items(shop, config, cached.values())))
-        order_pk = items.order_pk(shop, order_id)
+            return super().merchant_view_lines_and_balances(shop, ahead)
+        guessed = set(ahead.keys_for(items.merchant_view_from_items(shop, config, cached.values())))
+        order_pk = items.order_pk(shop, ahead.order_id)
         keys = [items.shop_key(shop, sk) for sk in sorted(sort_keys - cached.keys())]
-        keys += [items.to_attributes({"pk": order_pk, "sk": items.LINE.of(i)}) for i in set(line_item_ids)]
+        keys += [items.to_attributes({"pk": order_pk, "sk": items.LINE.of(i)}) for i in set(ahead.line_item_ids)]
         keys += [items.balance_key(key) for key in guessed]
         mappings, lines, balances = [], {}, {}
         for item in self._batch_get(keys, consistent=True):
@@ -128,7 +123,7 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         view = items.merchant_view_from_items(
             shop, config, [*cached.values(), *self._cache_mappings(shop, mappings).values()]
         )
-        wanted = set(keys_for(view))
+        wanted = set(ahead.keys_for(view))
         if wanted - guessed:
             balances.update(self.balances(wanted - guessed))
         return view, lines, {key: balance for key, balance in balances.items() if key in wanted}
