@@ -3,6 +3,7 @@
 Nothing is read at import time, so tests and the local driver can set the environment first.
 """
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from pydantic import Field
@@ -118,44 +119,26 @@ class FanoutSettings(LedgerSettings):
     nightly_summary_lookback_hours: float = Field(default=24.0, gt=0)
 
 
-@lru_cache(maxsize=1)
-def ingress_settings() -> IngressSettings:
-    return IngressSettings()
+# What each cached reader forgets on clear_cached_settings: filled by _read_once, so none is missed.
+_CACHE_CLEARS: list[Callable[[], None]] = []
 
 
-@lru_cache(maxsize=1)
-def payload_settings() -> PayloadSettings:
-    return PayloadSettings()
+def _read_once[S: _Settings](kind: type[S]) -> Callable[[], S]:
+    """A reader of ``kind``: the environment is read at its first call, then the settings are kept."""
+    read = lru_cache(maxsize=1)(kind)
+    _CACHE_CLEARS.append(read.cache_clear)
+    return read
 
 
-@lru_cache(maxsize=1)
-def ledger_settings() -> LedgerSettings:
-    return LedgerSettings()
-
-
-@lru_cache(maxsize=1)
-def pusher_settings() -> PusherSettings:
-    return PusherSettings()
-
-
-@lru_cache(maxsize=1)
-def shopify_settings() -> ShopifySettings:
-    return ShopifySettings()
-
-
-@lru_cache(maxsize=1)
-def report_settings() -> ReportSettings:
-    return ReportSettings()
+ingress_settings = _read_once(IngressSettings)
+payload_settings = _read_once(PayloadSettings)
+ledger_settings = _read_once(LedgerSettings)
+pusher_settings = _read_once(PusherSettings)
+shopify_settings = _read_once(ShopifySettings)
+report_settings = _read_once(ReportSettings)
 
 
 def clear_cached_settings() -> None:
     """For tests and the local driver, which change the environment between runs."""
-    for getter in (
-        ingress_settings,
-        ledger_settings,
-        shopify_settings,
-        report_settings,
-        payload_settings,
-        pusher_settings,
-    ):
-        getter.cache_clear()
+    for clear in _CACHE_CLEARS:
+        clear()
