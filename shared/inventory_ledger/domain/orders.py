@@ -123,13 +123,15 @@ def _sales(order: Order, merchant: MerchantView, lines: LineStates, source: Sour
         if isinstance(line_location, Problem):
             translation.problems.append(line_location)
             continue
+        sold_at = LevelKey(merchant.shop, line_location, sku)
+        line_from = line_source(source, order.id, line.id)
         translation.movements.append(
             Movement(
-                key=LevelKey(merchant.shop, line_location, sku),
+                key=sold_at,
                 kind=MovementKind.SALE,
                 quantity=line.quantity,
                 entry_id=sale_entry_id(order.id, line.id),
-                source=line_source(source, order.id, line.id),
+                source=line_from,
                 shopify_applied=True,
                 order_line=(order.id, line.id),
                 before_onboarding=before_onboarding,
@@ -138,8 +140,6 @@ def _sales(order: Order, merchant: MerchantView, lines: LineStates, source: Sour
         )
         if known is not None and 0 < known.sold < line.quantity:
             translation.movements.append(_top_up(order, line, known, merchant, source))
-        sold_at = LevelKey(merchant.shop, line_location, sku)
-        line_from = line_source(source, order.id, line.id)
         shipped_elsewhere(order, line, sold_at, merchant, line_from, translation, before_onboarding=before_onboarding)
 
 
