@@ -1,6 +1,9 @@
-"""A moved fulfilment order: the line's units follow it at once (docs/ledger.md "Ship-from-store").
+"""A routed or moved fulfilment order: the line's units follow it (docs/ledger.md "Ship-from-store").
 
-fulfillmentOrderMove releases the open units at the source and commits them at the destination
+Shopify's order routing assigns an online order's fulfilment order to a location after the order is
+created and says so with `fulfillment_orders/order_routing_complete`, naming only the fulfilment order
+(https://shopify.dev/docs/api/webhooks/2026-07); fulfillmentOrderMove releases the open units at the
+source and commits them at the destination
 (https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentOrderMove); the webhook names no
 order, so the consumer reads the fulfilment order (`fulfillmentOrder(id:)`: its order and shipments,
 assigned location, lines' `remainingQuantity`) and the envelope carries that read.
@@ -113,7 +116,8 @@ def test_a_move_of_an_order_not_yet_applied_waits_for_it_and_an_unmapped_locatio
 
 @dataclass
 class Shopify:
-    """One online line of 2 units at the warehouse, as Shopify plays it: moves, shipments, a cancel."""
+    """One online line of 2 units, routed to the warehouse or the store, as Shopify plays it: moves,
+    shipments, a cancel."""
 
     at: int = WAREHOUSE
     open: int = 2
@@ -144,8 +148,12 @@ def order_body(state: Shopify, *, cancelled: bool = False) -> dict[str, Any]:
 Event = tuple[Topic, dict[str, Any], int, list[int]]
 
 
-def play(actions: list[str], cancel: bool) -> tuple[Shopify, list[Event]]:
-    state = Shopify()
+ROUTED = {"fulfillment_order": {"id": f"gid://shopify/FulfillmentOrder/{FO}", "status": "open"}}
+
+
+def play(actions: list[str], cancel: bool, routed_to: int = WAREHOUSE) -> tuple[Shopify, list[Event]]:
+    state = Shopify(at=routed_to)
+    state.snapshot()  # read 0: the fulfilment order as Shopify's routing assigned it
     events: list[Event] = [(Topic.ORDERS_CREATE, order_body(state), 0, [])]
     moved_at: list[int] = []
     for action in actions:
@@ -169,6 +177,8 @@ def play(actions: list[str], cancel: bool) -> tuple[Shopify, list[Event]]:
              "moved_fulfillment_order": {"id": f"gid://shopify/FulfillmentOrder/{FO}"}}  # fmt: skip
     last = len(state.reads)
     events += [(Topic.FULFILLMENT_ORDERS_MOVED, moved, step, list(range(step, last))) for step in moved_at]
+    # The routing is sent once the order is created; its delivery may read any later state.
+    events.append((Topic.FULFILLMENT_ORDERS_ORDER_ROUTING_COMPLETE, ROUTED, 0, list(range(last))))
     return state, events
 
 
@@ -187,17 +197,19 @@ class Reads(ShopifyFulfillmentOrders):
 @given(
     actions=st.lists(st.sampled_from(["store", "warehouse", "ship"]), max_size=4),
     cancel=st.booleans(),
+    routed_to=st.sampled_from([WAREHOUSE, STORE]),
     data=st.data(),
 )
-def test_any_delivery_of_moves_shipments_and_a_cancel_ends_at_shopifys_levels(
-    actions: list[str], cancel: bool, data: Any
+def test_any_delivery_of_a_routing_moves_shipments_and_a_cancel_ends_at_shopifys_levels(
+    actions: list[str], cancel: bool, routed_to: int, data: Any
 ) -> None:
-    """Shopify moves the fulfilment order (to the store, back), ships units from wherever it is and may
+    """Shopify routes the online order to the primary or the store (the ledger takes the sale at the
+    primary), moves the fulfilment order (to the store, back), ships units from wherever it is and may
     cancel the rest; the ledger gets every body in any order, with duplicates, and reads the fulfilment
-    order when it applies a move (first, or released by its order), never before what Shopify had
-    done when it sent what the ledger received. Each
-    location ends at Shopify's level, no line restocks past what it sold, nothing stays parked."""
-    state, events = play(actions, cancel)
+    order when it applies a routing or a move (first, or released by its order), never before what
+    Shopify had done when it sent what the ledger received. Each location ends at Shopify's level, no
+    line restocks past what it sold, nothing stays parked."""
+    state, events = play(actions, cancel, routed_to)
     book = InMemoryLedger(SHOP, primary_location="warehouse", locations=dict(NAMES), skus={"A"})
     reads = Reads(state)
     order = data.draw(st.permutations(range(len(events))))
@@ -245,3 +257,42 @@ def test_a_move_shopify_will_not_let_us_read_is_parked_saying_why_and_an_unknown
     unknown = apply_envelope(stranger, book, now, fulfillment_orders=lambda _: Refused())
     assert unknown.parked is not None
     assert [p.kind for p in unknown.parked.problems] == [ProblemKind.UNKNOWN_SHOP]
+
+
+class At(ShopifyFulfillmentOrders):
+    """The fulfilment order read at one location, with both units open there."""
+
+    def __init__(self, location: int) -> None:
+        self.location = location
+
+    def fulfillment_order(self, fulfillment_order_id: int) -> FulfillmentOrderRead | None:
+        return FulfillmentOrderRead.model_validate(read(self.location, 2))
+
+
+def test_a_routing_before_its_order_waits_a_malformed_one_is_invalid_and_an_unmapped_location_is_parked() -> None:
+    """The routing's body names only the fulfilment order: one that does not parse is parked
+    `invalid_payload` naming the field; one read before its order waits for it and is applied when the
+    order arrives (at the store then); one assigned to an unmapped location parks `unmapped_location`."""
+    book = InMemoryLedger(SHOP, primary_location="warehouse", locations=dict(NAMES), skus={"A"})
+    routing = Topic.FULFILLMENT_ORDERS_ORDER_ROUTING_COMPLETE
+    malformed = apply_envelope(envelope(routing, {"fulfillment_order": {"id": 1.5}}, shop=SHOP, event_id="bad"),
+                               book, now, fulfillment_orders=lambda _: At(STORE))  # fmt: skip
+    assert malformed.parked is not None
+    assert [p.kind for p in malformed.parked.problems] == [ProblemKind.INVALID_PAYLOAD]
+    assert "fulfillment_order" in malformed.parked.reason
+    routed = envelope(routing, ROUTED, shop=SHOP, event_id="r")
+    waiting = apply_envelope(routed, book, now, fulfillment_orders=lambda _: At(STORE))
+    assert waiting.parked is not None
+    assert waiting.parked.is_waiting
+    created = apply_envelope(envelope(Topic.ORDERS_CREATE, order_body(Shopify()), shop=SHOP, event_id="o"), book,
+                             now, fulfillment_orders=lambda _: At(STORE))  # fmt: skip
+    assert [len(r.applied) for r in created.released] == [2]
+    quantities = {n: book.balance_by_key[LevelKey(SHOP, n, "A")].quantity for n in ("warehouse", "store")}
+    assert quantities == {"warehouse": 0, "store": -2}
+    assert apply_envelope(routed, book, now, fulfillment_orders=lambda _: At(STORE)).applied == []  # a duplicate
+    assert [e.event_id for e in book.parked_events(SHOP)] == ["bad"]  # the routing that waited is applied
+    unmapped = apply_envelope(envelope(routing, ROUTED, shop=SHOP, event_id="u"), book, now,
+                              fulfillment_orders=lambda _: At(BIG + 5))  # fmt: skip
+    assert unmapped.parked is not None
+    assert [p.kind for p in unmapped.parked.problems] == [ProblemKind.UNMAPPED_LOCATION]
+    assert unmapped.applied == []

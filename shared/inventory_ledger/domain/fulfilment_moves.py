@@ -1,10 +1,17 @@
-"""A fulfilment order moved to another location: the line's units follow it at once.
+"""A fulfilment order routed or moved to a location: the line's units follow it at once.
 
 fulfillmentOrderMove re-assigns a fulfilment order's unfulfilled units; Shopify releases them at the
 source (committed back to available) and commits them at the destination
 (https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentOrderMove). The webhook names
 no order and no line, so the consumer reads the moved fulfilment order from Shopify: its order, where
 it is assigned *now*, and each line's `remainingQuantity`.
+
+Shopify's order routing is the first such assignment: after an order is created, Shopify assigns
+its fulfilment orders to locations and sends `fulfillment_orders/order_routing_complete`, naming only
+the fulfilment order (https://shopify.dev/docs/api/webhooks/2026-07). The ledger took the online sale
+at the primary location; the routing is applied by the same rule as a move, read the same way, so a
+fulfilment order routed to a store moves the line's units there (entries as a move's: the first
+assignment away from the primary is the line's move 1), and one routed to the primary moves nothing.
 
 The ledger holds every unit a line sold at the line's location, except the units its shipments from
 elsewhere moved off (ship_from.py, `shipped_away`) and what a cancel released. A line of the moved
@@ -94,7 +101,7 @@ def apply_fulfillment_order_moved(
             moved.id,
             moves_applied(known.applied, moved.order_id, line.line_item_id) + 1,
         )
-        reason = f"fulfilment order {moved.id} moved to {destination}: the line's units are held there now"
+        reason = f"fulfilment order {moved.id} is assigned to {destination}: the line's units are held there now"
         line_from = line_source(source, moved.order_id, line.line_item_id)
         held_at = LevelKey(merchant.shop, destination, known.sku)
         for key, kind, suffix in (
