@@ -14,6 +14,8 @@ LEDGER_TOPICS = (
     "inventory_levels/update",
     # ship-from-store: the consumer follows a move at once (reading the fulfilment order)
     "fulfillment_orders/moved",
+    # and the first assignment, by Shopify's order routing (the same read and rule)
+    "fulfillment_orders/order_routing_complete",
 )
 
 
