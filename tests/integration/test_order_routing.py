@@ -35,14 +35,17 @@ TOKEN = "shpat_routing_test"
 ROUTING = "fulfillment_orders/order_routing_complete"
 
 
-# A primary warehouse and a store that both ship online orders, 10 mugs at each.
+# A primary warehouse and a store that both ship online orders, 10 mugs at each; bags are not tracked.
 LOCATIONS = ("Main Warehouse", "Store 2")
 SPEC = {
     "domain": SHOP,
     "access_token": TOKEN,
     "plan": "plus",
     "locations": [{"name": n, "primary": n == LOCATIONS[0], "fulfills_online_orders": True} for n in LOCATIONS],
-    "products": [{"title": "Mug", "variants": [{"sku": "MUG"}]}],
+    "products": [
+        {"title": "Mug", "variants": [{"sku": "MUG"}]},
+        {"title": "Bag", "variants": [{"sku": "BAG", "tracked": False}]},
+    ],
     "levels": [{"sku": "MUG", "location": name, "available": 10} for name in LOCATIONS],
 }
 
@@ -182,3 +185,19 @@ def test_a_malformed_or_unknown_routing_is_parked_with_its_reason(merchant: Simu
     missing = consume_message(unknown.model_dump_json(), "m2", ledger, now, fulfillment_orders=reads)
     assert missing.parked is not None
     assert "Shopify has no fulfilment order 999" in missing.parked.reason
+
+
+def test_the_routing_of_an_order_of_nothing_the_ledger_holds_moves_nothing_and_never_waits(
+    merchant: SimulatedMerchant,
+) -> None:
+    """Every online order is routed, also one of untracked items and custom lines only: the ledger holds
+    none of its lines, so its routing, before or after the order, skips them and parks nothing."""
+    lines = [{"sku": "BAG", "quantity": 1}, {"custom_title": "Gift wrapping", "quantity": 1}]
+    merchant.control("POST", "/orders", {"lines": lines, "route_to": "Store 2"})
+    early = deliver(merchant, ROUTING)
+    assert [(r.applied, r.parked) for r in early] == [([], None), ([], None)]
+    assert {line.reason.value for line in early[0].skipped_lines} == {"not_in_ledger"}
+    deliver(merchant, "orders/create")
+    assert [(r.applied, r.parked) for r in deliver(merchant, ROUTING)] == [([], None), ([], None)]
+    assert levels(merchant) == ((10, 10), (10, 10))
+    assert bootstrap.ledger().parked_events(SHOP) == []

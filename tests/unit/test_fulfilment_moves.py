@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from inventory_ledger.domain.fulfilment_moves import apply_fulfillment_order_moved
 from inventory_ledger.domain.ledger import LevelKey, MovementKind, OrderLineState, Source
-from inventory_ledger.domain.merchant import MerchantView, ProblemKind
+from inventory_ledger.domain.merchant import MerchantView, ProblemKind, VariantLevel
 from inventory_ledger.domain.shopify_payloads import FulfillmentOrderRead
 from inventory_ledger.domain.webhooks import Topic
 from inventory_ledger.ports import PushRefused, ShopifyFulfillmentOrders
@@ -30,7 +30,17 @@ SHOP = "demo-shop.myshopify.com"
 WAREHOUSE, STORE = BIG + 1, BIG + 2
 ORDER, LINE, FO = BIG + 100, BIG + 101, BIG + 300
 NAMES = {WAREHOUSE: "warehouse", STORE: "store"}
-MERCHANT = MerchantView(SHOP, "warehouse", locations_by_shopify_id=NAMES)
+VARIANT, ITEM = BIG + 9, BIG + 8
+MERCHANT = MerchantView(
+    SHOP, "warehouse", locations_by_shopify_id=NAMES, levels_by_variant={VARIANT: VariantLevel("A", ITEM, True)}
+)
+
+
+def ledger() -> InMemoryLedger:
+    """The merchant as onboarding maps it: two locations, the variant's tracked level `A`."""
+    book = InMemoryLedger(SHOP, primary_location="warehouse", locations=dict(NAMES), skus={"A"})
+    book.map_variant("A", ITEM, VARIANT)
+    return book
 
 
 def now() -> datetime:
@@ -44,7 +54,7 @@ def read(
     return {
         "id": FO, "order_id": ORDER, "status": status, "location_id": location,
         "line_items": [{"line_item_id": LINE, "remaining_quantity": remaining, "total_quantity": 2,
-                        "variant_id": BIG + 9}],
+                        "variant_id": VARIANT}],
         "fulfillments": [{"id": BIG + 700 + n, "location_id": at, "status": "success",
                           "line_items": [{"id": LINE, "quantity": units}]} for n, (at, units) in enumerate(shipped)],
     }  # fmt: skip
@@ -111,6 +121,21 @@ def test_a_move_of_an_order_not_yet_applied_waits_for_it_and_an_unmapped_locatio
     assert unmapped.movements == []
 
 
+def test_a_fulfilment_order_of_no_tracked_variant_never_waits_for_its_order() -> None:
+    """Gift cards, untracked and custom items are never in the ledger: their order's routing (sent for
+    every online order) or move must not wait for lines that will never come."""
+    body = read(STORE, 2)
+    untracked = MerchantView(SHOP, "warehouse", locations_by_shopify_id=NAMES,
+                             levels_by_variant={VARIANT: VariantLevel("A", ITEM, False)})  # fmt: skip
+    source = Source(topic="fulfillment_orders/order_routing_complete")
+    for merchant, variant in ((untracked, VARIANT), (MERCHANT, None), (MERCHANT, BIG + 99)):
+        line_items = [{**body["line_items"][0], "variant_id": variant}]
+        read_now = FulfillmentOrderRead.model_validate({**body, "line_items": line_items})
+        translation = apply_fulfillment_order_moved(read_now, merchant, {}, source, moved_at=now())
+        assert (translation.problems, translation.movements) == ([], [])
+        assert [skipped.reason.value for skipped in translation.skipped_lines] == ["not_in_ledger"]
+
+
 # --------------------------------------------------------------------- any order, any duplicates
 
 
@@ -138,7 +163,7 @@ class Shopify:
 def order_body(state: Shopify, *, cancelled: bool = False) -> dict[str, Any]:
     return {"id": ORDER, "location_id": None, "source_name": "web", "created_at": "2026-11-23T07:00:00+00:00",
             "cancelled_at": "2026-11-23T11:00:00+00:00" if cancelled else None,
-            "line_items": [{"id": LINE, "sku": "A", "variant_id": BIG + 9, "quantity": 2}],
+            "line_items": [{"id": LINE, "sku": "A", "variant_id": VARIANT, "quantity": 2}],
             "fulfillments": [{"id": BIG + 700 + n, "location_id": at, "status": "success",
                               "line_items": [{"id": LINE, "quantity": units}]}
                              for n, (at, units) in enumerate(state.shipped)]}  # fmt: skip
@@ -210,7 +235,7 @@ def test_any_delivery_of_a_routing_moves_shipments_and_a_cancel_ends_at_shopifys
     Shopify had done when it sent what the ledger received. Each location ends at Shopify's level, no
     line restocks past what it sold, nothing stays parked."""
     state, events = play(actions, cancel, routed_to)
-    book = InMemoryLedger(SHOP, primary_location="warehouse", locations=dict(NAMES), skus={"A"})
+    book = ledger()
     reads = Reads(state)
     order = data.draw(st.permutations(range(len(events))))
     extra = data.draw(st.lists(st.integers(0, len(events) - 1), max_size=3))
@@ -245,7 +270,7 @@ MOVED = {
 
 
 def test_a_move_shopify_will_not_let_us_read_is_parked_saying_why_and_an_unknown_shop_as_unknown() -> None:
-    book = InMemoryLedger(SHOP, primary_location="warehouse", locations=dict(NAMES), skus={"A"})
+    book = ledger()
     moved = envelope(Topic.FULFILLMENT_ORDERS_MOVED, MOVED, shop=SHOP, event_id="m")
     refused = apply_envelope(moved, book, now, fulfillment_orders=lambda _: Refused())
     assert refused.parked is not None
@@ -273,7 +298,7 @@ def test_a_routing_before_its_order_waits_a_malformed_one_is_invalid_and_an_unma
     """The routing's body names only the fulfilment order: one that does not parse is parked
     `invalid_payload` naming the field; one read before its order waits for it and is applied when the
     order arrives (at the store then); one assigned to an unmapped location parks `unmapped_location`."""
-    book = InMemoryLedger(SHOP, primary_location="warehouse", locations=dict(NAMES), skus={"A"})
+    book = ledger()
     routing = Topic.FULFILLMENT_ORDERS_ORDER_ROUTING_COMPLETE
     malformed = apply_envelope(envelope(routing, {"fulfillment_order": {"id": 1.5}}, shop=SHOP, event_id="bad"),
                                book, now, fulfillment_orders=lambda _: At(STORE))  # fmt: skip

@@ -33,7 +33,7 @@ from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Movement, SkippedLine, SkipReason, Translation
 from inventory_ledger.domain.orders import LineStates, line_source
 from inventory_ledger.domain.ship_from import shipments_elsewhere
-from inventory_ledger.domain.shopify_payloads import FulfillmentOrderRead
+from inventory_ledger.domain.shopify_payloads import FulfillmentOrderLine, FulfillmentOrderRead
 
 # The statuses under which a fulfilment order's remaining units are committed at its location.
 OPEN_STATUSES = frozenset({"OPEN", "IN_PROGRESS", "SCHEDULED", "ON_HOLD", "INCOMPLETE"})
@@ -46,6 +46,12 @@ def moved_entry_id(order_id: int, line_item_id: int, fulfillment_order_id: int, 
 def moves_applied(applied: frozenset[str], order_id: int, line_item_id: int) -> int:
     prefix = f"order/{order_id}/line/{line_item_id}/moved/"
     return sum(1 for entry in applied if entry.startswith(prefix) and entry.endswith("/out"))
+
+
+def _tracked(line: FulfillmentOrderLine, merchant: MerchantView) -> bool:
+    """The line's variant is mapped to a level Shopify tracks (the merchant's view asked for it)."""
+    level = merchant.levels_by_variant.get(line.variant_id) if line.variant_id is not None else None
+    return level is not None and level.tracked
 
 
 def held(line: OrderLineState) -> int:
@@ -80,7 +86,9 @@ def apply_fulfillment_order_moved(
     sold = [
         line for line in moved.line_items if (known := lines.get((moved.order_id, line.line_item_id))) and known.sold
     ]
-    if not sold and any(line.remaining_quantity for line in moved.line_items):
+    if not sold and any(line.remaining_quantity and _tracked(line, merchant) for line in moved.line_items):
+        # Waits only for lines of a tracked variant: an order of nothing but gift cards, untracked or
+        # custom items is never in the ledger, and its routing must not wait for it forever.
         translation.problems.append(
             Problem(ProblemKind.WAITING_FOR_ORDER, f"order {moved.order_id} has not been applied yet")
         )

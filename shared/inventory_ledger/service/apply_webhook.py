@@ -239,7 +239,9 @@ def _prepare_move(
         return _park(result, envelope, ledger, now, [problem])
     moved = read  # not None, for the closure below
     locations = [moved.location_id, *(f.location_id for f in moved.fulfillments)]
-    merchant = ledger.merchant_view(envelope.shop_domain, MappingQuery.of(shopify_location_ids=locations))
+    variants = (line.variant_id for line in moved.line_items)
+    wanted = MappingQuery.of(shopify_location_ids=locations, variant_ids=variants)
+    merchant = ledger.merchant_view(envelope.shop_domain, wanted)
     if merchant is None:
         return _park(result, envelope, ledger, now, [_unknown_shop(envelope)])
 
