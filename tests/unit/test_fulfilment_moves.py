@@ -299,25 +299,26 @@ def test_a_routing_before_its_order_waits_a_malformed_one_is_invalid_and_an_unma
     `invalid_payload` naming the field; one read before its order waits for it and is applied when the
     order arrives (at the store then); one assigned to an unmapped location parks `unmapped_location`."""
     book = ledger()
+    at_store = ShopifyReads(fulfillment_orders=lambda _: At(STORE))
     routing = Topic.FULFILLMENT_ORDERS_ORDER_ROUTING_COMPLETE
     malformed = apply_envelope(envelope(routing, {"fulfillment_order": {"id": 1.5}}, shop=SHOP, event_id="bad"),
-                               book, now, fulfillment_orders=lambda _: At(STORE))  # fmt: skip
+                               book, now, shopify=at_store)  # fmt: skip
     assert malformed.parked is not None
     assert [p.kind for p in malformed.parked.problems] == [ProblemKind.INVALID_PAYLOAD]
     assert "fulfillment_order" in malformed.parked.reason
     routed = envelope(routing, ROUTED, shop=SHOP, event_id="r")
-    waiting = apply_envelope(routed, book, now, fulfillment_orders=lambda _: At(STORE))
+    waiting = apply_envelope(routed, book, now, shopify=at_store)
     assert waiting.parked is not None
     assert waiting.parked.is_waiting
     created = apply_envelope(envelope(Topic.ORDERS_CREATE, order_body(Shopify()), shop=SHOP, event_id="o"), book,
-                             now, fulfillment_orders=lambda _: At(STORE))  # fmt: skip
+                             now, shopify=at_store)  # fmt: skip
     assert [len(r.applied) for r in created.released] == [2]
     quantities = {n: book.balance_by_key[LevelKey(SHOP, n, "A")].quantity for n in ("warehouse", "store")}
     assert quantities == {"warehouse": 0, "store": -2}
-    assert apply_envelope(routed, book, now, fulfillment_orders=lambda _: At(STORE)).applied == []  # a duplicate
+    assert apply_envelope(routed, book, now, shopify=at_store).applied == []  # a duplicate
     assert [e.event_id for e in book.parked_events(SHOP)] == ["bad"]  # the routing that waited is applied
     unmapped = apply_envelope(envelope(routing, ROUTED, shop=SHOP, event_id="u"), book, now,
-                              fulfillment_orders=lambda _: At(BIG + 5))  # fmt: skip
+                              shopify=ShopifyReads(fulfillment_orders=lambda _: At(BIG + 5)))  # fmt: skip
     assert unmapped.parked is not None
     assert [p.kind for p in unmapped.parked.problems] == [ProblemKind.UNMAPPED_LOCATION]
     assert unmapped.applied == []
