@@ -167,7 +167,7 @@ def shopify_orders_for(shop: str) -> "ShopifyOrdersReader":
 
 
 def shopify_fulfillment_orders_for(shop: str) -> "ShopifyFulfillmentOrdersReader":
-    """The consumer's read after a fulfilment order moved; the shop's client, as pushes use it."""
+    """The consumer's read after a fulfilment order was routed or moved; the shop's client, as pushes use it."""
     from inventory_ledger.adapters.shopify.fulfillment_orders import ShopifyFulfillmentOrdersReader
 
     return ShopifyFulfillmentOrdersReader(shopify_for(shop).gateway)

@@ -306,7 +306,7 @@ class ShopifyOrders(ABC):
 
 
 class ShopifyFulfillmentOrders(ABC):
-    """One shop's fulfilment orders as Shopify holds them now (the consumer, after a move)."""
+    """One shop's fulfilment orders as Shopify holds them now (the consumer, after a routing or a move)."""
 
     @abstractmethod
     def fulfillment_order(self, fulfillment_order_id: int) -> FulfillmentOrderRead | None:
