@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from inventory_ledger.clock import utc_now
 
@@ -129,19 +129,25 @@ def merchant_directory() -> "DynamoDbMerchantDirectory":
     return DynamoDbMerchantDirectory(ledger_settings().ledger_table_name)
 
 
-@lru_cache(maxsize=64)
 def shopify_for(shop: str) -> "ShopifyInventoryWriter":
     """One client per shop per container: it keeps that shop's cost bucket between batches."""
+    return _shopify_within(shop, "default")
+
+
+@lru_cache(maxsize=128)
+def _shopify_within(shop: str, budget: Literal["default", "consumer_read"]) -> "ShopifyInventoryWriter":
     from aws_lambda_powertools.utilities import parameters
     from pydantic import ValidationError
 
     from inventory_ledger.adapters.shopify.admin_operations import ShopifyAdminOperations
+    from inventory_ledger.adapters.shopify.client import CONSUMER_READ_RETRIES, DEFAULT_RETRIES
     from inventory_ledger.adapters.shopify.credentials import client_for_shop
     from inventory_ledger.adapters.shopify.inventory_writer import ShopifyInventoryWriter
     from inventory_ledger.ports import PushRefused
 
+    retries = CONSUMER_READ_RETRIES if budget == "consumer_read" else DEFAULT_RETRIES
     try:
-        client = client_for_shop(shop)
+        client = client_for_shop(shop, retries=retries)
     except (parameters.exceptions.GetParameterError, ValidationError) as error:
         # Not cached (lru_cache keeps only results): the next batch reads the secret again.
         raise PushRefused(f"no usable Shopify credentials for {shop}: {type(error).__name__}") from error
@@ -167,10 +173,11 @@ def shopify_orders_for(shop: str) -> "ShopifyOrdersReader":
 
 
 def shopify_fulfillment_orders_for(shop: str) -> "ShopifyFulfillmentOrdersReader":
-    """The consumer's read after a fulfilment order was routed or moved; the shop's client, as pushes use it."""
+    """The consumer's read after a fulfilment order was routed or moved, on a client that gives up early
+    (client.CONSUMER_READ_RETRIES): a sale in the same queue batch must not wait out Shopify's outage."""
     from inventory_ledger.adapters.shopify.fulfillment_orders import ShopifyFulfillmentOrdersReader
 
-    return ShopifyFulfillmentOrdersReader(shopify_for(shop).gateway)
+    return ShopifyFulfillmentOrdersReader(_shopify_within(shop, "consumer_read").gateway)
 
 
 @lru_cache(maxsize=1)
@@ -267,7 +274,7 @@ def reset() -> None:
         ingress_dependencies,
         ledger,
         merchant_directory,
-        shopify_for,
+        _shopify_within,
         report_store,
         payload_store,
         install_dependencies,

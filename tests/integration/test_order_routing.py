@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from inventory_ledger import bootstrap
+from inventory_ledger.adapters.shopify.client import CONSUMER_READ_RETRIES
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.domain.merchant import ProblemKind
 from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
@@ -200,4 +201,26 @@ def test_the_routing_of_an_order_of_nothing_the_ledger_holds_moves_nothing_and_n
     deliver(merchant, "orders/create")
     assert [(r.applied, r.parked) for r in deliver(merchant, ROUTING)] == [([], None), ([], None)]
     assert levels(merchant) == ((10, 10), (10, 10))
+    assert bootstrap.ledger().parked_events(SHOP) == []
+
+
+def test_shopify_down_sends_the_routing_back_to_the_queue_early_and_never_holds_the_batchs_sale(
+    merchant: SimulatedMerchant,
+) -> None:
+    """Shopify answering 503 to everything: in one batch the sale is applied and the routing is a batch
+    item failure after at most CONSUMER_READ_RETRIES.max_attempts reads (the pushes' 10 attempts over up
+    to 30 s, a read, held a batch's sales for minutes); once Shopify is back its redelivery applies it."""
+    place_routed(merchant)
+    events = {e["topic"]: e for e in merchant.control("GET", "/events")["events"]}
+    sale, routing = (envelope_of(events[topic]).model_dump_json() for topic in ("orders/create", ROUTING))
+    merchant.control("POST", "/faults", {"kind": "status", "status": 503, "count": 100})
+    consumer = load_handler("ledger_consumer")
+    answer = consumer.lambda_handler(sqs_event([sale, routing]), FakeLambdaContext())
+    assert len(answer["batchItemFailures"]) == 1
+    [fault] = merchant.control("GET", "/faults")["faults"]
+    assert 100 - int(fault["remaining"]) <= CONSUMER_READ_RETRIES.max_attempts
+    assert levels(merchant)[0] == (8, 10)  # the sale, at the primary until the routing is read
+    merchant.control("DELETE", "/faults")
+    assert consumer.lambda_handler(sqs_event([routing]), FakeLambdaContext()) == {"batchItemFailures": []}
+    assert levels(merchant) == ((10, 8), (10, 8))
     assert bootstrap.ledger().parked_events(SHOP) == []

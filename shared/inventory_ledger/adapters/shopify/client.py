@@ -19,6 +19,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -46,6 +47,21 @@ from inventory_ledger.observability import logger, tracer
 # mutation or a big page can take a few seconds.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=3.0, read=20.0, write=10.0, pool=5.0)
 DEFAULT_RETRY_DEADLINE_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class RetryBudget:
+    """How long one call keeps retrying Shopify before it raises ShopifyUnavailable."""
+
+    deadline_seconds: float
+    max_attempts: int
+
+
+# Pushes, heals and the nightly reads wait out a short outage of Shopify's.
+DEFAULT_RETRIES = RetryBudget(DEFAULT_RETRY_DEADLINE_SECONDS, 10)
+# The consumer's reads (a fulfilment order per routing or move) give up early and leave the message to
+# SQS's redelivery: at 30 s a read, one unreachable shop held a queue batch's sales for minutes.
+CONSUMER_READ_RETRIES = RetryBudget(3.0, 3)
 USER_AGENT = "inventory-ledger/0.1 (httpx)"
 
 _OPERATION_NAME = re.compile(r"^\s*(query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)")

@@ -23,7 +23,7 @@ from inventory_ledger.adapters.shopify.auth import (
     TokenEndpoint,
     TokenSource,
 )
-from inventory_ledger.adapters.shopify.client import ShopifyAdminClient
+from inventory_ledger.adapters.shopify.client import DEFAULT_RETRIES, RetryBudget, ShopifyAdminClient
 from inventory_ledger.adapters.shopify.errors import ShopifyAuthError, ShopifyTransientError
 from inventory_ledger.config import ShopifySettings, shopify_settings
 from inventory_ledger.domain.credentials import (
@@ -130,12 +130,16 @@ def client_for_shop(
     settings: ShopifySettings | None = None,
     http_client: httpx.Client | None = None,
     token_store: TokenStore | None = None,
+    retries: RetryBudget = DEFAULT_RETRIES,
 ) -> ShopifyAdminClient:
-    """A client for one shop: endpoint from settings (API version pinned there), tokens from its source."""
+    """A client for one shop: endpoint from settings (API version pinned there), tokens from its source,
+    retrying within ``retries``."""
     settings = settings or shopify_settings()
     return ShopifyAdminClient(
         shop_domain=shop_domain,
         access_token=token_source(shop_domain, settings, http_client=http_client, token_store=token_store),
         endpoint_url=settings.graphql_url(shop_domain),
         http_client=http_client,
+        retry_deadline_seconds=retries.deadline_seconds,
+        max_attempts=retries.max_attempts,
     )
