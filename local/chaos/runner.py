@@ -362,6 +362,7 @@ class Runner:
                     ledger=bootstrap.ledger(),
                     directory=bootstrap.merchant_directory(),
                     shopify=bootstrap.shopify_levels_for(SHOP),
+                    fulfillment_orders=bootstrap.shopify_fulfillment_orders_for,
                     now=utc_now,
                     actor=ACTOR,
                 )

@@ -12,13 +12,11 @@ LEDGER_TOPICS = (
     "orders/cancelled",
     "refunds/create",
     "inventory_levels/update",
-    # ship-from-store: the consumer follows a move at once (reading the fulfilment order)
+    # ship-from-store: the consumer follows Shopify's routing and each move at once (reading the
+    # fulfilment order, within client.CONSUMER_READ_RETRIES; what Shopify fails goes back to the queue)
+    "fulfillment_orders/order_routing_complete",
     "fulfillment_orders/moved",
 )
-# Not seeded: fulfillment_orders/order_routing_complete (shopify.app.toml subscribes to it). Each online
-# order's routing is a Shopify read in the consumer, and under the chaos run's Shopify faults those
-# reads' retries held the consumer past the run's 300 s (tests/integration/test_order_routing.py
-# delivers the simulator's routings itself).
 
 
 def stocked_shop(

@@ -49,7 +49,8 @@ def run_map(arguments: argparse.Namespace, out: Output) -> int:
     result = map_and_import(arguments.shop, locations=arguments.location, skus=arguments.sku,
                             ledger=bootstrap.ledger(), directory=bootstrap.merchant_directory(),
                             shopify=bootstrap.shopify_levels_for(arguments.shop), now=now,
-                            actor=arguments.actor)  # fmt: skip
+                            actor=arguments.actor,
+                            fulfillment_orders=bootstrap.shopify_fulfillment_orders_for)  # fmt: skip
     summary = result.summary()
     text = pairs({
         "locations mapped": ", ".join(result.locations) or "-", "SKUs mapped": ", ".join(result.skus) or "-",

@@ -14,8 +14,8 @@ from itertools import batched
 
 from inventory_ledger.domain.onboarding import level_skus, opening_balance, slugify
 from inventory_ledger.observability import logger
-from inventory_ledger.ports import LedgerRepository, MerchantDirectory, ShopifyLevels
-from inventory_ledger.service.apply_webhook import replay_parked
+from inventory_ledger.ports import FulfillmentOrdersFor, LedgerRepository, MerchantDirectory, ShopifyLevels
+from inventory_ledger.service.apply_webhook import ShopifyReads, replay_parked
 from inventory_ledger.service.onboarding import LEVELS_PER_TRANSACTION, commit_openings
 
 
@@ -51,11 +51,14 @@ def map_and_import(
     shopify: ShopifyLevels,
     now: Callable[[], datetime],
     actor: str | None = None,
+    fulfillment_orders: FulfillmentOrdersFor | None = None,
 ) -> MappingResult:
     """Maps these Shopify locations (name or id) and SKUs, imports the opening balance of each level
     they add (with its instant on Shopify's clock, so a replayed sale from before it is inside it) and
-    none other, then replays the shop's parked events that were not waiting for an order. Raises
-    LookupError for a location or SKU Shopify does not have, MappingConflict for one mapped otherwise."""
+    none other, then replays the shop's parked events that were not waiting for an order (a replayed
+    order that releases a routing or a move waiting for it reads the fulfilment order through
+    ``fulfillment_orders``). Raises LookupError for a location or SKU Shopify does not have,
+    MappingConflict for one mapped otherwise."""
     result = MappingResult(shop)
     if directory.onboarded_at(shop) is None:
         raise LookupError(f"{shop} is not onboarded (ledgerctl onboard)")
@@ -64,7 +67,7 @@ def map_and_import(
     _import(shop, ledger, directory, shopify, now, actor, result)
     for location in result.locations:
         directory.record_location_reconciled(shop, location, now(), "mapping")
-    _replay(shop, ledger, now, result)
+    _replay(shop, ledger, now, ShopifyReads(fulfillment_orders=fulfillment_orders), result)
     logger.info("mapped", extra=result.summary())
     return result
 
@@ -117,11 +120,13 @@ def _import(shop: str, ledger: LedgerRepository, directory: MerchantDirectory, s
         result.already_imported += len(chunk) - written
 
 
-def _replay(shop: str, ledger: LedgerRepository, now: Callable[[], datetime], result: MappingResult) -> None:
+def _replay(
+    shop: str, ledger: LedgerRepository, now: Callable[[], datetime], reads: ShopifyReads, result: MappingResult
+) -> None:
     for parked in ledger.parked_events(shop):
         if parked.is_waiting:
             continue  # its order releases it
-        replayed = replay_parked(parked, ledger, now)
+        replayed = replay_parked(parked, ledger, now, shopify=reads)
         if replayed.parked is None:
             result.replayed.append(parked.event_id)
         else:
