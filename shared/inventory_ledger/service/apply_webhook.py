@@ -50,6 +50,8 @@ BACKOFF_BASE_SECONDS = 0.005
 BACKOFF_CAP_SECONDS = 0.25
 
 Lines = dict[tuple[int, int], OrderLineState]
+# An attempt's order lines and balances, read already (with the merchant's view).
+FirstRead = tuple[Lines, dict[LevelKey, Balance]]
 
 
 @dataclass
@@ -109,7 +111,7 @@ def _prepare_reading_ahead(
     now: Now,
     order_now: Order | None,
     fulfillment_orders: FulfillmentOrdersFor | None,
-) -> "tuple[PreparedEvent | ApplyResult, tuple[Lines, dict[LevelKey, Balance]] | None]":
+) -> "tuple[PreparedEvent | ApplyResult, FirstRead | None]":
     """An order or refund event prepared with its merchant view, order lines and balances read in
     one round trip where the ledger can (ApplyingLedger.merchant_view_lines_and_balances); the
     lines and balances are the first attempt's. Any other event is prepared as it is."""
@@ -119,16 +121,29 @@ def _prepare_reading_ahead(
             payload = parse_payload(envelope)
     if not isinstance(payload, Order | Refund):
         return prepare_envelope(envelope, ledger, now, order_now=order_now, fulfillment_orders=fulfillment_orders), None
-    order_id, line_ids = _order_id(payload), _line_ids(payload)
-
-    def keys_for(merchant: MerchantView) -> set[LevelKey]:
-        return {m.key for m in _translator(envelope, payload, merchant, order_now)({}).movements}
-
+    order_id, line_ids = read_ahead_ids(payload)
     merchant, lines, balances = ledger.merchant_view_lines_and_balances(
-        envelope.shop_domain, mapping_request(payload), order_id, sorted(set(line_ids)), keys_for
+        envelope.shop_domain,
+        mapping_request(payload),
+        order_id,
+        line_ids,
+        lambda merchant: expected_levels(envelope, payload, merchant, order_now),
     )
     prepared = prepare_envelope(envelope, ledger, now, order_now=order_now, read=Read(payload, merchant))
     return prepared, (lines, balances)
+
+
+def expected_levels(
+    envelope: WebhookEnvelope, payload: Order | Refund, merchant: MerchantView, order_now: Order | None = None
+) -> set[LevelKey]:
+    """The levels the event moves when none of its order's lines is in the ledger yet: the balances
+    read ahead with its lines (a level it turns out to move besides is read after)."""
+    return {m.key for m in _translator(envelope, payload, merchant, order_now)({}).movements}
+
+
+def read_ahead_ids(payload: Order | Refund) -> tuple[int, list[int]]:
+    """The event's order id and the ids of the order's lines it names: what is read ahead."""
+    return _order_id(payload), sorted(set(_line_ids(payload)))
 
 
 @dataclass(frozen=True)
@@ -313,7 +328,7 @@ def apply_movements(
     applied: list[ActivityEntry],
     *,
     line_ids: Iterable[int] | None = None,
-    first_read: tuple[Lines, dict[LevelKey, Balance]] | None = None,
+    first_read: FirstRead | None = None,
 ) -> Translation:
     """Commits the movements ``translate`` asks for, chunk by chunk, planning each on fresh state.
 
