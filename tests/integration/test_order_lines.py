@@ -22,7 +22,7 @@ from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.domain.merchant import ProblemKind
 from inventory_ledger.domain.movements import SkipReason
 from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
-from inventory_ledger.service.apply_webhook import ApplyResult, apply_envelope
+from inventory_ledger.service.apply_webhook import ApplyResult, ShopifyReads, apply_envelope
 from inventory_ledger.service.consume import consume_message
 from inventory_ledger.service.reconcile import reconcile_shop
 from local_stack.aws import LocalResources
@@ -103,10 +103,8 @@ def deliver(merchant: SimulatedMerchant, topic: str) -> list[ApplyResult]:
                 body=event["body"],
             )  # fmt: skip
             # With Shopify's fulfilment orders, as the consumer: an order releases the moves waiting for it.
-            reads = bootstrap.shopify_fulfillment_orders_for
-            results.append(
-                apply_envelope(envelope, bootstrap.ledger(), lambda: datetime.now(UTC), fulfillment_orders=reads)
-            )
+            reads = ShopifyReads(fulfillment_orders=bootstrap.shopify_fulfillment_orders_for)
+            results.append(apply_envelope(envelope, bootstrap.ledger(), lambda: datetime.now(UTC), shopify=reads))
     return results
 
 

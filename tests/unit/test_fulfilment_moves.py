@@ -19,7 +19,7 @@ from inventory_ledger.domain.merchant import MerchantView, ProblemKind
 from inventory_ledger.domain.shopify_payloads import FulfillmentOrderRead
 from inventory_ledger.domain.webhooks import Topic
 from inventory_ledger.ports import PushRefused, ShopifyFulfillmentOrders
-from inventory_ledger.service.apply_webhook import apply_envelope
+from inventory_ledger.service.apply_webhook import ShopifyReads, apply_envelope
 from tests.support.fake_ledger import InMemoryLedger
 from tests.support.shopify_payloads import BIG, envelope, refund
 
@@ -207,9 +207,8 @@ def test_any_delivery_of_moves_shipments_and_a_cancel_ends_at_shopifys_levels(
         # Shopify is at least where it was when it sent what the ledger has received (a move's read
         # at any step after its move): reads only move forward.
         reads.step = max(reads.step, data.draw(st.sampled_from(steps)) if steps else sent_at)
-        apply_envelope(
-            envelope(topic, body, shop=SHOP, event_id=f"e{index}"), book, now, fulfillment_orders=lambda _: reads
-        )
+        shopify = ShopifyReads(fulfillment_orders=lambda _: reads)
+        apply_envelope(envelope(topic, body, shop=SHOP, event_id=f"e{index}"), book, now, shopify=shopify)
     levels = {name: book.balance_by_key.get(LevelKey(SHOP, name, "A")) for name in ("warehouse", "store")}
     assert {name: b.quantity if b else 0 for name, b in levels.items()} == {
         "warehouse": state.level(WAREHOUSE),
@@ -235,13 +234,14 @@ MOVED = {
 def test_a_move_shopify_will_not_let_us_read_is_parked_saying_why_and_an_unknown_shop_as_unknown() -> None:
     book = InMemoryLedger(SHOP, primary_location="warehouse", locations=dict(NAMES), skus={"A"})
     moved = envelope(Topic.FULFILLMENT_ORDERS_MOVED, MOVED, shop=SHOP, event_id="m")
-    refused = apply_envelope(moved, book, now, fulfillment_orders=lambda _: Refused())
+    refusing = ShopifyReads(fulfillment_orders=lambda _: Refused())
+    refused = apply_envelope(moved, book, now, shopify=refusing)
     assert refused.parked is not None
     assert "no usable Shopify credentials" in refused.parked.reason
     unread = apply_envelope(moved, book, now)
     assert unread.parked is not None
     assert "no Shopify client here" in unread.parked.reason
     stranger = envelope(Topic.FULFILLMENT_ORDERS_MOVED, MOVED, shop="stranger.myshopify.com", event_id="s")
-    unknown = apply_envelope(stranger, book, now, fulfillment_orders=lambda _: Refused())
+    unknown = apply_envelope(stranger, book, now, shopify=refusing)
     assert unknown.parked is not None
     assert [p.kind for p in unknown.parked.problems] == [ProblemKind.UNKNOWN_SHOP]

@@ -8,7 +8,7 @@ from inventory_ledger.cli.known import require_shop
 from inventory_ledger.cli.output import EMPTY, NOT_FOUND, NOTHING_TO_DO, OK, CommandError, Output, table
 from inventory_ledger.clock import utc_now as now
 from inventory_ledger.domain.parking import ParkedEvent
-from inventory_ledger.service.apply_webhook import replay_parked
+from inventory_ledger.service.apply_webhook import ShopifyReads, replay_parked
 
 
 def register(commands: Any) -> None:
@@ -48,7 +48,8 @@ def run_replay(arguments: argparse.Namespace, out: Output) -> int:
     found = [e for e in ledger.parked_events(arguments.shop) if e.event_id == arguments.event_id]
     if not found:
         raise CommandError(f"{arguments.shop} has no parked event {arguments.event_id}", NOT_FOUND)
-    result = replay_parked(found[0], ledger, now, fulfillment_orders=bootstrap.shopify_fulfillment_orders_for)
+    reads = ShopifyReads(fulfillment_orders=bootstrap.shopify_fulfillment_orders_for)
+    result = replay_parked(found[0], ledger, now, shopify=reads)
     data = {
         "event_id": arguments.event_id,
         "applied": len(result.applied),

@@ -10,7 +10,7 @@ import contextlib
 import random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pydantic import ValidationError
 
@@ -72,6 +72,20 @@ class ApplyResult:
         return own + [entry for result in self.released for entry in result.oversells]
 
 
+@dataclass(frozen=True)
+class ShopifyReads:
+    """What applying an event may need of Shopify beyond its envelope. ``order``: the order's body,
+    when a replay of a waiting order edit has one (the order event that released it);
+    ``fulfillment_orders``: Shopify's, for a fulfilment order move (and the moves an order releases)."""
+
+    order: Order | None = None
+    fulfillment_orders: FulfillmentOrdersFor | None = None
+
+
+# Neither: a move is parked then, saying no Shopify client is here (ledgerctl replay has one).
+NO_SHOPIFY_READS = ShopifyReads()
+
+
 @dataclass
 class PreparedEvent:
     """An order, refund or edit event parsed and mapped, ready to be translated on its order's lines."""
@@ -86,31 +100,20 @@ class PreparedEvent:
 
 
 def apply_envelope(
-    envelope: WebhookEnvelope,
-    ledger: LedgerRepository,
-    now: Now,
-    *,
-    order_now: Order | None = None,
-    fulfillment_orders: FulfillmentOrdersFor | None = None,
+    envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now, *, shopify: ShopifyReads = NO_SHOPIFY_READS
 ) -> ApplyResult:
-    """``order_now``: a body of the order, when a replay of a waiting order edit has one;
-    ``fulfillment_orders``: Shopify's, for a fulfilment order move (and the moves an order releases)."""
-    prepared, first_read = _prepare_reading_ahead(envelope, ledger, now, order_now, fulfillment_orders)
+    prepared, first_read = _prepare_reading_ahead(envelope, ledger, now, shopify)
     if isinstance(prepared, ApplyResult):
         return prepared
     translation = apply_movements(
         ledger, prepared.shop, prepared.order_id, prepared.translate, now, prepared.result.applied,
         line_ids=prepared.line_ids, first_read=first_read,
     )  # fmt: skip
-    return finish_envelope(prepared, translation, ledger, now, fulfillment_orders=fulfillment_orders)
+    return finish_envelope(prepared, translation, ledger, now, shopify=shopify)
 
 
 def _prepare_reading_ahead(
-    envelope: WebhookEnvelope,
-    ledger: LedgerRepository,
-    now: Now,
-    order_now: Order | None,
-    fulfillment_orders: FulfillmentOrdersFor | None,
+    envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now, shopify: ShopifyReads
 ) -> "tuple[PreparedEvent | ApplyResult, FirstRead | None]":
     """An order or refund event prepared with its merchant view, order lines and balances read in
     one round trip where the ledger can (ApplyingLedger.merchant_view_lines_and_balances); the
@@ -120,16 +123,16 @@ def _prepare_reading_ahead(
         with contextlib.suppress(ValidationError):  # preparing parks it
             payload = parse_payload(envelope)
     if not isinstance(payload, Order | Refund):
-        return prepare_envelope(envelope, ledger, now, order_now=order_now, fulfillment_orders=fulfillment_orders), None
+        return prepare_envelope(envelope, ledger, now, shopify=shopify), None
     order_id, line_ids = read_ahead_ids(payload)
     merchant, lines, balances = ledger.merchant_view_lines_and_balances(
         envelope.shop_domain,
         mapping_request(payload),
         order_id,
         line_ids,
-        lambda merchant: expected_levels(envelope, payload, merchant, order_now),
+        lambda merchant: expected_levels(envelope, payload, merchant, shopify.order),
     )
-    prepared = prepare_envelope(envelope, ledger, now, order_now=order_now, read=Read(payload, merchant))
+    prepared = prepare_envelope(envelope, ledger, now, shopify=shopify, read=Read(payload, merchant))
     return prepared, (lines, balances)
 
 
@@ -165,8 +168,7 @@ def prepare_envelope(
     ledger: LedgerRepository,
     now: Now,
     *,
-    order_now: Order | None = None,
-    fulfillment_orders: FulfillmentOrdersFor | None = None,
+    shopify: ShopifyReads = NO_SHOPIFY_READS,
     read: Read | None = None,
 ) -> "PreparedEvent | ApplyResult":
     """The event ready to translate, or its whole result when there is nothing to translate (a level
@@ -175,7 +177,7 @@ def prepare_envelope(
     result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
     if envelope.topic is Topic.FULFILLMENT_ORDERS_MOVED:
         source = Source(topic=envelope.topic.value, webhook_id=envelope.webhook_id, event_id=envelope.event_id)
-        return _prepare_move(envelope, result, source, ledger, now, fulfillment_orders)
+        return _prepare_move(envelope, result, source, ledger, now, shopify.fulfillment_orders)
     payload: Order | Refund | InventoryLevel | OrderEdited
     if read is not None:
         payload, merchant = read.payload, read.merchant
@@ -187,11 +189,11 @@ def prepare_envelope(
         if isinstance(payload, InventoryLevel):
             result.skipped.append(observe_shopify_level(payload, envelope.shop_domain, ledger, now))
             return result
-        merchant = ledger.merchant_view(envelope.shop_domain, mapping_request(payload, order_now))
+        merchant = ledger.merchant_view(envelope.shop_domain, mapping_request(payload, shopify.order))
     order_id = _order_id(payload)
     if merchant is None:
         return _park(result, envelope, ledger, now, [Problem(ProblemKind.UNKNOWN_SHOP, envelope.shop_domain)])
-    translate = _translator(envelope, payload, merchant, order_now)
+    translate = _translator(envelope, payload, merchant, shopify.order)
     order = payload if isinstance(payload, Order) else None
     return PreparedEvent(envelope, result, merchant.shop, order_id, _line_ids(payload), translate, order)
 
@@ -273,7 +275,7 @@ def finish_envelope(
     ledger: LedgerRepository,
     now: Now,
     *,
-    fulfillment_orders: FulfillmentOrdersFor | None = None,
+    shopify: ShopifyReads = NO_SHOPIFY_READS,
 ) -> ApplyResult:
     """After its movements were committed: what was skipped, what is parked, what waited for the order."""
     result, order_id = prepared.result, prepared.order_id
@@ -285,12 +287,11 @@ def finish_envelope(
             result, prepared.envelope, ledger, now, translation.problems, waiting_for_order=order_id if waits else None
         )
     if prepared.order is not None:
-        # Refunds and edits waiting for this order, now that its lines are in the ledger.
+        # Refunds and edits waiting for this order, now that its lines are in the ledger (an edit is
+        # translated on this body of the order).
         waiting = ledger.waiting_for_order(prepared.shop, order_id)
-        result.released = [
-            replay_parked(event, ledger, now, order_now=prepared.order, fulfillment_orders=fulfillment_orders)
-            for event in waiting
-        ]
+        released_with = replace(shopify, order=prepared.order)
+        result.released = [replay_parked(event, ledger, now, shopify=released_with) for event in waiting]
     return result
 
 
@@ -453,19 +454,14 @@ def _park(
 
 
 def replay_parked(
-    parked: ParkedEvent,
-    ledger: LedgerRepository,
-    now: Now,
-    *,
-    order_now: Order | None = None,
-    fulfillment_orders: FulfillmentOrdersFor | None = None,
+    parked: ParkedEvent, ledger: LedgerRepository, now: Now, *, shopify: ShopifyReads = NO_SHOPIFY_READS
 ) -> ApplyResult:
     """Applies a parked event again (after a mapping was fixed, or its order arrived).
 
     It stays parked until applied: parking it again replaces it with the reasons that still hold.
     """
     envelope = WebhookEnvelope.model_validate_json(parked.envelope)
-    result = apply_envelope(envelope, ledger, now, order_now=order_now, fulfillment_orders=fulfillment_orders)
+    result = apply_envelope(envelope, ledger, now, shopify=shopify)
     if result.parked is None:
         ledger.unpark(parked)
     return result

@@ -32,6 +32,7 @@ from inventory_ledger.service.apply_webhook import (
     FirstRead,
     PreparedEvent,
     Read,
+    ShopifyReads,
     apply_envelope,
     expected_levels,
     finish_envelope,
@@ -74,7 +75,7 @@ def consume_together(
             committed += apply_together(events, ledger, now, first_read=first_reads.get(shop)).applied
         except Exception as error:  # the one-by-one path applies them, whatever was committed
             logger.warning("batch not applied together", extra={"error": f"{type(error).__name__}: {error}"})
-    finished = _finish_all(committed, ledger, now, fulfillment_orders)
+    finished = _finish_all(committed, ledger, now, ShopifyReads(fulfillment_orders=fulfillment_orders))
     results.update({message_id: e.result for message_id, e in prepared.items() if id(e) in finished})
     for result in results.values():
         logger.append_keys(event_id=result.event_id, shop_domain=result.shop)
@@ -176,7 +177,7 @@ def _finish_all(
     committed: list[tuple[PreparedEvent, Translation]],
     ledger: LedgerRepository,
     now: Callable[[], datetime],
-    fulfillment_orders: FulfillmentOrdersFor | None,
+    shopify: ShopifyReads,
 ) -> set[int]:
     """Each committed event finished (its order's waiting events looked up and released, as one by
     one); the ids of those that finished. One that did not is left to one by one, which finds its
@@ -185,7 +186,7 @@ def _finish_all(
     def finish(item: tuple[PreparedEvent, Translation]) -> PreparedEvent | None:
         event, translation = item
         try:
-            finish_envelope(event, translation, ledger, now, fulfillment_orders=fulfillment_orders)
+            finish_envelope(event, translation, ledger, now, shopify=shopify)
         except Exception:
             event.result.applied.clear()
             return None
@@ -233,7 +234,7 @@ def consume_message(
             return result
     if envelope.topic in LIFECYCLE_TOPICS:
         return _lifecycle(envelope, body, ledger, lifecycle, now)
-    result = apply_envelope(envelope, ledger, now, fulfillment_orders=fulfillment_orders)
+    result = apply_envelope(envelope, ledger, now, shopify=ShopifyReads(fulfillment_orders=fulfillment_orders))
     record_result(result)
     return result
 

@@ -20,7 +20,7 @@ from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
 from inventory_ledger.observability import logger
 from inventory_ledger.ports import LedgerRepository, MerchantDirectory, ShopifyFulfillmentOrders, ShopifyOrders
-from inventory_ledger.service.apply_webhook import ApplyResult, apply_envelope
+from inventory_ledger.service.apply_webhook import ApplyResult, ShopifyReads, apply_envelope
 
 CATCH_UP_WEBHOOK_ID = "reconciler-catch-up"
 
@@ -122,7 +122,7 @@ def _apply_order(
     for topic, body, name in steps:
         envelope = _envelope(shop, topic, body, name, fetched.updated_at, now())
         reads = None if fulfillment_orders is None else lambda _shop: fulfillment_orders
-        applied = apply_envelope(envelope, ledger, now, fulfillment_orders=reads)
+        applied = apply_envelope(envelope, ledger, now, shopify=ShopifyReads(fulfillment_orders=reads))
         _count(applied, fetched.updated_at, result, unknown_order=topic is Topic.ORDERS_CREATE)
 
 
