@@ -41,7 +41,7 @@ def summarise(settings: FanoutSettings, asked: Any) -> dict[str, Any]:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = FanoutSettings()
+    settings = FanoutSettings.from_environment()
     if "summarise" in event:
         return summarise(settings, event["summarise"])
     table = settings.ledger_table_name

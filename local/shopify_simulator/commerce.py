@@ -25,7 +25,7 @@ from .state import (
     Shop,
     SimulatorState,
 )
-from .webhooks import inventory_level_body, order_body, order_edit_body, refund_body
+from .webhooks import inventory_level_body, order_body, order_edit_body, order_routing_complete_body, refund_body
 
 
 class CommerceError(ValueError):
@@ -88,9 +88,17 @@ class Commerce:
 
     # -- actions -------------------------------------------------------------------------------
     def place_order(
-        self, shop: Shop, lines: list[OrderLineSpec], location_id: int | None, email: str | None = None
+        self,
+        shop: Shop,
+        lines: list[OrderLineSpec],
+        location_id: int | None,
+        email: str | None = None,
+        route_to: int | None = None,
     ) -> Order:
-        """POS when `location_id` is given (order.location_id set), online otherwise (null)."""
+        """POS when `location_id` is given (order.location_id set), online otherwise (null). An online
+        order is routed to `route_to` when given (as the merchant's order routing rules would), else to
+        the first location that can cover it; its fulfilment order's `order_routing_complete` follows
+        `orders/create`, as Shopify routes after creating the order."""
         with self.state.lock:
             resolved: list[tuple[InventoryItem | None, OrderLineSpec]] = []
             for spec in lines:
@@ -99,8 +107,11 @@ class Commerce:
                 resolved.append((self._line_item(shop, spec), spec))
             if location_id is not None and location_id not in shop.locations:
                 raise CommerceError(f"unknown location {location_id}")
+            routed = shop.locations.get(route_to) if route_to is not None else None
+            if route_to is not None and (location_id is not None or routed is None or not routed.is_active):
+                raise CommerceError("route_to is an active location of the shop, for an online order")
             tracked = [(i.id, spec.quantity) for i, spec in resolved if i is not None and i.tracked]
-            assigned = location_id or self._route(shop, tracked)
+            assigned = location_id or route_to or self._route(shop, tracked)
             now = self.state.clock.now()
             shop.order_number += 1
             order = Order(
@@ -139,6 +150,10 @@ class Commerce:
                     self._move(shop, self._level(shop, item.id, assigned), available=-qty, committed=qty)
             shop.orders[order.id] = order
             self.state.emit(shop, "orders/create", order_body(shop, order))
+            if location_id is None:
+                order.fulfillment_orders[assigned] = fulfillment_order_id = self.state.ids.next()
+                body = order_routing_complete_body(fulfillment_order_id)
+                self.state.emit(shop, "fulfillment_orders/order_routing_complete", body)
             return order
 
     @staticmethod

@@ -198,17 +198,13 @@ class ControlAPI:
 
     def _place_order(self, request: Request, shop: Shop) -> Response:
         body = self._body(request, m.PlaceOrder)
-        location_id = body.location_id
-        if body.location is not None:
-            loc = shop.location_by_name(body.location)
-            if loc is None:
-                raise CommerceError(f"unknown location {body.location}")
-            location_id = loc.id
+        location_id = _location_id(shop, body.location) if body.location is not None else body.location_id
         order = self.sim.commerce.place_order(
             shop,
             [OrderLineSpec(li.sku, li.quantity, li.inventory_item_id, li.custom_title) for li in body.lines],
             location_id,
             body.email,
+            _location_id(shop, body.route_to) if body.route_to is not None else None,
         )
         with self.sim.state.lock:
             return _json(order_body(shop, order), 201)
@@ -228,10 +224,7 @@ class ControlAPI:
 
     def _move_fulfilment(self, request: Request, shop: Shop, order_id: int) -> dict[str, Any]:
         body = self._body(request, m.MoveFulfilment)
-        location = shop.location_by_name(body.location)
-        if location is None:
-            raise CommerceError(f"unknown location {body.location}")
-        moved = move_fulfilment_orders(self.sim.commerce, shop, order_id, location.id)
+        moved = move_fulfilment_orders(self.sim.commerce, shop, order_id, _location_id(shop, body.location))
         return {"moved": moved, "order": self._get_order(request, shop, order_id)}
 
     def _cancel(self, request: Request, shop: Shop, order_id: int) -> dict[str, Any]:
@@ -320,3 +313,10 @@ class ControlAPI:
         customer = spec.customer.model_dump() if spec.customer is not None else None
         body = send_compliance(self.sim.state, shop, spec.topic, customer, spec.orders)
         return _json({"topic": spec.topic, "body": body}, 201)
+
+
+def _location_id(shop: Shop, name: str) -> int:
+    location = shop.location_by_name(name)
+    if location is None:
+        raise CommerceError(f"unknown location {name}")
+    return location.id

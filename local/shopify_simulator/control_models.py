@@ -129,6 +129,8 @@ class PlaceOrder(_Model):
     location: str | None = None
     location_id: int | None = None
     email: str | None = None
+    # The location Shopify's order routing assigns an online order to (default: the first that covers it).
+    route_to: str | None = None
 
 
 class EditSetQuantity(_Model):

@@ -216,6 +216,12 @@ def order_edit_body(order: Order, edit: OrderEdit) -> dict[str, Any]:
     }
 
 
+def order_routing_complete_body(fulfillment_order_id: int) -> dict[str, Any]:
+    """`fulfillment_orders/order_routing_complete`: only the routed fulfilment order, its gid and status
+    (https://shopify.dev/docs/api/webhooks/2026-07); no order, no location, no line."""
+    return {"fulfillment_order": {"id": gid("FulfillmentOrder", fulfillment_order_id), "status": "open"}}
+
+
 def fulfillment_orders_moved_body(
     original: tuple[int, str, int],
     moved: tuple[int, int],

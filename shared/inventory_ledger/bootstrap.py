@@ -167,7 +167,7 @@ def shopify_orders_for(shop: str) -> "ShopifyOrdersReader":
 
 
 def shopify_fulfillment_orders_for(shop: str) -> "ShopifyFulfillmentOrdersReader":
-    """The consumer's read after a fulfilment order moved; the shop's client, as pushes use it."""
+    """The consumer's read after a fulfilment order was routed or moved; the shop's client, as pushes use it."""
     from inventory_ledger.adapters.shopify.fulfillment_orders import ShopifyFulfillmentOrdersReader
 
     return ShopifyFulfillmentOrdersReader(shopify_for(shop).gateway)
@@ -204,7 +204,7 @@ def webhook_subscription_check(shop: str, *, ensure: bool) -> "Callable[[], Subs
     from inventory_ledger.domain.subscriptions import SubscriptionMode
     from inventory_ledger.service.webhook_subscriptions import check_subscriptions
 
-    settings = SubscriptionSettings()
+    settings = SubscriptionSettings.from_environment()
 
     def check() -> "SubscriptionCheck":
         gateway = None
@@ -220,7 +220,7 @@ def _nightly_subscription_check() -> "Callable[[str], SubscriptionCheck] | None"
     from inventory_ledger.config import SubscriptionSettings
     from inventory_ledger.domain.subscriptions import SubscriptionMode
 
-    if SubscriptionSettings().webhook_subscriptions is not SubscriptionMode.SHOP:
+    if SubscriptionSettings.from_environment().webhook_subscriptions is not SubscriptionMode.SHOP:
         return None
     return lambda shop: webhook_subscription_check(shop, ensure=False)()
 

@@ -1,12 +1,19 @@
 """Typed settings, one model per function, read from the environment lazily and cached.
 
 Nothing is read at import time, so tests and the local driver can set the environment first.
+
+Each field is read from the variable of its name, upper or lower case, and validated by pydantic (a
+malformed value, or a required one missing, raises ValidationError naming the model). Every setting is
+one scalar, so this is all pydantic-settings did here; that package imports its AWS, Azure, GCP, CLI and
+dotenv sources with it, about a tenth of every function's first invocation.
 """
 
+import os
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any, Self
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from inventory_ledger.domain.drift import DEFAULT_SETTLE_WINDOW
 from inventory_ledger.domain.subscriptions import SubscriptionMode
@@ -15,11 +22,18 @@ from inventory_ledger.ports import DEFAULT_BULK_THRESHOLD_SKUS
 DEFAULT_SHOPIFY_API_VERSION = "2026-07"
 
 
-class _Settings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    @classmethod
+    def from_environment(cls, **given: Any) -> Self:
+        """The model from the environment; `given` values win over it."""
+        environment = {name.lower(): value for name, value in os.environ.items()}
+        read = {name: environment[name] for name in cls.model_fields if name in environment}
+        return cls.model_validate({**read, **given})
 
 
-class SecretSettings(_Settings):
+class SecretSettings(Settings):
     shop_secret_prefix: str = "inventory-ledger/shops/"  # noqa: S105  (a name prefix, not a secret)
     # Secrets are cached this long; a rotation is picked up within it (both secrets stay valid).
     secret_max_age_seconds: int = Field(default=300, ge=0)
@@ -44,11 +58,11 @@ class IngressSettings(SecretSettings):
     ledger_table_name: str | None = None
 
 
-class PayloadSettings(_Settings):
+class PayloadSettings(Settings):
     payload_bucket_name: str | None = None
 
 
-class LedgerSettings(_Settings):
+class LedgerSettings(Settings):
     ledger_table_name: str
     # Push acknowledgements written per TransactWriteItems (1: one conditional UpdateItem a level).
     # DynamoDB takes 100; moto's transactions cost grows with the table (a 100-item one over 6,000
@@ -56,7 +70,7 @@ class LedgerSettings(_Settings):
     ledger_ack_transaction_items: int = Field(default=100, ge=1, le=100)
 
 
-class PusherSettings(_Settings):
+class PusherSettings(Settings):
     # The push-later queue (service/pacing.py); without it, or with a spacing of 0, every level is
     # pushed in the batch that carried its change.
     push_later_queue_url: str | None = None
@@ -89,7 +103,7 @@ class ShopifySettings(SecretSettings):
         return self.shopify_admin_url_template.format(shop=shop_domain, version=self.shopify_api_version)
 
 
-class ReportSettings(_Settings):
+class ReportSettings(Settings):
     report_bucket_name: str
     # A level whose ledger balance changed this recently, with its push not yet acknowledged, is in
     # flight, not drift (docs/reconciliation.md).
@@ -100,7 +114,7 @@ class ReportSettings(_Settings):
     reconcile_bulk_deadline_seconds: float = Field(default=600.0, gt=0)
 
 
-class SubscriptionSettings(_Settings):
+class SubscriptionSettings(Settings):
     # "app": the subscriptions live in shopify.app.toml (invisible to the API: not checked); "shop":
     # onboarding creates them per shop through the API and every reconciliation checks them.
     webhook_subscriptions: SubscriptionMode = SubscriptionMode.APP
@@ -118,44 +132,26 @@ class FanoutSettings(LedgerSettings):
     nightly_summary_lookback_hours: float = Field(default=24.0, gt=0)
 
 
-@lru_cache(maxsize=1)
-def ingress_settings() -> IngressSettings:
-    return IngressSettings()
+# What each cached reader forgets on clear_cached_settings: filled by _read_once, so none is missed.
+_CACHE_CLEARS: list[Callable[[], None]] = []
 
 
-@lru_cache(maxsize=1)
-def payload_settings() -> PayloadSettings:
-    return PayloadSettings()
+def _read_once[S: Settings](kind: type[S]) -> Callable[[], S]:
+    """A reader of ``kind``: the environment is read at its first call, then the settings are kept."""
+    read = lru_cache(maxsize=1)(kind.from_environment)
+    _CACHE_CLEARS.append(read.cache_clear)
+    return read
 
 
-@lru_cache(maxsize=1)
-def ledger_settings() -> LedgerSettings:
-    return LedgerSettings()
-
-
-@lru_cache(maxsize=1)
-def pusher_settings() -> PusherSettings:
-    return PusherSettings()
-
-
-@lru_cache(maxsize=1)
-def shopify_settings() -> ShopifySettings:
-    return ShopifySettings()
-
-
-@lru_cache(maxsize=1)
-def report_settings() -> ReportSettings:
-    return ReportSettings()
+ingress_settings = _read_once(IngressSettings)
+payload_settings = _read_once(PayloadSettings)
+ledger_settings = _read_once(LedgerSettings)
+pusher_settings = _read_once(PusherSettings)
+shopify_settings = _read_once(ShopifySettings)
+report_settings = _read_once(ReportSettings)
 
 
 def clear_cached_settings() -> None:
     """For tests and the local driver, which change the environment between runs."""
-    for getter in (
-        ingress_settings,
-        ledger_settings,
-        shopify_settings,
-        report_settings,
-        payload_settings,
-        pusher_settings,
-    ):
-        getter.cache_clear()
+    for clear in _CACHE_CLEARS:
+        clear()

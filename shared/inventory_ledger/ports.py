@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -118,6 +119,18 @@ class BalanceReads(ABC):
         """The current balances (strongly consistent); a level never written is absent."""
 
 
+@dataclass(frozen=True)
+class ReadAhead:
+    """What an order or refund event reads before its first plan (merchant_view_lines_and_balances):
+    the merchant's view for its mappings, then those lines of its order and the balances of the
+    levels ``keys_for`` names on that view."""
+
+    request: MappingQuery
+    order_id: int
+    line_item_ids: Sequence[int]
+    keys_for: Callable[[MerchantView], Iterable[LevelKey]]
+
+
 class ApplyingLedger(BalanceReads):
     """Applying an event or an operator's movement: the consumer, the catch-up, onboarding, the CLI."""
 
@@ -144,17 +157,15 @@ class ApplyingLedger(BalanceReads):
         return lines, self.balances(keys)
 
     def merchant_view_lines_and_balances(
-        self,
-        shop: str,
-        request: MappingQuery,
-        order_id: int,
-        line_item_ids: Iterable[int],
-        keys_for: Callable[[MerchantView], Iterable[LevelKey]],
+        self, shop: str, ahead: ReadAhead
     ) -> tuple[MerchantView | None, dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
         """``merchant_view`` for the request, then ``lines_and_balances`` of the levels ``keys_for``
         names on that view (nothing more for an unknown shop); one round trip where the backend allows."""
         views, lines, balances = self.merchant_views_lines_and_balances(
-            shop, [request], {order_id: line_item_ids}, lambda found: keys_for(found[0]) if found[0] else ()
+            shop,
+            [ahead.request],
+            {ahead.order_id: ahead.line_item_ids},
+            lambda found: ahead.keys_for(found[0]) if found[0] else (),
         )
         return views[0], lines, balances
 
@@ -313,7 +324,7 @@ class ShopifyOrders(ABC):
 
 
 class ShopifyFulfillmentOrders(ABC):
-    """One shop's fulfilment orders as Shopify holds them now (the consumer, after a move)."""
+    """One shop's fulfilment orders as Shopify holds them now (the consumer, after a routing or a move)."""
 
     @abstractmethod
     def fulfillment_order(self, fulfillment_order_id: int) -> FulfillmentOrderRead | None:

@@ -116,25 +116,36 @@ def test_an_authentic_topic_we_do_not_use_is_answered_200_and_not_queued(shop: L
     assert queued(shop) == []
 
 
-def test_a_fulfilment_order_move_is_queued_and_a_forged_one_refused(shop: LocalResources) -> None:
-    """fulfillment_orders/moved is consumed (docs/ledger.md "Ship-from-store": the consumer reads the
-    moved fulfilment order): an authentic delivery is queued whole, a forged one 401 like any topic."""
-    body = json.dumps({
-        "original_fulfillment_order": {"id": "gid://shopify/FulfillmentOrder/1", "status": "open",
-                                       "assigned_location_id": "gid://shopify/Location/2"},
-        "moved_fulfillment_order": {"id": "gid://shopify/FulfillmentOrder/1", "status": "open",
-                                    "assigned_location_id": "gid://shopify/Location/2"},
-        "destination_location_id": "gid://shopify/Location/2",
-        "fulfillment_order_line_items_requested": [{"id": "gid://shopify/FulfillmentOrderLineItem/3", "quantity": 1}],
-        "source_location": {"id": "gid://shopify/Location/1"},
-    }).encode()  # fmt: skip
-    headers = delivery_headers(body, topic="fulfillment_orders/moved")
+MOVED = {
+    "original_fulfillment_order": {"id": "gid://shopify/FulfillmentOrder/1", "status": "open",
+                                   "assigned_location_id": "gid://shopify/Location/2"},
+    "moved_fulfillment_order": {"id": "gid://shopify/FulfillmentOrder/1", "status": "open",
+                                "assigned_location_id": "gid://shopify/Location/2"},
+    "destination_location_id": "gid://shopify/Location/2",
+    "fulfillment_order_line_items_requested": [{"id": "gid://shopify/FulfillmentOrderLineItem/3", "quantity": 1}],
+    "source_location": {"id": "gid://shopify/Location/1"},
+}  # fmt: skip
+ROUTED = {"fulfillment_order": {"id": "gid://shopify/FulfillmentOrder/1", "status": "open"}}
+
+
+@pytest.mark.parametrize(
+    ("topic", "payload"),
+    [("fulfillment_orders/moved", MOVED), ("fulfillment_orders/order_routing_complete", ROUTED)],
+)
+def test_a_fulfilment_order_move_or_routing_is_queued_and_a_forged_one_refused(
+    shop: LocalResources, topic: str, payload: dict[str, Any]
+) -> None:
+    """fulfillment_orders/moved and /order_routing_complete are consumed (docs/ledger.md
+    "Ship-from-store": the consumer reads the fulfilment order): an authentic delivery is queued whole,
+    a forged one 401 like any topic."""
+    body = json.dumps(payload).encode()
+    headers = delivery_headers(body, topic=topic)
     forged = {**headers, "X-Shopify-Hmac-Sha256": delivery_headers(b"{}")["X-Shopify-Hmac-Sha256"]}
     assert invoke(forged, body)["statusCode"] == 401
     assert queued(shop) == []
     assert json.loads(invoke(headers, body)["body"])["status"] == "queued"
     [message] = queued(shop)
-    assert (message["topic"], message["body"]) == ("fulfillment_orders/moved", body.decode())
+    assert (message["topic"], message["body"]) == (topic, body.decode())
 
 
 SIGNED_ELSEWHERE = b'{"signed":"for this body only"}'

@@ -282,6 +282,39 @@ def test_moving_a_fulfilment_order_moves_its_committed_units_and_sends_fulfillme
     assert refused.status_code == 409, refused.text  # nothing open is left to move
 
 
+def test_an_online_order_is_routed_where_told_and_sends_order_routing_complete_after_the_order(
+    store: Store, sink: Sink
+) -> None:
+    """`route_to` plays the merchant's order routing rules: the units are committed there, and the
+    routed fulfilment order is announced by `fulfillment_orders/order_routing_complete` (only its gid
+    and status: https://shopify.dev/docs/api/webhooks/2026-07), signed as every topic, after
+    `orders/create`; `fulfillmentOrder(id:)` reads it at that location. A POS order is not routed."""
+    subscribe(store, sink, ("orders/create", "fulfillment_orders/order_routing_complete"))
+    order = store.control("POST", "/orders", {"lines": [{"sku": "TEE-1", "quantity": 2}], "route_to": "Retail"})
+    assert (store.qty("TEE-1", "Retail"), store.qty("TEE-1", "Retail", "committed")) == (2, 2)
+    assert store.qty("TEE-1", "Warehouse", "committed") == 0
+    wait_until(lambda: len(sink.received) == 2)
+    assert [r["topic"] for r in sink.received] == ["orders/create", "fulfillment_orders/order_routing_complete"]
+    delivery = sink.of("fulfillment_orders/order_routing_complete")[0]
+    assert _verify(delivery["raw"], delivery["headers"]["X-Shopify-Hmac-Sha256"])
+    body = json.loads(delivery["body"])
+    assert set(body) == {"fulfillment_order"}
+    assert set(body["fulfillment_order"]) == {"id", "status"}
+    assert body["fulfillment_order"]["status"] == "open"
+    answer = store.gql(documents.FULFILLMENT_ORDER, {"id": body["fulfillment_order"]["id"], "first": 100})
+    node = answer["data"]["fulfillmentOrder"]
+    retail = next(loc["id"] for loc in store.control("GET", "")["locations"] if loc["name"] == "Retail")
+    assert node["assignedLocation"]["location"]["id"] == f"gid://shopify/Location/{retail}"
+    assert node["order"]["id"] == f"gid://shopify/Order/{order['id']}"
+    assert [line["remainingQuantity"] for line in node["lineItems"]["nodes"]] == [2]
+    store.control("POST", "/orders", {"lines": [{"sku": "TEE-1", "quantity": 1}], "location": "Retail"})
+    url = f"{store.server.base_url}/_control/shops/{store.domain}/orders"
+    refused = store.http.post(url, json={"lines": [{"sku": "TEE-1", "quantity": 1}], "route_to": "Nowhere"})
+    assert refused.status_code == 409, refused.text
+    wait_until(lambda: len(sink.of("orders/create")) == 2)
+    assert len(sink.of("fulfillment_orders/order_routing_complete")) == 1
+
+
 def test_the_moved_fulfilment_order_is_read_by_id_with_its_order_location_and_lines(store: Store) -> None:
     """GraphQL `fulfillmentOrder(id:)` (the consumer's read after fulfillment_orders/moved, scope
     read_merchant_managed_fulfillment_orders): its order, assigned location, status and line items with

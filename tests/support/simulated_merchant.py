@@ -93,13 +93,21 @@ def seed_merchant(
             {"sku": "TEE-S", "location": "Store", "available": 4},
         ],
     }
+    return create_merchant(sim, aws, monkeypatch, spec)
+
+
+def create_merchant(
+    sim: SimulatorServer, aws: LocalResources, monkeypatch: pytest.MonkeyPatch, spec: dict[str, Any]
+) -> SimulatedMerchant:
+    """The shop of ``spec`` created in the simulator on our clock, its secret (signing secret `whsec`,
+    its access token) stored, and the Admin client aimed at the simulator."""
     align_simulator_clock(sim.base_url)
     response = httpx.post(f"{sim.base_url}/_control/shops", json=spec, timeout=10)
     assert response.status_code == 201, response.text
-    aws.put_shop_secret(shop, ["whsec"], TOKEN)
+    aws.put_shop_secret(spec["domain"], ["whsec"], spec["access_token"])
     monkeypatch.setenv("SHOPIFY_ADMIN_URL_TEMPLATE", sim.graphql_url_template)
     forget_cached_clients()
-    return SimulatedMerchant(shop, sim, aws)
+    return SimulatedMerchant(spec["domain"], sim, aws)
 
 
 def onboard(merchant: SimulatedMerchant) -> OnboardingResult:

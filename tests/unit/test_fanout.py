@@ -76,7 +76,7 @@ def test_a_split_below_one_level_is_refused_by_the_settings(split: int, monkeypa
     monkeypatch.setenv("RECONCILE_QUEUE_URL", "http://127.0.0.1/q")
     monkeypatch.setenv("RECONCILE_SPLIT_AT_LEVELS", str(split))
     with pytest.raises(ValidationError):
-        FanoutSettings()
+        FanoutSettings.from_environment()
 
 
 def test_with_a_run_log_the_plan_is_recorded_before_any_message_and_each_carries_the_run_id() -> None:

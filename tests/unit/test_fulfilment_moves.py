@@ -1,6 +1,9 @@
-"""A moved fulfilment order: the line's units follow it at once (docs/ledger.md "Ship-from-store").
+"""A routed or moved fulfilment order: the line's units follow it (docs/ledger.md "Ship-from-store").
 
-fulfillmentOrderMove releases the open units at the source and commits them at the destination
+Shopify's order routing assigns an online order's fulfilment order to a location after the order is
+created and says so with `fulfillment_orders/order_routing_complete`, naming only the fulfilment order
+(https://shopify.dev/docs/api/webhooks/2026-07); fulfillmentOrderMove releases the open units at the
+source and commits them at the destination
 (https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentOrderMove); the webhook names no
 order, so the consumer reads the fulfilment order (`fulfillmentOrder(id:)`: its order and shipments,
 assigned location, lines' `remainingQuantity`) and the envelope carries that read.
@@ -15,7 +18,7 @@ from hypothesis import strategies as st
 
 from inventory_ledger.domain.fulfilment_moves import apply_fulfillment_order_moved
 from inventory_ledger.domain.ledger import LevelKey, MovementKind, OrderLineState, Source
-from inventory_ledger.domain.merchant import MerchantView, ProblemKind
+from inventory_ledger.domain.merchant import MerchantView, ProblemKind, VariantLevel
 from inventory_ledger.domain.shopify_payloads import FulfillmentOrderRead
 from inventory_ledger.domain.webhooks import Topic
 from inventory_ledger.ports import PushRefused, ShopifyFulfillmentOrders
@@ -27,7 +30,17 @@ SHOP = "demo-shop.myshopify.com"
 WAREHOUSE, STORE = BIG + 1, BIG + 2
 ORDER, LINE, FO = BIG + 100, BIG + 101, BIG + 300
 NAMES = {WAREHOUSE: "warehouse", STORE: "store"}
-MERCHANT = MerchantView(SHOP, "warehouse", locations_by_shopify_id=NAMES)
+VARIANT, ITEM = BIG + 9, BIG + 8
+MERCHANT = MerchantView(
+    SHOP, "warehouse", locations_by_shopify_id=NAMES, levels_by_variant={VARIANT: VariantLevel("A", ITEM, True)}
+)
+
+
+def ledger() -> InMemoryLedger:
+    """The merchant as onboarding maps it: two locations, the variant's tracked level `A`."""
+    book = InMemoryLedger(SHOP, primary_location="warehouse", locations=dict(NAMES), skus={"A"})
+    book.map_variant("A", ITEM, VARIANT)
+    return book
 
 
 def now() -> datetime:
@@ -41,7 +54,7 @@ def read(
     return {
         "id": FO, "order_id": ORDER, "status": status, "location_id": location,
         "line_items": [{"line_item_id": LINE, "remaining_quantity": remaining, "total_quantity": 2,
-                        "variant_id": BIG + 9}],
+                        "variant_id": VARIANT}],
         "fulfillments": [{"id": BIG + 700 + n, "location_id": at, "status": "success",
                           "line_items": [{"id": LINE, "quantity": units}]} for n, (at, units) in enumerate(shipped)],
     }  # fmt: skip
@@ -108,12 +121,28 @@ def test_a_move_of_an_order_not_yet_applied_waits_for_it_and_an_unmapped_locatio
     assert unmapped.movements == []
 
 
+def test_a_fulfilment_order_of_no_tracked_variant_never_waits_for_its_order() -> None:
+    """Gift cards, untracked and custom items are never in the ledger: their order's routing (sent for
+    every online order) or move must not wait for lines that will never come."""
+    body = read(STORE, 2)
+    untracked = MerchantView(SHOP, "warehouse", locations_by_shopify_id=NAMES,
+                             levels_by_variant={VARIANT: VariantLevel("A", ITEM, False)})  # fmt: skip
+    source = Source(topic="fulfillment_orders/order_routing_complete")
+    for merchant, variant in ((untracked, VARIANT), (MERCHANT, None), (MERCHANT, BIG + 99)):
+        line_items = [{**body["line_items"][0], "variant_id": variant}]
+        read_now = FulfillmentOrderRead.model_validate({**body, "line_items": line_items})
+        translation = apply_fulfillment_order_moved(read_now, merchant, {}, source, moved_at=now())
+        assert (translation.problems, translation.movements) == ([], [])
+        assert [skipped.reason.value for skipped in translation.skipped_lines] == ["not_in_ledger"]
+
+
 # --------------------------------------------------------------------- any order, any duplicates
 
 
 @dataclass
 class Shopify:
-    """One online line of 2 units at the warehouse, as Shopify plays it: moves, shipments, a cancel."""
+    """One online line of 2 units, routed to the warehouse or the store, as Shopify plays it: moves,
+    shipments, a cancel."""
 
     at: int = WAREHOUSE
     open: int = 2
@@ -134,7 +163,7 @@ class Shopify:
 def order_body(state: Shopify, *, cancelled: bool = False) -> dict[str, Any]:
     return {"id": ORDER, "location_id": None, "source_name": "web", "created_at": "2026-11-23T07:00:00+00:00",
             "cancelled_at": "2026-11-23T11:00:00+00:00" if cancelled else None,
-            "line_items": [{"id": LINE, "sku": "A", "variant_id": BIG + 9, "quantity": 2}],
+            "line_items": [{"id": LINE, "sku": "A", "variant_id": VARIANT, "quantity": 2}],
             "fulfillments": [{"id": BIG + 700 + n, "location_id": at, "status": "success",
                               "line_items": [{"id": LINE, "quantity": units}]}
                              for n, (at, units) in enumerate(state.shipped)]}  # fmt: skip
@@ -144,8 +173,12 @@ def order_body(state: Shopify, *, cancelled: bool = False) -> dict[str, Any]:
 Event = tuple[Topic, dict[str, Any], int, list[int]]
 
 
-def play(actions: list[str], cancel: bool) -> tuple[Shopify, list[Event]]:
-    state = Shopify()
+ROUTED = {"fulfillment_order": {"id": f"gid://shopify/FulfillmentOrder/{FO}", "status": "open"}}
+
+
+def play(actions: list[str], cancel: bool, routed_to: int = WAREHOUSE) -> tuple[Shopify, list[Event]]:
+    state = Shopify(at=routed_to)
+    state.snapshot()  # read 0: the fulfilment order as Shopify's routing assigned it
     events: list[Event] = [(Topic.ORDERS_CREATE, order_body(state), 0, [])]
     moved_at: list[int] = []
     for action in actions:
@@ -169,6 +202,8 @@ def play(actions: list[str], cancel: bool) -> tuple[Shopify, list[Event]]:
              "moved_fulfillment_order": {"id": f"gid://shopify/FulfillmentOrder/{FO}"}}  # fmt: skip
     last = len(state.reads)
     events += [(Topic.FULFILLMENT_ORDERS_MOVED, moved, step, list(range(step, last))) for step in moved_at]
+    # The routing is sent once the order is created; its delivery may read any later state.
+    events.append((Topic.FULFILLMENT_ORDERS_ORDER_ROUTING_COMPLETE, ROUTED, 0, list(range(last))))
     return state, events
 
 
@@ -187,18 +222,20 @@ class Reads(ShopifyFulfillmentOrders):
 @given(
     actions=st.lists(st.sampled_from(["store", "warehouse", "ship"]), max_size=4),
     cancel=st.booleans(),
+    routed_to=st.sampled_from([WAREHOUSE, STORE]),
     data=st.data(),
 )
-def test_any_delivery_of_moves_shipments_and_a_cancel_ends_at_shopifys_levels(
-    actions: list[str], cancel: bool, data: Any
+def test_any_delivery_of_a_routing_moves_shipments_and_a_cancel_ends_at_shopifys_levels(
+    actions: list[str], cancel: bool, routed_to: int, data: Any
 ) -> None:
-    """Shopify moves the fulfilment order (to the store, back), ships units from wherever it is and may
+    """Shopify routes the online order to the primary or the store (the ledger takes the sale at the
+    primary), moves the fulfilment order (to the store, back), ships units from wherever it is and may
     cancel the rest; the ledger gets every body in any order, with duplicates, and reads the fulfilment
-    order when it applies a move (first, or released by its order), never before what Shopify had
-    done when it sent what the ledger received. Each
-    location ends at Shopify's level, no line restocks past what it sold, nothing stays parked."""
-    state, events = play(actions, cancel)
-    book = InMemoryLedger(SHOP, primary_location="warehouse", locations=dict(NAMES), skus={"A"})
+    order when it applies a routing or a move (first, or released by its order), never before what
+    Shopify had done when it sent what the ledger received. Each location ends at Shopify's level, no
+    line restocks past what it sold, nothing stays parked."""
+    state, events = play(actions, cancel, routed_to)
+    book = ledger()
     reads = Reads(state)
     order = data.draw(st.permutations(range(len(events))))
     extra = data.draw(st.lists(st.integers(0, len(events) - 1), max_size=3))
@@ -232,7 +269,7 @@ MOVED = {
 
 
 def test_a_move_shopify_will_not_let_us_read_is_parked_saying_why_and_an_unknown_shop_as_unknown() -> None:
-    book = InMemoryLedger(SHOP, primary_location="warehouse", locations=dict(NAMES), skus={"A"})
+    book = ledger()
     moved = envelope(Topic.FULFILLMENT_ORDERS_MOVED, MOVED, shop=SHOP, event_id="m")
     refusing = ShopifyReads(fulfillment_orders=lambda _: Refused())
     refused = apply_envelope(moved, book, now, shopify=refusing)
@@ -245,3 +282,43 @@ def test_a_move_shopify_will_not_let_us_read_is_parked_saying_why_and_an_unknown
     unknown = apply_envelope(stranger, book, now, shopify=refusing)
     assert unknown.parked is not None
     assert [p.kind for p in unknown.parked.problems] == [ProblemKind.UNKNOWN_SHOP]
+
+
+class At(ShopifyFulfillmentOrders):
+    """The fulfilment order read at one location, with both units open there."""
+
+    def __init__(self, location: int) -> None:
+        self.location = location
+
+    def fulfillment_order(self, fulfillment_order_id: int) -> FulfillmentOrderRead | None:
+        return FulfillmentOrderRead.model_validate(read(self.location, 2))
+
+
+def test_a_routing_before_its_order_waits_a_malformed_one_is_invalid_and_an_unmapped_location_is_parked() -> None:
+    """The routing's body names only the fulfilment order: one that does not parse is parked
+    `invalid_payload` naming the field; one read before its order waits for it and is applied when the
+    order arrives (at the store then); one assigned to an unmapped location parks `unmapped_location`."""
+    book = ledger()
+    at_store = ShopifyReads(fulfillment_orders=lambda _: At(STORE))
+    routing = Topic.FULFILLMENT_ORDERS_ORDER_ROUTING_COMPLETE
+    malformed = apply_envelope(envelope(routing, {"fulfillment_order": {"id": 1.5}}, shop=SHOP, event_id="bad"),
+                               book, now, shopify=at_store)  # fmt: skip
+    assert malformed.parked is not None
+    assert [p.kind for p in malformed.parked.problems] == [ProblemKind.INVALID_PAYLOAD]
+    assert "fulfillment_order" in malformed.parked.reason
+    routed = envelope(routing, ROUTED, shop=SHOP, event_id="r")
+    waiting = apply_envelope(routed, book, now, shopify=at_store)
+    assert waiting.parked is not None
+    assert waiting.parked.is_waiting
+    created = apply_envelope(envelope(Topic.ORDERS_CREATE, order_body(Shopify()), shop=SHOP, event_id="o"), book,
+                             now, shopify=at_store)  # fmt: skip
+    assert [len(r.applied) for r in created.released] == [2]
+    quantities = {n: book.balance_by_key[LevelKey(SHOP, n, "A")].quantity for n in ("warehouse", "store")}
+    assert quantities == {"warehouse": 0, "store": -2}
+    assert apply_envelope(routed, book, now, shopify=at_store).applied == []  # a duplicate
+    assert [e.event_id for e in book.parked_events(SHOP)] == ["bad"]  # the routing that waited is applied
+    unmapped = apply_envelope(envelope(routing, ROUTED, shop=SHOP, event_id="u"), book, now,
+                              shopify=ShopifyReads(fulfillment_orders=lambda _: At(BIG + 5)))  # fmt: skip
+    assert unmapped.parked is not None
+    assert [p.kind for p in unmapped.parked.problems] == [ProblemKind.UNMAPPED_LOCATION]
+    assert unmapped.applied == []

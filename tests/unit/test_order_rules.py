@@ -112,6 +112,26 @@ def test_refund_restocks_only_restocked_lines_at_the_refund_location(ledger: InM
     assert result.applied[0].source.refund_line_id in (104689539, 709875399)
 
 
+def test_a_refund_restock_names_its_order_line_its_refund_line_and_its_delivery(ledger: InMemoryLedger) -> None:
+    deliver(ledger, Topic.ORDERS_CREATE, sample("order_get_450789469.json", "order"), "e1")
+    legacy: dict[str, Any] = json.loads((REST / "refunds_list_legacy_restock.json").read_text())["refunds"][0]
+    line_items = {line["id"]: line["line_item_id"] for line in legacy["refund_line_items"]}
+    result = deliver(ledger, Topic.REFUNDS_CREATE, legacy, "e2")
+    assert result.applied
+    for entry in result.applied:
+        source = entry.source
+        assert (source.topic, source.order_id, source.refund_id, source.event_id) == (
+            "refunds/create",
+            legacy["order_id"],
+            legacy["id"],
+            "e2",
+        )
+        assert source.refund_line_id in line_items
+        assert source.line_item_id == line_items[source.refund_line_id]
+        assert source.webhook_id
+        assert (source.operation_id, source.actor) == (None, None)
+
+
 def test_a_no_restock_refund_changes_nothing(ledger: InMemoryLedger) -> None:
     body = sample("order_get_450789469.json", "order")
     deliver(ledger, Topic.ORDERS_CREATE, body, "e1")

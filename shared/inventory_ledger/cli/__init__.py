@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from importlib import metadata
 
 from pydantic import ValidationError
-from pydantic_settings import BaseSettings
 
 from inventory_ledger.cli import levels, listing, merchants, parked, reconciliation, repairs
 from inventory_ledger.cli.output import CONFLICT, CRASH, EXIT_CODES, NOT_FOUND, SETTINGS, USAGE, CommandError, Output
 from inventory_ledger.cli.stack import use_stack
+from inventory_ledger.config import Settings
 from inventory_ledger.domain.onboarding import OnboardingProblem
 from inventory_ledger.domain.operations import InvalidOperation
 from inventory_ledger.observability import logger
@@ -86,7 +86,7 @@ def quiet_logs() -> None:
 def settings_problem(error: ValidationError) -> str | None:
     """One line for a settings model that could not be read from the environment (None: not settings)."""
     model = getattr(error, "title", "")
-    settings_models = {cls.__name__ for cls in _subclasses(BaseSettings)}
+    settings_models = {cls.__name__ for cls in _subclasses(Settings)}
     if model not in settings_models:
         return None
     missing = [str(e["loc"][0]).upper() for e in error.errors() if e["type"] == "missing" and e["loc"]]

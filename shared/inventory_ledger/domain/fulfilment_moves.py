@@ -1,10 +1,17 @@
-"""A fulfilment order moved to another location: the line's units follow it at once.
+"""A fulfilment order routed or moved to a location: the line's units follow it at once.
 
 fulfillmentOrderMove re-assigns a fulfilment order's unfulfilled units; Shopify releases them at the
 source (committed back to available) and commits them at the destination
 (https://shopify.dev/docs/api/admin-graphql/latest/mutations/fulfillmentOrderMove). The webhook names
 no order and no line, so the consumer reads the moved fulfilment order from Shopify: its order, where
 it is assigned *now*, and each line's `remainingQuantity`.
+
+Shopify's order routing is the first such assignment: after an order is created, Shopify assigns
+its fulfilment orders to locations and sends `fulfillment_orders/order_routing_complete`, naming only
+the fulfilment order (https://shopify.dev/docs/api/webhooks/2026-07). The ledger took the online sale
+at the primary location; the routing is applied by the same rule as a move, read the same way, so a
+fulfilment order routed to a store moves the line's units there (entries as a move's: the first
+assignment away from the primary is the line's move 1), and one routed to the primary moves nothing.
 
 The ledger holds every unit a line sold at the line's location, except the units its shipments from
 elsewhere moved off (ship_from.py, `shipped_away`) and what a cancel released. A line of the moved
@@ -26,7 +33,7 @@ from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Movement, SkippedLine, SkipReason, Translation
 from inventory_ledger.domain.orders import LineStates, line_source
 from inventory_ledger.domain.ship_from import shipments_elsewhere
-from inventory_ledger.domain.shopify_payloads import FulfillmentOrderRead
+from inventory_ledger.domain.shopify_payloads import FulfillmentOrderLine, FulfillmentOrderRead
 
 # The statuses under which a fulfilment order's remaining units are committed at its location.
 OPEN_STATUSES = frozenset({"OPEN", "IN_PROGRESS", "SCHEDULED", "ON_HOLD", "INCOMPLETE"})
@@ -39,6 +46,12 @@ def moved_entry_id(order_id: int, line_item_id: int, fulfillment_order_id: int, 
 def moves_applied(applied: frozenset[str], order_id: int, line_item_id: int) -> int:
     prefix = f"order/{order_id}/line/{line_item_id}/moved/"
     return sum(1 for entry in applied if entry.startswith(prefix) and entry.endswith("/out"))
+
+
+def _tracked(line: FulfillmentOrderLine, merchant: MerchantView) -> bool:
+    """The line's variant is mapped to a level Shopify tracks (the merchant's view asked for it)."""
+    level = merchant.levels_by_variant.get(line.variant_id) if line.variant_id is not None else None
+    return level is not None and level.tracked
 
 
 def held(line: OrderLineState) -> int:
@@ -73,7 +86,9 @@ def apply_fulfillment_order_moved(
     sold = [
         line for line in moved.line_items if (known := lines.get((moved.order_id, line.line_item_id))) and known.sold
     ]
-    if not sold and any(line.remaining_quantity for line in moved.line_items):
+    if not sold and any(line.remaining_quantity and _tracked(line, merchant) for line in moved.line_items):
+        # Waits only for lines of a tracked variant: an order of nothing but gift cards, untracked or
+        # custom items is never in the ledger, and its routing must not wait for it forever.
         translation.problems.append(
             Problem(ProblemKind.WAITING_FOR_ORDER, f"order {moved.order_id} has not been applied yet")
         )
@@ -94,7 +109,7 @@ def apply_fulfillment_order_moved(
             moved.id,
             moves_applied(known.applied, moved.order_id, line.line_item_id) + 1,
         )
-        reason = f"fulfilment order {moved.id} moved to {destination}: the line's units are held there now"
+        reason = f"fulfilment order {moved.id} is assigned to {destination}: the line's units are held there now"
         line_from = line_source(source, moved.order_id, line.line_item_id)
         held_at = LevelKey(merchant.shop, destination, known.sku)
         for key, kind, suffix in (

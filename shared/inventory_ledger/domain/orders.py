@@ -15,6 +15,7 @@
 """
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from inventory_ledger.domain.ledger import LevelKey, MovementKind, OrderLineState, Source
 from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
@@ -123,13 +124,15 @@ def _sales(order: Order, merchant: MerchantView, lines: LineStates, source: Sour
         if isinstance(line_location, Problem):
             translation.problems.append(line_location)
             continue
+        sold_at = LevelKey(merchant.shop, line_location, sku)
+        line_from = line_source(source, order.id, line.id)
         translation.movements.append(
             Movement(
-                key=LevelKey(merchant.shop, line_location, sku),
+                key=sold_at,
                 kind=MovementKind.SALE,
                 quantity=line.quantity,
                 entry_id=sale_entry_id(order.id, line.id),
-                source=line_source(source, order.id, line.id),
+                source=line_from,
                 shopify_applied=True,
                 order_line=(order.id, line.id),
                 before_onboarding=before_onboarding,
@@ -138,8 +141,6 @@ def _sales(order: Order, merchant: MerchantView, lines: LineStates, source: Sour
         )
         if known is not None and 0 < known.sold < line.quantity:
             translation.movements.append(_top_up(order, line, known, merchant, source))
-        sold_at = LevelKey(merchant.shop, line_location, sku)
-        line_from = line_source(source, order.id, line.id)
         shipped_elsewhere(order, line, sold_at, merchant, line_from, translation, before_onboarding=before_onboarding)
 
 
@@ -163,6 +164,7 @@ def _top_up(order: Order, line: LineItem, known: OrderLineState, merchant: Merch
 
 
 def line_source(source: Source, order_id: int, line_item_id: int) -> Source:
+    """The event's source narrowed to one order line."""
     return Source(
         topic=source.topic,
         order_id=order_id,
@@ -234,21 +236,15 @@ def apply_refund_created(refund: Refund, merchant: MerchantView, lines: LineStat
                 )
                 continue
             location = mapped
+        # The refund line's source: its order line's, naming the refund and its line too.
+        line_from = line_source(source, refund.order_id, refund_line.line_item_id)
         translation.movements.append(
             Movement(
                 key=LevelKey(merchant.shop, location, known.sku),
                 kind=MovementKind.REFUND_RESTOCK,
                 quantity=refund_line.quantity,
                 entry_id=refund_entry_id(refund.id, refund_line.id),
-                source=Source(
-                    topic=source.topic,
-                    order_id=refund.order_id,
-                    line_item_id=refund_line.line_item_id,
-                    refund_id=refund.id,
-                    refund_line_id=refund_line.id,
-                    webhook_id=source.webhook_id,
-                    event_id=source.event_id,
-                ),
+                source=replace(line_from, refund_id=refund.id, refund_line_id=refund_line.id),
                 shopify_applied=True,
                 order_line=(refund.order_id, refund_line.line_item_id),
                 reason=refund_line.restock_type.value,

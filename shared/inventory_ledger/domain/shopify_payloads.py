@@ -205,6 +205,14 @@ class FulfillmentOrdersMoved(_Payload):
     fulfillment_order_line_items_requested: list[RequestedLine] | None = None
 
 
+class FulfillmentOrdersRoutingComplete(_Payload):
+    """fulfillment_orders/order_routing_complete bodies: only the routed fulfilment order, its gid and
+    status (https://shopify.dev/docs/api/webhooks/2026-07, topic fulfillment_orders/order_routing_complete);
+    the consumer reads where it is assigned, its order and lines from Shopify (FulfillmentOrderRead)."""
+
+    fulfillment_order: FulfillmentOrderRef
+
+
 class FulfillmentOrderLine(_Payload):
     """One line of a fulfilment order as read: the order line, its units still to fulfil there."""
 

@@ -26,6 +26,8 @@ class Topic(StrEnum):
     INVENTORY_LEVELS_UPDATE = "inventory_levels/update"
     # A fulfilment order re-assigned to another location (docs/ledger.md "Ship-from-store").
     FULFILLMENT_ORDERS_MOVED = "fulfillment_orders/moved"
+    # Shopify's order routing assigned an order's fulfilment order to a location (the same rule as a move).
+    FULFILLMENT_ORDERS_ORDER_ROUTING_COMPLETE = "fulfillment_orders/order_routing_complete"
     # The app's lifecycle and the three mandatory compliance topics (service/lifecycle.py).
     APP_UNINSTALLED = "app/uninstalled"
     CUSTOMERS_DATA_REQUEST = "customers/data_request"
@@ -37,6 +39,8 @@ LIFECYCLE_TOPICS = frozenset(
     {Topic.APP_UNINSTALLED, Topic.CUSTOMERS_DATA_REQUEST, Topic.CUSTOMERS_REDACT, Topic.SHOP_REDACT}
 )
 QUEUED_TOPICS = frozenset(Topic)
+# Topics whose payload names a fulfilment order and no order: the consumer reads the fulfilment order.
+FULFILLMENT_ORDER_TOPICS = frozenset({Topic.FULFILLMENT_ORDERS_MOVED, Topic.FULFILLMENT_ORDERS_ORDER_ROUTING_COMPLETE})
 
 # A shop domain names its secret; anything else must never reach a secret lookup.
 SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$")

@@ -24,7 +24,7 @@ from inventory_ledger.clock import Now
 from inventory_ledger.domain.ledger import Balance, LevelKey
 from inventory_ledger.domain.movements import Movement, Translation
 from inventory_ledger.domain.planning import plan_changes
-from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
+from inventory_ledger.ports import ApplyingLedger, ConcurrentChange, DuplicateEntry, TransientFailure
 from inventory_ledger.service.apply_webhook import (
     BACKOFF_BASE_SECONDS,
     BACKOFF_CAP_SECONDS,
@@ -58,7 +58,7 @@ class Together:
 
 def apply_together(
     events: Sequence[PreparedEvent],
-    ledger: LedgerRepository,
+    ledger: ApplyingLedger,
     now: Now,
     sleep: Callable[[float], None] = time.sleep,
     *,

@@ -25,18 +25,20 @@ from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.planning import plan_change
 from inventory_ledger.domain.shopify_payloads import (
     FulfillmentOrdersMoved,
+    FulfillmentOrdersRoutingComplete,
     InventoryLevel,
     Order,
     OrderEdited,
     Refund,
 )
-from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
+from inventory_ledger.domain.webhooks import FULFILLMENT_ORDER_TOPICS, Topic, WebhookEnvelope
 from inventory_ledger.ports import (
     ConcurrentChange,
     DuplicateEntry,
     FulfillmentOrdersFor,
     LedgerRepository,
     PushRefused,
+    ReadAhead,
     TransientFailure,
 )
 
@@ -125,13 +127,13 @@ def _prepare_reading_ahead(
     if not isinstance(payload, Order | Refund):
         return prepare_envelope(envelope, ledger, now, shopify=shopify), None
     order_id, line_ids = read_ahead_ids(payload)
-    merchant, lines, balances = ledger.merchant_view_lines_and_balances(
-        envelope.shop_domain,
+    ahead = ReadAhead(
         mapping_request(payload),
         order_id,
         line_ids,
         lambda merchant: expected_levels(envelope, payload, merchant, shopify.order),
     )
+    merchant, lines, balances = ledger.merchant_view_lines_and_balances(envelope.shop_domain, ahead)
     prepared = prepare_envelope(envelope, ledger, now, shopify=shopify, read=Read(payload, merchant))
     return prepared, (lines, balances)
 
@@ -175,7 +177,7 @@ def prepare_envelope(
     observed, an invalid payload or an unknown shop parked). ``read``: the payload and merchant view,
     read already."""
     result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
-    if envelope.topic is Topic.FULFILLMENT_ORDERS_MOVED:
+    if envelope.topic in FULFILLMENT_ORDER_TOPICS:
         source = Source(topic=envelope.topic.value, webhook_id=envelope.webhook_id, event_id=envelope.event_id)
         return _prepare_move(envelope, result, source, ledger, now, shopify.fulfillment_orders)
     payload: Order | Refund | InventoryLevel | OrderEdited
@@ -232,29 +234,32 @@ def _prepare_move(
     now: Now,
     fulfillment_orders: FulfillmentOrdersFor | None,
 ) -> "PreparedEvent | ApplyResult":
-    """fulfillment_orders/moved names no order: the moved fulfilment order is read from Shopify now
-    (whenever the move is applied: first, or released once its order arrived), so the ledger follows
-    where it is assigned at that moment. A shop whose credentials Shopify refuses parks the move with
-    the reason; throttling and Shopify's failures raise TransientFailure (SQS retries)."""
+    """fulfillment_orders/moved and /order_routing_complete name no order: the fulfilment order (moved,
+    or routed) is read from Shopify now (whenever the event is applied: first, or released once its
+    order arrived), so the ledger follows where it is assigned at that moment. A shop whose credentials
+    Shopify refuses parks the event with the reason; throttling and Shopify's failures raise
+    TransientFailure (SQS retries)."""
     try:
-        body = FulfillmentOrdersMoved.model_validate_json(envelope.body)
+        fulfillment_order_id = _fulfillment_order_named(envelope)
     except ValidationError as error:
         return _park(result, envelope, ledger, now, [_invalid(error)])
-    reason = "the moved fulfilment order was not read: no Shopify client here (ledgerctl replay reads it)"
+    reason = "the fulfilment order was not read: no Shopify client here (ledgerctl replay reads it)"
     read = None
     if fulfillment_orders is not None:
         try:
-            read = fulfillment_orders(envelope.shop_domain).fulfillment_order(body.moved_fulfillment_order.id)
-            reason = f"Shopify has no fulfilment order {body.moved_fulfillment_order.id} (deleted, or not readable)"
+            read = fulfillment_orders(envelope.shop_domain).fulfillment_order(fulfillment_order_id)
+            reason = f"Shopify has no fulfilment order {fulfillment_order_id} (deleted, or not readable)"
         except PushRefused as error:
-            reason = f"the moved fulfilment order was not read: {error}"
+            reason = f"the fulfilment order was not read: {error}"
     if read is None:
         known = ledger.merchant_view(envelope.shop_domain) is not None
         problem = Problem(ProblemKind.INVALID_PAYLOAD, reason) if known else _unknown_shop(envelope)
         return _park(result, envelope, ledger, now, [problem])
     moved = read  # not None, for the closure below
     locations = [moved.location_id, *(f.location_id for f in moved.fulfillments)]
-    merchant = ledger.merchant_view(envelope.shop_domain, MappingQuery.of(shopify_location_ids=locations))
+    variants = (line.variant_id for line in moved.line_items)
+    wanted = MappingQuery.of(shopify_location_ids=locations, variant_ids=variants)
+    merchant = ledger.merchant_view(envelope.shop_domain, wanted)
     if merchant is None:
         return _park(result, envelope, ledger, now, [_unknown_shop(envelope)])
 
@@ -263,6 +268,14 @@ def _prepare_move(
 
     line_ids = [line.line_item_id for line in moved.line_items]
     return PreparedEvent(envelope, result, merchant.shop, moved.order_id, line_ids, translate, None)
+
+
+def _fulfillment_order_named(envelope: WebhookEnvelope) -> int:
+    """The fulfilment order a move (the one now holding the moved units) or a routing names; raises
+    ValidationError."""
+    if envelope.topic is Topic.FULFILLMENT_ORDERS_ORDER_ROUTING_COMPLETE:
+        return FulfillmentOrdersRoutingComplete.model_validate_json(envelope.body).fulfillment_order.id
+    return FulfillmentOrdersMoved.model_validate_json(envelope.body).moved_fulfillment_order.id
 
 
 def _unknown_shop(envelope: WebhookEnvelope) -> Problem:

@@ -32,7 +32,7 @@ def settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[ShopifySettings]:
         monkeypatch.delenv(name, raising=False)
     parameters.clear_caches()  # also drops the cached providers, so mock_aws's clients are the ones used
     with mock_aws():
-        yield ShopifySettings(
+        yield ShopifySettings.from_environment(
             shop_secret_prefix="test/shops/",
             shopify_admin_url_template="http://127.0.0.1:9/shops/{shop}/admin/api/{version}/graphql.json",
         )

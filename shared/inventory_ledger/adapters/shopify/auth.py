@@ -115,7 +115,21 @@ class StaticTokenSource:
         return fresh if fresh != rejected else None
 
 
-class ClientCredentialsTokenSource:
+class _GrantedTokenSource[C: ClientCredentials | ExpiringOfflineCredentials]:
+    """What the two sources that ask the token endpoint hold alike: the shop, how its credentials are
+    read, the endpoint, how long before expiry a token counts as spent, the clock, and the lock under
+    which one thread at a time gets a new token."""
+
+    def __init__(self, shop: str, read: Callable[[], C], endpoint: TokenEndpoint, margin: float, clock: Clock) -> None:
+        self.shop = shop
+        self._read = read
+        self._endpoint = endpoint
+        self._margin = margin
+        self._clock = clock
+        self._lock = threading.Lock()
+
+
+class ClientCredentialsTokenSource(_GrantedTokenSource[ClientCredentials]):
     """Mints with the client credentials grant; one token per container until shortly before expiry."""
 
     def __init__(
@@ -127,12 +141,7 @@ class ClientCredentialsTokenSource:
         margin_seconds: float,
         clock: Clock = time.time,
     ) -> None:
-        self.shop = shop
-        self._read = read
-        self._endpoint = endpoint
-        self._margin = margin_seconds
-        self._clock = clock
-        self._lock = threading.Lock()
+        super().__init__(shop, read, endpoint, margin_seconds, clock)
         self._token: str | None = None
         self._valid_until = 0.0
         self.minted = 0
@@ -166,7 +175,7 @@ class NoTokenStored(ShopifyAuthError):
         super().__init__(401, f"no stored access token for {shop}: install the app")
 
 
-class ExpiringOfflineTokenSource:
+class ExpiringOfflineTokenSource(_GrantedTokenSource[ExpiringOfflineCredentials]):
     """Refreshes an expiring offline token before it expires; one refresh per shop across Lambdas.
 
     The refresh token rotates, so two Lambdas must never both spend it: a Lambda takes the shop's
@@ -188,18 +197,13 @@ class ExpiringOfflineTokenSource:
         clock: Clock = time.time,
         sleeper: Sleeper = time.sleep,
     ) -> None:
-        self.shop = shop
-        self._read = read
-        self._endpoint = endpoint
+        super().__init__(shop, read, endpoint, margin_seconds, clock)
         self._store = store
-        self._margin = margin_seconds
         self._wait = wait_seconds
         self._lease = lease_seconds
         self._poll = poll_seconds
-        self._clock = clock
         self._sleeper = sleeper
         self._owner = uuid.uuid4().hex
-        self._lock = threading.Lock()
         self._state: TokenState | None = None
         self.refreshes = 0
 

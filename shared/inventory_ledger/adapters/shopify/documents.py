@@ -242,11 +242,11 @@ FULFILLMENT_LINE_ITEMS_PAGE: Final = _lines_page(
 )
 REFUND_LINE_ITEMS_PAGE: Final = _lines_page("RefundLineItemsPage", "refund", "refundLineItems", _CATCH_UP_REFUND_LINE)
 
-# After fulfillment_orders/moved (its payload names no order): the moved fulfilment order's order and its
-# shipments (as the catch-up reads them), where it is assigned now and each line's units still to
-# fulfil there. Scope read_merchant_managed_fulfillment_orders (and read_orders). Line items are paged
-# (100 a page); an order with more shipments, or shipments of more lines, than asked for is logged
-# truncated (adapters/shopify/fulfillment_orders.py).
+# After fulfillment_orders/moved or /order_routing_complete (their payloads name no order): the
+# fulfilment order's order and its shipments (as the catch-up reads them), where it is assigned now
+# and each line's units still to fulfil there. Scope read_merchant_managed_fulfillment_orders (and
+# read_orders). Line items are paged (100 a page); an order with more shipments, or shipments of more
+# lines, than asked for is logged truncated (adapters/shopify/fulfillment_orders.py).
 FULFILLMENT_ORDER: Final = """
 query FulfillmentOrder($id: ID!, $first: Int!, $after: String) {
   fulfillmentOrder(id: $id) {

@@ -1,4 +1,5 @@
-"""The consumer's port on Shopify after fulfillment_orders/moved: the moved fulfilment order as it is now."""
+"""The consumer's port on Shopify after fulfillment_orders/moved or /order_routing_complete: the
+fulfilment order as it is now."""
 
 from typing import Any
 
