@@ -161,10 +161,28 @@ class ApplyingLedger(BalanceReads):
     ) -> tuple[MerchantView | None, dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
         """``merchant_view`` for the request, then ``lines_and_balances`` of the levels ``keys_for``
         names on that view (nothing more for an unknown shop); one round trip where the backend allows."""
-        view = self.merchant_view(shop, ahead.request)
-        if view is None:
-            return None, {}, {}
-        return view, *self.lines_and_balances(shop, ahead.order_id, ahead.line_item_ids, ahead.keys_for(view))
+        views, lines, balances = self.merchant_views_lines_and_balances(
+            shop,
+            [ahead.request],
+            {ahead.order_id: ahead.line_item_ids},
+            lambda found: ahead.keys_for(found[0]) if found[0] else (),
+        )
+        return views[0], lines, balances
+
+    def merchant_views_lines_and_balances(
+        self,
+        shop: str,
+        requests: Sequence[MappingQuery],
+        line_item_ids: Mapping[int, Iterable[int]],
+        keys_for: Callable[[list[MerchantView | None]], Iterable[LevelKey]],
+    ) -> tuple[list[MerchantView | None], dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
+        """``merchant_views`` for the requests, then ``orders_lines_and_balances`` of the levels
+        ``keys_for`` names on those views (nothing more for an unknown shop): a queue batch's events of
+        one shop read in one round trip where the backend allows."""
+        views = self.merchant_views(shop, requests)
+        if all(view is None for view in views):
+            return views, {}, {}
+        return views, *self.orders_lines_and_balances(shop, line_item_ids, keys_for(views))
 
     def orders_lines_and_balances(
         self, shop: str, line_item_ids: Mapping[int, Iterable[int]], keys: Iterable[LevelKey]

@@ -312,26 +312,37 @@ def test_merchant_views_are_one_read_and_each_holds_only_what_its_request_asked_
     assert ledger.merchant_views("nobody.myshopify.com", requests) == [None, None]
 
 
-def test_a_queue_batch_of_orders_reads_its_mappings_once_and_its_lines_and_balances_once(
+def test_a_queue_batch_of_orders_reads_its_mappings_lines_and_balances_once(
     counted: tuple[DynamoDbLedger, Counter[str]],
 ) -> None:
     ledger, calls = counted
-    messages = [
-        (
-            envelope(Topic.ORDERS_CREATE, order(BIG + 100 * n, [(BIG + 100 * n + 1, SKUS[n % 3], 1)],
-                     location_id=STORE_A), shop=SHOP, event_id=f"b{n}").model_dump_json(),
-            f"m{n}",
-        )
-        for n in range(10)
-    ]  # fmt: skip
 
+    def batch(first: int) -> list[tuple[str, str]]:
+        return [
+            (
+                envelope(Topic.ORDERS_CREATE, order(BIG + 100 * n, [(BIG + 100 * n + 1, SKUS[n % 3], 1)],
+                         location_id=STORE_A), shop=SHOP, event_id=f"b{n}").model_dump_json(),
+                f"m{n}",
+            )
+            for n in range(first, first + 10)
+        ]  # fmt: skip
+
+    messages = batch(0)
     results = consume_together(messages, ledger, now)
 
     assert sorted(results) == sorted(message_id for _, message_id in messages)
     assert all(len(result.applied) == 1 for result in results.values())
-    # The views, then the lines and balances, then one commit; each order's waiting refunds looked up.
+    # The shop's mappings not cached yet: the views, then the lines and balances, then one commit;
+    # each order's waiting refunds looked up.
     assert calls == Counter({"BatchGetItem": 2, "TransactWriteItems": 1, "Query": 10})
     assert [quantity(ledger, "store-a", sku) for sku in SKUS] == [-4, -3, -3]
+    # Once cached: the mappings not cached, the lines and the balances are one read.
+    calls.clear()
+    messages = batch(10)
+    results = consume_together(messages, ledger, now)
+    assert all(len(result.applied) == 1 for result in results.values())
+    assert calls == Counter({"BatchGetItem": 1, "TransactWriteItems": 1, "Query": 10})
+    assert [quantity(ledger, "store-a", sku) for sku in SKUS] == [-7, -7, -6]
 
 
 def test_one_order_reads_its_mappings_lines_and_balances_in_one_round_trip_once_its_shop_is_cached(

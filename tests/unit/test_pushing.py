@@ -1,5 +1,6 @@
 """The pusher's decisions against a fake Shopify: coalescing, compare-and-swap, acknowledgement."""
 
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,7 @@ from inventory_ledger.service.apply_webhook import apply_envelope, observe_shopi
 from inventory_ledger.service.operations import record_operation
 from inventory_ledger.service.push import PushReport, push_levels
 from inventory_ledger.service.repush import repush_marked
+from inventory_ledger.service.send_pushes import send_pushes
 from tests.support.fake_ledger import InMemoryDirectory, InMemoryLedger
 from tests.support.shopify_payloads import BIG, envelope, order
 
@@ -259,3 +261,59 @@ def test_shopify_reporting_our_own_push_back_changes_nothing(
     assert "disagrees" in observe_shopify_level(edit, SHOP, ledger, now)
     after = ledger.balance_by_key[KEY]
     assert (after.shopify_observed, after.shopify_expected, after.quantity) == (10, 4, 4)
+
+
+def _pushes(count: int) -> list[LevelPush]:
+    return [LevelPush(LevelKey(SHOP, "store-a", f"S{n}"), 1, 1, 0, BIG + 1000 + n, STORE_A) for n in range(count)]
+
+
+def test_overlapped_acknowledgements_are_written_while_the_next_call_is_on_its_way_and_all_before_returning(
+    shopify: FakeShopify,
+) -> None:
+    first_acknowledging, release = threading.Event(), threading.Event()
+    acknowledged: list[list[LevelKey]] = []
+
+    class SlowSecondCall(FakeShopify):
+        def set_available(self, pushes: Sequence[LevelPush], *, idempotency_key: str) -> dict[LevelKey, PushOutcome]:
+            if self.calls:  # the second call: answered only once the first call's acknowledgement began
+                assert first_acknowledging.wait(timeout=10)
+                release.set()
+            return super().set_available(pushes, idempotency_key=idempotency_key)
+
+    def acknowledge(applied: list[LevelPush]) -> None:
+        if not acknowledged:
+            first_acknowledging.set()
+            assert release.wait(timeout=10)  # still writing while the second call is sent
+        acknowledged.append([push.key for push in applied])
+
+    pushes = _pushes(300)
+    sent = send_pushes(pushes, SlowSecondCall(), acknowledge, overlapped=True)
+
+    assert [len(keys) for keys in acknowledged] == [250, 50]
+    assert [key for keys in acknowledged for key in keys] == [push.key for push in pushes]
+    assert len(sent.applied) == 300
+
+
+def test_an_overlapped_acknowledgement_that_fails_raises_and_only_applied_levels_are_acknowledged(
+    shopify: FakeShopify,
+) -> None:
+    acknowledged: list[LevelKey] = []
+    pushes = _pushes(600)
+    shopify.available[pushes[300].key] = 7  # stale in the second call: the others of it are not applied first
+
+    def acknowledge(applied: list[LevelPush]) -> None:
+        acknowledged.extend(push.key for push in applied)
+        if len(acknowledged) > 250:
+            raise TransientFailure("throttled")
+
+    with pytest.raises(TransientFailure):
+        send_pushes(pushes, shopify, acknowledge, overlapped=True)
+
+    applied_by_shopify = {key for key, available in shopify.available.items() if available == 1}
+    assert set(acknowledged) <= applied_by_shopify
+    assert pushes[300].key not in acknowledged
+    # The failure raises at the next call's answer: the first call, the second (refused alongside the
+    # stale level), its resend (whose acknowledgement fails) and the third; the third's levels, applied
+    # by Shopify, are not acknowledged (the stream's retry recognises them as ours).
+    assert [len(pushes) for _, pushes in shopify.calls] == [250, 250, 249, 100]
+    assert not set(acknowledged) & {push.key for push in pushes[500:]}

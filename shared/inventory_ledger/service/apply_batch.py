@@ -28,6 +28,7 @@ from inventory_ledger.ports import ApplyingLedger, ConcurrentChange, DuplicateEn
 from inventory_ledger.service.apply_webhook import (
     BACKOFF_BASE_SECONDS,
     BACKOFF_CAP_SECONDS,
+    FirstRead,
     Lines,
     PreparedEvent,
     first_chunk,
@@ -56,13 +57,23 @@ class Together:
 
 
 def apply_together(
-    events: Sequence[PreparedEvent], ledger: ApplyingLedger, now: Now, sleep: Callable[[float], None] = time.sleep
+    events: Sequence[PreparedEvent],
+    ledger: ApplyingLedger,
+    now: Now,
+    sleep: Callable[[float], None] = time.sleep,
+    *,
+    first_read: FirstRead | None = None,
 ) -> Together:
-    """``events``: one shop's, each of another order. Fills each applied event's ``result.applied``."""
+    """``events``: one shop's, each of another order. Fills each applied event's ``result.applied``.
+    ``first_read``: the first attempt's lines and balances, read already with the merchant's views
+    (of these events' orders and levels, and maybe more)."""
     expected = {m.key for event in events for m in event.translate({}).movements}
     line_ids = {event.order_id: event.line_ids for event in events}
     for attempt in range(1, GROUP_ATTEMPTS + 1):
-        lines, balances = ledger.orders_lines_and_balances(events[0].shop, line_ids, expected)
+        if first_read is not None:
+            (lines, balances), first_read = first_read, None
+        else:
+            lines, balances = ledger.orders_lines_and_balances(events[0].shop, line_ids, expected)
         members, left = _members(events, lines)
         unread = {m.key for member in members for m in member.pending} - expected
         if unread:

@@ -52,6 +52,8 @@ BACKOFF_BASE_SECONDS = 0.005
 BACKOFF_CAP_SECONDS = 0.25
 
 Lines = dict[tuple[int, int], OrderLineState]
+# An attempt's order lines and balances, read already (with the merchant's view).
+FirstRead = tuple[Lines, dict[LevelKey, Balance]]
 
 
 @dataclass
@@ -114,7 +116,7 @@ def apply_envelope(
 
 def _prepare_reading_ahead(
     envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now, shopify: ShopifyReads
-) -> "tuple[PreparedEvent | ApplyResult, tuple[Lines, dict[LevelKey, Balance]] | None]":
+) -> "tuple[PreparedEvent | ApplyResult, FirstRead | None]":
     """An order or refund event prepared with its merchant view, order lines and balances read in
     one round trip where the ledger can (ApplyingLedger.merchant_view_lines_and_balances); the
     lines and balances are the first attempt's. Any other event is prepared as it is."""
@@ -124,15 +126,29 @@ def _prepare_reading_ahead(
             payload = parse_payload(envelope)
     if not isinstance(payload, Order | Refund):
         return prepare_envelope(envelope, ledger, now, shopify=shopify), None
-    order_id, line_ids = _order_id(payload), _line_ids(payload)
-
-    def keys_for(merchant: MerchantView) -> set[LevelKey]:
-        return {m.key for m in _translator(envelope, payload, merchant, shopify.order)({}).movements}
-
-    ahead = ReadAhead(mapping_request(payload), order_id, sorted(set(line_ids)), keys_for)
+    order_id, line_ids = read_ahead_ids(payload)
+    ahead = ReadAhead(
+        mapping_request(payload),
+        order_id,
+        line_ids,
+        lambda merchant: expected_levels(envelope, payload, merchant, shopify.order),
+    )
     merchant, lines, balances = ledger.merchant_view_lines_and_balances(envelope.shop_domain, ahead)
     prepared = prepare_envelope(envelope, ledger, now, shopify=shopify, read=Read(payload, merchant))
     return prepared, (lines, balances)
+
+
+def expected_levels(
+    envelope: WebhookEnvelope, payload: Order | Refund, merchant: MerchantView, order_now: Order | None = None
+) -> set[LevelKey]:
+    """The levels the event moves when none of its order's lines is in the ledger yet: the balances
+    read ahead with its lines (a level it turns out to move besides is read after)."""
+    return {m.key for m in _translator(envelope, payload, merchant, order_now)({}).movements}
+
+
+def read_ahead_ids(payload: Order | Refund) -> tuple[int, list[int]]:
+    """The event's order id and the ids of the order's lines it names: what is read ahead."""
+    return _order_id(payload), sorted(set(_line_ids(payload)))
 
 
 @dataclass(frozen=True)
@@ -326,7 +342,7 @@ def apply_movements(
     applied: list[ActivityEntry],
     *,
     line_ids: Iterable[int] | None = None,
-    first_read: tuple[Lines, dict[LevelKey, Balance]] | None = None,
+    first_read: FirstRead | None = None,
 ) -> Translation:
     """Commits the movements ``translate`` asks for, chunk by chunk, planning each on fresh state.
 

@@ -12,7 +12,8 @@ from datetime import datetime
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from pydantic import ValidationError
 
-from inventory_ledger.domain.merchant import Problem, ProblemKind
+from inventory_ledger.domain.ledger import LevelKey
+from inventory_ledger.domain.merchant import MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Translation
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.shopify_payloads import Order, Refund
@@ -28,14 +29,17 @@ from inventory_ledger.ports import (
 from inventory_ledger.service.apply_batch import apply_together
 from inventory_ledger.service.apply_webhook import (
     ApplyResult,
+    FirstRead,
     PreparedEvent,
     Read,
     ShopifyReads,
     apply_envelope,
+    expected_levels,
     finish_envelope,
     mapping_request,
     parse_payload,
     prepare_envelope,
+    read_ahead_ids,
 )
 from inventory_ledger.service.lifecycle import handle_lifecycle
 
@@ -59,16 +63,16 @@ def consume_together(
     is the second of its order), everything is left to the one-by-one path, so no message is applied
     before one that came ahead of it for the same order.
     """
-    prepared, results = _leading_run(messages, ledger, now)
+    prepared, results, first_reads = _leading_run(messages, ledger, now)
     by_shop: dict[str, list[PreparedEvent]] = {}
     for event in prepared.values():
         by_shop.setdefault(event.shop, []).append(event)
     committed: list[tuple[PreparedEvent, Translation]] = []
-    for events in by_shop.values():
+    for shop, events in by_shop.items():
         if len(events) < 2:
             continue
         try:
-            committed += apply_together(events, ledger, now).applied
+            committed += apply_together(events, ledger, now, first_read=first_reads.get(shop)).applied
         except Exception as error:  # the one-by-one path applies them, whatever was committed
             logger.warning("batch not applied together", extra={"error": f"{type(error).__name__}: {error}"})
     finished = _finish_all(committed, ledger, now, ShopifyReads(fulfillment_orders=fulfillment_orders))
@@ -82,11 +86,12 @@ def consume_together(
 
 def _leading_run(
     messages: Sequence[tuple[str, str]], ledger: LedgerRepository, now: Callable[[], datetime]
-) -> tuple[dict[str, PreparedEvent], dict[str, ApplyResult]]:
-    """The batch's leading order and refund events, prepared; and those among them already answered
-    (parked or skipped while preparing, exactly as one by one would)."""
+) -> tuple[dict[str, PreparedEvent], dict[str, ApplyResult], dict[str, FirstRead]]:
+    """The batch's leading order and refund events, prepared; those among them already answered
+    (parked or skipped while preparing, exactly as one by one would); and by shop, their lines and
+    balances as read with the views."""
     leading = _leading_envelopes(messages)
-    reads = _merchant_views(leading, ledger)
+    reads, first_reads = _merchant_views(leading, ledger)
     prepared: dict[str, PreparedEvent] = {}
     results: dict[str, ApplyResult] = {}
     orders: set[tuple[str, int]] = set()
@@ -102,7 +107,7 @@ def _leading_run(
             break
         orders.add((event.shop, event.order_id))
         prepared[message_id] = event
-    return prepared, results
+    return prepared, results, first_reads
 
 
 def _leading_envelopes(
@@ -130,22 +135,42 @@ def _leading_envelopes(
 
 def _merchant_views(
     leading: list[tuple[str, WebhookEnvelope, Order | Refund | None]], ledger: LedgerRepository
-) -> dict[str, Read]:
-    """Each event's payload and merchant view, the views of a shop's events read at once (one round
-    trip, not one per event). A shop whose read fails is left to each event's own read."""
-    by_shop: dict[str, list[tuple[str, Order | Refund]]] = {}
+) -> tuple[dict[str, Read], dict[str, FirstRead]]:
+    """Each event's payload and merchant view, and by shop its events' order lines and the balances
+    they expect to move: a shop's events read at once (one round trip, not one per event, nor one for
+    the views and one for the lines). A shop whose read fails is left to each event's own read."""
+    by_shop: dict[str, list[tuple[str, WebhookEnvelope, Order | Refund]]] = {}
     for message_id, envelope, payload in leading:
         if payload is not None:
-            by_shop.setdefault(envelope.shop_domain, []).append((message_id, payload))
+            by_shop.setdefault(envelope.shop_domain, []).append((message_id, envelope, payload))
     reads: dict[str, Read] = {}
+    first_reads: dict[str, FirstRead] = {}
     for shop, events in by_shop.items():
+        line_ids: dict[int, set[int]] = {}
+        for _, _, payload in events:
+            order_id, ids = read_ahead_ids(payload)
+            line_ids.setdefault(order_id, set()).update(ids)
+
+        def keys_for(
+            views: list[MerchantView | None], events: list[tuple[str, WebhookEnvelope, Order | Refund]] = events
+        ) -> set[LevelKey]:
+            return {
+                key
+                for (_, envelope, payload), view in zip(events, views, strict=True)
+                if view is not None
+                for key in expected_levels(envelope, payload, view)
+            }
+
         try:
-            views = ledger.merchant_views(shop, [mapping_request(payload) for _, payload in events])
+            views, lines, balances = ledger.merchant_views_lines_and_balances(
+                shop, [mapping_request(payload) for _, _, payload in events], line_ids, keys_for
+            )
         except Exception as error:  # as each event's own read would meet it: preparing answers for it
             logger.info("merchant views not read at once", extra={"error": f"{type(error).__name__}: {error}"})
             continue
-        reads.update({mid: Read(payload, view) for (mid, payload), view in zip(events, views, strict=True)})
-    return reads
+        reads.update({mid: Read(payload, view) for (mid, _, payload), view in zip(events, views, strict=True)})
+        first_reads[shop] = (lines, balances)
+    return reads, first_reads
 
 
 def _finish_all(

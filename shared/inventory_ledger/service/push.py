@@ -166,7 +166,8 @@ def _push_shop(
         report.shops_down[shop] = reason
         _set_aside(pushes, reason, ledger, report, now)
         return report
-    sent = send_pushes(pushes, shopify, lambda applied: ledger.acknowledge_pushes(applied, now()))
+    # Overlapped: a 1,000-level backlog is four calls, each one's acknowledgements written during the next.
+    sent = send_pushes(pushes, shopify, lambda applied: ledger.acknowledge_pushes(applied, now()), overlapped=True)
     report.calls += sent.calls
     report.pushed += sent.applied
     report.recognised += sent.recognised

@@ -8,6 +8,8 @@ another key): it is recognised as applied, so a lost acknowledgement never freez
 """
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from inventory_ledger.domain.ledger import LevelKey
@@ -38,15 +40,45 @@ def send_pushes(
     *,
     kind: str = "push",
     scope: str = "",
+    overlapped: bool = False,
 ) -> Sent:
-    """Sends every push; ``on_applied`` records each call's applied levels before the next call."""
+    """Sends every push; ``on_applied`` records each call's applied levels before the next call, or
+    with ``overlapped`` while the next call is on its way (all recorded before this returns)."""
     sent = Sent()
-    for chunk in chunks(pushes):
-        if sent.shop_error is not None:
-            sent.unsent.update({push.key: f"not sent: {sent.shop_error}" for push in chunk})
-            continue
-        _send_chunk(chunk, shopify, on_applied, sent, kind, scope)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="applied") if overlapped else nullcontext() as pool:
+        record = _Recorder(on_applied, pool)
+        for chunk in chunks(pushes):
+            if sent.shop_error is not None:
+                sent.unsent.update({push.key: f"not sent: {sent.shop_error}" for push in chunk})
+                continue
+            _send_chunk(chunk, shopify, record, sent, kind, scope)
+        record.wait()
     return sent
+
+
+class _Recorder:
+    """``on_applied`` at once, or on ``pool`` with one call's levels in flight at most: a call's
+    acknowledgements are written while the next call waits on Shopify (each only after Shopify applied
+    its levels), and a recording that fails raises at the next call's answer, one call later at most.
+    A level Shopify applied whose recording was lost that way is pushed again by the stream's retry and
+    recognised as ours (``_ours_already``), as after an invocation killed between a call and its
+    acknowledgement."""
+
+    def __init__(self, on_applied: Callable[[list[LevelPush]], object], pool: ThreadPoolExecutor | None) -> None:
+        self._on_applied, self._pool = on_applied, pool
+        self._pending: Future[object] | None = None
+
+    def __call__(self, applied: list[LevelPush]) -> None:
+        if self._pool is None:
+            self._on_applied(applied)
+            return
+        self.wait()
+        self._pending = self._pool.submit(self._on_applied, applied)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
 
 
 def _send_chunk(

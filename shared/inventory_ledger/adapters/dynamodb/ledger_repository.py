@@ -2,7 +2,7 @@
 
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from itertools import batched
@@ -26,7 +26,7 @@ from inventory_ledger.domain.ledger import (
 from inventory_ledger.domain.merchant import CONFIG_ONLY, MappingQuery, MerchantView
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush
-from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, ReadAhead, TransientFailure
+from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -93,26 +93,42 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         cached.update({sk: (now, item) for sk, item in read.items()})
         return read
 
-    def merchant_view_lines_and_balances(
-        self, shop: str, ahead: ReadAhead
-    ) -> tuple[MerchantView | None, dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
-        # One BatchGetItem for the mapping items not cached, the lines and the balances of the levels
-        # the view from the cached items names (what is not cached is most often a mapping that does
-        # not exist: a variant or SKU not mapped, asked for again each time). Should the read find one,
-        # the levels of the view it completes that were not read are read after.
-        sort_keys = _mapping_sort_keys(ahead.request)
+    def merchant_views_lines_and_balances(
+        self,
+        shop: str,
+        requests: Sequence[MappingQuery],
+        line_item_ids: Mapping[int, Iterable[int]],
+        keys_for: Callable[[list[MerchantView | None]], Iterable[LevelKey]],
+    ) -> tuple[list[MerchantView | None], dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
+        # One BatchGetItem for the mapping items not cached, the orders' lines and the balances of the
+        # levels the views from the cached items name (what is not cached is most often a mapping that
+        # does not exist: a variant or SKU not mapped, asked for again each time). Should the read find
+        # one, the levels of the views it completes that were not read are read after.
+        wanted_keys = [_mapping_sort_keys(request) for request in requests]
+        sort_keys: set[str] = set().union(*wanted_keys)
         cached = self._cached_mappings(shop, sort_keys)
         config = cached.get(items.CONFIG_SK)
-        if config is None:  # a shop not seen lately, or not a merchant: its view first
-            return super().merchant_view_lines_and_balances(shop, ahead)
-        guessed = set(ahead.keys_for(items.merchant_view_from_items(shop, config, cached.values())))
-        order_pk = items.order_pk(shop, ahead.order_id)
+        if config is None:  # a shop not seen lately, or not a merchant: its views first
+            return super().merchant_views_lines_and_balances(shop, requests, line_item_ids, keys_for)
+
+        def views(found: Mapping[str, items.Item]) -> list[MerchantView | None]:
+            return [
+                items.merchant_view_from_items(shop, config, [found[sk] for sk in keys if sk in found])
+                for keys in wanted_keys
+            ]
+
+        guessed = set(keys_for(views(cached)))
+        order_pks = {items.order_pk(shop, order_id) for order_id in line_item_ids}
         keys = [items.shop_key(shop, sk) for sk in sorted(sort_keys - cached.keys())]
-        keys += [items.to_attributes({"pk": order_pk, "sk": items.LINE.of(i)}) for i in set(ahead.line_item_ids)]
+        keys += [
+            items.to_attributes({"pk": items.order_pk(shop, order_id), "sk": items.LINE.of(i)})
+            for order_id, ids in line_item_ids.items()
+            for i in set(ids)
+        ]
         keys += [items.balance_key(key) for key in guessed]
         mappings, lines, balances = [], {}, {}
         for item in self._batch_get(keys, consistent=True):
-            if item["pk"] == order_pk:
+            if item["pk"] in order_pks:
                 line = items.line_from_item(item)
                 lines[(line.order_id, line.line_item_id)] = line
             elif item["sk"] == items.BALANCE_SK:
@@ -120,13 +136,11 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
                 balances[balance.key] = balance
             else:
                 mappings.append(item)
-        view = items.merchant_view_from_items(
-            shop, config, [*cached.values(), *self._cache_mappings(shop, mappings).values()]
-        )
-        wanted = set(ahead.keys_for(view))
+        found = views({**cached, **self._cache_mappings(shop, mappings)})
+        wanted = set(keys_for(found))
         if wanted - guessed:
             balances.update(self.balances(wanted - guessed))
-        return view, lines, {key: balance for key, balance in balances.items() if key in wanted}
+        return found, lines, {key: balance for key, balance in balances.items() if key in wanted}
 
     def order_lines(self, shop: str, order_id: int) -> dict[tuple[int, int], OrderLineState]:
         lines = (items.line_from_item(item) for item in self._query(items.order_pk(shop, order_id), items.LINE_PREFIX))
