@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from inventory_ledger.domain.onboarding import ShopifyLocation, ShopifyVariant
     from inventory_ledger.domain.parking import ParkedEvent
     from inventory_ledger.domain.pushing import LevelPush, PushOutcome
-    from inventory_ledger.domain.shopify_payloads import FulfillmentOrderRead
+    from inventory_ledger.domain.shopify_payloads import FulfillmentOrderRead, ReverseFulfillmentOrderRead
     from inventory_ledger.domain.subscriptions import WebhookSubscription
     from inventory_ledger.domain.webhooks import WebhookEnvelope
 
@@ -330,6 +330,11 @@ class ShopifyFulfillmentOrders(ABC):
     def fulfillment_order(self, fulfillment_order_id: int) -> FulfillmentOrderRead | None:
         """The fulfilment order, None when Shopify has none by that id; raises TransientFailure or
         PushRefused."""
+
+    @abstractmethod
+    def reverse_fulfillment_order(self, reverse_fulfillment_order_id: int) -> ReverseFulfillmentOrderRead | None:
+        """The reverse fulfilment order with its lines' dispositions (after a dispose), None when Shopify
+        has none by that id; raises TransientFailure or PushRefused."""
 
 
 # A shop's fulfilment orders (bootstrap.shopify_fulfillment_orders_for): what applying a move needs.

@@ -154,7 +154,7 @@ PRODUCT_DOCUMENTS = [
         1 + 1 + (1 + 1 + 2 + math.ceil(2 * _log_page(50))) + 1 + 1 + (2 + math.ceil(3 * _log_page(100))),
     ),
     # an order: 1 + retailLocation 1 + lineItems page (20 x 3) + fulfillments list (1 + location 1 +
-    # a page of 20 x 2) + refunds list (1 + a page of 20 x 3)
+    # a page of 20 x 2) + refunds list (1 + its return 1 + a page of 20 x 3)
     (
         "ORDERS_UPDATED_SINCE",
         5,
@@ -165,15 +165,18 @@ PRODUCT_DOCUMENTS = [
                 + 1
                 + (2 + math.ceil(3 * _log_page(20)))
                 + (1 + 1 + 2 + math.ceil(2 * _log_page(20)))
-                + (1 + 2 + math.ceil(3 * _log_page(20)))
+                + (1 + 1 + 2 + math.ceil(3 * _log_page(20)))
             )
             * _log_page(5)
         ),
     ),
     # An order read whole: order 1 + a page of 250 line items (3 each)
     ("ORDER_LINE_ITEMS_PAGE", 250, 1 + 2 + math.ceil(3 * _log_page(250))),
-    # order 1 + the fulfilments list (1 + location 1) + the refunds list (1): lists cost like one object
-    ("ORDER_FULFILLMENTS_AND_REFUNDS", 250, 1 + 2 + 1),
+    # order 1 + the fulfilments list (1 + location 1) + the refunds list (1 + return 1): lists cost like one object
+    ("ORDER_FULFILLMENTS_AND_REFUNDS", 250, 1 + 2 + 2),
+    # a reverse fulfilment order 1 + its order 1 + a page of 100 line items x 6 (itself,
+    # fulfillmentLineItem, lineItem, variant, the dispositions list and its location)
+    ("REVERSE_FULFILLMENT_ORDER", 100, 1 + 1 + (2 + math.ceil(6 * _log_page(100)))),
     # fulfilment 1 + a page of 250 lines (line 1 + lineItem 1)
     ("FULFILLMENT_LINE_ITEMS_PAGE", 250, 1 + 2 + math.ceil(2 * _log_page(250))),
     # refund 1 + a page of 250 lines (line 1 + location 1 + lineItem 1)

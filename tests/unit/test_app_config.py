@@ -41,6 +41,8 @@ def test_scopes_are_only_what_the_ledger_uses() -> None:
         "read_merchant_managed_fulfillment_orders",
         "read_orders",
         "read_products",
+        # reverseFulfillmentOrder(id:) after reverse_fulfillment_orders/dispose (docs/ledger.md "Returns and exchanges")
+        "read_returns",
     }
 
 

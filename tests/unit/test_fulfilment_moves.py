@@ -10,7 +10,6 @@ assigned location, lines' `remainingQuantity`) and the envelope carries that rea
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import given, settings
@@ -19,32 +18,14 @@ from hypothesis import strategies as st
 from inventory_ledger.domain.fulfilment_moves import apply_fulfillment_order_moved
 from inventory_ledger.domain.ledger import LevelKey, MovementKind, OrderLineState, Source
 from inventory_ledger.domain.merchant import MerchantView, ProblemKind, VariantLevel
-from inventory_ledger.domain.shopify_payloads import FulfillmentOrderRead
+from inventory_ledger.domain.shopify_payloads import FulfillmentOrderRead, ReverseFulfillmentOrderRead
 from inventory_ledger.domain.webhooks import Topic
 from inventory_ledger.ports import PushRefused, ShopifyFulfillmentOrders
 from inventory_ledger.service.apply_webhook import ShopifyReads, apply_envelope
-from tests.support.fake_ledger import InMemoryLedger
 from tests.support.shopify_payloads import BIG, envelope, refund
+from tests.support.two_locations import ITEM, MERCHANT, NAMES, SHOP, STORE, VARIANT, WAREHOUSE, ledger, now
 
-SHOP = "demo-shop.myshopify.com"
-WAREHOUSE, STORE = BIG + 1, BIG + 2
 ORDER, LINE, FO = BIG + 100, BIG + 101, BIG + 300
-NAMES = {WAREHOUSE: "warehouse", STORE: "store"}
-VARIANT, ITEM = BIG + 9, BIG + 8
-MERCHANT = MerchantView(
-    SHOP, "warehouse", locations_by_shopify_id=NAMES, levels_by_variant={VARIANT: VariantLevel("A", ITEM, True)}
-)
-
-
-def ledger() -> InMemoryLedger:
-    """The merchant as onboarding maps it: two locations, the variant's tracked level `A`."""
-    book = InMemoryLedger(SHOP, primary_location="warehouse", locations=dict(NAMES), skus={"A"})
-    book.map_variant("A", ITEM, VARIANT)
-    return book
-
-
-def now() -> datetime:
-    return datetime(2026, 11, 23, 12, tzinfo=UTC)
 
 
 def read(
@@ -207,7 +188,14 @@ def play(actions: list[str], cancel: bool, routed_to: int = WAREHOUSE) -> tuple[
     return state, events
 
 
-class Reads(ShopifyFulfillmentOrders):
+class NoReturns(ShopifyFulfillmentOrders):
+    """Fulfilment orders only: Shopify has no reverse fulfilment order here."""
+
+    def reverse_fulfillment_order(self, reverse_fulfillment_order_id: int) -> ReverseFulfillmentOrderRead | None:
+        return None
+
+
+class Reads(NoReturns):
     """Shopify's fulfilment order as read now: ``step`` only moves forward, as Shopify's time does."""
 
     def __init__(self, state: Shopify) -> None:
@@ -257,7 +245,7 @@ def test_any_delivery_of_a_routing_moves_shipments_and_a_cancel_ends_at_shopifys
     assert all(e.kind in (MovementKind.TRANSFER_IN, MovementKind.TRANSFER_OUT) for e in moved)
 
 
-class Refused(ShopifyFulfillmentOrders):
+class Refused(NoReturns):
     def fulfillment_order(self, fulfillment_order_id: int) -> FulfillmentOrderRead | None:
         raise PushRefused("no usable Shopify credentials for the shop")
 
@@ -284,7 +272,7 @@ def test_a_move_shopify_will_not_let_us_read_is_parked_saying_why_and_an_unknown
     assert [p.kind for p in unknown.parked.problems] == [ProblemKind.UNKNOWN_SHOP]
 
 
-class At(ShopifyFulfillmentOrders):
+class At(NoReturns):
     """The fulfilment order read at one location, with both units open there."""
 
     def __init__(self, location: int) -> None:

@@ -127,6 +127,8 @@ def fetched_order(node: dict[str, Any], *, lists_asked: int = NESTED_LISTS) -> F
             "admin_graphql_api_id": r["id"],
             "order_id": order_id,
             "created_at": r.get("createdAt"),
+            # A refund of a return restocks nothing itself: the return's dispositions do (returns.py).
+            "return": r.get("return"),
             "refund_line_items": [
                 {
                     "id": id_from_gid(rl["id"]),

@@ -25,6 +25,8 @@ class MovementKind(StrEnum):
     SALE = "sale"
     CANCEL_RESTOCK = "cancel_restock"
     REFUND_RESTOCK = "refund_restock"
+    # A returned unit disposed RESTOCKED on its reverse fulfilment order (domain/returns.py).
+    RETURN_RESTOCK = "return_restock"
     TRANSFER_OUT = "transfer_out"
     TRANSFER_IN = "transfer_in"
     COUNT = "count"

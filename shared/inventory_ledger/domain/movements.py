@@ -8,7 +8,7 @@ from inventory_ledger.domain.ledger import LevelKey, MovementKind, Source
 from inventory_ledger.domain.merchant import Problem
 
 DECREASING = frozenset({MovementKind.SALE, MovementKind.TRANSFER_OUT})
-RESTOCKS = frozenset({MovementKind.CANCEL_RESTOCK, MovementKind.REFUND_RESTOCK})
+RESTOCKS = frozenset({MovementKind.CANCEL_RESTOCK, MovementKind.REFUND_RESTOCK, MovementKind.RETURN_RESTOCK})
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,11 @@
 - Cancellation: unfulfilled units go back where they were taken; fulfilled ones (by fulfillments[], or
   the whole line when the line says `fulfilled`) do not. A cancel that arrives before its order
   carries the whole order, so it applies the sale too.
-- Refund: only lines Shopify marks restocked (return, cancel, legacy_restock), at the refund line's
-  location (a `cancel` line: where the ledger took the units); no_restock changes nothing. A line is
-  never restocked past what was sold, and the unfulfilled units of a cancelled order are restocked
-  once, whether the cancel or Shopify's `cancel` refund line says so first (planning.py).
+- Refund: nothing when it belongs to a return (`return` set): the return's dispositions restock its
+  units (returns.py). Otherwise only lines Shopify marks restocked (return, cancel, legacy_restock),
+  at the refund line's location (a `cancel` line: where the ledger took the units); no_restock
+  changes nothing. A line is never restocked past what was sold, and the unfulfilled units of a
+  cancelled order are restocked once, whether the cancel or Shopify's `cancel` refund line says so first (planning.py).
 """
 
 from collections.abc import Mapping
@@ -211,6 +212,8 @@ def apply_order_cancelled(order: Order, merchant: MerchantView, lines: LineState
 
 def apply_refund_created(refund: Refund, merchant: MerchantView, lines: LineStates, source: Source) -> Translation:
     translation = Translation()
+    if refund.return_ is not None:
+        return translation  # a return's units are restocked by its dispositions (returns.py), never twice
     for refund_line in refund.refund_line_items:
         if not refund_line.restock_type.restocks or refund_line.quantity == 0:
             continue

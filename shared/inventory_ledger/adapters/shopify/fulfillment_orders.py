@@ -1,5 +1,5 @@
 """The consumer's port on Shopify after fulfillment_orders/moved or /order_routing_complete: the
-fulfilment order as it is now."""
+fulfilment order as it is now; after reverse_fulfillment_orders/dispose, the reverse fulfilment order."""
 
 from typing import Any
 
@@ -7,7 +7,14 @@ from inventory_ledger.adapters.shopify.admin_operations import ShopifyAdminOpera
 from inventory_ledger.adapters.shopify.port_errors import as_port_errors
 from inventory_ledger.domain.catch_up import fulfillment_bodies
 from inventory_ledger.domain.ids import gid
-from inventory_ledger.domain.shopify_payloads import Fulfillment, FulfillmentOrderLine, FulfillmentOrderRead
+from inventory_ledger.domain.shopify_payloads import (
+    Disposition,
+    Fulfillment,
+    FulfillmentOrderLine,
+    FulfillmentOrderRead,
+    ReverseFulfillmentOrderLine,
+    ReverseFulfillmentOrderRead,
+)
 from inventory_ledger.observability import logger
 from inventory_ledger.ports import ShopifyFulfillmentOrders
 
@@ -35,6 +42,11 @@ class ShopifyFulfillmentOrdersReader(ShopifyFulfillmentOrders):
             logger.warning("fulfilment order's shipments truncated", extra={"fulfillment_order": node.get("id")})
         return fulfillment_order_read(node)
 
+    def reverse_fulfillment_order(self, reverse_fulfillment_order_id: int) -> ReverseFulfillmentOrderRead | None:
+        with as_port_errors():
+            node = self.gateway.reverse_fulfillment_order(gid("ReverseFulfillmentOrder", reverse_fulfillment_order_id))
+        return reverse_fulfillment_order_read(node) if node is not None else None
+
 
 def fulfillment_order_read(node: dict[str, Any]) -> FulfillmentOrderRead:
     """A FULFILLMENT_ORDER node as the domain reads it (ids from gids; pydantic refuses what is off)."""
@@ -56,3 +68,27 @@ def fulfillment_order_read(node: dict[str, Any]) -> FulfillmentOrderRead:
             for line in (node.get("lineItems") or {}).get("nodes") or []
         ],
     )
+
+
+def reverse_fulfillment_order_read(node: dict[str, Any]) -> ReverseFulfillmentOrderRead:
+    """A REVERSE_FULFILLMENT_ORDER node as the domain reads it (ids from gids; pydantic refuses what is off)."""
+    lines = []
+    for line in (node.get("lineItems") or {}).get("nodes") or []:
+        ordered = (line.get("fulfillmentLineItem") or {}).get("lineItem") or {}
+        lines.append(
+            ReverseFulfillmentOrderLine(
+                id=line.get("id"),
+                line_item_id=ordered.get("id"),
+                total_quantity=line.get("totalQuantity"),
+                variant_id=(ordered.get("variant") or {}).get("id"),
+                dispositions=[_disposition(d) for d in _nodes(line.get("dispositions"))],
+            )
+        )
+    return ReverseFulfillmentOrderRead(
+        id=node["id"], order_id=(node.get("order") or {}).get("id"), status=node.get("status"), line_items=lines
+    )
+
+
+def _disposition(node: dict[str, Any]) -> Disposition:
+    location = (node.get("location") or {}).get("id")
+    return Disposition(id=node.get("id"), type=node.get("type"), quantity=node.get("quantity"), location_id=location)
