@@ -14,6 +14,7 @@ from typing import Any
 
 from .ids import gid
 from .state import (
+    Disposition,
     Fulfillment,
     InventoryItem,
     InventoryLevel,
@@ -22,10 +23,22 @@ from .state import (
     OrderEdit,
     Refund,
     RefundLine,
+    Return,
+    ReverseLine,
     Shop,
     SimulatorState,
 )
-from .webhooks import inventory_level_body, order_body, order_edit_body, order_routing_complete_body, refund_body
+from .webhooks import (
+    inventory_level_body,
+    order_body,
+    order_edit_body,
+    order_routing_complete_body,
+    refund_body,
+    reverse_fulfillment_orders_dispose_body,
+)
+
+# ReverseFulfillmentOrderDispositionType: RESTOCKED puts units back to available (at a location).
+DISPOSITION_TYPES = frozenset({"RESTOCKED", "NOT_RESTOCKED", "MISSING", "PROCESSING_REQUIRED"})
 
 
 class CommerceError(ValueError):
@@ -245,8 +258,17 @@ class Commerce:
                 self.state.emit(shop, "refunds/create", refund_body(shop, order, refund))
             return order
 
-    def refund(self, shop: Shop, order_id: int, lines: list[dict[str, Any]], note: str | None = None) -> Refund:
-        """Refund lines: {line_item_id, quantity, restock_type, location_id?}.
+    def refund(
+        self,
+        shop: Shop,
+        order_id: int,
+        lines: list[dict[str, Any]],
+        note: str | None = None,
+        return_id: int | None = None,
+    ) -> Refund:
+        """Refund lines: {line_item_id, quantity, restock_type, location_id?}. With ``return_id`` the
+        refund is of that return (REST `return` set): its dispositions restocked the units, so its
+        `return` lines move nothing.
 
         return: fulfilled units come back to available at location_id (default: the line's).
         cancel: open (committed) units are released back to available.
@@ -274,7 +296,7 @@ class Commerce:
                     self._restock_open(shop, line, open_qty, restock=kind != "no_restock")
                     line.released += open_qty
                 returned = qty if kind == "return" else (qty - open_qty if kind == "legacy_restock" else 0)
-                if returned and item is not None and item.tracked:
+                if returned and item is not None and item.tracked and return_id is None:
                     if location_id is None:
                         raise CommerceError(f"line {line.id} has no location to return units to: give location_id")
                     self._move(shop, self._level(shop, item.id, int(location_id)), available=returned)
@@ -288,9 +310,8 @@ class Commerce:
                         None if kind == "no_restock" else int(location_id) if location_id else None,
                     )
                 )
-            refund = Refund(
-                self.state.ids.next(), order.id, note, made, now, any(r.restock_type != "no_restock" for r in made)
-            )
+            refund = Refund(self.state.ids.next(), order.id, note, made, now,
+                            any(r.restock_type != "no_restock" for r in made), return_id)  # fmt: skip
             order.refunds.append(refund)
             order.updated_at = now
             self.state.emit(shop, "refunds/create", refund_body(shop, order, refund))
@@ -360,28 +381,111 @@ class Commerce:
             self.state.emit(shop, "orders/updated", order_body(shop, order))
             return edit
 
+    def create_return(self, shop: Shop, order_id: int, returned: dict[int, int]) -> Return:
+        """A return of shipped units (line id -> units), processed at once: its reverse fulfilment order
+        holds one line per returned order line, nothing disposed yet. Only units shipped and not
+        returned already come back. The returns/* topics are not simulated."""
+        with self.state.lock:
+            order = self._order(shop, order_id)
+            lines = []
+            for line_id, qty in returned.items():
+                line = order.line(line_id)
+                if line is None or qty <= 0 or qty > line.fulfilled - self._taken_back(order, line):
+                    raise CommerceError(f"cannot return {qty} of line {line_id}: only shipped units come back")
+                lines.append(ReverseLine(self.state.ids.next(), line_id, self.state.ids.next(), qty))
+            if not lines:
+                raise CommerceError("a return takes back at least one line")
+            made = Return(self.state.ids.next(), self.state.ids.next(), lines, self.state.clock.now())
+            order.returns.append(made)
+            order.updated_at = made.created_at
+            return made
+
+    @staticmethod
+    def _taken_back(order: Order, line: LineItem) -> int:
+        """Shipped units of the line returned (by a return) or refunded outright (a refund of no return)."""
+        of_returns = sum(rl.quantity for r in order.refunds if r.return_id is not None
+                         for rl in r.lines if rl.line_item_id == line.id)  # fmt: skip
+        return order.returned(line.id) + line.refunded - line.released - of_returns
+
+    def reverse_fulfillment_order(self, shop: Shop, number: int) -> tuple[Order, Return] | None:
+        for order in shop.orders.values():
+            for made in order.returns:
+                if made.reverse_fulfillment_order_id == number:
+                    return order, made
+        return None
+
+    def dispose(self, shop: Shop, number: int, wanted: list[tuple[int, int, str, int | None]]) -> list[ReverseLine]:
+        """reverseFulfillmentOrderDispose: (reverse line id, units, type, location id) each. RESTOCKED
+        needs a location and puts the units back to available there; the other types move nothing.
+        A line never disposes more than it returned. Emits reverse_fulfillment_orders/dispose."""
+        with self.state.lock:
+            found = self.reverse_fulfillment_order(shop, number)
+            if found is None:
+                raise CommerceError(f"unknown reverse fulfillment order {number}")
+            order, made = found
+            lines = {line.id: line for line in made.lines}
+            asked: dict[int, int] = {}
+            for line_id, qty, kind, location_id in wanted:
+                asked[line_id] = asked.get(line_id, 0) + qty
+                if line_id not in lines or qty <= 0 or asked[line_id] > lines[line_id].undisposed:
+                    raise CommerceError(f"cannot dispose {qty} of reverse line {line_id}")
+                if kind not in DISPOSITION_TYPES:
+                    raise CommerceError(f"unknown disposition type {kind}")
+                if kind == "RESTOCKED" and (location_id is None or location_id not in shop.locations):
+                    raise CommerceError("a RESTOCKED disposition needs a location of the shop")
+            now = self.state.clock.now()
+            done: list[tuple[ReverseLine, Disposition]] = []
+            for line_id, qty, kind, location_id in wanted:
+                line = lines[line_id]
+                at = location_id if kind == "RESTOCKED" else None
+                disposition = Disposition(self.state.ids.next(), kind, qty, at, now)
+                line.dispositions.append(disposition)
+                done.append((line, disposition))
+                ordered = order.line(line.line_item_id)
+                item = shop.item_of(ordered) if ordered is not None else None
+                if at is not None and item is not None and item.tracked:
+                    self._move(shop, self._level(shop, item.id, at), available=qty)
+            order.updated_at = now
+            self.state.emit(shop, "reverse_fulfillment_orders/dispose",
+                            reverse_fulfillment_orders_dispose_body(number, done))  # fmt: skip
+            return [line for line, _ in done]
+
+    def process_return(
+        self,
+        shop: Shop,
+        order_id: int,
+        returned: dict[int, int],
+        disposition: str,
+        location_id: int | None,
+        refund: bool = False,
+    ) -> Return:
+        """A return created and processed: every returned unit disposed ``disposition`` (at
+        ``location_id`` when RESTOCKED), then, with ``refund``, a refund of the return (`return` set)."""
+        with self.state.lock:
+            made = self.create_return(shop, order_id, returned)
+            self.dispose(shop, made.reverse_fulfillment_order_id,
+                         [(line.id, line.quantity, disposition, location_id) for line in made.lines])  # fmt: skip
+            if refund:
+                lines = [{"line_item_id": line.line_item_id, "quantity": line.quantity, "restock_type": "return",
+                          "location_id": location_id} for line in made.lines]  # fmt: skip
+                self.refund(shop, order_id, lines, note="return", return_id=made.id)
+            return made
+
     def exchange(
         self, shop: Shop, order_id: int, returned: dict[int, int], exchanged: list[OrderLineSpec], location_id: int
     ) -> Refund:
-        """A POS exchange, as Shopify's exchange platform records it since 2025-03: a return of shipped
-        units (restocked at the till's location, a refund line `return`) and exchange items added to the
-        same order as new line items, handed over at once (committed and fulfilled there).
+        """A POS exchange, as Shopify's exchange platform records it since 2025-03: a Return of shipped
+        units whose reverse fulfilment order disposes them RESTOCKED at the till's location (emitting
+        reverse_fulfillment_orders/dispose), a refund of that return (`return` set, its lines moving
+        nothing), and exchange items added to the same order as new line items, handed over at once
+        (committed and fulfilled there).
         https://shopify.dev/changelog/retail-exchanges-now-use-the-shopify-exchanges-implementation;
-        https://shopify.dev/docs/apps/build/orders-fulfillment/returns-apps/read-exchanges. Emits
-        refunds/create; the exchange's own topics (returns/*) are not simulated."""
+        https://shopify.dev/docs/apps/build/orders-fulfillment/returns-apps/read-exchanges. The returns/*
+        topics are not simulated."""
         with self.state.lock:
             order = self._order(shop, order_id)
-            for line_id, qty in returned.items():
-                line = order.line(line_id)
-                if line is None or qty <= 0 or qty > line.fulfilled - (line.refunded - line.released):
-                    raise CommerceError(f"cannot return {qty} of line {line_id}: only shipped units come back")
-            refund = self.refund(
-                shop,
-                order_id,
-                [{"line_item_id": i, "quantity": q, "restock_type": "return", "location_id": location_id}
-                 for i, q in returned.items()],
-                note="exchange",
-            )  # fmt: skip
+            made = self.process_return(shop, order_id, returned, "RESTOCKED", location_id, refund=True)
+            refund = next(r for r in order.refunds if r.return_id == made.id)
             now = self.state.clock.now()
             taken = []
             for spec in exchanged:

@@ -17,6 +17,7 @@ from .commerce import CommerceError, OrderLineSpec
 from .delivery import DeliveryMode
 from .faults import Fault
 from .fulfilment_moves import move_fulfilment_orders
+from .ids import gid
 from .lifecycle import install, send_compliance
 from .simulator import Simulator
 from .state import Shop
@@ -52,6 +53,7 @@ RULES = [
     (f"{S}/orders/<int:order_id>/refunds", "POST", "refund"),
     (f"{S}/orders/<int:order_id>/edits", "POST", "edit_order"),
     (f"{S}/orders/<int:order_id>/exchanges", "POST", "exchange"),
+    (f"{S}/orders/<int:order_id>/returns", "POST", "return_units"),
     (f"{S}/faults", "GET", "list_faults"),
     (f"{S}/faults", "POST", "add_fault"),
     (f"{S}/faults", "DELETE", "clear_faults"),
@@ -257,6 +259,25 @@ class ControlAPI:
         with self.sim.state.lock:
             return _json({"refund": refund_body(shop, shop.orders[order_id], refund),
                           "order": order_body(shop, shop.orders[order_id])}, 201)  # fmt: skip
+
+    def _return_units(self, request: Request, shop: Shop, order_id: int) -> Response:
+        body = self._body(request, m.ReturnSpec)
+        loc = shop.location_by_name(body.location) if body.location is not None else None
+        if body.location is not None and loc is None:
+            raise CommerceError(f"unknown location {body.location}")
+        returned = {li.line_item_id: li.quantity for li in body.returned}
+        location_id = loc.id if loc is not None else None
+        commerce = self.sim.commerce
+        with self.sim.state.lock:
+            if body.disposition is None:
+                made = commerce.create_return(shop, order_id, returned)
+            else:
+                made = commerce.process_return(shop, order_id, returned, body.disposition, location_id, body.refund)
+            lines = [{"id": gid("ReverseFulfillmentOrderLineItem", line.id), "line_item_id": line.line_item_id,
+                      "quantity": line.quantity} for line in made.lines]  # fmt: skip
+            return _json({"id": made.id, "line_items": lines,
+                          "reverse_fulfillment_order_id": gid("ReverseFulfillmentOrder",
+                                                              made.reverse_fulfillment_order_id)}, 201)  # fmt: skip
 
     def _list_faults(self, request: Request, shop: Shop) -> dict[str, Any]:
         return {

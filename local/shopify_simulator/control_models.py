@@ -161,6 +161,16 @@ class ExchangeSpec(_Model):
     exchange: list[OrderLine] = Field(default_factory=list)
 
 
+class ReturnSpec(_Model):
+    """A return of shipped units, processed: each unit disposed `disposition` (RESTOCKED at `location`),
+    or, with no disposition, left to dispose through reverseFulfillmentOrderDispose; `refund` refunds it."""
+
+    returned: list[ReturnedLine]
+    disposition: str | None = "RESTOCKED"
+    location: str | None = None
+    refund: bool = False
+
+
 class FulfilLine(_Model):
     line_item_id: int
     quantity: int = Field(gt=0)

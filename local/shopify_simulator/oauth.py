@@ -36,7 +36,8 @@ EXPIRING_OFFLINE_TTL = 3_600
 REFRESH_TOKEN_TTL = 90 * 24 * 3600
 # The scopes shopify.app.toml asks for.
 DEFAULT_SCOPES = (
-    "read_inventory,write_inventory,read_locations,read_merchant_managed_fulfillment_orders,read_orders,read_products"
+    "read_inventory,write_inventory,read_locations,read_merchant_managed_fulfillment_orders,read_orders,read_products,"
+    "read_returns"
 )
 
 

@@ -22,6 +22,7 @@ from .objects import (
     variant_obj,
 )
 from .queries_orders import fulfillment_order_resolver, orders_resolver
+from .queries_returns import reverse_fulfillment_order_resolver
 from .state import InventoryItem, Product, Shop, Variant
 from .webhook_subscriptions import webhook_subscriptions
 
@@ -144,5 +145,6 @@ def query_root(ctx: ExecContext) -> Obj:
         fulfillment=by_id("Fulfillment"),
         refund=by_id("Refund"),
         fulfillmentOrder=fulfillment_order_resolver(ctx),
+        reverseFulfillmentOrder=reverse_fulfillment_order_resolver(ctx),
         webhookSubscriptions=webhook_subscriptions(ctx),
     )

@@ -65,7 +65,7 @@ def order_part_by_id(shop: Shop, kind: str, num: int) -> Obj | None:
 
 def order_obj(shop: Shop, order: Order) -> Obj:
     def line_items(info: GraphQLResolveInfo, **args: Any) -> Obj:
-        return connection(info, "LineItemConnection", [(li.id, _line_obj(shop, li)) for li in order.line_items], **args)
+        return connection(info, "LineItemConnection", [(li.id, line_obj(shop, li)) for li in order.line_items], **args)
 
     def fulfillments(info: GraphQLResolveInfo, first: int | None = None, **_: Any) -> list[Obj]:
         return [_fulfillment_obj(f) for f in order.fulfillments][: first or None]
@@ -98,7 +98,7 @@ def order_obj(shop: Shop, order: Order) -> Obj:
     )
 
 
-def _line_obj(shop: Shop, line: LineItem) -> Obj:
+def line_obj(shop: Shop, line: LineItem) -> Obj:
     variant = shop.variants.get(line.variant_id) if line.variant_id is not None else None
     item = shop.item_of(line)
     item_obj = Obj("InventoryItem", id=gid("InventoryItem", item.id), tracked=item.tracked) if item else None
@@ -151,7 +151,9 @@ def _refund_obj(refund: Refund) -> Obj:
         ]
         return connection(info, "RefundLineItemConnection", nodes, **args)
 
-    return Obj("Refund", id=gid("Refund", refund.id), createdAt=iso(refund.created_at), refundLineItems=lines)
+    made = Obj("Return", id=gid("Return", refund.return_id)) if refund.return_id is not None else None
+    return Obj("Refund", id=gid("Refund", refund.id), createdAt=iso(refund.created_at), refundLineItems=lines,
+               **{"return": made})  # fmt: skip
 
 
 def fulfillment_order_resolver(ctx: ExecContext) -> Callable[..., Obj | None]:
@@ -196,7 +198,7 @@ def fulfillment_order_obj(ctx: ExecContext, shop: Shop, order: Order, location_i
             node = Obj(
                 "FulfillmentOrderLineItem",
                 id=gid("FulfillmentOrderLineItem", order.fulfillment_order_lines[key]),
-                lineItem=_line_obj(shop, line),
+                lineItem=line_obj(shop, line),
                 remainingQuantity=remaining,
                 totalQuantity=remaining + fulfilled,
                 sku=line.sku,

@@ -157,6 +157,44 @@ class Refund:
     lines: list[RefundLine]
     created_at: float
     restock: bool
+    return_id: int | None = None  # the return it refunds (REST `return`), whose dispositions restock
+
+
+@dataclass
+class Disposition:
+    """What was done with returned units (ReverseFulfillmentOrderDisposition): RESTOCKED at a location,
+    NOT_RESTOCKED, MISSING or PROCESSING_REQUIRED."""
+
+    id: int
+    type: str
+    quantity: int
+    location_id: int | None
+    created_at: float
+
+
+@dataclass
+class ReverseLine:
+    """A ReverseFulfillmentOrderLineItem: units of one shipped order line coming back."""
+
+    id: int
+    line_item_id: int
+    fulfillment_line_item_id: int
+    quantity: int
+    dispositions: list[Disposition] = field(default_factory=list)
+
+    @property
+    def undisposed(self) -> int:
+        return self.quantity - sum(d.quantity for d in self.dispositions)
+
+
+@dataclass
+class Return:
+    """A processed return and its one reverse fulfilment order (Shopify's returns model)."""
+
+    id: int
+    reverse_fulfillment_order_id: int
+    lines: list[ReverseLine]
+    created_at: float
 
 
 @dataclass
@@ -183,6 +221,7 @@ class Order:
     fulfillments: list[Fulfillment] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
     edits: list[OrderEdit] = field(default_factory=list)
+    returns: list[Return] = field(default_factory=list)
     # The open fulfilment order assigned at each location (location id -> fulfilment order id),
     # allocated when first named (a move); the REST order itself carries none.
     fulfillment_orders: dict[int, int] = field(default_factory=dict)
@@ -191,6 +230,10 @@ class Order:
 
     def line(self, line_id: int) -> LineItem | None:
         return next((li for li in self.line_items if li.id == line_id), None)
+
+    def returned(self, line_id: int) -> int:
+        """Units of the line a return took back (disposed or not yet)."""
+        return sum(rl.quantity for r in self.returns for rl in r.lines if rl.line_item_id == line_id)
 
 
 @dataclass

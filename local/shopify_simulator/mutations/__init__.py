@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import webhook_subscriptions
 from ..graph import Obj
-from . import bulk_ops, fulfillment_orders, inventory, seeding
+from . import bulk_ops, fulfillment_orders, inventory, returns, seeding
 
 
 def mutation_root() -> Obj:
@@ -22,4 +22,5 @@ def mutation_root() -> Obj:
         webhookSubscriptionCreate=webhook_subscriptions.create,
         webhookSubscriptionDelete=webhook_subscriptions.delete,
         fulfillmentOrderMove=fulfillment_orders.move,
+        reverseFulfillmentOrderDispose=returns.dispose,
     )
