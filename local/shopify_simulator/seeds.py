@@ -18,7 +18,9 @@ LEDGER_TOPICS = (
 # Not seeded: fulfillment_orders/order_routing_complete (shopify.app.toml subscribes to it). With it the
 # chaos run parks routings whose read met the plan's window of refused credentials (401), and nothing
 # replays them once the credentials work again (docs/ledger.md); tests/integration/test_order_routing.py
-# delivers the simulator's routings itself.
+# delivers the simulator's routings itself. Nor reverse_fulfillment_orders/dispose: the demo and the chaos
+# run make no returns, and its read would meet the same window; tests/integration/test_returns.py
+# delivers the simulator's disposes itself.
 
 
 def stocked_shop(

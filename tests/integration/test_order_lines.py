@@ -238,8 +238,10 @@ def test_a_pos_exchange_restocks_the_returned_unit_and_takes_the_new_one_where_s
 ) -> None:
     """A POS exchange since 2025-03 is a Return with exchange line items on the same order
     (https://shopify.dev/changelog/retail-exchanges-now-use-the-shopify-exchanges-implementation): the
-    returned unit's refund line (`return`, at the store) restocks it; the exchange item is a new line
-    of the order, sold when the ledger reads the order (here the catch-up: returns/* are not consumed)."""
+    returned unit is restocked by its reverse fulfilment order's RESTOCKED disposition at the store
+    (reverse_fulfillment_orders/dispose), not by the refund of the return (its `return` set: it moves
+    nothing, even delivered first); the exchange item is a new line of the order, sold when the ledger
+    reads the order (here the catch-up: returns/* are not consumed)."""
     red, blue = tees(merchant)
     placed = merchant.control("POST", "/orders", {"lines": [{"inventory_item_id": red, "quantity": 1}],
                                                   "location": "Store"})  # fmt: skip
@@ -249,7 +251,10 @@ def test_a_pos_exchange_restocks_the_returned_unit_and_takes_the_new_one_where_s
     exchange = {"location": "Store", "returned": [{"line_item_id": red_line, "quantity": 1}],
                 "exchange": [{"inventory_item_id": blue, "quantity": 1}]}  # fmt: skip
     merchant.control("POST", f"/orders/{placed['id']}/exchanges", exchange)
-    deliver(merchant, "refunds/create")
+    assert [r.applied for r in deliver(merchant, "refunds/create")] == [[], []]
+    assert ledger_level(f"TEE@{red}", "store") == 9
+    disposed = deliver(merchant, "reverse_fulfillment_orders/dispose")
+    assert [[e.kind.value for e in r.applied] for r in disposed] == [["return_restock"], []]
     assert ledger_level(f"TEE@{red}", "store") == shopify_available(merchant, red, "Store") == 10
     assert shopify_available(merchant, blue, "Store") == 9
     run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())

