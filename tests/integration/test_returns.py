@@ -162,3 +162,23 @@ def test_a_malformed_or_unknown_dispose_is_parked_with_its_reason(merchant: Simu
     assert missing.parked is not None
     assert "Shopify has no reverse fulfilment order 999" in missing.parked.reason
     assert levels(merchant) == ((8, 10), (8, 11))  # nothing applied yet: the real dispose is not delivered
+
+
+def test_a_lost_dispose_is_reported_and_adopted_and_one_delivered_after_that_is_adopted_back(
+    merchant: SimulatedMerchant,
+) -> None:
+    """The catch-up reads no returns: a dispose that never arrived leaves the ledger below Shopify; the
+    reconciler reports the drift and, under the default policy `adopt`, takes Shopify's level as an edit.
+    Delivered after that, the dispose restocks again: the ledger is above Shopify (nothing is pushed: a
+    restock Shopify made moves `shopify_expected` with it) until the next reconciliation adopts it back."""
+    order = shipped_online(merchant)
+    return_units(merchant, order, 2, location="Store 2", refund=True)
+    merchant.consume("refunds/create")
+    assert levels(merchant) == ((8, 10), (8, 12))
+    run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
+    assert (run.total("drifted"), run.total("adopted")) == (1, 1)
+    assert levels(merchant) == ((8, 12), (8, 12))
+    assert [[e.quantity for e in r.applied] for r in merchant.consume(DISPOSE)] == [[2], []]
+    assert levels(merchant) == ((8, 14), (8, 12))
+    assert reconcile_shop(SHOP, bootstrap.reconcile_dependencies()).total("adopted") == 1
+    assert levels(merchant) == ((8, 12), (8, 12))
