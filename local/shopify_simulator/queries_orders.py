@@ -20,7 +20,7 @@ from .commerce import Commerce
 from .fulfilment_moves import open_fulfillment_orders
 from .graph import ExecContext, Obj, connection
 from .ids import gid, parse_gid_of
-from .state import Fulfillment, LineItem, Order, Refund, Shop
+from .state import Fulfillment, LineItem, Order, Refund, Return, ReverseLine, Shop
 
 _TERM = re.compile(r"\b(updated_at|created_at):(>=|>)'?\"?([0-9T:.\-+Z]+)")
 
@@ -73,6 +73,10 @@ def order_obj(shop: Shop, order: Order) -> Obj:
     def refunds(info: GraphQLResolveInfo, first: int | None = None, **_: Any) -> list[Obj]:
         return [_refund_obj(r) for r in order.refunds][: first or None]
 
+    def returns(info: GraphQLResolveInfo, **args: Any) -> Obj:
+        nodes = [(made.id, _return_obj(shop, order, made)) for made in order.returns]
+        return connection(info, "ReturnConnection", nodes, **args)
+
     def fulfillment_orders(info: GraphQLResolveInfo, **args: Any) -> Obj:
         ctx: ExecContext = info.context
         args.pop("displayable", None)
@@ -95,6 +99,7 @@ def order_obj(shop: Shop, order: Order) -> Obj:
         fulfillments=fulfillments,
         refunds=refunds,
         fulfillmentOrders=fulfillment_orders,
+        returns=returns,
     )
 
 
@@ -221,4 +226,52 @@ def fulfillment_order_obj(ctx: ExecContext, shop: Shop, order: Order, location_i
             location=Obj("Location", id=gid("Location", location_id)),
         ),
         lineItems=line_items,
+    )
+
+
+def _return_obj(shop: Shop, order: Order, made: Return) -> Obj:
+    def reverse_fulfillment_orders(info: GraphQLResolveInfo, **args: Any) -> Obj:
+        nodes = [(made.reverse_fulfillment_order_id, reverse_fulfillment_order_obj(shop, order, made))]
+        return connection(info, "ReverseFulfillmentOrderConnection", nodes, **args)
+
+    return Obj("Return", id=gid("Return", made.id), reverseFulfillmentOrders=reverse_fulfillment_orders)
+
+
+def reverse_fulfillment_order_obj(shop: Shop, order: Order, made: Return) -> Obj:
+    def line_items(info: GraphQLResolveInfo, **args: Any) -> Obj:
+        nodes = [(line.id, reverse_line_obj(shop, order, line)) for line in made.lines]
+        return connection(info, "ReverseFulfillmentOrderLineItemConnection", nodes, **args)
+
+    return Obj(
+        "ReverseFulfillmentOrder",
+        id=gid("ReverseFulfillmentOrder", made.reverse_fulfillment_order_id),
+        status="OPEN" if any(line.undisposed for line in made.lines) else "CLOSED",
+        order=order_obj(shop, order),
+        lineItems=line_items,
+    )
+
+
+def reverse_line_obj(shop: Shop, order: Order, line: ReverseLine) -> Obj:
+    ordered = order.line(line.line_item_id)
+    return Obj(
+        "ReverseFulfillmentOrderLineItem",
+        id=gid("ReverseFulfillmentOrderLineItem", line.id),
+        totalQuantity=line.quantity,
+        fulfillmentLineItem=Obj(
+            "FulfillmentLineItem",
+            id=gid("FulfillmentLineItem", line.fulfillment_line_item_id),
+            quantity=line.quantity,
+            lineItem=line_obj(shop, ordered) if ordered is not None else None,
+        ),
+        dispositions=[
+            Obj(
+                "ReverseFulfillmentOrderDisposition",
+                id=gid("ReverseFulfillmentOrderDisposition", d.id),
+                type=d.type,
+                quantity=d.quantity,
+                createdAt=iso(d.created_at),
+                location=Obj("Location", id=gid("Location", d.location_id)) if d.location_id is not None else None,
+            )
+            for d in line.dispositions
+        ],
     )

@@ -154,7 +154,8 @@ PRODUCT_DOCUMENTS = [
         1 + 1 + (1 + 1 + 2 + math.ceil(2 * _log_page(50))) + 1 + 1 + (2 + math.ceil(3 * _log_page(100))),
     ),
     # an order: 1 + retailLocation 1 + lineItems page (20 x 3) + fulfillments list (1 + location 1 +
-    # a page of 20 x 2) + refunds list (1 + its return 1 + a page of 20 x 3)
+    # a page of 20 x 2) + refunds list (1 + its return 1 + a page of 20 x 3) + a page of 4 returns, each
+    # (1 + a page of 2 reverse fulfilment orders x 1)
     (
         "ORDERS_UPDATED_SINCE",
         5,
@@ -166,6 +167,7 @@ PRODUCT_DOCUMENTS = [
                 + (2 + math.ceil(3 * _log_page(20)))
                 + (1 + 1 + 2 + math.ceil(2 * _log_page(20)))
                 + (1 + 1 + 2 + math.ceil(3 * _log_page(20)))
+                + (2 + math.ceil((1 + 2 + math.ceil(1 * _log_page(2))) * _log_page(4)))
             )
             * _log_page(5)
         ),

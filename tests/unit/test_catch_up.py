@@ -125,3 +125,20 @@ def test_a_node_listing_as_many_fulfilments_as_asked_is_truncated_until_read_who
     assert not order_truncated(whole, WHOLE_LISTS)
     assert not fetched_order(whole, lists_asked=WHOLE_LISTS).truncated
     assert fetched_order(whole, lists_asked=WHOLE_LISTS).order.line_items == fetched_order(NODE).order.line_items
+
+
+def test_a_refund_of_a_return_says_so_and_the_returns_reverse_fulfilment_orders_are_read() -> None:
+    """A refund's `return` (GraphQL `Refund.return`) reaches the refund body, so it restocks nothing
+    (domain/returns.py); each return's reverse fulfilment orders are read for their dispositions; a
+    return list with more pages leaves the order truncated."""
+    refunds: Any = NODE["refunds"]
+    refund = {**refunds[0], "return": {"id": "gid://shopify/Return/71"}}
+    reverse = {"pageInfo": {"hasNextPage": False}, "nodes": [{"id": "gid://shopify/ReverseFulfillmentOrder/81"}]}
+    returns = {"pageInfo": {"hasNextPage": False}, "nodes": [{"reverseFulfillmentOrders": reverse}]}
+    fetched = fetched_order({**NODE, "refunds": [refund], "returns": returns})
+    assert fetched.refunds[0].return_ is not None
+    assert fetched_order(NODE).refunds[0].return_ is None
+    assert fetched.reverse_fulfillment_orders == (81,)
+    assert not fetched.truncated
+    more = {**returns, "pageInfo": {"hasNextPage": True}}
+    assert order_truncated({**NODE, "returns": more}, WHOLE_LISTS)

@@ -16,7 +16,7 @@ from graphql import GraphQLResolveInfo
 from ..commerce import Commerce, CommerceError
 from ..graph import ExecContext, Obj
 from ..ids import parse_gid_of
-from ..queries_returns import reverse_line_obj
+from ..queries_orders import reverse_line_obj
 from .common import user_error
 
 PAYLOAD = "ReverseFulfillmentOrderDisposePayload"

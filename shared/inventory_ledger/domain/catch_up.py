@@ -45,6 +45,9 @@ class FetchedOrder:
     # the order's SKUs (for no SKU at all when its lines were cut).
     truncated: bool = False
     lines_truncated: bool = False
+    # The reverse fulfilment orders of the order's returns: their dispositions are read and applied
+    # as a reverse_fulfillment_orders/dispose would be (domain/returns.py).
+    reverse_fulfillment_orders: tuple[int, ...] = ()
 
     @property
     def skus(self) -> frozenset[str]:
@@ -152,6 +155,11 @@ def fetched_order(node: dict[str, Any], *, lists_asked: int = NESTED_LISTS) -> F
         refund_bodies=refund_bodies,
         truncated=order_truncated(node, lists_asked),
         lines_truncated=_more(node.get("lineItems")),
+        reverse_fulfillment_orders=tuple(
+            id_from_gid(reverse["id"])
+            for made in _nodes(node.get("returns"))
+            for reverse in _nodes(made.get("reverseFulfillmentOrders"))
+        ),
     )
 
 
@@ -170,6 +178,8 @@ def order_truncated(node: dict[str, Any], lists_asked: int = NESTED_LISTS) -> bo
         or len(refunds) >= lists_asked
         or any(_more(f.get("fulfillmentLineItems")) for f in fulfillments)
         or any(_more(r.get("refundLineItems")) for r in refunds)
+        or _more(node.get("returns"))
+        or any(_more(r.get("reverseFulfillmentOrders")) for r in _nodes(node.get("returns")))
     )
 
 

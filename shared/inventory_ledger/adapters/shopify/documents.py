@@ -146,7 +146,8 @@ query InventoryItemsAvailableAt($ids: [ID!]!, $locationId: ID!) {
 
 # Orders created or updated since an instant (`$query` e.g. `updated_at:>='2026-12-01T09:00:00Z'`),
 # oldest update first, with what the ledger applies from their webhooks: line items (variant, SKU,
-# quantity), fulfilments with their lines, cancellation and refunds with their restocked lines. The
+# quantity), fulfilments with their lines, cancellation, refunds with their restocked lines (and the
+# return each refunds) and the reverse fulfilment orders of its returns (read for their dispositions). The
 # reconciler's catch-up feeds each through the webhook apply path (service/reconcile/catch_up.py).
 # Sized to stay under the 1,000-point single-query cap at 5 orders a page; an order with more lines,
 # fulfilments or refunds than a page holds is read again whole (the ORDER_* documents below).
@@ -199,6 +200,10 @@ query OrdersUpdatedSince($first: Int!, $after: String, $query: String) {
           pageInfo { hasNextPage }
           nodes { ...CatchUpRefundLine }
         }
+      }
+      returns(first: 4) {
+        pageInfo { hasNextPage }
+        nodes { reverseFulfillmentOrders(first: 2) { pageInfo { hasNextPage } nodes { id } } }
       }
     }
     pageInfo { hasNextPage endCursor }

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from inventory_ledger.domain.catch_up import CATCH_UP_WINDOW, FetchedOrder, catch_up_from
+from inventory_ledger.domain.ids import gid
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
 from inventory_ledger.observability import logger
@@ -112,13 +113,22 @@ def _apply_order(
     result: CatchUp,
     fulfillment_orders: ShopifyFulfillmentOrders | None,
 ) -> None:
-    """The order's bodies through the webhook path; a move that waited for the order is released (it
-    reads its fulfilment order through ``fulfillment_orders``)."""
+    """The order's bodies through the webhook path, then its returns' dispositions (each reverse
+    fulfilment order read through ``fulfillment_orders``, as a dispose is); a move that waited for the
+    order is released (it reads its fulfilment order the same way)."""
     order_id = fetched.order.id
     steps: list[tuple[Topic, dict[str, Any], str]] = [(Topic.ORDERS_CREATE, fetched.body, f"order/{order_id}")]
     if fetched.cancelled:
         steps.append((Topic.ORDERS_CANCELLED, fetched.body, f"order/{order_id}/cancel"))
     steps += [(Topic.REFUNDS_CREATE, body, f"refund/{body['id']}") for body in fetched.refund_bodies]
+    # A return's restocks are its dispositions, which no refund carries: each reverse fulfilment order is
+    # read (without a reader to read them with, they are left to their webhooks).
+    if fulfillment_orders is not None:
+        steps += [
+            (Topic.REVERSE_FULFILLMENT_ORDERS_DISPOSE, {"admin_graphql_api_id": gid("ReverseFulfillmentOrder", rfo)},
+             f"reverse-fulfillment-order/{rfo}")
+            for rfo in fetched.reverse_fulfillment_orders
+        ]  # fmt: skip
     for topic, body, name in steps:
         envelope = _envelope(shop, topic, body, name, fetched.updated_at, now())
         reads = None if fulfillment_orders is None else lambda _shop: fulfillment_orders
