@@ -44,6 +44,9 @@ LIFECYCLE_TOPICS = frozenset(
 QUEUED_TOPICS = frozenset(Topic)
 # Topics whose payload names a fulfilment order and no order: the consumer reads the fulfilment order.
 FULFILLMENT_ORDER_TOPICS = frozenset({Topic.FULFILLMENT_ORDERS_MOVED, Topic.FULFILLMENT_ORDERS_ORDER_ROUTING_COMPLETE})
+# Topics whose payload names no order: the consumer reads what it names (a fulfilment order, or the
+# reverse fulfilment order a dispose names) from Shopify.
+READ_FROM_SHOPIFY_TOPICS = FULFILLMENT_ORDER_TOPICS | {Topic.REVERSE_FULFILLMENT_ORDERS_DISPOSE}
 
 # A shop domain names its secret; anything else must never reach a secret lookup.
 SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$")

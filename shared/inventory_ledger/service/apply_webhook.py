@@ -35,7 +35,7 @@ from inventory_ledger.domain.shopify_payloads import (
     ReverseFulfillmentOrderRead,
     ReverseFulfillmentOrdersDispose,
 )
-from inventory_ledger.domain.webhooks import FULFILLMENT_ORDER_TOPICS, Topic, WebhookEnvelope
+from inventory_ledger.domain.webhooks import READ_FROM_SHOPIFY_TOPICS, Topic, WebhookEnvelope
 from inventory_ledger.ports import (
     ConcurrentChange,
     DuplicateEntry,
@@ -181,7 +181,7 @@ def prepare_envelope(
     observed, an invalid payload or an unknown shop parked). ``read``: the payload and merchant view,
     read already."""
     result = ApplyResult(envelope.event_id, envelope.topic.value, envelope.shop_domain)
-    if envelope.topic in FULFILLMENT_ORDER_TOPICS or envelope.topic is Topic.REVERSE_FULFILLMENT_ORDERS_DISPOSE:
+    if envelope.topic in READ_FROM_SHOPIFY_TOPICS:
         source = Source(topic=envelope.topic.value, webhook_id=envelope.webhook_id, event_id=envelope.event_id)
         return _prepare_move(envelope, result, source, ledger, now, shopify.fulfillment_orders)
     payload: Order | Refund | InventoryLevel | OrderEdited
@@ -294,8 +294,8 @@ def _read_or_park(
     reason = f"the {what} was not read: no Shopify client here (ledgerctl replay reads it)"
     found: FulfillmentOrderRead | ReverseFulfillmentOrderRead | None = None
     if fulfillment_orders is not None:
-        reads = fulfillment_orders(envelope.shop_domain)
         try:
+            reads = fulfillment_orders(envelope.shop_domain)
             if envelope.topic is Topic.REVERSE_FULFILLMENT_ORDERS_DISPOSE:
                 found = reads.reverse_fulfillment_order(read_id)
             else:
