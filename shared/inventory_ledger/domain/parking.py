@@ -50,3 +50,8 @@ class ParkedEvent:
     @property
     def is_waiting(self) -> bool:
         return all(problem.kind is ProblemKind.WAITING_FOR_ORDER for problem in self.problems)
+
+    @property
+    def shopify_unreadable(self) -> bool:
+        """Parked because Shopify could not be read for it: a replay may apply it once Shopify answers."""
+        return any(problem.kind is ProblemKind.SHOPIFY_UNREADABLE for problem in self.problems)

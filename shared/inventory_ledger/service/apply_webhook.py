@@ -237,23 +237,24 @@ def _prepare_move(
     """fulfillment_orders/moved and /order_routing_complete name no order: the fulfilment order (moved,
     or routed) is read from Shopify now (whenever the event is applied: first, or released once its
     order arrived), so the ledger follows where it is assigned at that moment. A shop whose credentials
-    Shopify refuses parks the event with the reason; throttling and Shopify's failures raise
-    TransientFailure (SQS retries)."""
+    Shopify refuses parks the event as shopify_unreadable (ledgerctl replay reads it); throttling and
+    Shopify's failures raise TransientFailure (SQS retries)."""
     try:
         fulfillment_order_id = _fulfillment_order_named(envelope)
     except ValidationError as error:
         return _park(result, envelope, ledger, now, [_invalid(error)])
-    reason = "the fulfilment order was not read: no Shopify client here (ledgerctl replay reads it)"
+    kind, reason = ProblemKind.SHOPIFY_UNREADABLE, "the fulfilment order was not read: no Shopify client here"
     read = None
     if fulfillment_orders is not None:
         try:
             read = fulfillment_orders(envelope.shop_domain).fulfillment_order(fulfillment_order_id)
+            kind = ProblemKind.INVALID_PAYLOAD
             reason = f"Shopify has no fulfilment order {fulfillment_order_id} (deleted, or not readable)"
         except PushRefused as error:
             reason = f"the fulfilment order was not read: {error}"
     if read is None:
         known = ledger.merchant_view(envelope.shop_domain) is not None
-        problem = Problem(ProblemKind.INVALID_PAYLOAD, reason) if known else _unknown_shop(envelope)
+        problem = Problem(kind, reason) if known else _unknown_shop(envelope)
         return _park(result, envelope, ledger, now, [problem])
     moved = read  # not None, for the closure below
     locations = [moved.location_id, *(f.location_id for f in moved.fulfillments)]
