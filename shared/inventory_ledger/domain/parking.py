@@ -21,6 +21,8 @@ class ParkedEvent:
     problems: tuple[Problem, ...]
     # Set when the event waits for an order to reach the ledger; replayed when it does.
     waiting_for_order: int | None = None
+    # Replays that found Shopify still unreadable for it (service/apply_webhook.replay_parked counts them).
+    replays: int = 0
 
     @classmethod
     def of(

@@ -237,7 +237,7 @@ def _prepare_move(
     """fulfillment_orders/moved and /order_routing_complete name no order: the fulfilment order (moved,
     or routed) is read from Shopify now (whenever the event is applied: first, or released once its
     order arrived), so the ledger follows where it is assigned at that moment. A shop whose credentials
-    Shopify refuses parks the event as shopify_unreadable (ledgerctl replay reads it); throttling and
+    Shopify refuses parks the event as shopify_unreadable (the pusher's sweep replays it); throttling and
     Shopify's failures raise TransientFailure (SQS retries)."""
     try:
         fulfillment_order_id = _fulfillment_order_named(envelope)
@@ -472,10 +472,14 @@ def replay_parked(
 ) -> ApplyResult:
     """Applies a parked event again (after a mapping was fixed, or its order arrived).
 
-    It stays parked until applied: parking it again replaces it with the reasons that still hold.
+    It stays parked until applied: parking it again replaces it with the reasons that still hold (a
+    replay that finds Shopify still unreadable is counted on it).
     """
     envelope = WebhookEnvelope.model_validate_json(parked.envelope)
     result = apply_envelope(envelope, ledger, now, shopify=shopify)
     if result.parked is None:
         ledger.unpark(parked)
+    elif result.parked.shopify_unreadable:
+        result.parked = replace(result.parked, replays=parked.replays + 1)
+        ledger.park(result.parked)
     return result
