@@ -7,9 +7,10 @@ minutes, beside the re-push of the levels set aside for the same reason, with th
 uses (it gives up within client.CONSUMER_READ_RETRIES, so a shop that does not answer holds the sweep
 for seconds, not minutes).
 
-Per shop, oldest first, at most REPLAYS_PER_SHOP a run; the first replay that finds Shopify still
-unreadable (or unavailable) ends the shop's turn: it stays parked, once, its replays counted on it, and
-the next run tries again. A replay that reads Shopify applies the event, or parks it for what still
+Per shop at most REPLAYS_PER_SHOP a run (in the order received); the first replay that finds Shopify
+still unreadable ends the shop's turn: the event stays parked, once (parked again in its own place,
+its replays counted on it; one whose replay raised, Shopify unavailable, is left as it was), logged,
+and the next run tries again. A replay that reads Shopify applies the event, or parks it for what still
 stops it (its order not in the ledger yet, an unmapped location): no longer this sweep's to replay.
 """
 
