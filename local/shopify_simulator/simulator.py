@@ -143,6 +143,8 @@ class Simulator:
                         "location_gid": gid("Location", loc.id),
                         "location_name": loc.name,
                         "quantities": level.as_dict(),
+                        # Seconds since the epoch on the simulator's clock: when a quantity last changed.
+                        "changed_at": level.changed_at,
                     }
                 )
             return out

@@ -131,6 +131,17 @@ class ReadAhead:
     keys_for: Callable[[MerchantView], Iterable[LevelKey]]
 
 
+@dataclass(frozen=True)
+class BatchReadAhead:
+    """What a queue batch's order and refund events of one shop read before their first plans
+    (merchant_views_lines_and_balances): a view per event, the lines asked for (by order id) and the
+    balances of the levels ``keys_for`` names on those views."""
+
+    requests: Sequence[MappingQuery]
+    line_item_ids: Mapping[int, Iterable[int]]
+    keys_for: Callable[[list[MerchantView | None]], Iterable[LevelKey]]
+
+
 class ApplyingLedger(BalanceReads):
     """Applying an event or an operator's movement: the consumer, the catch-up, onboarding, the CLI."""
 
@@ -163,26 +174,24 @@ class ApplyingLedger(BalanceReads):
         names on that view (nothing more for an unknown shop); one round trip where the backend allows."""
         views, lines, balances = self.merchant_views_lines_and_balances(
             shop,
-            [ahead.request],
-            {ahead.order_id: ahead.line_item_ids},
-            lambda found: ahead.keys_for(found[0]) if found[0] else (),
+            BatchReadAhead(
+                [ahead.request],
+                {ahead.order_id: ahead.line_item_ids},
+                lambda found: ahead.keys_for(found[0]) if found[0] else (),
+            ),
         )
         return views[0], lines, balances
 
     def merchant_views_lines_and_balances(
-        self,
-        shop: str,
-        requests: Sequence[MappingQuery],
-        line_item_ids: Mapping[int, Iterable[int]],
-        keys_for: Callable[[list[MerchantView | None]], Iterable[LevelKey]],
+        self, shop: str, ahead: BatchReadAhead
     ) -> tuple[list[MerchantView | None], dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
         """``merchant_views`` for the requests, then ``orders_lines_and_balances`` of the levels
         ``keys_for`` names on those views (nothing more for an unknown shop): a queue batch's events of
         one shop read in one round trip where the backend allows."""
-        views = self.merchant_views(shop, requests)
+        views = self.merchant_views(shop, ahead.requests)
         if all(view is None for view in views):
             return views, {}, {}
-        return views, *self.orders_lines_and_balances(shop, line_item_ids, keys_for(views))
+        return views, *self.orders_lines_and_balances(shop, ahead.line_item_ids, ahead.keys_for(views))
 
     def orders_lines_and_balances(
         self, shop: str, line_item_ids: Mapping[int, Iterable[int]], keys: Iterable[LevelKey]

@@ -89,6 +89,18 @@ def test_admin_edit_sets_available_and_levels_read_back(store: Store) -> None:
     assert tee2["quantities"]["on_hand"] == 9
 
 
+def test_levels_say_when_a_quantity_last_changed(store: Store) -> None:
+    # The drain benchmark times a backlog by the last level Shopify wrote, read from here.
+    def changed_at(sku: str) -> float:
+        levels = store.control("GET", "/levels")["levels"]
+        return next(lv["changed_at"] for lv in levels if (lv["sku"], lv["location_name"]) == (sku, "Shop location"))
+
+    before = changed_at("TEE-2")
+    store.server.sim.advance(60)
+    store.control("POST", "/admin/levels", {"sku": "TEE-2", "location": "Shop location", "available": 9})
+    assert changed_at("TEE-2") == before + 60
+
+
 def _verify(raw: bytes, signature: str) -> bool:
     expected = base64.b64encode(hmac.new(SECRET.encode(), raw, hashlib.sha256).digest()).decode()
     return hmac.compare_digest(expected, signature)

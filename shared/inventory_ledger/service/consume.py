@@ -20,6 +20,7 @@ from inventory_ledger.domain.shopify_payloads import Order, Refund
 from inventory_ledger.domain.webhooks import LIFECYCLE_TOPICS, Topic, WebhookEnvelope
 from inventory_ledger.observability import logger, metrics
 from inventory_ledger.ports import (
+    BatchReadAhead,
     FulfillmentOrdersFor,
     LedgerRepository,
     MissingPayload,
@@ -162,9 +163,8 @@ def _merchant_views(
             }
 
         try:
-            views, lines, balances = ledger.merchant_views_lines_and_balances(
-                shop, [mapping_request(payload) for _, _, payload in events], line_ids, keys_for
-            )
+            ahead = BatchReadAhead([mapping_request(payload) for _, _, payload in events], line_ids, keys_for)
+            views, lines, balances = ledger.merchant_views_lines_and_balances(shop, ahead)
         except Exception as error:  # as each event's own read would meet it: preparing answers for it
             logger.info("merchant views not read at once", extra={"error": f"{type(error).__name__}: {error}"})
             continue

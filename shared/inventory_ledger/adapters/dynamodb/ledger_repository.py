@@ -2,7 +2,7 @@
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from itertools import batched
@@ -27,7 +27,7 @@ from inventory_ledger.domain.merchant import CONFIG_ONLY, MappingQuery, Merchant
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush
 from inventory_ledger.domain.webhooks import FULFILLMENT_ORDER_TOPICS
-from inventory_ledger.ports import ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
+from inventory_ledger.ports import BatchReadAhead, ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -95,22 +95,19 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
         return read
 
     def merchant_views_lines_and_balances(
-        self,
-        shop: str,
-        requests: Sequence[MappingQuery],
-        line_item_ids: Mapping[int, Iterable[int]],
-        keys_for: Callable[[list[MerchantView | None]], Iterable[LevelKey]],
+        self, shop: str, ahead: BatchReadAhead
     ) -> tuple[list[MerchantView | None], dict[tuple[int, int], OrderLineState], dict[LevelKey, Balance]]:
         # One BatchGetItem for the mapping items not cached, the orders' lines and the balances of the
         # levels the views from the cached items name (what is not cached is most often a mapping that
         # does not exist: a variant or SKU not mapped, asked for again each time). Should the read find
         # one, the levels of the views it completes that were not read are read after.
-        wanted_keys = [_mapping_sort_keys(request) for request in requests]
+        wanted_keys = [_mapping_sort_keys(request) for request in ahead.requests]
+        line_item_ids, keys_for = ahead.line_item_ids, ahead.keys_for
         sort_keys: set[str] = set().union(*wanted_keys)
         cached = self._cached_mappings(shop, sort_keys)
         config = cached.get(items.CONFIG_SK)
         if config is None:  # a shop not seen lately, or not a merchant: its views first
-            return super().merchant_views_lines_and_balances(shop, requests, line_item_ids, keys_for)
+            return super().merchant_views_lines_and_balances(shop, ahead)
 
         def views(found: Mapping[str, items.Item]) -> list[MerchantView | None]:
             return [
