@@ -182,20 +182,23 @@ def test_a_routing_refused_before_its_order_waits_for_it_once_read_and_the_order
     assert bootstrap.ledger().parked_events(SHOP) == []
 
 
+@pytest.fixture
+def refused_routing(merchant: SimulatedMerchant, shopify_simulator: SimulatorServer) -> str:
+    """park_a_refused_routing's routing: its event id."""
+    park_a_refused_routing(shopify_simulator, merchant)
+    [parked] = bootstrap.ledger().parked_events(SHOP)
+    return parked.event_id
+
+
 def test_ledgerctl_parked_replay_applies_it_at_once_once_the_credentials_are_fixed(
-    merchant: SimulatedMerchant,
-    shopify_simulator: SimulatorServer,
-    local_aws: LocalResources,
-    capsys: pytest.CaptureFixture[str],
+    refused_routing: str, merchant: SimulatedMerchant, local_aws: LocalResources, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The runbook's other way: the operator replays it by hand instead of waiting for the sweep."""
-    park_a_refused_routing(shopify_simulator, merchant)
-    [listed] = parked_listing(capsys)
-    assert main(["--json", "parked", "replay", SHOP, listed["event_id"]]) == 5  # still refused: nothing to do
+    assert main(["--json", "parked", "replay", SHOP, refused_routing]) == 5  # still refused: nothing to do
     assert json.loads(capsys.readouterr().out)["still_parked"].startswith("shopify_unreadable:")
     assert [p["replays"] for p in parked_listing(capsys)] == [1]
     store_admin_token(local_aws, REISSUED)
-    assert main(["--json", "parked", "replay", SHOP, listed["event_id"]]) == 0
+    assert main(["--json", "parked", "replay", SHOP, refused_routing]) == 0
     assert json.loads(capsys.readouterr().out)["applied"] == 2
     assert levels(merchant) == ((10, 8), (10, 8))
     assert sweep()["replayed"] == 0  # nothing left for the sweep
