@@ -6,7 +6,8 @@ queue's messages come back here to be pushed (service/pacing.py): a level that k
 pushed once per spacing, not once per stream poll. A shop whose Shopify fails has its levels set
 aside (marked for re-push) and the batch succeeds for everyone; a record is reported failed only
 when its level could not even be marked. The pusher's schedule (an EventBridge Scheduled Event)
-sweeps the marked levels and pushes them again.
+sweeps the marked levels and pushes them again, after replaying the events parked because Shopify
+could not be read for them (service/replay_unreadable.py).
 """
 
 from typing import Any
@@ -18,7 +19,14 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory_ledger.adapters.dynamodb.stream import level_of
-from inventory_ledger.bootstrap import ledger, merchant_directory, push_pacing, shopify_for, shopify_orders_for
+from inventory_ledger.bootstrap import (
+    ledger,
+    merchant_directory,
+    push_pacing,
+    shopify_for,
+    shopify_fulfillment_orders_for,
+    shopify_orders_for,
+)
 from inventory_ledger.clock import utc_now
 from inventory_ledger.observability import logger, metrics, tracer
 from inventory_ledger.service.push import PushReport, ShopBreaker, push_levels, record_report
@@ -43,13 +51,19 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, o
             raise ValueError("expected a DynamoDB stream batch or the re-push schedule's Scheduled Event")
         # Only the schedule sweeps: its catch-up and heal (the reconciler's, with every order model) stay
         # out of the stream and push-later batches' cold start.
+        from inventory_ledger.service.replay_unreadable import record_replay_report, replay_unreadable
         from inventory_ledger.service.repush import record_repush_report, repush_marked
 
+        shops = merchant_directory().shops()
+        # First the events parked while Shopify could not be read: what they move is pushed by the stream.
+        replays = replay_unreadable(ledger(), shops, shopify_fulfillment_orders_for, utc_now)
+        record_replay_report(replays)
         sweep = repush_marked(
-            ledger(), merchant_directory(), shopify_for, utc_now, orders_for=shopify_orders_for, breaker=breaker
-        )
+            ledger(), merchant_directory(), shopify_for, utc_now, shops=shops, orders_for=shopify_orders_for,
+            breaker=breaker,
+        )  # fmt: skip
         record_repush_report(sweep)
-        return sweep.summary()
+        return {**sweep.summary(), "replays": replays.summary()}
     if event["Records"] and event["Records"][0].get("eventSource") == "aws:sqs":
         return _scheduled_pushes(event, context)
     records = DynamoDBStreamEvent(event).records

@@ -12,15 +12,13 @@ LEDGER_TOPICS = (
     "orders/cancelled",
     "refunds/create",
     "inventory_levels/update",
-    # ship-from-store: the consumer follows a move at once (reading the fulfilment order)
+    # ship-from-store: the consumer follows Shopify's routing and each move at once (reading the fulfilment
+    # order); one read while Shopify refuses the credentials parks, and the pusher's sweep replays it
+    "fulfillment_orders/order_routing_complete",
     "fulfillment_orders/moved",
 )
-# Not seeded: fulfillment_orders/order_routing_complete (shopify.app.toml subscribes to it). With it the
-# chaos run parks routings whose read met the plan's window of refused credentials (401), and nothing
-# replays them once the credentials work again (docs/ledger.md); tests/integration/test_order_routing.py
-# delivers the simulator's routings itself. Nor reverse_fulfillment_orders/dispose: the demo and the chaos
-# run make no returns, and its read would meet the same window; tests/integration/test_returns.py
-# delivers the simulator's disposes itself.
+# Not seeded: reverse_fulfillment_orders/dispose (shopify.app.toml subscribes to it): the demo and the
+# chaos run make no returns; tests/integration/test_returns.py delivers the simulator's disposes itself.
 
 
 def stocked_shop(

@@ -223,6 +223,10 @@ class ApplyingLedger(BalanceReads):
         """Events parked until this order reaches the ledger."""
 
     @abstractmethod
+    def parked_unreadable(self, shop: str, limit: int) -> list[ParkedEvent]:
+        """At most ``limit`` of the shop's events parked because Shopify could not be read for them."""
+
+    @abstractmethod
     def unpark(self, event: ParkedEvent) -> None:
         """Removes a parked event once it has been applied."""
 

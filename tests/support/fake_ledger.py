@@ -127,6 +127,9 @@ class InMemoryLedger(LedgerRepository):
     def waiting_for_order(self, shop: str, order_id: int) -> list[ParkedEvent]:
         return [e for e in self.parked_events(shop) if e.waiting_for_order == order_id]
 
+    def parked_unreadable(self, shop: str, limit: int) -> list[ParkedEvent]:
+        return [e for e in self.parked_events(shop) if e.shopify_unreadable][:limit]
+
     def unpark(self, event: ParkedEvent) -> None:
         self.parked.pop((event.shop, event.event_id), None)
 

@@ -263,9 +263,11 @@ def test_a_move_shopify_will_not_let_us_read_is_parked_saying_why_and_an_unknown
     refused = apply_envelope(moved, book, now, shopify=refusing)
     assert refused.parked is not None
     assert "no usable Shopify credentials" in refused.parked.reason
+    assert [p.kind for p in refused.parked.problems] == [ProblemKind.SHOPIFY_UNREADABLE]
     unread = apply_envelope(moved, book, now)
     assert unread.parked is not None
     assert "no Shopify client here" in unread.parked.reason
+    assert unread.parked.shopify_unreadable
     stranger = envelope(Topic.FULFILLMENT_ORDERS_MOVED, MOVED, shop="stranger.myshopify.com", event_id="s")
     unknown = apply_envelope(stranger, book, now, shopify=refusing)
     assert unknown.parked is not None

@@ -190,6 +190,7 @@ def test_a_malformed_dispose_is_parked_naming_the_field_and_a_refused_read_says_
     refused = apply_envelope(disposed, book, now, shopify=ShopifyReads(fulfillment_orders=lambda _: Refusing([])))
     assert refused.parked is not None
     assert "no usable Shopify credentials" in refused.parked.reason
+    assert [p.kind for p in refused.parked.problems] == [ProblemKind.SHOPIFY_UNREADABLE]  # the sweep replays it
     missing = apply_envelope(disposed, book, now,
                              shopify=ShopifyReads(fulfillment_orders=lambda _: Returns([])))  # fmt: skip
     assert missing.parked is not None

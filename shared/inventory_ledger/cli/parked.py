@@ -30,6 +30,9 @@ def _row(event: ParkedEvent) -> dict[str, Any]:
         "received_at": event.received_at.isoformat(),
         "parked_at": event.parked_at.isoformat(),
         "waiting": event.is_waiting,
+        # shopify_unreadable: the pusher's sweep replays it once Shopify answers for the shop (replays: its tries).
+        "replayed_automatically": event.shopify_unreadable,
+        "replays": event.replays,
         "reason": event.reason,
     }
 
@@ -38,7 +41,8 @@ def run_list(arguments: argparse.Namespace, out: Output) -> int:
     require_shop(arguments.shop)
     rows = [_row(event) for event in bootstrap.ledger().parked_events(arguments.shop)]
     out.document(
-        {"shop": arguments.shop, "parked": rows}, table(rows, ["event_id", "topic", "received_at", "waiting", "reason"])
+        {"shop": arguments.shop, "parked": rows},
+        table(rows, ["event_id", "topic", "received_at", "waiting", "replays", "reason"]),
     )
     return OK if rows else EMPTY
 
@@ -56,7 +60,8 @@ def run_replay(arguments: argparse.Namespace, out: Output) -> int:
         "still_parked": result.parked.reason if result.parked else None,
     }
     if result.parked is not None:
-        out.document(data, f"still parked: {result.parked.reason}")
+        again = " (the pusher's sweep replays it once Shopify answers)" if result.parked.shopify_unreadable else ""
+        out.document(data, f"still parked: {result.parked.reason}{again}")
         return NOTHING_TO_DO
     out.document(data, f"replayed {arguments.event_id}: {len(result.applied)} movement(s) applied")
     return OK

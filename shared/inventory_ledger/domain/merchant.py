@@ -72,6 +72,9 @@ class ProblemKind(StrEnum):
     UNMAPPED_SKU = "unmapped_sku"
     NO_PRIMARY_LOCATION = "no_primary_location"
     INVALID_PAYLOAD = "invalid_payload"
+    # The event is well formed but Shopify could not be read for it (the shop's credentials refused, or
+    # no client at hand): the pusher's sweep replays it once Shopify answers for the shop again.
+    SHOPIFY_UNREADABLE = "shopify_unreadable"
     # Not an error: a refund whose order has not reached the ledger yet waits for it.
     WAITING_FOR_ORDER = "waiting_for_order"
 

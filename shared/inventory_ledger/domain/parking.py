@@ -21,6 +21,8 @@ class ParkedEvent:
     problems: tuple[Problem, ...]
     # Set when the event waits for an order to reach the ledger; replayed when it does.
     waiting_for_order: int | None = None
+    # Replays that found Shopify still unreadable for it (service/apply_webhook.replay_parked counts them).
+    replays: int = 0
 
     @classmethod
     def of(
@@ -50,3 +52,8 @@ class ParkedEvent:
     @property
     def is_waiting(self) -> bool:
         return all(problem.kind is ProblemKind.WAITING_FOR_ORDER for problem in self.problems)
+
+    @property
+    def shopify_unreadable(self) -> bool:
+        """Parked because Shopify could not be read for it: a replay may apply it once Shopify answers."""
+        return any(problem.kind is ProblemKind.SHOPIFY_UNREADABLE for problem in self.problems)

@@ -243,8 +243,8 @@ def _prepare_move(
     order arrived), so the ledger follows where it is assigned at that moment. reverse_fulfillment_orders/
     dispose carries no disposition ids and no order line: the reverse fulfilment order is read the same
     way, and every RESTOCKED disposition it holds is applied (each once, by its id: domain/returns.py).
-    A shop whose credentials Shopify refuses parks the event with the reason; throttling and Shopify's
-    failures raise TransientFailure (SQS retries)."""
+    A shop whose credentials Shopify refuses parks the event as shopify_unreadable (the pusher's sweep
+    replays it); throttling and Shopify's failures raise TransientFailure (SQS retries)."""
     disposed = envelope.topic is Topic.REVERSE_FULFILLMENT_ORDERS_DISPOSE
     what = "reverse fulfilment order" if disposed else "fulfilment order"
     try:
@@ -291,7 +291,7 @@ def _read_or_park(
 ) -> "FulfillmentOrderRead | ReverseFulfillmentOrderRead | ApplyResult":
     """The (reverse) fulfilment order the event names, read from Shopify now; or the event parked with
     why it was not (no client here, refused credentials, nothing by that id, an answer it cannot read)."""
-    reason = f"the {what} was not read: no Shopify client here (ledgerctl replay reads it)"
+    kind, reason = ProblemKind.SHOPIFY_UNREADABLE, f"the {what} was not read: no Shopify client here"
     found: FulfillmentOrderRead | ReverseFulfillmentOrderRead | None = None
     if fulfillment_orders is not None:
         try:
@@ -300,14 +300,16 @@ def _read_or_park(
                 found = reads.reverse_fulfillment_order(read_id)
             else:
                 found = reads.fulfillment_order(read_id)
+            kind = ProblemKind.INVALID_PAYLOAD
             reason = f"Shopify has no {what} {read_id} (deleted, or not readable)"
         except PushRefused as error:
             reason = f"the {what} was not read: {error}"
         except ValidationError as error:
+            kind = ProblemKind.INVALID_PAYLOAD
             reason = f"Shopify's {what} {read_id} could not be read: {_invalid(error).detail}"
     if found is None:
         known = ledger.merchant_view(envelope.shop_domain) is not None
-        problem = Problem(ProblemKind.INVALID_PAYLOAD, reason) if known else _unknown_shop(envelope)
+        problem = Problem(kind, reason) if known else _unknown_shop(envelope)
         return _park(result, envelope, ledger, now, [problem])
     return found
 
@@ -518,10 +520,14 @@ def replay_parked(
 ) -> ApplyResult:
     """Applies a parked event again (after a mapping was fixed, or its order arrived).
 
-    It stays parked until applied: parking it again replaces it with the reasons that still hold.
+    It stays parked until applied: parking it again replaces it with the reasons that still hold (a
+    replay that finds Shopify still unreadable is counted on it).
     """
     envelope = WebhookEnvelope.model_validate_json(parked.envelope)
     result = apply_envelope(envelope, ledger, now, shopify=shopify)
     if result.parked is None:
         ledger.unpark(parked)
+    elif result.parked.shopify_unreadable:
+        result.parked = replace(result.parked, replays=parked.replays + 1)
+        ledger.park(result.parked)
     return result

@@ -57,6 +57,9 @@ COMPLIANCE = KeyKind("COMPLIANCE#")
 LINE = KeyKind(LINE_PREFIX)
 PARKED = KeyKind("EVENT#")
 WAITING = KeyKind("WAITING#")
+# Beside a shop's parked events (PARKED#<shop>): a copy of each parked because Shopify could not be
+# read for it, so the sweep reads a few of those, not every parked event of the shop.
+UNREADABLE = KeyKind("UNREADABLE#")
 WEBHOOK = KeyKind("WEBHOOK#")  # a partition of its own per webhook id
 
 _serializer = TypeSerializer()
@@ -237,6 +240,7 @@ def parked_item(event: ParkedEvent) -> Item:
         "problems": [{"kind": p.kind.value, "detail": p.detail} for p in event.problems],
         "reason": event.reason,
         "waiting_for_order": _id(event.waiting_for_order),
+        "replays": event.replays,
     }
 
 
@@ -250,6 +254,7 @@ def parked_from_item(item: Item) -> ParkedEvent:
         envelope=item["envelope"],
         problems=tuple(Problem(ProblemKind(p["kind"]), p["detail"]) for p in item["problems"]),
         waiting_for_order=_int_or_none(item.get("waiting_for_order")),
+        replays=int(item.get("replays", 0)),
     )
 
 

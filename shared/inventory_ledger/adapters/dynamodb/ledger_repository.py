@@ -26,6 +26,7 @@ from inventory_ledger.domain.ledger import (
 from inventory_ledger.domain.merchant import CONFIG_ONLY, MappingQuery, MerchantView
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.pushing import LevelPush
+from inventory_ledger.domain.webhooks import READ_FROM_SHOPIFY_TOPICS
 from inventory_ledger.ports import BatchReadAhead, ConcurrentChange, DuplicateEntry, LedgerRepository, TransientFailure
 
 if TYPE_CHECKING:
@@ -302,6 +303,12 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
                 "sk": items.WAITING.of(event.event_id),
             }
             self._call(self.client.put_item, TableName=self.table_name, Item=items.to_attributes(pointer))
+        unreadable = {**item, "sk": items.UNREADABLE.of(event.event_id)}
+        if event.shopify_unreadable:
+            self._call(self.client.put_item, TableName=self.table_name, Item=items.to_attributes(unreadable))
+        elif event.topic in READ_FROM_SHOPIFY_TOPICS:  # parked again for another reason: nothing to replay
+            key = {"pk": unreadable["pk"], "sk": unreadable["sk"]}
+            self._call(self.client.delete_item, TableName=self.table_name, Key=items.to_attributes(key))
 
     def parked_events(self, shop: str) -> list[ParkedEvent]:
         parked = [items.parked_from_item(item) for item in self._query(items.parked_pk(shop), items.PARKED.prefix)]
@@ -312,8 +319,24 @@ class DynamoDbLedger(DynamoDbTable, LedgerRepository):
             items.parked_from_item(item) for item in self._query(items.order_pk(shop, order_id), items.WAITING.prefix)
         ]
 
+    def parked_unreadable(self, shop: str, limit: int) -> list[ParkedEvent]:
+        found = self._call(
+            self.client.query,
+            TableName=self.table_name,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=items.to_attributes(
+                {":pk": items.parked_pk(shop), ":prefix": items.UNREADABLE.prefix}
+            ),
+            ConsistentRead=True,
+            Limit=limit,
+        )
+        parked = [items.parked_from_item(items.from_attributes(item)) for item in found["Items"]]
+        return sorted(parked, key=lambda event: event.received_at)
+
     def unpark(self, event: ParkedEvent) -> None:
         keys = [{"pk": items.parked_pk(event.shop), "sk": items.PARKED.of(event.event_id)}]
+        if event.shopify_unreadable:
+            keys.append({"pk": items.parked_pk(event.shop), "sk": items.UNREADABLE.of(event.event_id)})
         if event.waiting_for_order is not None:
             keys.append(
                 {"pk": items.order_pk(event.shop, event.waiting_for_order), "sk": items.WAITING.of(event.event_id)}
