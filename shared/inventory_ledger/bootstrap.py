@@ -198,6 +198,7 @@ def reconcile_dependencies(*, with_reports: bool = True) -> "ReconcileDependenci
         shopify_inventory=shopify_for,
         shopify_orders=shopify_orders_for,
         webhook_subscriptions=_nightly_subscription_check(),
+        fulfillment_orders=shopify_fulfillment_orders_for,
         reports=report_store() if with_reports else None,
         now=utc_now,
     )

@@ -21,6 +21,7 @@ from inventory_ledger.config import shopify_settings
 from inventory_ledger.domain.merchant import ProblemKind
 from inventory_ledger.service.apply_webhook import ApplyResult
 from inventory_ledger.service.consume import consume_message
+from inventory_ledger.service.reconcile import reconcile_shop
 from local_stack.aws import LocalResources
 from shopify_simulator import SimulatorServer
 from tests.integration.test_order_routing import ROUTING, SHOP, drifted, envelope_of, levels, place_routed
@@ -202,3 +203,21 @@ def test_ledgerctl_parked_replay_applies_it_at_once_once_the_credentials_are_fix
     assert json.loads(capsys.readouterr().out)["applied"] == 2
     assert levels(merchant) == ((10, 8), (10, 8))
     assert sweep()["replayed"] == 0  # nothing left for the sweep
+
+
+def test_the_reconciler_replays_a_refused_routing_before_it_judges_the_levels(
+    merchant: SimulatedMerchant, shopify_simulator: SimulatorServer, local_aws: LocalResources
+) -> None:
+    """Credentials fixed, and the nightly run comes before the pusher's sweep: judged without the routing,
+    the units it moves would be drift at both locations, adopted, then counted again by the replay.
+    The reconciler replays it first, so nothing drifts and nothing is adopted."""
+    park_a_refused_routing(shopify_simulator, merchant)
+    store_admin_token(local_aws, REISSUED)
+    run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
+    assert (run.total("drifted"), run.total("adopted")) == (0, 0)
+    assert run.summary()["replays"] == {"replayed": 1, "parked_otherwise": 0, "still_unreadable": 0,
+                                        "shops_unreadable": {}}  # fmt: skip
+    assert levels(merchant) == ((10, 8), (10, 8))
+    assert bootstrap.ledger().parked_events(SHOP) == []
+    assert sweep()["replayed"] == 0  # the sweep finds nothing left: the units are not moved twice
+    assert levels(merchant) == ((10, 8), (10, 8))

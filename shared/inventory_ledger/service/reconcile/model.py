@@ -18,6 +18,7 @@ from inventory_ledger.domain.subscriptions import SubscriptionCheck
 from inventory_ledger.domain.waiting_refunds import REFUND_WAIT_DEADLINE
 from inventory_ledger.ports import (
     DEFAULT_BULK_THRESHOLD_SKUS,
+    FulfillmentOrdersFor,
     LedgerRepository,
     MerchantDirectory,
     ReportStore,
@@ -72,6 +73,8 @@ class ShopRun:
     catch_up: dict[str, Any] = field(default_factory=dict)
     # Refunds waiting for their order: how many, how many past the deadline, settled or left parked.
     waiting_refunds: dict[str, Any] = field(default_factory=dict)
+    # Events parked shopify_unreadable replayed before the levels were judged (service/replay_unreadable.py).
+    replays: dict[str, Any] = field(default_factory=dict)
     finished_at: datetime | None = None
     seconds: float = 0.0
     # Keys of the report's objects in the report bucket (JSON, CSV).
@@ -111,6 +114,7 @@ class ShopRun:
             "not_healed": self.not_healed(),
             "catch_up": dict(self.catch_up),
             "waiting_refunds": dict(self.waiting_refunds),
+            **({"replays": dict(self.replays)} if self.replays else {}),
             # Shopify ids as strings: they exceed 2^53, which JSON readers may hold as doubles.
             "locations": [{**vars(loc), "shopify_location_id": str(loc.shopify_location_id)} for loc in self.locations],
             "reports": list(self.report_uris),
@@ -130,6 +134,8 @@ class ReconcileDependencies:
     shopify_orders: Callable[[str], ShopifyOrders] | None = None
     # None: the shop's webhook subscriptions are not checked (service/webhook_subscriptions.py).
     webhook_subscriptions: Callable[[str], SubscriptionCheck] | None = None
+    # None: events parked shopify_unreadable are left to the pusher's sweep (service/replay_unreadable.py).
+    fulfillment_orders: FulfillmentOrdersFor | None = None
 
 
 def new_run_id(now: datetime) -> str:

@@ -34,6 +34,7 @@ from inventory_ledger.service.reconcile.model import (
 )
 from inventory_ledger.service.reconcile.report import write_report
 from inventory_ledger.service.reconcile.waiting_refunds import settle_waiting_refunds, waiting_refund_levels
+from inventory_ledger.service.replay_unreadable import replay_unreadable
 
 
 def reconcile_shop(
@@ -74,6 +75,10 @@ def reconcile_shop(
         },
     )
 
+    # A routing or move parked while Shopify refused the shop's credentials first: judged without it, the
+    # units it moves look like drift at both locations, and an adoption would count them again when the
+    # pusher's sweep replays it.
+    _replay_unreadable(shop, deps, run)
     read = _catch_up(shop, deps, run, options.catch_up_window)
     # Levels are judged by a catch-up only when it read every order whole (finished, nothing truncated).
     caught = read if read is not None and read.complete else None
@@ -136,6 +141,14 @@ def _resolvable(healing: HealingPolicy, candidates: list[Comparison]) -> list[Co
     if healing is not HealingPolicy.REPORT:
         return candidates
     return [c for c in candidates if c.row is not None and c.row.cause in OWN_PUSH_CAUSES]
+
+
+def _replay_unreadable(shop: str, deps: ReconcileDependencies, run: ShopRun) -> None:
+    if deps.fulfillment_orders is None:
+        return
+    report = replay_unreadable(deps.ledger, [shop], deps.fulfillment_orders, deps.now)
+    if report.replayed or report.parked_otherwise or report.still_unreadable:
+        run.replays = report.summary()
 
 
 def _check_subscriptions(shop: str, deps: ReconcileDependencies, run: ShopRun) -> None:
