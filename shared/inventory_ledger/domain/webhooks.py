@@ -31,6 +31,9 @@ class Topic(StrEnum):
     # A return's units disposed of (restocked or not) on its reverse fulfilment order (docs/ledger.md
     # "Returns and exchanges"); needs the read_returns scope.
     REVERSE_FULFILLMENT_ORDERS_DISPOSE = "reverse_fulfillment_orders/dispose"
+    # A return processed: an exchange's new line items are on its order now, and no orders/updated
+    # says so. The consumer reads the order and applies it as the catch-up does (read_returns).
+    RETURNS_PROCESS = "returns/process"
     # The app's lifecycle and the three mandatory compliance topics (service/lifecycle.py).
     APP_UNINSTALLED = "app/uninstalled"
     CUSTOMERS_DATA_REQUEST = "customers/data_request"

@@ -108,6 +108,11 @@ class PreparedEvent:
 def apply_envelope(
     envelope: WebhookEnvelope, ledger: LedgerRepository, now: Now, *, shopify: ShopifyReads = NO_SHOPIFY_READS
 ) -> ApplyResult:
+    if envelope.topic is Topic.RETURNS_PROCESS:
+        # Imported here: applying an order read applies its envelopes through this function.
+        from inventory_ledger.service.order_read import apply_returns_process
+
+        return apply_returns_process(envelope, ledger, now, shopify)
     prepared, first_read = _prepare_reading_ahead(envelope, ledger, now, shopify)
     if isinstance(prepared, ApplyResult):
         return prepared
@@ -191,14 +196,14 @@ def prepare_envelope(
         try:
             payload = parse_payload(envelope)
         except ValidationError as error:
-            return _park(result, envelope, ledger, now, [_invalid(error)])
+            return park_result(result, envelope, ledger, now, [invalid_problem(error)])
         if isinstance(payload, InventoryLevel):
             result.skipped.append(observe_shopify_level(payload, envelope.shop_domain, ledger, now))
             return result
         merchant = ledger.merchant_view(envelope.shop_domain, mapping_request(payload, shopify.order))
     order_id = _order_id(payload)
     if merchant is None:
-        return _park(result, envelope, ledger, now, [Problem(ProblemKind.UNKNOWN_SHOP, envelope.shop_domain)])
+        return park_result(result, envelope, ledger, now, [Problem(ProblemKind.UNKNOWN_SHOP, envelope.shop_domain)])
     translate = _translator(envelope, payload, merchant, shopify.order)
     order = payload if isinstance(payload, Order) else None
     return PreparedEvent(envelope, result, merchant.shop, order_id, _line_ids(payload), translate, order)
@@ -250,7 +255,7 @@ def _prepare_move(
     try:
         named = _reverse_fulfillment_order_named(envelope) if disposed else _fulfillment_order_named(envelope)
     except ValidationError as error:
-        return _park(result, envelope, ledger, now, [_invalid(error)])
+        return park_result(result, envelope, ledger, now, [invalid_problem(error)])
     read = _read_or_park(envelope, result, ledger, now, what, named, fulfillment_orders)
     if isinstance(read, ApplyResult):
         return read
@@ -275,7 +280,7 @@ def _prepare_move(
     merchant = ledger.merchant_view(envelope.shop_domain, MappingQuery.of(shopify_location_ids=locations,
                                                                           variant_ids=variants))  # fmt: skip
     if merchant is None:
-        return _park(result, envelope, ledger, now, [_unknown_shop(envelope)])
+        return park_result(result, envelope, ledger, now, [_unknown_shop(envelope)])
     line_ids = [line.line_item_id for line in read.line_items]
     return PreparedEvent(envelope, result, merchant.shop, read.order_id, line_ids, translator(merchant), None)
 
@@ -306,11 +311,11 @@ def _read_or_park(
             reason = f"the {what} was not read: {error}"
         except ValidationError as error:
             kind = ProblemKind.INVALID_PAYLOAD
-            reason = f"Shopify's {what} {read_id} could not be read: {_invalid(error).detail}"
+            reason = f"Shopify's {what} {read_id} could not be read: {invalid_problem(error).detail}"
     if found is None:
         known = ledger.merchant_view(envelope.shop_domain) is not None
         problem = Problem(kind, reason) if known else _unknown_shop(envelope)
-        return _park(result, envelope, ledger, now, [problem])
+        return park_result(result, envelope, ledger, now, [problem])
     return found
 
 
@@ -345,7 +350,7 @@ def finish_envelope(
     result.skipped_lines = translation.skipped_lines
     if translation.problems:
         waits = all(p.kind is ProblemKind.WAITING_FOR_ORDER for p in translation.problems)
-        _park(
+        park_result(
             result, prepared.envelope, ledger, now, translation.problems, waiting_for_order=order_id if waits else None
         )
     if prepared.order is not None:
@@ -496,13 +501,13 @@ def mapping_request(payload: Order | Refund | OrderEdited, order_now: Order | No
     )
 
 
-def _invalid(error: ValidationError) -> Problem:
+def invalid_problem(error: ValidationError) -> Problem:
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "body"
     return Problem(ProblemKind.INVALID_PAYLOAD, f"{error.error_count()} error(s), first at {where}: {first['msg']}")
 
 
-def _park(
+def park_result(
     result: ApplyResult,
     envelope: WebhookEnvelope,
     ledger: LedgerRepository,

@@ -16,7 +16,7 @@ from inventory_ledger.domain.shopify_payloads import (
     ReverseFulfillmentOrderRead,
 )
 from inventory_ledger.observability import logger
-from inventory_ledger.ports import ShopifyFulfillmentOrders
+from inventory_ledger.ports import ShopifyFulfillmentOrders, ShopifyOrders
 
 # documents.FULFILLMENT_ORDER's `fulfillments(first: 10)`.
 SHIPMENTS_READ = 10
@@ -46,6 +46,12 @@ class ShopifyFulfillmentOrdersReader(ShopifyFulfillmentOrders):
         with as_port_errors():
             node = self.gateway.reverse_fulfillment_order(gid("ReverseFulfillmentOrder", reverse_fulfillment_order_id))
         return reverse_fulfillment_order_read(node) if node is not None else None
+
+    def orders(self) -> ShopifyOrders:
+        # Imported here: the orders reader hands out this one (ShopifyOrdersReader.fulfillment_orders).
+        from inventory_ledger.adapters.shopify.orders import ShopifyOrdersReader
+
+        return ShopifyOrdersReader(self.gateway)
 
 
 def fulfillment_order_read(node: dict[str, Any]) -> FulfillmentOrderRead:

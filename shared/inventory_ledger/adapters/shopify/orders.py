@@ -37,13 +37,24 @@ class ShopifyOrdersReader(ShopifyOrders):
     def orders_updated_since(self, since: datetime) -> Iterator[FetchedOrder]:
         with as_port_errors():
             for node in self.gateway.orders_updated_since(updated_since_search(since)):
-                lists_asked = NESTED_LISTS
                 try:
-                    if order_truncated(node):
-                        node, lists_asked = self._read_whole(node), WHOLE_LISTS
-                    yield fetched_order(node, lists_asked=lists_asked)
+                    yield self._fetched(node)
                 except (ValueError, KeyError, TypeError, ValidationError) as error:
                     logger.warning("order not readable", extra={"order": node.get("id"), "error": str(error)})
+
+    def order(self, order_id: int) -> FetchedOrder | None:
+        """ORDERS_UPDATED_SINCE searched by `id:` (QueryRoot.orders filters by id), so the order is read
+        in the catch-up's shape, and whole when the page cuts it; raises ValueError for one the ledger
+        cannot read."""
+        with as_port_errors():
+            node = next(iter(self.gateway.orders_updated_since(f"id:{order_id}", page_size=1)), None)
+            return self._fetched(node) if node is not None else None
+
+    def _fetched(self, node: dict[str, Any]) -> FetchedOrder:
+        lists_asked = NESTED_LISTS
+        if order_truncated(node):
+            node, lists_asked = self._read_whole(node), WHOLE_LISTS
+        return fetched_order(node, lists_asked=lists_asked)
 
     def _read_whole(self, node: dict[str, Any]) -> dict[str, Any]:
         """A truncated order read again whole: its line items paged, its fulfilments and refunds listed,

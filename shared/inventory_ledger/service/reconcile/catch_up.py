@@ -8,7 +8,6 @@ began) is stored as the shop's caught-up instant: the ledger holds every Shopify
 to it. A refund waiting for its order is released when its order is applied here.
 """
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,14 +15,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from inventory_ledger.domain.catch_up import CATCH_UP_WINDOW, FetchedOrder, catch_up_from
-from inventory_ledger.domain.ids import gid
 from inventory_ledger.domain.ledger import LevelKey
-from inventory_ledger.domain.webhooks import Topic, WebhookEnvelope
+from inventory_ledger.domain.webhooks import Topic
 from inventory_ledger.observability import logger
 from inventory_ledger.ports import LedgerRepository, MerchantDirectory, ShopifyFulfillmentOrders, ShopifyOrders
-from inventory_ledger.service.apply_webhook import ApplyResult, ShopifyReads, apply_envelope
+from inventory_ledger.service.apply_webhook import ApplyResult
+from inventory_ledger.service.order_read import Naming, apply_order_read
 
 CATCH_UP_WEBHOOK_ID = "reconciler-catch-up"
+CATCH_UP_NAMING = Naming(CATCH_UP_WEBHOOK_ID, "catch-up", "catch-up")
 
 
 @dataclass
@@ -113,26 +113,7 @@ def _apply_order(
     result: CatchUp,
     fulfillment_orders: ShopifyFulfillmentOrders | None,
 ) -> None:
-    """The order's bodies through the webhook path, then its returns' dispositions (each reverse
-    fulfilment order read through ``fulfillment_orders``, as a dispose is); a move that waited for the
-    order is released (it reads its fulfilment order the same way)."""
-    order_id = fetched.order.id
-    steps: list[tuple[Topic, dict[str, Any], str]] = [(Topic.ORDERS_CREATE, fetched.body, f"order/{order_id}")]
-    if fetched.cancelled:
-        steps.append((Topic.ORDERS_CANCELLED, fetched.body, f"order/{order_id}/cancel"))
-    steps += [(Topic.REFUNDS_CREATE, body, f"refund/{body['id']}") for body in fetched.refund_bodies]
-    # A return's restocks are its dispositions, which no refund carries: each reverse fulfilment order is
-    # read (without a reader to read them with, they are left to their webhooks).
-    if fulfillment_orders is not None:
-        steps += [
-            (Topic.REVERSE_FULFILLMENT_ORDERS_DISPOSE, {"admin_graphql_api_id": gid("ReverseFulfillmentOrder", rfo)},
-             f"reverse-fulfillment-order/{rfo}")
-            for rfo in fetched.reverse_fulfillment_orders
-        ]  # fmt: skip
-    for topic, body, name in steps:
-        envelope = _envelope(shop, topic, body, name, fetched.updated_at, now())
-        reads = None if fulfillment_orders is None else lambda _shop: fulfillment_orders
-        applied = apply_envelope(envelope, ledger, now, shopify=ShopifyReads(fulfillment_orders=reads))
+    for topic, applied in apply_order_read(shop, fetched, ledger, now, fulfillment_orders, CATCH_UP_NAMING):
         _count(applied, fetched.updated_at, result, unknown_order=topic is Topic.ORDERS_CREATE)
 
 
@@ -147,18 +128,3 @@ def _count(applied: ApplyResult, updated_at: datetime, result: CatchUp, *, unkno
         result.parked += 1
     for entry in entries:
         result.moved[entry.key] = max(result.moved.get(entry.key, updated_at), updated_at)
-
-
-def _envelope(
-    shop: str, topic: Topic, body: dict[str, Any], name: str, updated_at: datetime, received_at: datetime
-) -> WebhookEnvelope:
-    return WebhookEnvelope(
-        topic=topic,
-        shop_domain=shop,
-        webhook_id=CATCH_UP_WEBHOOK_ID,
-        event_id=f"catch-up/{name}",
-        triggered_at=updated_at,
-        api_version="catch-up",
-        received_at=received_at,
-        body=json.dumps(body, separators=(",", ":")),
-    )
