@@ -5,9 +5,12 @@ Shopify restocks a processed return by the dispositions on its reverse fulfilmen
 not by its refund (Shopify support, quoted in github.com/microsoft/ALAppExtensions/issues/26215).
 `reverse_fulfillment_orders/dispose` names only the reverse fulfilment order and the dispositions just
 made, without their ids; the consumer reads the reverse fulfilment order (`reverseFulfillmentOrder(id:)`)
-and restocks every RESTOCKED disposition once, keyed by its id.
+and restocks every RESTOCKED disposition once, keyed by its id. An exchange's new line items are sold
+when Shopify processes the return (`returns/process`): the consumer reads the order named and applies it
+as the reconciler's catch-up does.
 """
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,7 +18,9 @@ import pytest
 from inventory_ledger import bootstrap
 from inventory_ledger.domain.ledger import LevelKey
 from inventory_ledger.domain.merchant import ProblemKind
+from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.service.reconcile import reconcile_shop
+from inventory_ledger.service.replay_unreadable import replay_unreadable
 from local_stack.aws import LocalResources
 from shopify_simulator import SimulatorServer
 from tests.support.simulated_merchant import SimulatedMerchant, mugs_at_two_shipping_locations, onboarded_merchant
@@ -25,6 +30,7 @@ pytestmark = pytest.mark.integration
 SHOP = "returns.myshopify.com"
 TOKEN = "shpat_returns_test"
 DISPOSE = "reverse_fulfillment_orders/dispose"
+PROCESS = "returns/process"
 LOCATIONS = ("Main Warehouse", "Store 2")
 SPEC = mugs_at_two_shipping_locations(SHOP, TOKEN, LOCATIONS)
 DISPOSE_MUTATION = """
@@ -77,6 +83,14 @@ def return_units(merchant: SimulatedMerchant, order: dict[str, Any], quantity: i
 def location_gid(merchant: SimulatedMerchant, name: str) -> str:
     found = next(loc["id"] for loc in merchant.control("GET", "")["locations"] if loc["name"] == name)
     return f"gid://shopify/Location/{found}"
+
+
+def parked_delivery(merchant: SimulatedMerchant, topic: str, body: str, message_id: str) -> ParkedEvent:
+    """``body`` delivered as the shop's one ``topic`` event (at its instant): what it parked."""
+    [event] = [e for e in merchant.control("GET", "/events")["events"] if e["topic"] == topic]
+    result = merchant.consume_body(topic, body, message_id, event["triggered_at"])
+    assert result.parked is not None
+    return result.parked
 
 
 def drifted() -> int:
@@ -152,15 +166,11 @@ def test_a_dispose_before_its_order_waits_and_the_order_releases_it(merchant: Si
 def test_a_malformed_or_unknown_dispose_is_parked_with_its_reason(merchant: SimulatedMerchant) -> None:
     order = shipped_online(merchant)
     return_units(merchant, order, 1, location="Store 2")
-    [event] = [e for e in merchant.control("GET", "/events")["events"] if e["topic"] == DISPOSE]
-    bad = merchant.consume_body(DISPOSE, '{"id": 1.5, "dispositions": []}', "m1", event["triggered_at"])
-    assert bad.parked is not None
-    assert [p.kind for p in bad.parked.problems] == [ProblemKind.INVALID_PAYLOAD]
-    assert "first at id" in bad.parked.reason
+    bad = parked_delivery(merchant, DISPOSE, '{"id": 1.5, "dispositions": []}', "m1")
+    assert [p.kind for p in bad.problems] == [ProblemKind.INVALID_PAYLOAD]
+    assert "first at id" in bad.reason
     unknown = '{"id": 999, "admin_graphql_api_id": "gid://shopify/ReverseFulfillmentOrder/999", "dispositions": []}'
-    missing = merchant.consume_body(DISPOSE, unknown, "m2", event["triggered_at"])
-    assert missing.parked is not None
-    assert "Shopify has no reverse fulfilment order 999" in missing.parked.reason
+    assert "Shopify has no reverse fulfilment order 999" in parked_delivery(merchant, DISPOSE, unknown, "m2").reason
     assert levels(merchant) == ((8, 10), (8, 11))  # nothing applied yet: the real dispose is not delivered
 
 
@@ -180,4 +190,86 @@ def test_a_lost_dispose_is_caught_up_by_the_reconciler_and_a_late_one_changes_no
     assert levels(merchant) == ((8, 12), (8, 12))
     assert [r.applied for r in merchant.consume(DISPOSE)] == [[], []]
     assert levels(merchant) == ((8, 12), (8, 12))
+    assert bootstrap.ledger().parked_events(SHOP) == []
+
+
+@pytest.fixture
+def exchanging(
+    local_aws: LocalResources, shopify_simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> SimulatedMerchant:
+    """SPEC's shop with tees besides, 5 at each location: what a mug is exchanged for."""
+    spec = {
+        **SPEC,
+        "products": [*SPEC["products"], {"title": "Tee", "variants": [{"sku": "TEE"}]}],
+        "levels": [*SPEC["levels"], *({"sku": "TEE", "location": name, "available": 5} for name in LOCATIONS)],
+    }
+    return onboarded_merchant(shopify_simulator, local_aws, monkeypatch, spec)  # fmt: skip
+
+
+def at_store_2(merchant: SimulatedMerchant) -> dict[str, tuple[int, int]]:
+    """(ledger, Shopify) available at Store 2, by SKU."""
+    keys = [LevelKey(SHOP, "store-2", sku) for sku in ("MUG", "TEE")]
+    balances = bootstrap.ledger().balances(keys)
+    return {k.sku: (balances[k].quantity, merchant.available(k.sku, "Store 2")) for k in keys}
+
+
+def exchange_a_mug_for_a_tee(merchant: SimulatedMerchant) -> dict[str, Any]:
+    """A POS order of 2 mugs at Store 2, its sale applied; then 1 mug exchanged there for 1 tee."""
+    order = shipped_at_the_store(merchant)
+    merchant.consume("orders/create")
+    returned = [{"line_item_id": order["line_items"][0]["id"], "quantity": 1}]
+    tee = [{"sku": "TEE", "quantity": 1}]
+    merchant.control("POST", f"/orders/{order['id']}/exchanges", {"location": "Store 2", "returned": returned,
+                                                                  "exchange": tee})  # fmt: skip
+    return order
+
+
+def test_a_pos_exchange_sells_its_new_item_on_returns_process_without_orders_updated(
+    exchanging: SimulatedMerchant,
+) -> None:
+    """Only returns/process (twice) and the dispose are delivered: the first reads the order and sells
+    the tee at Store 2 (and restocks the mug, as the catch-up would); the duplicate, the dispose and a
+    later catch-up find everything applied."""
+    exchange_a_mug_for_a_tee(exchanging)
+    assert at_store_2(exchanging) == {"MUG": (8, 9), "TEE": (5, 4)}  # the tee oversellable until now
+    first, duplicate = exchanging.consume(PROCESS)
+    moved = sorted((e.key.sku, e.kind.value, e.quantity) for e in first.applied)
+    assert moved == [("MUG", "return_restock", 1), ("TEE", "sale", -1)]
+    assert (duplicate.applied, duplicate.parked) == ([], None)
+    assert [(r.applied, r.parked) for r in exchanging.consume(DISPOSE)] == [([], None)] * 2
+    assert at_store_2(exchanging) == {"MUG": (9, 9), "TEE": (4, 4)}
+    run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
+    assert (run.catch_up["webhooks_missed"], run.total("drifted")) == (0, 0)
+    assert at_store_2(exchanging) == {"MUG": (9, 9), "TEE": (4, 4)}
+    assert bootstrap.ledger().parked_events(SHOP) == []
+
+
+def test_a_malformed_or_unknown_returns_process_is_parked_with_its_reason(exchanging: SimulatedMerchant) -> None:
+    exchange_a_mug_for_a_tee(exchanging)
+    bad = parked_delivery(exchanging, PROCESS, '{"id": 1, "order": {"id": "x"}}', "m1")
+    assert [p.kind for p in bad.problems] == [ProblemKind.INVALID_PAYLOAD]
+    assert "first at order.id" in bad.reason
+    unknown = '{"id": 2, "order": {"id": 999, "admin_graphql_api_id": "gid://shopify/Order/999"}}'
+    missing = parked_delivery(exchanging, PROCESS, unknown, "m2")
+    assert [p.kind for p in missing.problems] == [ProblemKind.INVALID_PAYLOAD]
+    assert "Shopify has no order 999" in missing.reason
+    assert at_store_2(exchanging) == {"MUG": (8, 9), "TEE": (5, 4)}  # the real one is not delivered
+
+
+def test_a_returns_process_refused_by_shopify_is_parked_unreadable_and_replayed_once_it_reads(
+    exchanging: SimulatedMerchant, shopify_simulator: SimulatorServer
+) -> None:
+    exchange_a_mug_for_a_tee(exchanging)
+    shop = shopify_simulator.state.shop(SHOP)
+    assert shop is not None
+    shop.access_token = "shpat_reissued_elsewhere"
+    [refused] = exchanging.consume(PROCESS, times=1)
+    assert refused.parked is not None
+    assert refused.parked.shopify_unreadable
+    assert at_store_2(exchanging)["TEE"] == (5, 4)
+    shop.access_token = TOKEN
+    report = replay_unreadable(bootstrap.ledger(), [SHOP], bootstrap.shopify_fulfillment_orders_for,
+                               lambda: datetime.now(UTC))  # fmt: skip
+    assert report.replayed == 1
+    assert at_store_2(exchanging) == {"MUG": (9, 9), "TEE": (4, 4)}
     assert bootstrap.ledger().parked_events(SHOP) == []

