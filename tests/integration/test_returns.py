@@ -273,3 +273,15 @@ def test_a_returns_process_refused_by_shopify_is_parked_unreadable_and_replayed_
     assert report.replayed == 1
     assert at_store_2(exchanging) == {"MUG": (9, 9), "TEE": (4, 4)}
     assert bootstrap.ledger().parked_events(SHOP) == []
+
+
+def test_a_lost_returns_process_is_caught_up_and_a_late_one_changes_nothing(exchanging: SimulatedMerchant) -> None:
+    """Neither returns/process nor the dispose arrived: the next catch-up reads the order (the exchange
+    moved its updatedAt) and sells the tee and restocks the mug; returns/process delivered after that
+    finds both applied."""
+    exchange_a_mug_for_a_tee(exchanging)
+    run = reconcile_shop(SHOP, bootstrap.reconcile_dependencies())
+    assert run.catch_up["webhooks_missed"] == 2  # the order's new line, and its reverse fulfilment order
+    assert at_store_2(exchanging) == {"MUG": (9, 9), "TEE": (4, 4)}
+    assert [(r.applied, r.parked) for r in exchanging.consume(PROCESS)] == [([], None)] * 2
+    assert at_store_2(exchanging) == {"MUG": (9, 9), "TEE": (4, 4)}
