@@ -6,7 +6,7 @@ a time (BatchSize 1), each within the reconciler's 15 minutes and retried on its
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -34,13 +34,7 @@ class FanoutSummary:
     levels: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "shops": self.shops,
-            "messages": self.messages,
-            "split_shops": list(self.split_shops),
-            "levels": self.levels,
-        }
+        return asdict(self)
 
 
 def plan_fanout(directory: MerchantDirectory, split_at_levels: int) -> tuple[list[ReconcileRequest], FanoutSummary]:

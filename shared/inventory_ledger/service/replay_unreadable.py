@@ -15,7 +15,7 @@ stops it (its order not in the ledger yet, an unmapped location): no longer this
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -40,12 +40,7 @@ class ReplayReport:
     shops_unreadable: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> dict[str, object]:
-        return {
-            "replayed": self.replayed,
-            "parked_otherwise": self.parked_otherwise,
-            "still_unreadable": self.still_unreadable,
-            "shops_unreadable": dict(self.shops_unreadable),
-        }
+        return asdict(self)
 
 
 def replay_unreadable(
