@@ -37,7 +37,9 @@ FLOOR = (
 FIRST_SETUP = {
     "webhook_ingress": "b.ingress_dependencies()",
     # consume_together takes the ledger; a message outside the batched path the directory and payloads.
-    "ledger_consumer": "b.ledger(); b.merchant_directory(); b.payload_store()",
+    # The payload models are built at first use (defer_build): an order's, the commonest, is counted.
+    "ledger_consumer": "b.ledger(); b.merchant_directory(); b.payload_store(); "
+    "from inventory_ledger.domain.shopify_payloads import Order; Order.model_rebuild()",
     "level_pusher": "b.ledger(); b.merchant_directory(); b.push_pacing()",
     "drift_reconciler": "b.reconcile_dependencies(); b.reconcile_options()",
 }
