@@ -17,6 +17,7 @@ from inventory_ledger.service.apply_webhook import TOPIC_MODULES
 ROOT = Path(__file__).resolve().parents[2]
 RARE_MODULES = (*TOPIC_MODULES, "inventory_ledger.service.lifecycle")
 PAYLOADS = "inventory_ledger.domain.shopify_payloads"
+LAMBDA_CONTEXT = "aws_lambda_powertools.utilities.typing"
 
 
 def _after_import(function: str, code: str) -> object:
@@ -32,6 +33,12 @@ def _after_import(function: str, code: str) -> object:
 def test_no_function_imports_the_rarer_topics_rules_at_its_cold_start(function: str) -> None:
     loaded = _after_import(function, f"print(json.dumps([m for m in {RARE_MODULES!r} if m in sys.modules]))")
     assert loaded == []
+
+
+@pytest.mark.parametrize("function", ["webhook_ingress", "ledger_consumer", "drift_reconciler"])
+def test_the_lambda_context_type_is_not_imported_to_annotate_the_handler(function: str) -> None:
+    # powertools imports it only for type checking, so the handler's annotation was its one importer
+    assert _after_import(function, f"print(json.dumps({LAMBDA_CONTEXT!r} in sys.modules))") is False
 
 
 def test_the_consumer_builds_a_payload_model_only_when_a_message_needs_it() -> None:
