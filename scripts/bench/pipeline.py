@@ -384,67 +384,34 @@ def measure(backend: str, *, windowed_samples: int = 20, samples: int = 40, back
     pushes, burst_seconds = burst_pushes(backend, live=True, spacing=0.0)
     rows.append(Row("pipeline", f"  same, without pacing ({burst_seconds:.1f} s of changes)", pushes, "",
                     max(1.0, burst_seconds / poll), f"one per stream poll, {poll:g} s", backend))  # fmt: skip
-    drain = throughput(backend, backlog_skus, 5)
+    return rows + _drain_rows(backend, throughput(backend, backlog_skus, 5))
+
+
+def _drain_rows(backend: str, drain: Drain) -> list[Row]:
     levels, seconds, idle, raw = drain.levels, drain.written_seconds, drain.idle_seconds, drain.raw_rate
-    rows += [
-        Row(
-            "pipeline",
-            f"levels pushed per second ({levels} changed levels, a backlog on the stream)",
-            levels / seconds,
-            "/s",
-            SUSTAINED_LEVELS_PER_SECOND,
-            "standard plan: 100 points/s / 10 per call x 250",
-            backend,
-            better="higher",
-        ),
-        Row(
-            "pipeline",
-            "  same, against the backend's own write rate",
-            levels / seconds,
-            "/s",
-            raw,
-            f"conditional UpdateItems, {ACK_CONCURRENCY} in flight, same run: one ack per level",
-            backend,
-            better="higher",
-        ),
-        Row(
-            "pipeline",
-            f"  same, counted until the stack was idle again ({idle - seconds:.1f} s after the last level was written)",
-            levels / idle,
-            "/s",
-            raw,
-            "the backend's own write rate; the tail is the local driver reading the stream to its end",
-            backend,
-            better="higher",
-        ),
-        Row(
-            "pipeline",
-            f"  same, per second of the pusher's own invocations ({drain.invocations} batches, "
+    plan = "standard plan: 100 points/s / 10 per call x 250"
+    cores = os.cpu_count() or 1
+
+    def row(figure: str, value: float, unit: str, ideal: float, note: str) -> Row:
+        return Row("pipeline", figure, value, unit, ideal, note, backend, better="higher")
+
+    rows = [
+        row(f"levels pushed per second ({levels} changed levels, a backlog on the stream)", levels / seconds, "/s",
+            SUSTAINED_LEVELS_PER_SECOND, plan),
+        row("  same, against the backend's own write rate", levels / seconds, "/s", raw,
+            f"conditional UpdateItems, {ACK_CONCURRENCY} in flight, same run: one ack per level"),
+        row(f"  same, counted until the stack was idle again ({idle - seconds:.1f} s after the last level was written)",
+            levels / idle, "/s", raw,
+            "the backend's own write rate; the tail is the local driver reading the stream to its end"),
+        row(f"  same, per second of the pusher's own invocations ({drain.invocations} batches, "
             f"{drain.invocation_seconds:.1f} s; on AWS reading the stream is Lambda's, not the function's)",
-            levels / drain.invocation_seconds,
-            "/s",
-            SUSTAINED_LEVELS_PER_SECOND,
-            "standard plan: 100 points/s / 10 per call x 250",
-            backend,
-            better="higher",
-        ),
-        Row(
-            "pipeline",
-            f"  CPU of this process while draining ({drain.process_cpu_seconds:.1f} s in {idle:.1f} s: the pusher, "
-            "the local stream poller and the simulator)",
-            drain.process_cpu_seconds / idle,
-            "cores",
-            1.0,
-            "one interpreter: about one core at most",
-            backend,
-            better="higher",
-        ),
-    ]
+            levels / drain.invocation_seconds, "/s", SUSTAINED_LEVELS_PER_SECOND, plan),
+        row(f"  CPU of this process while draining ({drain.process_cpu_seconds:.1f} s in {idle:.1f} s: the pusher, "
+            "the local stream poller and the simulator)", drain.process_cpu_seconds / idle, "cores", 1.0,
+            "one interpreter: about one core at most"),
+    ]  # fmt: skip
     if drain.backend_cpu_seconds is not None:
-        cores = os.cpu_count() or 1
-        rows.append(
-            Row("pipeline", f"  CPU of the backend's own process while draining ({drain.backend_cpu_seconds:.1f} s)",
-                drain.backend_cpu_seconds / idle, "cores", float(cores),
-                f"this machine's {cores} cores, shared with the process above", backend, better="higher")
-        )  # fmt: skip
+        rows.append(row(f"  CPU of the backend's own process while draining ({drain.backend_cpu_seconds:.1f} s)",
+                        drain.backend_cpu_seconds / idle, "cores", float(cores),
+                        f"this machine's {cores} cores, shared with the process above"))  # fmt: skip
     return rows
