@@ -1,6 +1,7 @@
 """The stack's child processes (moto server, DynamoDB Local): how they start and how they stop."""
 
 import ctypes
+import os
 import queue
 import signal
 import subprocess
@@ -54,6 +55,19 @@ class ChildServer(ABC):
     def stop(self) -> None:
         process, self._process = self._process, None
         stop_child(process)
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU the running child has used so far (Linux's /proc), None elsewhere: the bench
+        weighs what the backend itself costs beside what the functions do."""
+        if self._process is None or self._process.poll() is not None:
+            return None
+        try:
+            with open(f"/proc/{self._process.pid}/stat") as stat:
+                # Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def __enter__(self) -> Self:
         return self.start()
