@@ -6,18 +6,20 @@ each failed merchant is retried on its own. Reports land in the report bucket, D
 in CloudWatch.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory_ledger.bootstrap import nightly_run_log, reconcile_dependencies, reconcile_options
 from inventory_ledger.clock import utc_now
 from inventory_ledger.observability import logger, metrics, tracer
 from inventory_ledger.service.reconcile import ReconcileRequest, ReconcileResult, reconcile, record_result_metrics
 from inventory_ledger.service.reconcile.nightly import reconcile_for_the_night
+
+if TYPE_CHECKING:  # a type only: importing it at run time is a module more in every cold start
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -44,7 +46,7 @@ def queued(record: SQSRecord) -> dict[str, Any]:
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any] | PartialItemFailureResponse:
+def lambda_handler(event: dict[str, Any], context: "LambdaContext") -> dict[str, Any] | PartialItemFailureResponse:
     if "Records" in event:
         return process_partial_response(event=event, record_handler=queued, processor=processor, context=context)
     return run(ReconcileRequest.model_validate(event))

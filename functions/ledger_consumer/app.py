@@ -6,16 +6,20 @@ A batch's plain order and refund events are first applied together, one transact
 by one, in the batch's order.
 """
 
+from typing import TYPE_CHECKING
+
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory_ledger.bootstrap import ledger, merchant_directory, payload_store, shopify_fulfillment_orders_for
 from inventory_ledger.clock import utc_now
 from inventory_ledger.observability import logger, metrics, tracer
 from inventory_ledger.service.apply_webhook import ApplyResult
 from inventory_ledger.service.consume import consume_message, consume_together
+
+if TYPE_CHECKING:  # a type only: importing it at run time is a module more in every cold start
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # Report every failed record, even when all failed: Lambda redelivers exactly those either way. The
 # records are powertools' data classes, not Parser models: importing those builds every event model
@@ -26,7 +30,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, object], context: LambdaContext) -> PartialItemFailureResponse:
+def lambda_handler(event: dict[str, object], context: "LambdaContext") -> PartialItemFailureResponse:
     records = event.get("Records")
     messages = (
         [(str(r.get("body", "")), str(r.get("messageId", ""))) for r in records if isinstance(r, dict)]

@@ -6,17 +6,19 @@ another path or method is answered 503 `NotFoundError`, as that router's catch-a
 """
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes.api_gateway_proxy_event import APIGatewayProxyEvent
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory_ledger.adapters.api_gateway import UndecodableBody, raw_body_of
 from inventory_ledger.bootstrap import ingress_dependencies
 from inventory_ledger.clock import utc_now
 from inventory_ledger.observability import logger, metrics, tracer
 from inventory_ledger.service.ingest import accept_delivery, record_outcome
+
+if TYPE_CHECKING:  # a type only: importing it at run time is a module more in every cold start
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 ROUTE = ("POST", "/webhooks/shopify")
 
@@ -54,7 +56,7 @@ def receive_webhook(event: APIGatewayProxyEvent) -> dict[str, Any]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: "LambdaContext") -> dict[str, Any]:
     try:
         request = APIGatewayProxyEvent(event)
         if ((request.http_method or "").upper(), request.path) != ROUTE:

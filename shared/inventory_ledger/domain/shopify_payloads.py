@@ -13,7 +13,9 @@ from inventory_ledger.domain.ids import ShopifyId, id_from_gid
 
 
 class _Payload(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Built at first validation, not at import: a consumer's container mostly sees orders and refunds,
+    # and building every topic's models costs its cold start (scripts/bench/cold_start.py).
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class _WithGid(_Payload):

@@ -15,15 +15,12 @@ from dataclasses import dataclass, field, replace
 from pydantic import ValidationError
 
 from inventory_ledger.clock import Now
-from inventory_ledger.domain.fulfilment_moves import apply_fulfillment_order_moved
 from inventory_ledger.domain.ledger import ActivityEntry, Balance, LevelKey, OrderLineState, Source
 from inventory_ledger.domain.merchant import MappingQuery, MerchantView, Problem, ProblemKind
 from inventory_ledger.domain.movements import Movement, SkippedLine, Translation
-from inventory_ledger.domain.order_edits import apply_order_edited
 from inventory_ledger.domain.orders import apply_order_cancelled, apply_order_created, apply_refund_created
 from inventory_ledger.domain.parking import ParkedEvent
 from inventory_ledger.domain.planning import plan_change
-from inventory_ledger.domain.returns import apply_reverse_fulfillment_order_disposed
 from inventory_ledger.domain.shopify_payloads import (
     FulfillmentOrderRead,
     FulfillmentOrdersMoved,
@@ -44,6 +41,15 @@ from inventory_ledger.ports import (
     PushRefused,
     ReadAhead,
     TransientFailure,
+)
+
+# The domain rules of the topics only some messages carry (order edits, fulfilment order moves,
+# returns' dispositions): imported where those are translated, so a container that never sees one
+# neither compiles nor runs them at its cold start (tests/unit/test_cold_start_imports.py).
+TOPIC_MODULES = (
+    "inventory_ledger.domain.order_edits",
+    "inventory_ledger.domain.fulfilment_moves",
+    "inventory_ledger.domain.returns",
 )
 
 # A transaction holds at most 100 items; a line writes at most two entries, its record and a balance.
@@ -219,6 +225,8 @@ def _translator(
         if isinstance(payload, Refund):
             return apply_refund_created(payload, merchant, lines, source)
         if not isinstance(payload, Order):
+            from inventory_ledger.domain.order_edits import apply_order_edited  # see TOPIC_MODULES
+
             return apply_order_edited(payload.order_edit, order_now, merchant, lines, source)
         if envelope.topic is Topic.ORDERS_CANCELLED:
             return apply_order_cancelled(payload, merchant, lines, source)
@@ -264,6 +272,8 @@ def _prepare_move(
         locations: list[int | None] = [d.location_id for line in read.line_items for d in line.dispositions]
 
         def translator(merchant: MerchantView) -> Callable[[Lines], Translation]:
+            from inventory_ledger.domain.returns import apply_reverse_fulfillment_order_disposed  # TOPIC_MODULES
+
             return lambda lines: apply_reverse_fulfillment_order_disposed(
                 returned, merchant, lines, source, disposed_at=envelope.triggered_at
             )
@@ -272,6 +282,8 @@ def _prepare_move(
         locations = [read.location_id, *(f.location_id for f in read.fulfillments)]
 
         def translator(merchant: MerchantView) -> Callable[[Lines], Translation]:
+            from inventory_ledger.domain.fulfilment_moves import apply_fulfillment_order_moved  # TOPIC_MODULES
+
             return lambda lines: apply_fulfillment_order_moved(
                 moved, merchant, lines, source, moved_at=envelope.triggered_at
             )

@@ -42,7 +42,6 @@ from inventory_ledger.service.apply_webhook import (
     prepare_envelope,
     read_ahead_ids,
 )
-from inventory_ledger.service.lifecycle import handle_lifecycle
 
 UNREADABLE_SHOP = "unreadable"
 # Events that may be applied together with others of their shop (service/apply_batch.py).
@@ -252,6 +251,9 @@ def _lifecycle(
         result.parked = ParkedEvent.of(envelope, body, now(), [problem])
         ledger.park(result.parked)
     else:
+        # Imported here: uninstalls and redactions are rare, so most containers never load it.
+        from inventory_ledger.service.lifecycle import handle_lifecycle
+
         result.skipped.append(handle_lifecycle(envelope, ledger, lifecycle, now))
     record_result(result)
     return result
