@@ -12,12 +12,18 @@ second figure per function adds what its first invocation builds before any requ
 read, adapters imported, clients constructed; no network): the bootstrap's factories defer that work
 out of the import, so the import alone would hide it. One more row builds the X-Ray SDK tracer as the
 first invocation does where tracing is on, so what the lazy tracer moves out of the import is shown.
+
+Every figure twice: with bytecode, as the shipped layer holds it (layers/dependencies/Makefile compiles
+it; here a cache folder written by one untimed run, whose timestamp checks cost a stat per module the
+layer's unchecked files do not), and from source, as a layer without it starts (Lambda cannot write
+bytecode to the read-only /opt, so it would compile every module at each cold start).
 """
 
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from scripts.bench.table import Row
@@ -66,13 +72,33 @@ def _times(code: str, folder: Path, env: dict[str, str]) -> list[float]:
 
 
 def measure(runs: int = 9) -> list[Row]:
+    """Both ways a function can start: with bytecode, as the shipped layer holds it, and from source."""
+    with tempfile.TemporaryDirectory(prefix="bytecode-") as cache:
+        return _measure(runs, bytecode=Path(cache)) + _measure(runs, bytecode=None)
+
+
+def _measure(runs: int, *, bytecode: Path | None) -> list[Row]:
+    """With ``bytecode`` (a cache folder): every probe first runs once writing its modules' bytecode
+    there, then is timed reading it and writing nothing, as Lambda reads the layer's from /opt."""
     base_env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true", "AWS_DEFAULT_REGION": "us-east-1", **SETUP_ENV}
+    base_env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if bytecode is not None:
+        base_env["PYTHONPYCACHEPREFIX"] = str(bytecode)
+    else:
+        base_env.pop("PYTHONPYCACHEPREFIX", None)
+    how = "bytecode, as the layer ships it" if bytecode is not None else "from source"
     folders = {name: ROOT / "functions" / name for name in FUNCTIONS if (ROOT / "functions" / name / "app.py").exists()}
     shared = ROOT / "shared"
     envs = {name: {**base_env, "PYTHONPATH": f"{folder}{os.pathsep}{shared}"} for name, folder in folders.items()}
     # Tracing on as in Lambda: the task root set, POWERTOOLS_TRACE_DISABLED unset.
     traced_env = {k: v for k, v in envs["ledger_consumer"].items() if k != "POWERTOOLS_TRACE_DISABLED"}
     traced_env["LAMBDA_TASK_ROOT"] = str(folders["ledger_consumer"])
+    probes = [(BASELINE, ROOT, base_env), (FLOOR, ROOT, base_env)]
+    probes += [(PROBE.format(setup=FIRST_SETUP[name]), folder, envs[name]) for name, folder in folders.items()]
+    probes.append((TRACED, folders["ledger_consumer"], traced_env))
+    if bytecode is not None:
+        for code, folder, env in probes:
+            _times(code, folder, {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"})
     baseline: list[float] = []
     floor: list[float] = []
     imports: dict[str, list[float]] = {name: [] for name in folders}
@@ -88,7 +114,7 @@ def measure(runs: int = 9) -> list[Row]:
         traced += _times(TRACED, folders["ledger_consumer"], traced_env)
     ideal = statistics.median(baseline)
     floor_ms = statistics.median(floor)
-    note = "a bare `import boto3, json`, median of the same run"
+    note = f"a bare `import boto3, json`, median of the same run, {how}"
 
     def above_floor(value: float) -> str:
         return f"{note}; {value / floor_ms:.2f}x the mandated libraries' {floor_ms:,.0f} ms"
@@ -97,7 +123,7 @@ def measure(runs: int = 9) -> list[Row]:
         Row(
             "cold start",
             f"the mandated libraries alone: boto3 + pydantic + powertools Logger/Metrics/BatchProcessor "
-            f"(median of {runs})",
+            f"({how}, median of {runs})",
             floor_ms,
             "ms",
             ideal,
@@ -107,7 +133,7 @@ def measure(runs: int = 9) -> list[Row]:
     for name in folders:
         imported, set_up = statistics.median(imports[name]), statistics.median(setups[name])
         rows.append(
-            Row("cold start", f"{name} import, boto3 included (median of {runs})", imported, "ms", ideal,
+            Row("cold start", f"{name} import, boto3 included ({how}, median of {runs})", imported, "ms", ideal,
                 above_floor(imported))
         )  # fmt: skip
         rows.append(
