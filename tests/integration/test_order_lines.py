@@ -62,6 +62,9 @@ def merchant(
             {"title": "Mug", "variants": [{"sku": "MUG"}]},
         ],
     }
+    # Shopify's clock minutes ahead of ours (as an earlier test may leave the simulator's): every
+    # instant a movement is compared on must then be Shopify's, as a real delivery's are.
+    httpx.post(f"{shopify_simulator.base_url}/_control/clock/advance", json={"seconds": 120}, timeout=10)
     align_simulator_clock(shopify_simulator.base_url)
     response = httpx.post(f"{shopify_simulator.base_url}/_control/shops", json=spec, timeout=10)
     assert response.status_code == 201, response.text
@@ -91,7 +94,8 @@ def shopify_available(merchant: SimulatedMerchant, item_id: int, location: str) 
 
 
 def deliver(merchant: SimulatedMerchant, topic: str) -> list[ApplyResult]:
-    """The shop's events of one topic, each delivered twice, as the consumer would apply them."""
+    """The shop's events of one topic, each delivered twice (at Shopify's instant of the event, which
+    X-Shopify-Triggered-At carries), as the consumer would apply them."""
     results = []
     for event in merchant.control("GET", "/events")["events"]:
         if event["topic"] != topic:
@@ -99,7 +103,8 @@ def deliver(merchant: SimulatedMerchant, topic: str) -> list[ApplyResult]:
         for _ in range(2):
             envelope = WebhookEnvelope(
                 topic=Topic(topic), shop_domain=SHOP, webhook_id=str(uuid.uuid4()), event_id=event["event_id"],
-                triggered_at=datetime.now(UTC), api_version="2026-07", received_at=datetime.now(UTC),
+                triggered_at=datetime.fromtimestamp(event["triggered_at"], UTC), api_version="2026-07",
+                received_at=datetime.now(UTC),
                 body=event["body"],
             )  # fmt: skip
             # With Shopify's fulfilment orders, as the consumer: an order releases the moves waiting for it.

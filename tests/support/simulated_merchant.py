@@ -53,7 +53,7 @@ class SimulatedMerchant:
                 shop_domain=self.shop,
                 webhook_id=str(uuid.uuid4()),
                 event_id=event["event_id"],
-                triggered_at=datetime.now(UTC),
+                triggered_at=datetime.fromtimestamp(event["triggered_at"], UTC),
                 api_version="2026-07",
                 received_at=datetime.now(UTC),
                 body=event["body"],
